@@ -1,0 +1,39 @@
+namespace Ortho;
+
+/// <summary>Process-wide engine settings: the thread count used by kernels.</summary>
+/// <remarks>
+/// The machine kind Ortho targets has two vCPUs sharing one core's FP units, so kernels parallelize
+/// coarsely (about 1 ms of work or more per dispatch) and every reduction uses a fixed-order second
+/// stage so results do not depend on <see cref="Threads"/>.
+/// </remarks>
+public static class EngineSettings
+{
+    private static int _threads = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Maximum number of threads a kernel may use (at least 1). Defaults to the processor count.</summary>
+    public static int Threads
+    {
+        get => _threads;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "Threads must be at least 1.");
+            _threads = value;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for each chunk index in [0, <paramref name="chunks"/>), on up to
+    /// <see cref="Threads"/> threads; serially when one thread is allowed or there is one chunk.
+    /// Callers choose chunk sizes of roughly a millisecond of work or more.
+    /// </summary>
+    public static void ParallelFor(int chunks, Action<int> body)
+    {
+        int threads = Math.Min(_threads, chunks);
+        if (threads <= 1)
+        {
+            for (int i = 0; i < chunks; i++) body(i);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+}
