@@ -10,6 +10,15 @@ public sealed class Rng
     /// <summary>Creates a generator with the given seed, at offset 0.</summary>
     public Rng(ulong seed) { Seed = seed; }
 
+    /// <summary>
+    /// The generator modules use for initialization when none is passed (seed 0 at start-up);
+    /// <see cref="ManualSeed"/> replaces it, like torch.manual_seed.
+    /// </summary>
+    public static Rng Default { get; private set; } = new(0);
+
+    /// <summary>Replaces <see cref="Default"/> with a fresh generator of the given seed.</summary>
+    public static void ManualSeed(ulong seed) => Default = new Rng(seed);
+
     /// <summary>The seed this generator was created with.</summary>
     public ulong Seed { get; }
 

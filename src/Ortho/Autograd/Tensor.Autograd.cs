@@ -1,0 +1,142 @@
+using System.Numerics.Tensors;
+using Ortho.Autograd;
+
+namespace Ortho;
+
+public partial class Tensor
+{
+    private bool _requiresGrad;
+    internal Node? Node;
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Settable on leaves only (tensors not produced by a recorded op).
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (Node != null && !value)
+                throw new InvalidOperationException($"RequiresGrad cannot be cleared on a non-leaf tensor {Describe()} (made by '{Node.Op}'); use Detach().");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient (same shape), or null before any backward reached this tensor.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>True when this tensor was not produced by a recorded op.</summary>
+    public bool IsLeaf => Node == null;
+
+    /// <summary>The name of the op that produced this tensor, or null for a leaf.</summary>
+    public string? GradFn => Node?.Op;
+
+    /// <summary>Within the returned scope no autograd graph is recorded: <c>using (Tensor.NoGrad()) { ... }</c>.</summary>
+    public static NoGradScope NoGrad() => new();
+
+    /// <summary>Whether ops currently record the autograd graph on this thread.</summary>
+    public static bool IsGradEnabled => GradMode.Enabled;
+
+    /// <summary>A view of the same storage with no autograd history.</summary>
+    public Tensor Detach()
+    {
+        Store.AddRef();
+        return new Tensor(Store, Offset, _shape);
+    }
+
+    /// <summary>Sets the gradient to zero (keeping its storage) or drops it.</summary>
+    public void ZeroGrad(bool setToNull = false)
+    {
+        if (setToNull) Grad = null;
+        else Grad?.Data.Clear();
+    }
+
+    /// <summary>The gradient buffer, created zero-filled if missing. Leaves get storage that outlives scopes.</summary>
+    internal Span<float> GradSpan()
+    {
+        if (Grad == null)
+        {
+            Grad = Node == null ? Unscoped(_shape) : Empty(_shape);
+            Grad.Data.Clear();
+        }
+        return Grad.Data;
+    }
+
+    /// <summary>Records <paramref name="output"/> as produced by <paramref name="op"/> if any input needs a gradient.</summary>
+    internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward)
+    {
+        if (!GradMode.Enabled) return output;
+        foreach (var t in inputs)
+        {
+            if (t.RequiresGrad)
+            {
+                output.Node = new Node(op, inputs, backward);
+                output._requiresGrad = true;
+                return output;
+            }
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// Back-propagates from this tensor: a scalar, or any shape with an explicit upstream <paramref name="gradient"/>.
+    /// Gradients accumulate into the <see cref="Grad"/> of every leaf that requires one. The graph is released
+    /// afterwards unless <paramref name="retainGraph"/> is set.
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false)
+    {
+        if (!RequiresGrad)
+            throw new InvalidOperationException($"Backward() on tensor {Describe()} that does not require grad (no input of its ops requires grad, or it was made under NoGrad).");
+        if (gradient == null && Length != 1)
+            throw new InvalidOperationException($"Backward() without a gradient needs a scalar (one element); tensor {Describe()} has {Length}. Pass the upstream gradient.");
+        if (gradient != null && !gradient.ShapeSpan.SequenceEqual(_shape))
+            throw new ArgumentException($"Backward(): gradient shape {ShapeString(gradient.ShapeSpan)} does not match tensor shape {ShapeString(_shape)}.");
+        if (Node is { Released: true })
+            throw new InvalidOperationException($"Backward through a graph that was already released (op '{Node.Op}'). Pass retainGraph: true to the first Backward to call it twice.");
+
+        var order = TopologicalOrder(this);
+        var seed = GradSpan();
+        if (gradient == null) seed[0] += 1f;
+        else TensorPrimitives.Add(seed, gradient.Data, seed);
+
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var t = order[i];
+            var node = t.Node!;
+            if (t.Grad == null) continue;
+            if (node.Released)
+                throw new InvalidOperationException($"Backward through a graph that was already released (op '{node.Op}'). Pass retainGraph: true to the first Backward to call it twice.");
+            node.Backward!(t.Grad);
+        }
+
+        foreach (var t in order)
+        {
+            if (!retainGraph) t.Node!.Release();
+            t.Grad = null; // gradients of intermediate tensors are not kept (as in PyTorch)
+        }
+    }
+
+    /// <summary>Non-leaf tensors reachable from <paramref name="root"/>, each after all of its inputs.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        if (root.Node == null) return order;
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor T, int Next)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.Node!.Inputs;
+            if (next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var child = inputs[next];
+                if (child.Node != null && child.RequiresGrad && visited.Add(child)) stack.Push((child, 0));
+            }
+            else order.Add(t);
+        }
+        return order;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Text;
+
+namespace Ortho.NN;
+
+/// <summary>
+/// Base of every layer and model: a tree of named submodules, parameters and buffers whose dotted names
+/// (<see cref="StateDict"/>) equal PyTorch's for the same module tree.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Module Module)> _modules = new();
+    private readonly List<(string Name, Parameter Parameter)> _parameters = new();
+    private readonly List<(string Name, Tensor Buffer, bool Persistent)> _buffers = new();
+
+    /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
+    public bool Training { get; private set; } = true;
+
+    /// <summary>Registers a submodule under <paramref name="name"/>.</summary>
+    protected T RegisterModule<T>(string name, T module) where T : Module
+    {
+        CheckName(name);
+        _modules.Add((name, module));
+        return module;
+    }
+
+    /// <summary>Registers a parameter under <paramref name="name"/> and names it for error messages.</summary>
+    protected Parameter RegisterParameter(string name, Parameter parameter)
+    {
+        CheckName(name);
+        parameter.Name ??= name;
+        _parameters.Add((name, parameter));
+        return parameter;
+    }
+
+    /// <summary>Registers a buffer (state that is not learned); persistent buffers are part of the state dict.</summary>
+    protected Tensor RegisterBuffer(string name, Tensor buffer, bool persistent = true)
+    {
+        CheckName(name);
+        buffer.Keep();
+        _buffers.Add((name, buffer, persistent));
+        return buffer;
+    }
+
+    private void CheckName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"Invalid member name '{name}': names are non-empty and contain no '.'.");
+        if (_modules.Any(m => m.Name == name) || _parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name))
+            throw new ArgumentException($"{GetType().Name} already has a member named '{name}'.");
+    }
+
+    /// <summary>This module and all submodules with dotted names ("" for this one), depth first.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
+    {
+        yield return (prefix, this);
+        foreach (var (name, m) in _modules)
+            foreach (var x in m.NamedModules(Join(prefix, name))) yield return x;
+    }
+
+    /// <summary>Direct submodules.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedChildren() => _modules;
+
+    /// <summary>All parameters with dotted names; a parameter shared by two modules appears once (first name).</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    {
+        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (var (prefix, m) in NamedModules())
+            foreach (var (name, p) in m._parameters)
+                if (seen.Add(p)) yield return (Join(prefix, name), p);
+    }
+
+    /// <summary>All parameters (each once).</summary>
+    public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter);
+
+    /// <summary>All buffers with dotted names.</summary>
+    public IEnumerable<(string Name, Tensor Buffer, bool Persistent)> NamedBuffers()
+    {
+        foreach (var (prefix, m) in NamedModules())
+            foreach (var (name, b, persistent) in m._buffers) yield return (Join(prefix, name), b, persistent);
+    }
+
+    /// <summary>
+    /// Parameters and persistent buffers by dotted name, in PyTorch's order (each module's own parameters,
+    /// then its buffers, then its children). Tensors share storage with the module.
+    /// </summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var d = new Dictionary<string, Tensor>();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var (prefix, m) in NamedModules())
+        {
+            foreach (var (name, p) in m._parameters) if (seen.Add(p)) d[Join(prefix, name)] = p;
+            foreach (var (name, b, persistent) in m._buffers) if (persistent) d[Join(prefix, name)] = b;
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// Copies values into this module's parameters and persistent buffers. With <paramref name="strict"/>,
+    /// missing or unexpected keys are an error; shape mismatches always are. The error lists every problem.
+    /// </summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
+        var own = StateDict();
+        var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        var mismatched = own.Where(kv => state.TryGetValue(kv.Key, out var t) && !t.ShapeSpan.SequenceEqual(kv.Value.ShapeSpan))
+            .Select(kv => $"{kv.Key}: checkpoint {Tensor.ShapeString(state[kv.Key].ShapeSpan)}, model {Tensor.ShapeString(kv.Value.ShapeSpan)}").ToList();
+        if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+        {
+            var sb = new StringBuilder($"Error loading state dict into {GetType().Name}:");
+            if (strict && missing.Count > 0) sb.Append("\n  missing keys: ").Append(string.Join(", ", missing));
+            if (strict && unexpected.Count > 0) sb.Append("\n  unexpected keys: ").Append(string.Join(", ", unexpected));
+            if (mismatched.Count > 0) sb.Append("\n  shape mismatches: ").Append(string.Join("; ", mismatched));
+            throw new StateDictException(sb.ToString(), missing, unexpected, mismatched);
+        }
+        foreach (var (key, dst) in own)
+            if (state.TryGetValue(key, out var src)) src.Data.CopyTo(dst.Data);
+        OnStateLoaded();
+    }
+
+    /// <summary>Called after <see cref="LoadStateDict"/> copied values (e.g. to refresh cached derived data).</summary>
+    protected virtual void OnStateLoaded() { }
+
+    /// <summary>Sets training mode on this module and all submodules.</summary>
+    public Module Train(bool on = true)
+    {
+        foreach (var (_, m) in NamedModules()) m.Training = on;
+        return this;
+    }
+
+    /// <summary>Sets evaluation mode (dropout off) on this module and all submodules.</summary>
+    public Module Eval() => Train(false);
+
+    /// <summary>Zeroes every parameter's gradient (keeping its storage), or drops it.</summary>
+    public void ZeroGrad(bool setToNull = false)
+    {
+        foreach (var p in Parameters()) p.ZeroGrad(setToNull);
+    }
+
+    /// <summary>Total number of parameter elements.</summary>
+    public long ParameterCount() => Parameters().Sum(p => (long)p.Length);
+
+    /// <summary>A one-line description of this module's own configuration (shown by <see cref="ToString"/>).</summary>
+    protected virtual string ExtraRepr() => "";
+
+    /// <summary>The module tree, PyTorch style.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        Print(sb, 0);
+        return sb.ToString();
+    }
+
+    private void Print(StringBuilder sb, int indent)
+    {
+        sb.Append(GetType().Name).Append('(').Append(ExtraRepr());
+        if (_modules.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var (name, m) in _modules)
+            {
+                sb.Append(' ', indent + 2).Append('(').Append(name).Append("): ");
+                m.Print(sb, indent + 2);
+                sb.AppendLine();
+            }
+            sb.Append(' ', indent);
+        }
+        sb.Append(')');
+    }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+}
+
+/// <summary>A module mapping one tensor to one tensor (layers, activations, Sequential).</summary>
+public abstract class UnaryModule : Module
+{
+    /// <summary>Applies the module.</summary>
+    public abstract Tensor Forward(Tensor input);
+}
+
+/// <summary>Raised by <see cref="Module.LoadStateDict"/>; lists every missing, unexpected and mismatched key.</summary>
+public sealed class StateDictException : Exception
+{
+    internal StateDictException(string message, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
+        : base(message)
+    {
+        MissingKeys = missing;
+        UnexpectedKeys = unexpected;
+        ShapeMismatches = mismatched;
+    }
+
+    /// <summary>Keys the module has but the state dict lacks.</summary>
+    public IReadOnlyList<string> MissingKeys { get; }
+
+    /// <summary>Keys the state dict has but the module lacks.</summary>
+    public IReadOnlyList<string> UnexpectedKeys { get; }
+
+    /// <summary>Keys present on both sides with different shapes.</summary>
+    public IReadOnlyList<string> ShapeMismatches { get; }
+}

@@ -1,0 +1,151 @@
+using Ortho;
+using Ortho.NN;
+using Xunit;
+
+namespace Ortho.Tests.Autograd;
+
+[CollectionDefinition("pool", DisableParallelization = true)]
+public class PoolCollection { }
+
+[Collection("pool")]
+public class AutogradTests
+{
+    [Fact]
+    public void GradientAccumulatesWhenATensorIsUsedTwice()
+    {
+        var x = Tensor.FromArray([1f, 2f, 3f], 3);
+        x.RequiresGrad = true;
+        var y = (x * x + x).Sum(); // d/dx = 2x + 1
+        y.Backward();
+        Assert.Equal(new[] { 3f, 5f, 7f }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void GradientsAccumulateAcrossBackwardCallsUntilZeroed()
+    {
+        var x = Tensor.FromArray([2f], 1);
+        x.RequiresGrad = true;
+        (x * 3f).Sum().Backward();
+        (x * 3f).Sum().Backward();
+        Assert.Equal(6f, x.Grad!.Item());
+        x.ZeroGrad();
+        Assert.Equal(0f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void NonScalarBackwardNeedsAGradient()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2);
+        x.RequiresGrad = true;
+        var y = x * 2f;
+        var e = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("scalar", e.Message);
+        y.Backward(Tensor.FromArray([1f, 10f], 2));
+        Assert.Equal(new[] { 2f, 20f }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void GradientShapeMismatchIsReported()
+    {
+        var x = Tensor.Ones(2, 3);
+        x.RequiresGrad = true;
+        var y = x * 2f;
+        var e = Assert.Throws<ArgumentException>(() => y.Backward(Tensor.Ones(3, 2)));
+        Assert.Contains("[3, 2]", e.Message);
+        Assert.Contains("[2, 3]", e.Message);
+    }
+
+    [Fact]
+    public void BackwardTwiceThroughAReleasedGraphThrows()
+    {
+        var x = Tensor.Ones(2);
+        x.RequiresGrad = true;
+        var y = (x.Exp() * 2f).Sum();
+        y.Backward();
+        var e = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("released", e.Message);
+    }
+
+    [Fact]
+    public void RetainGraphAllowsASecondBackward()
+    {
+        var x = Tensor.FromArray([1f], 1);
+        x.RequiresGrad = true;
+        var y = (x * 5f).Sum();
+        y.Backward(retainGraph: true);
+        y.Backward();
+        Assert.Equal(10f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void NoGradRecordsNothing()
+    {
+        var x = Tensor.Ones(3);
+        x.RequiresGrad = true;
+        Tensor y;
+        using (Tensor.NoGrad()) y = (x * 2f).Sum();
+        Assert.False(y.RequiresGrad);
+        Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.True(Tensor.IsGradEnabled);
+    }
+
+    [Fact]
+    public void DetachStopsGradientsAndSharesStorage()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2);
+        x.RequiresGrad = true;
+        var d = x.Detach();
+        Assert.False(d.RequiresGrad);
+        var y = (x * d).Sum(); // gradient only through the first factor
+        y.Backward();
+        Assert.Equal(new[] { 1f, 2f }, x.Grad!.ToArray());
+        d.Data[0] = 9f;
+        Assert.Equal(9f, x.Data[0]);
+    }
+
+    [Fact]
+    public void OpErrorsNameTheOpAndBothShapes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Ones(2, 3) + Tensor.Ones(4, 3));
+        Assert.Contains("add", e.Message);
+        Assert.Contains("[2, 3]", e.Message);
+        Assert.Contains("[4, 3]", e.Message);
+        var m = Assert.Throws<ArgumentException>(() => Tensor.MatMul(Tensor.Ones(2, 3), Tensor.Ones(4, 5)));
+        Assert.Contains("MatMul", m.Message);
+        Assert.Contains("[2, 3]", m.Message);
+        Assert.Contains("[4, 5]", m.Message);
+    }
+
+    [Fact]
+    public void ScopeReturnsStorageToThePoolAndKeepRetainsTensors()
+    {
+        var w = new Parameter(Tensor.Ones(64, 64).Data, 64, 64);
+        for (int i = 0; i < 3; i++)
+        {
+            using var scope = Tensor.Scope();
+            var x = Tensor.Ones(8, 64);
+            var loss = Functional.Linear(x, w).Exp().Mean();
+            loss.Backward();
+        }
+        long before = TensorPool.Allocated;
+        using (Tensor.Scope())
+        {
+            var x = Tensor.Ones(8, 64);
+            Functional.Linear(x, w).Exp().Mean().Backward();
+        }
+        Assert.Equal(before, TensorPool.Allocated); // steady state: all storage came from the pool
+        Tensor kept;
+        using (Tensor.Scope()) kept = (Tensor.Ones(3) * 2f).Sum().Keep();
+        Assert.Equal(6f, kept.Item());
+        Assert.NotNull(w.Grad);
+    }
+
+    [Fact]
+    public void ReleasedTensorsSayHowToKeepThem()
+    {
+        Tensor t;
+        using (Tensor.Scope()) t = Tensor.Ones(4);
+        var e = Assert.Throws<ObjectDisposedException>(() => t.Data[0]);
+        Assert.Contains("Keep()", e.Message);
+    }
+}

@@ -1,0 +1,72 @@
+using Ortho;
+using Ortho.Tests.Infrastructure;
+using Xunit;
+
+namespace Ortho.Tests.Ops;
+
+/// <summary>Finite-difference checks of every core op's backward.</summary>
+public class OpGradientTests
+{
+    private static Tensor R(ulong seed, params int[] shape) => Tensor.RandN(new Rng(seed), shape);
+    private static Tensor Pos(ulong seed, params int[] shape) => Tensor.Uniform(new Rng(seed), shape, 0.5f, 2f);
+
+    public static TheoryData<string> Cases => new()
+    {
+        "add", "add_broadcast_row", "add_broadcast_col", "sub_broadcast", "mul_broadcast", "div_broadcast", "scalar_ops",
+        "neg", "exp", "log", "sqrt", "pow", "tanh", "sigmoid", "relu", "silu", "gelu", "gelu_tanh",
+        "sum_all", "mean_all", "sum_axis", "mean_axis_keep", "max_all", "max_axis",
+        "matmul", "matmul_tA", "matmul_tB", "matmul_tAtB", "matmul_batched", "matmul_batched_shared_b", "matmul_batched_tA_shared_b",
+        "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "dropout_eval",
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FiniteDifferences(string op)
+    {
+        switch (op)
+        {
+            case "add": GradCheck.Check(t => t[0] + t[1], [R(1, 3, 4), R(2, 3, 4)]); break;
+            case "add_broadcast_row": GradCheck.Check(t => t[0] + t[1], [R(1, 2, 3, 4), R(2, 4)]); break;
+            case "add_broadcast_col": GradCheck.Check(t => t[0] + t[1], [R(1, 3, 1), R(2, 1, 5)]); break;
+            case "sub_broadcast": GradCheck.Check(t => t[0] - t[1], [R(1, 2, 1, 4), R(2, 3, 1)]); break;
+            case "mul_broadcast": GradCheck.Check(t => t[0] * t[1], [R(1, 2, 3, 4), R(2, 3, 1)]); break;
+            case "div_broadcast": GradCheck.Check(t => t[0] / t[1], [R(1, 2, 3), Pos(2, 3)]); break;
+            case "scalar_ops": GradCheck.Check(t => (2f - t[0] * 3f + 1f) / 2f, [R(1, 5)]); break;
+            case "neg": GradCheck.Check(t => -t[0], [R(1, 5)]); break;
+            case "exp": GradCheck.Check(t => t[0].Exp(), [R(1, 7)], h: 1e-3); break;
+            case "log": GradCheck.Check(t => t[0].Log(), [Pos(1, 7)], h: 1e-3); break;
+            case "sqrt": GradCheck.Check(t => t[0].Sqrt(), [Pos(1, 7)], h: 1e-3); break;
+            case "pow": GradCheck.Check(t => t[0].Pow(2.5f), [Pos(1, 7)], h: 1e-3); break;
+            case "tanh": GradCheck.Check(t => t[0].Tanh(), [R(1, 9)], h: 1e-3); break;
+            case "sigmoid": GradCheck.Check(t => t[0].Sigmoid(), [R(1, 9)], h: 1e-3); break;
+            case "relu": GradCheck.Check(t => t[0].Relu(), [R(1, 9)], h: 1e-3); break;
+            case "silu": GradCheck.Check(t => t[0].Silu(), [R(1, 9)], h: 1e-3); break;
+            case "gelu": GradCheck.Check(t => t[0].Gelu(), [R(1, 9)], h: 1e-3); break;
+            case "gelu_tanh": GradCheck.Check(t => t[0].GeluTanh(), [R(1, 9)], h: 1e-3); break;
+            case "sum_all": GradCheck.Check(t => t[0].Sum(), [R(1, 3, 4)]); break;
+            case "mean_all": GradCheck.Check(t => t[0].Mean(), [R(1, 3, 4)]); break;
+            case "sum_axis": GradCheck.Check(t => t[0].Sum(1), [R(1, 2, 3, 4)]); break;
+            case "mean_axis_keep": GradCheck.Check(t => t[0].Mean(-1, keepDim: true), [R(1, 2, 3, 4)]); break;
+            case "max_all": GradCheck.Check(t => t[0].Max(), [R(1, 3, 4)], h: 1e-3); break;
+            case "max_axis": GradCheck.Check(t => t[0].Max(1), [R(1, 2, 5, 3)], h: 1e-3); break;
+            case "matmul": GradCheck.Check(t => Tensor.MatMul(t[0], t[1]), [R(1, 3, 4), R(2, 4, 5)]); break;
+            case "matmul_tA": GradCheck.Check(t => Tensor.MatMul(t[0], t[1], transA: true), [R(1, 4, 3), R(2, 4, 5)]); break;
+            case "matmul_tB": GradCheck.Check(t => Tensor.MatMul(t[0], t[1], transB: true), [R(1, 3, 4), R(2, 5, 4)]); break;
+            case "matmul_tAtB": GradCheck.Check(t => Tensor.MatMul(t[0], t[1], true, true), [R(1, 4, 3), R(2, 5, 4)]); break;
+            case "matmul_batched": GradCheck.Check(t => Tensor.MatMul(t[0], t[1]), [R(1, 2, 3, 4), R(2, 2, 4, 5)]); break;
+            case "matmul_batched_shared_b": GradCheck.Check(t => Tensor.MatMul(t[0], t[1], transB: true), [R(1, 2, 3, 4), R(2, 5, 4)]); break;
+            case "matmul_batched_tA_shared_b": GradCheck.Check(t => Tensor.MatMul(t[0], t[1], transA: true), [R(1, 2, 4, 3), R(2, 4, 5)]); break;
+            case "matmul_shared_a": GradCheck.Check(t => Tensor.MatMul(t[0], t[1]), [R(1, 3, 4), R(2, 2, 4, 5)]); break;
+            case "reshape": GradCheck.Check(t => t[0].Reshape(4, -1) * t[1], [R(1, 2, 6), R(2, 4, 3)]); break;
+            case "permute": GradCheck.Check(t => t[0].Permute(2, 0, 1), [R(1, 2, 3, 4)]); break;
+            case "transpose": GradCheck.Check(t => t[0].Transpose(0, 1), [R(1, 3, 5)]); break;
+            case "slice": GradCheck.Check(t => t[0].Slice(1, 1, 2), [R(1, 2, 4, 3)]); break;
+            case "concat": GradCheck.Check(t => Tensor.Concat([t[0], t[1]], 1), [R(1, 2, 3), R(2, 2, 4)]); break;
+            case "split": GradCheck.Check(t => t[0].Split([1, 3], 0)[1] * 2f, [R(1, 4, 3)]); break;
+            case "linear": GradCheck.Check(t => Functional.Linear(t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5)]); break;
+            case "embedding": GradCheck.Check(t => Functional.Embedding(t[0], [2, 0, 2, 1], 2, 2), [R(1, 3, 4)]); break;
+            case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
+            default: throw new ArgumentException(op);
+        }
+    }
+}
