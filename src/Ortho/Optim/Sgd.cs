@@ -1,0 +1,85 @@
+using System.Numerics.Tensors;
+using Ortho.NN;
+
+namespace Ortho.Optim;
+
+/// <summary>Stochastic gradient descent with optional momentum, Nesterov and (coupled) weight decay, as PyTorch's SGD.</summary>
+public sealed class Sgd : Optimizer
+{
+    private readonly Tensor?[] _buf;
+
+    /// <summary>Creates the optimizer.</summary>
+    public Sgd(IEnumerable<ParamGroup> groups, float lr, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
+        : base(groups, lr)
+    {
+        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be >= 0");
+        if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs momentum > 0.");
+        Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay;
+        _buf = new Tensor?[Groups.Sum(g => g.Parameters.Count)];
+    }
+
+    /// <summary>One group over the given parameters.</summary>
+    public Sgd(IEnumerable<Parameter> parameters, float lr, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
+        : this([new ParamGroup(parameters)], lr, momentum, nesterov, weightDecay) { }
+
+    /// <summary>Momentum factor.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; }
+
+    /// <summary>Default L2 weight decay (added to the gradient).</summary>
+    public float WeightDecay { get; }
+
+    /// <inheritdoc/>
+    public override void Step()
+    {
+        StepCount++;
+        int i = 0;
+        foreach (var g in Groups)
+        {
+            float lr = g.Lr ?? Lr, wd = g.WeightDecay ?? WeightDecay;
+            foreach (var p in g.Parameters)
+            {
+                if (p.Grad != null) Update(p.Data, p.Grad.Data, i, lr, wd);
+                i++;
+            }
+        }
+    }
+
+    private void Update(Span<float> p, ReadOnlySpan<float> grad, int i, float lr, float wd)
+    {
+        float[] d = TensorPool.Rent(p.Length);
+        var dp = d.AsSpan(0, p.Length);
+        try
+        {
+            grad.CopyTo(dp);
+            if (wd != 0) TensorPrimitives.MultiplyAdd(p, wd, dp, dp);
+            if (Momentum != 0)
+            {
+                if (_buf[i] == null)
+                {
+                    _buf[i] = Tensor.Unscoped([p.Length]);
+                    dp.CopyTo(_buf[i]!.Data); // first step: buffer = gradient (PyTorch)
+                }
+                else
+                {
+                    var b = _buf[i]!.Data;
+                    TensorPrimitives.MultiplyAdd(b, Momentum, dp, b);
+                }
+                var buf = _buf[i]!.Data;
+                if (Nesterov) TensorPrimitives.MultiplyAdd(buf, Momentum, dp, dp);
+                else buf.CopyTo(dp);
+            }
+            TensorPrimitives.MultiplyAdd(dp, -lr, p, p);
+        }
+        finally { TensorPool.Return(d); }
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, Tensor Value)> State()
+    {
+        for (int i = 0; i < _buf.Length; i++)
+            if (_buf[i] != null) yield return ($"{i}.momentum_buffer", _buf[i]!);
+    }
+}
