@@ -1,0 +1,425 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using Ortho.Kernels.Tiles;
+
+namespace Ortho.Kernels;
+
+/// <summary>
+/// Fused causal multi-head self-attention, flash-attention style: y = softmax(q k^T / sqrt(D) + causal mask) v,
+/// computed per (batch, head) over 64 x 64 query/key tiles with an online softmax, never materializing the
+/// T x T score matrix. The forward pass saves one float per query row, the log-sum-exp of its scaled scores
+/// (<c>lse</c>, [B, H, T] contiguous); the backward pass recomputes the scores tile by tile from q, k and lse and
+/// accumulates (+=) into dq, dk and dv.
+/// </summary>
+/// <remarks>
+/// Operands are described by <see cref="AttentionLayout"/> (offset and batch/head/token strides; the head
+/// dimension is contiguous), so q, k and v can be read straight from a fused QKV buffer [B, T, 3C] and y written
+/// as [B, T, C]; see <see cref="ForwardFusedQkv"/>. Work is split over (batch, head) pairs in coarse chunks via
+/// <see cref="EngineSettings.ParallelFor"/>; every pair is computed by one work item in a fixed order, so results
+/// are bit-identical for any thread count. Output buffers must not overlap the inputs (dq, dk and dv may share
+/// one buffer as long as their views are disjoint, as in the fused layout).
+/// </remarks>
+public static class CausalAttentionKernels
+{
+    /// <summary>Query and key tile edge.</summary>
+    internal const int Tile = 64;
+
+    /// <summary>
+    /// Forward pass with arbitrary strided layouts.
+    /// </summary>
+    /// <param name="y">Output [B, H, T, D] as described by <paramref name="yLayout"/> (overwritten).</param>
+    /// <param name="yLayout">Layout of <paramref name="y"/>.</param>
+    /// <param name="lse">Output [B, H, T] contiguous: per query row, log(sum_j exp(s_ij)) with s = q k^T / sqrt(D) over j &lt;= i. Keep it for the backward pass.</param>
+    /// <param name="q">Queries.</param>
+    /// <param name="qLayout">Layout of <paramref name="q"/>.</param>
+    /// <param name="k">Keys.</param>
+    /// <param name="kLayout">Layout of <paramref name="k"/>.</param>
+    /// <param name="v">Values.</param>
+    /// <param name="vLayout">Layout of <paramref name="v"/>.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="tokens">T.</param>
+    /// <param name="headDim">D; scores are scaled by 1 / sqrt(D).</param>
+    public static unsafe void Forward(
+        Span<float> y, AttentionLayout yLayout, Span<float> lse,
+        ReadOnlySpan<float> q, AttentionLayout qLayout,
+        ReadOnlySpan<float> k, AttentionLayout kLayout,
+        ReadOnlySpan<float> v, AttentionLayout vLayout,
+        int batch, int heads, int tokens, int headDim)
+    {
+        CheckDims(batch, heads, tokens, headDim);
+        yLayout.Check(nameof(y), y.Length, batch, heads, tokens, headDim);
+        qLayout.Check(nameof(q), q.Length, batch, heads, tokens, headDim);
+        kLayout.Check(nameof(k), k.Length, batch, heads, tokens, headDim);
+        vLayout.Check(nameof(v), v.Length, batch, heads, tokens, headDim);
+        long bht = (long)batch * heads * tokens;
+        if (lse.Length < bht) throw new ArgumentException($"lse needs {bht} floats, has {lse.Length}.", nameof(lse));
+        if (bht == 0 || headDim == 0) return;
+
+        fixed (float* py = y, plse = lse, pq = q, pk = k, pv = v)
+        {
+            var args = new Args
+            {
+                Y = (nint)py, Lse = (nint)plse, Q = (nint)pq, K = (nint)pk, V = (nint)pv,
+                YL = yLayout, QL = qLayout, KL = kLayout, VL = vLayout,
+                H = heads, T = tokens, D = headDim,
+            };
+            int pairs = batch * heads;
+            int per = PairsPerChunk(tokens, headDim, 2.0);
+            int chunks = (pairs + per - 1) / per;
+            int scratch = headDim * tokens + Tile * Tile + Tile * headDim + 2 * Tile;
+            EngineSettings.ParallelFor(chunks, chunk =>
+            {
+                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
+                try
+                {
+                    fixed (float* s = buf)
+                    {
+                        int p0 = chunk * per, p1 = Math.Min(pairs, p0 + per);
+                        switch (TileSimd.Level)
+                        {
+                            case SimdLevel.V512: Impl<F512, Vector512<float>>.Forward(args, p0, p1, s); break;
+                            case SimdLevel.V256: Impl<F256, Vector256<float>>.Forward(args, p0, p1, s); break;
+                            default: Impl<F1, float>.Forward(args, p0, p1, s); break;
+                        }
+                    }
+                }
+                finally { ArrayPool<float>.Shared.Return(buf); }
+            });
+        }
+    }
+
+    /// <summary>
+    /// Backward pass with arbitrary strided layouts: accumulates (+=) dL/dq, dL/dk and dL/dv given dL/dy, the
+    /// forward output y and the saved <paramref name="lse"/>.
+    /// </summary>
+    /// <param name="dq">Query gradient, accumulated.</param>
+    /// <param name="dqLayout">Layout of <paramref name="dq"/>.</param>
+    /// <param name="dk">Key gradient, accumulated.</param>
+    /// <param name="dkLayout">Layout of <paramref name="dk"/>.</param>
+    /// <param name="dv">Value gradient, accumulated.</param>
+    /// <param name="dvLayout">Layout of <paramref name="dv"/>.</param>
+    /// <param name="dy">Gradient of the output.</param>
+    /// <param name="dyLayout">Layout of <paramref name="dy"/>.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="yLayout">Layout of <paramref name="y"/>.</param>
+    /// <param name="lse">The [B, H, T] log-sum-exp saved by the forward pass.</param>
+    /// <param name="q">Queries.</param>
+    /// <param name="qLayout">Layout of <paramref name="q"/>.</param>
+    /// <param name="k">Keys.</param>
+    /// <param name="kLayout">Layout of <paramref name="k"/>.</param>
+    /// <param name="v">Values.</param>
+    /// <param name="vLayout">Layout of <paramref name="v"/>.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="tokens">T.</param>
+    /// <param name="headDim">D.</param>
+    public static unsafe void Backward(
+        Span<float> dq, AttentionLayout dqLayout,
+        Span<float> dk, AttentionLayout dkLayout,
+        Span<float> dv, AttentionLayout dvLayout,
+        ReadOnlySpan<float> dy, AttentionLayout dyLayout,
+        ReadOnlySpan<float> y, AttentionLayout yLayout,
+        ReadOnlySpan<float> lse,
+        ReadOnlySpan<float> q, AttentionLayout qLayout,
+        ReadOnlySpan<float> k, AttentionLayout kLayout,
+        ReadOnlySpan<float> v, AttentionLayout vLayout,
+        int batch, int heads, int tokens, int headDim)
+    {
+        CheckDims(batch, heads, tokens, headDim);
+        dqLayout.Check(nameof(dq), dq.Length, batch, heads, tokens, headDim);
+        dkLayout.Check(nameof(dk), dk.Length, batch, heads, tokens, headDim);
+        dvLayout.Check(nameof(dv), dv.Length, batch, heads, tokens, headDim);
+        dyLayout.Check(nameof(dy), dy.Length, batch, heads, tokens, headDim);
+        yLayout.Check(nameof(y), y.Length, batch, heads, tokens, headDim);
+        qLayout.Check(nameof(q), q.Length, batch, heads, tokens, headDim);
+        kLayout.Check(nameof(k), k.Length, batch, heads, tokens, headDim);
+        vLayout.Check(nameof(v), v.Length, batch, heads, tokens, headDim);
+        long bht = (long)batch * heads * tokens;
+        if (lse.Length < bht) throw new ArgumentException($"lse needs {bht} floats, has {lse.Length}.", nameof(lse));
+        if (bht == 0 || headDim == 0) return;
+
+        fixed (float* pdq = dq, pdk = dk, pdv = dv, pdy = dy, py = y, plse = lse, pq = q, pk = k, pv = v)
+        {
+            var args = new Args
+            {
+                Y = (nint)py, Lse = (nint)plse, Q = (nint)pq, K = (nint)pk, V = (nint)pv,
+                DY = (nint)pdy, DQ = (nint)pdq, DK = (nint)pdk, DV = (nint)pdv,
+                YL = yLayout, QL = qLayout, KL = kLayout, VL = vLayout,
+                DYL = dyLayout, DQL = dqLayout, DKL = dkLayout, DVL = dvLayout,
+                H = heads, T = tokens, D = headDim,
+            };
+            int pairs = batch * heads;
+            int per = PairsPerChunk(tokens, headDim, 5.0);
+            int chunks = (pairs + per - 1) / per;
+            int scratch = 3 * headDim * tokens + tokens + 2 * Tile * Tile + 2 * Tile * headDim;
+            EngineSettings.ParallelFor(chunks, chunk =>
+            {
+                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
+                try
+                {
+                    fixed (float* s = buf)
+                    {
+                        int p0 = chunk * per, p1 = Math.Min(pairs, p0 + per);
+                        switch (TileSimd.Level)
+                        {
+                            case SimdLevel.V512: Impl<F512, Vector512<float>>.Backward(args, p0, p1, s); break;
+                            case SimdLevel.V256: Impl<F256, Vector256<float>>.Backward(args, p0, p1, s); break;
+                            default: Impl<F1, float>.Backward(args, p0, p1, s); break;
+                        }
+                    }
+                }
+                finally { ArrayPool<float>.Shared.Return(buf); }
+            });
+        }
+    }
+
+    /// <summary>Forward pass for contiguous q, k, v, y of shape [B, H, T, D] (lse [B, H, T]).</summary>
+    /// <param name="y">Output [B, H, T, D].</param>
+    /// <param name="lse">Saved log-sum-exp [B, H, T].</param>
+    /// <param name="q">Queries [B, H, T, D].</param>
+    /// <param name="k">Keys [B, H, T, D].</param>
+    /// <param name="v">Values [B, H, T, D].</param>
+    /// <param name="batch">B.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="tokens">T.</param>
+    /// <param name="headDim">D.</param>
+    public static void Forward(Span<float> y, Span<float> lse, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        int batch, int heads, int tokens, int headDim)
+    {
+        var l = AttentionLayout.Contiguous(heads, tokens, headDim);
+        Forward(y, l, lse, q, l, k, l, v, l, batch, heads, tokens, headDim);
+    }
+
+    /// <summary>Backward pass for contiguous [B, H, T, D] operands; accumulates into dq, dk, dv.</summary>
+    /// <param name="dq">Query gradient [B, H, T, D], accumulated.</param>
+    /// <param name="dk">Key gradient [B, H, T, D], accumulated.</param>
+    /// <param name="dv">Value gradient [B, H, T, D], accumulated.</param>
+    /// <param name="dy">Output gradient [B, H, T, D].</param>
+    /// <param name="y">Forward output [B, H, T, D].</param>
+    /// <param name="lse">Saved log-sum-exp [B, H, T].</param>
+    /// <param name="q">Queries.</param>
+    /// <param name="k">Keys.</param>
+    /// <param name="v">Values.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="tokens">T.</param>
+    /// <param name="headDim">D.</param>
+    public static void Backward(Span<float> dq, Span<float> dk, Span<float> dv, ReadOnlySpan<float> dy, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> lse, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        int batch, int heads, int tokens, int headDim)
+    {
+        var l = AttentionLayout.Contiguous(heads, tokens, headDim);
+        Backward(dq, l, dk, l, dv, l, dy, l, y, l, lse, q, l, k, l, v, l, batch, heads, tokens, headDim);
+    }
+
+    /// <summary>
+    /// Forward pass reading q, k, v from a fused QKV projection output <paramref name="qkv"/> [B, T, 3C]
+    /// (q at channels [0, C), k at [C, 2C), v at [2C, 3C); head h at offset h * D inside each; C = H * D) and
+    /// writing <paramref name="y"/> as [B, T, C] (heads concatenated), ready for the output projection.
+    /// </summary>
+    /// <param name="y">Output [B, T, C].</param>
+    /// <param name="lse">Saved log-sum-exp [B, H, T].</param>
+    /// <param name="qkv">Fused projections [B, T, 3C].</param>
+    /// <param name="batch">B.</param>
+    /// <param name="tokens">T.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="headDim">D.</param>
+    public static void ForwardFusedQkv(Span<float> y, Span<float> lse, ReadOnlySpan<float> qkv, int batch, int tokens, int heads, int headDim)
+    {
+        Forward(y, AttentionLayout.TokenMajor(heads, tokens, headDim), lse,
+            qkv, AttentionLayout.FusedQkv(0, heads, tokens, headDim),
+            qkv, AttentionLayout.FusedQkv(1, heads, tokens, headDim),
+            qkv, AttentionLayout.FusedQkv(2, heads, tokens, headDim),
+            batch, heads, tokens, headDim);
+    }
+
+    /// <summary>
+    /// Backward pass of <see cref="ForwardFusedQkv"/>: accumulates (+=) the gradient of the fused buffer into
+    /// <paramref name="dqkv"/> [B, T, 3C], given dy and y [B, T, C], the saved lse and qkv.
+    /// </summary>
+    /// <param name="dqkv">Gradient of the fused projections [B, T, 3C], accumulated.</param>
+    /// <param name="dy">Output gradient [B, T, C].</param>
+    /// <param name="y">Forward output [B, T, C].</param>
+    /// <param name="lse">Saved log-sum-exp [B, H, T].</param>
+    /// <param name="qkv">Fused projections [B, T, 3C].</param>
+    /// <param name="batch">B.</param>
+    /// <param name="tokens">T.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="headDim">D.</param>
+    public static void BackwardFusedQkv(Span<float> dqkv, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> lse,
+        ReadOnlySpan<float> qkv, int batch, int tokens, int heads, int headDim)
+    {
+        var q = AttentionLayout.FusedQkv(0, heads, tokens, headDim);
+        var k = AttentionLayout.FusedQkv(1, heads, tokens, headDim);
+        var v = AttentionLayout.FusedQkv(2, heads, tokens, headDim);
+        var tm = AttentionLayout.TokenMajor(heads, tokens, headDim);
+        Backward(dqkv, q, dqkv, k, dqkv, v, dy, tm, y, tm, lse, qkv, q, qkv, k, qkv, v, batch, heads, tokens, headDim);
+    }
+
+    /// <summary>Floating-point operations of the forward pass as conventionally counted (causal half of 4 B H T^2 D).</summary>
+    internal static double ForwardFlops(int batch, int heads, int tokens, int headDim) => 2.0 * batch * heads * (double)tokens * tokens * headDim;
+
+    private static void CheckDims(int batch, int heads, int tokens, int headDim)
+    {
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+        if (heads < 0) throw new ArgumentOutOfRangeException(nameof(heads));
+        if (tokens < 0) throw new ArgumentOutOfRangeException(nameof(tokens));
+        if (headDim < 0) throw new ArgumentOutOfRangeException(nameof(headDim));
+    }
+
+    /// <summary>(batch, head) pairs per work item: enough for a few MFLOP (roughly a millisecond or more).</summary>
+    private static int PairsPerChunk(int tokens, int headDim, double flopFactor)
+    {
+        double perPair = flopFactor * tokens * (double)tokens * headDim + 1.0;
+        return (int)Math.Clamp(Math.Ceiling(8e6 / perPair), 1, int.MaxValue);
+    }
+
+    private struct Args
+    {
+        public nint Y, Lse, Q, K, V, DY, DQ, DK, DV;
+        public AttentionLayout YL, QL, KL, VL, DYL, DQL, DKL, DVL;
+        public int H, T, D;
+    }
+
+    private static unsafe class Impl<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
+    {
+        /// <summary>dst[d * ld + t] = src[t * ts + d] for t &lt; T, d &lt; D.</summary>
+        private static void Transpose(float* dst, int ld, float* src, int ts, int T, int D)
+        {
+            for (int t = 0; t < T; t++)
+            {
+                float* s = src + (nint)t * ts;
+                float* d = dst + t;
+                for (int j = 0; j < D; j++) d[(nint)j * ld] = s[j];
+            }
+        }
+
+        private static nint Base(in AttentionLayout l, int b, int h) => l.Offset + (nint)b * l.BatchStride + (nint)h * l.HeadStride;
+
+        public static void Forward(in Args a, int p0, int p1, float* scratch)
+        {
+            int T = a.T, D = a.D;
+            float scale = 1f / MathF.Sqrt(D);
+            float* kt = scratch;                 // [D, T]
+            float* sc = kt + (nint)D * T;        // [Tile, Tile]
+            float* acc = sc + Tile * Tile;       // [Tile, D]
+            float* mx = acc + Tile * D;          // [Tile]
+            float* sum = mx + Tile;              // [Tile]
+            for (int pair = p0; pair < p1; pair++)
+            {
+                int b = pair / a.H, h = pair % a.H;
+                float* q = (float*)a.Q + Base(a.QL, b, h);
+                float* k = (float*)a.K + Base(a.KL, b, h);
+                float* v = (float*)a.V + Base(a.VL, b, h);
+                float* y = (float*)a.Y + Base(a.YL, b, h);
+                float* lse = (float*)a.Lse + (nint)pair * T;
+                int qs = a.QL.TokenStride, vs = a.VL.TokenStride, ys = a.YL.TokenStride;
+                Transpose(kt, T, k, a.KL.TokenStride, T, D);
+                for (int i0 = 0; i0 < T; i0 += Tile)
+                {
+                    int nq = Math.Min(Tile, T - i0);
+                    for (int r = 0; r < nq; r++) { mx[r] = float.NegativeInfinity; sum[r] = 0f; }
+                    new Span<float>(acc, nq * D).Clear();
+                    float* qi = q + (nint)i0 * qs;
+                    for (int j0 = 0; j0 <= i0; j0 += Tile)
+                    {
+                        int nk = Math.Min(Tile, T - j0);
+                        bool diag = j0 == i0;
+                        TileGemm<TS, TV>.Run(nq, nk, D, qi, qs, 1, kt + j0, T, sc, Tile, false);
+                        for (int r = 0; r < nq; r++)
+                        {
+                            float* row = sc + r * Tile;
+                            int cnt = diag ? r + 1 : nk;
+                            float mt = RowOps<TS, TV>.Max(row, cnt) * scale;
+                            float mOld = mx[r];
+                            float mNew = MathF.Max(mOld, mt);
+                            float s = RowOps<TS, TV>.ExpScaleShift(row, cnt, nk, scale, mNew);
+                            if (mOld != mNew)
+                            {
+                                float alpha = MathF.Exp(mOld - mNew);
+                                sum[r] = sum[r] * alpha + s;
+                                if (j0 > 0) RowOps<TS, TV>.Scale(acc + r * D, D, alpha);
+                            }
+                            else sum[r] += s;
+                            mx[r] = mNew;
+                        }
+                        TileGemm<TS, TV>.Run(nq, D, nk, sc, Tile, 1, v + (nint)j0 * vs, vs, acc, D, true);
+                    }
+                    for (int r = 0; r < nq; r++)
+                    {
+                        RowOps<TS, TV>.ScaleTo(y + (nint)(i0 + r) * ys, acc + r * D, D, 1f / sum[r]);
+                        lse[i0 + r] = mx[r] + MathF.Log(sum[r]);
+                    }
+                }
+            }
+        }
+
+        public static void Backward(in Args a, int p0, int p1, float* scratch)
+        {
+            int T = a.T, D = a.D;
+            float scale = 1f / MathF.Sqrt(D);
+            float* kt = scratch;                 // [D, T]
+            float* vt = kt + (nint)D * T;        // [D, T]
+            float* dqa = vt + (nint)D * T;       // [T, D]
+            float* di = dqa + (nint)T * D;       // [T]
+            float* pm = di + T;                  // [Tile, Tile] probabilities
+            float* ds = pm + Tile * Tile;        // [Tile, Tile] dP then dS
+            float* dka = ds + Tile * Tile;       // [Tile, D]
+            float* dva = dka + Tile * D;         // [Tile, D]
+            for (int pair = p0; pair < p1; pair++)
+            {
+                int b = pair / a.H, h = pair % a.H;
+                float* q = (float*)a.Q + Base(a.QL, b, h);
+                float* k = (float*)a.K + Base(a.KL, b, h);
+                float* v = (float*)a.V + Base(a.VL, b, h);
+                float* y = (float*)a.Y + Base(a.YL, b, h);
+                float* dy = (float*)a.DY + Base(a.DYL, b, h);
+                float* dq = (float*)a.DQ + Base(a.DQL, b, h);
+                float* dk = (float*)a.DK + Base(a.DKL, b, h);
+                float* dv = (float*)a.DV + Base(a.DVL, b, h);
+                float* lse = (float*)a.Lse + (nint)pair * T;
+                int qs = a.QL.TokenStride, ks = a.KL.TokenStride, ys = a.YL.TokenStride, dys = a.DYL.TokenStride;
+                Transpose(kt, T, k, ks, T, D);
+                Transpose(vt, T, v, a.VL.TokenStride, T, D);
+                for (int t = 0; t < T; t++) di[t] = RowOps<TS, TV>.Dot(dy + (nint)t * dys, y + (nint)t * ys, D);
+                new Span<float>(dqa, T * D).Clear();
+                for (int j0 = 0; j0 < T; j0 += Tile)
+                {
+                    int nk = Math.Min(Tile, T - j0);
+                    new Span<float>(dka, nk * D).Clear();
+                    new Span<float>(dva, nk * D).Clear();
+                    float* kj = k + (nint)j0 * ks;
+                    for (int i0 = j0; i0 < T; i0 += Tile)
+                    {
+                        int nq = Math.Min(Tile, T - i0);
+                        bool diag = i0 == j0;
+                        float* qi = q + (nint)i0 * qs;
+                        float* dyi = dy + (nint)i0 * dys;
+                        // P = exp(scale * Q_i K_j^T - lse_i), causal entries only.
+                        TileGemm<TS, TV>.Run(nq, nk, D, qi, qs, 1, kt + j0, T, pm, Tile, false);
+                        for (int r = 0; r < nq; r++)
+                            RowOps<TS, TV>.ExpScaleShiftNoSum(pm + r * Tile, diag ? r + 1 : nk, nk, scale, lse[i0 + r]);
+                        // dV_j += P^T dY_i
+                        TileGemm<TS, TV>.Run(nk, D, nq, pm, 1, Tile, dyi, dys, dva, D, true);
+                        // dP = dY_i V_j^T ; dS = P * (dP - Di) * scale
+                        TileGemm<TS, TV>.Run(nq, nk, D, dyi, dys, 1, vt + j0, T, ds, Tile, false);
+                        for (int r = 0; r < nq; r++)
+                            RowOps<TS, TV>.SoftmaxGrad(ds + r * Tile, pm + r * Tile, diag ? r + 1 : nk, nk, di[i0 + r], scale);
+                        // dQ_i += dS K_j ; dK_j += dS^T Q_i
+                        TileGemm<TS, TV>.Run(nq, D, nk, ds, Tile, 1, kj, ks, dqa + (nint)i0 * D, D, true);
+                        TileGemm<TS, TV>.Run(nk, D, nq, ds, 1, Tile, qi, qs, dka, D, true);
+                    }
+                    int dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
+                    for (int r = 0; r < nk; r++)
+                    {
+                        RowOps<TS, TV>.AddTo(dk + (nint)(j0 + r) * dks, dka + r * D, D);
+                        RowOps<TS, TV>.AddTo(dv + (nint)(j0 + r) * dvs, dva + r * D, D);
+                    }
+                }
+                int dqs = a.DQL.TokenStride;
+                for (int t = 0; t < T; t++) RowOps<TS, TV>.AddTo(dq + (nint)t * dqs, dqa + (nint)t * D, D);
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Runtime.CompilerServices;
+
+namespace Ortho.Kernels.Tiles;
+
+/// <summary>
+/// A small unpacked, register-blocked matrix product for the tile-sized products inside the attention and
+/// convolution kernels: <c>C[i, j] (+)= sum_p A(i, p) * B[p, j]</c> with A addressed by arbitrary row and column
+/// strides (so transposed operands cost nothing) and B row-major with unit column stride (the vectorized axis).
+/// Blocks of 4 rows x 2 vectors (8 accumulators) in the main loop. Each output element is a sum over p in
+/// increasing order, so results are deterministic. A packed SGEMM could replace the larger calls
+/// (the patchify/im2col products) without changing the callers' data layout.
+/// </summary>
+internal static unsafe class TileGemm
+{
+    /// <summary>Dispatches to the widest vector path available.</summary>
+    public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    {
+        switch (TileSimd.Level)
+        {
+            case SimdLevel.V512: TileGemm<F512, System.Runtime.Intrinsics.Vector512<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate); break;
+            case SimdLevel.V256: TileGemm<F256, System.Runtime.Intrinsics.Vector256<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate); break;
+            default: TileGemm<F1, float>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate); break;
+        }
+    }
+}
+
+/// <summary>The width-generic body of <see cref="TileGemm"/>.</summary>
+internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
+{
+    public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) new Span<float>(c + i * ldc, n).Clear();
+            return;
+        }
+        int w = TS.Width;
+        int i0 = 0;
+        for (; i0 + 4 <= m; i0 += 4)
+        {
+            float* ar = a + i0 * rsa;
+            float* cr = c + i0 * ldc;
+            int j = 0;
+            for (; j + 2 * w <= n; j += 2 * w) Block4x2(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+            for (; j + w <= n; j += w) Block4x1(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+            for (; j < n; j++) Block4xS(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+        }
+        for (; i0 < m; i0++)
+        {
+            float* ar = a + i0 * rsa;
+            float* cr = c + i0 * ldc;
+            int j = 0;
+            for (; j + 2 * w <= n; j += 2 * w) Block1x2(k, ar, csa, b + j, ldb, cr + j, accumulate);
+            for (; j + w <= n; j += w) Block1x1(k, ar, csa, b + j, ldb, cr + j, accumulate);
+            for (; j < n; j++)
+            {
+                float s = 0f;
+                float* pa = ar, pb = b + j;
+                for (int p = 0; p < k; p++) { s += *pa * *pb; pa += csa; pb += ldb; }
+                cr[j] = accumulate ? cr[j] + s : s;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(float* c, TV v, bool accumulate)
+    {
+        if (accumulate) v = TS.Add(TS.Load(c), v);
+        TS.Store(c, v);
+    }
+
+    private static void Block4x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    {
+        int w = TS.Width;
+        TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero;
+        TV c20 = TS.Zero, c21 = TS.Zero, c30 = TS.Zero, c31 = TS.Zero;
+        float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
+        for (int p = 0; p < k; p++)
+        {
+            TV b0 = TS.Load(b), b1 = TS.Load(b + w);
+            TV x = TS.Splat(*a0); c00 = TS.Fma(x, b0, c00); c01 = TS.Fma(x, b1, c01);
+            x = TS.Splat(*a1); c10 = TS.Fma(x, b0, c10); c11 = TS.Fma(x, b1, c11);
+            x = TS.Splat(*a2); c20 = TS.Fma(x, b0, c20); c21 = TS.Fma(x, b1, c21);
+            x = TS.Splat(*a3); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31);
+            a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
+        }
+        Put(c, c00, acc); Put(c + w, c01, acc); c += ldc;
+        Put(c, c10, acc); Put(c + w, c11, acc); c += ldc;
+        Put(c, c20, acc); Put(c + w, c21, acc); c += ldc;
+        Put(c, c30, acc); Put(c + w, c31, acc);
+    }
+
+    private static void Block4x1(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    {
+        TV c0 = TS.Zero, c1 = TS.Zero, c2 = TS.Zero, c3 = TS.Zero;
+        float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
+        for (int p = 0; p < k; p++)
+        {
+            TV b0 = TS.Load(b);
+            c0 = TS.Fma(TS.Splat(*a0), b0, c0);
+            c1 = TS.Fma(TS.Splat(*a1), b0, c1);
+            c2 = TS.Fma(TS.Splat(*a2), b0, c2);
+            c3 = TS.Fma(TS.Splat(*a3), b0, c3);
+            a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
+        }
+        Put(c, c0, acc); c += ldc;
+        Put(c, c1, acc); c += ldc;
+        Put(c, c2, acc); c += ldc;
+        Put(c, c3, acc);
+    }
+
+    private static void Block4xS(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
+        for (int p = 0; p < k; p++)
+        {
+            float bv = *b;
+            s0 += *a0 * bv; s1 += *a1 * bv; s2 += *a2 * bv; s3 += *a3 * bv;
+            a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
+        }
+        if (acc) { c[0] += s0; c[ldc] += s1; c[2 * ldc] += s2; c[3 * ldc] += s3; }
+        else { c[0] = s0; c[ldc] = s1; c[2 * ldc] = s2; c[3 * ldc] = s3; }
+    }
+
+    private static void Block1x2(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc)
+    {
+        int w = TS.Width;
+        TV c0 = TS.Zero, c1 = TS.Zero;
+        for (int p = 0; p < k; p++)
+        {
+            TV x = TS.Splat(*a);
+            c0 = TS.Fma(x, TS.Load(b), c0);
+            c1 = TS.Fma(x, TS.Load(b + w), c1);
+            a += csa; b += ldb;
+        }
+        Put(c, c0, acc); Put(c + w, c1, acc);
+    }
+
+    private static void Block1x1(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc)
+    {
+        TV c0 = TS.Zero;
+        for (int p = 0; p < k; p++)
+        {
+            c0 = TS.Fma(TS.Splat(*a), TS.Load(b), c0);
+            a += csa; b += ldb;
+        }
+        Put(c, c0, acc);
+    }
+}
