@@ -16,7 +16,7 @@ public class OpGradientTests
         "neg", "exp", "log", "sqrt", "pow", "tanh", "sigmoid", "relu", "silu", "gelu", "gelu_tanh",
         "sum_all", "mean_all", "sum_axis", "mean_axis_keep", "max_all", "max_axis",
         "matmul", "matmul_tA", "matmul_tB", "matmul_tAtB", "matmul_batched", "matmul_batched_shared_b", "matmul_batched_tA_shared_b",
-        "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "dropout_eval",
+        "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "dropout_eval",
     };
 
     [Theory]
@@ -65,6 +65,8 @@ public class OpGradientTests
             case "split": GradCheck.Check(t => t[0].Split([1, 3], 0)[1] * 2f, [R(1, 4, 3)]); break;
             case "linear": GradCheck.Check(t => Functional.Linear(t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5)]); break;
             case "embedding": GradCheck.Check(t => Functional.Embedding(t[0], [2, 0, 2, 1], 2, 2), [R(1, 3, 4)]); break;
+            case "attention": GradCheck.Check(t => Functional.CausalAttention(t[0], t[1], t[2]), [R(1, 1, 2, 5, 4), R(2, 1, 2, 5, 4), R(3, 1, 2, 5, 4)], h: 1e-3); break;
+            case "self_attention_fused": GradCheck.Check(t => Functional.CausalSelfAttention(t[0], 2), [R(1, 2, 5, 12)], h: 1e-3); break;
             case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
             default: throw new ArgumentException(op);
         }

@@ -60,6 +60,7 @@ public class OpsFixtureTests
         "gelu_erf" => x["x"].Gelu(),
         "gelu_tanh" => x["x"].GeluTanh(),
         "silu" => x["x"].Silu(),
+        "causal_attention" => Functional.CausalAttention(x["q"], x["k"], x["v"]),
         "embedding" => Embed(x["table"], attrs.GetProperty("indices")),
         _ => throw new NotSupportedException($"Fixture op '{name}' has no mapping in OpsFixtureTests.Apply: add one."),
     };
