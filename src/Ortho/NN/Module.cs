@@ -11,6 +11,7 @@ public abstract class Module
     private readonly List<(string Name, Module Module)> _modules = new();
     private readonly List<(string Name, Parameter Parameter)> _parameters = new();
     private readonly List<(string Name, Tensor Buffer, bool Persistent)> _buffers = new();
+    private readonly Dictionary<string, string> _bufferDtypes = new();
 
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
     public bool Training { get; private set; } = true;
@@ -32,10 +33,15 @@ public abstract class Module
         return parameter;
     }
 
-    /// <summary>Registers a buffer (state that is not learned); persistent buffers are part of the state dict.</summary>
-    protected Tensor RegisterBuffer(string name, Tensor buffer, bool persistent = true)
+    /// <summary>
+    /// Registers a buffer (state that is not learned); persistent buffers are part of the state dict.
+    /// <paramref name="dtype"/> is the safetensors dtype checkpoints store it as ("F32", or "I64" for integer buffers
+    /// that PyTorch peers keep as int64).
+    /// </summary>
+    protected Tensor RegisterBuffer(string name, Tensor buffer, bool persistent = true, string dtype = "F32")
     {
         CheckName(name);
+        if (dtype != "F32") _bufferDtypes[name] = dtype;
         buffer.Keep();
         _buffers.Add((name, buffer, persistent));
         return buffer;
@@ -77,6 +83,15 @@ public abstract class Module
     {
         foreach (var (prefix, m) in NamedModules())
             foreach (var (name, b, persistent) in m._buffers) yield return (Join(prefix, name), b, persistent);
+    }
+
+    /// <summary>The safetensors dtype a state-dict entry is stored as: "F32" unless a buffer was registered otherwise.</summary>
+    public string StateDictDtype(string key)
+    {
+        foreach (var (prefix, m) in NamedModules())
+            foreach (var (name, dtype) in m._bufferDtypes)
+                if (Join(prefix, name) == key) return dtype;
+        return "F32";
     }
 
     /// <summary>

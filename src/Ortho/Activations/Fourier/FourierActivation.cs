@@ -1,0 +1,98 @@
+using Ortho.NN;
+
+namespace Ortho.Activations;
+
+/// <summary>
+/// f(x) = f0 + sum_{k=1..n} c_k cos(w_k x - p_k) / k!. Parameters (torchortho's names): <c>fundamental</c> f0 [1],
+/// <c>coefficients</c> c [n], <c>phases</c> p [n], <c>grid</c> w [n] (the frequencies). Init: c_k = 1/sqrt(I0(2)),
+/// p_k = pi/4, w_k = k, f0 = c sqrt(1 - 1/(n!)^2). While the frequencies are integer multiples of one base (always at
+/// init; always with <c>frozenFrequencies</c>), the kernel uses the angle-addition recurrence (one sin/cos per element).
+/// </summary>
+public sealed class FourierActivation : LearnableActivation
+{
+    /// <summary>Smallest supported degree.</summary>
+    public const int MinDegree = FourierKernels.MinDegree;
+
+    /// <summary>Largest supported degree (1/k! stays a normal float up to here).</summary>
+    public const int MaxDegree = FourierKernels.MaxDegree;
+
+    /// <summary>1/sqrt(I0(2)), the initial amplitude.</summary>
+    public static readonly double InitialAmplitude = 1 / Math.Sqrt(BesselI0(2));
+
+    /// <summary>Creates the activation with torchortho's initialization.</summary>
+    public FourierActivation(int degree, bool frozen = false, bool frozenFrequencies = false) : base(Validated(degree))
+    {
+        double c = InitialAmplitude, nf = HermiteActivation.Factorial(degree);
+        Fundamental = RegisterParameter("fundamental", new Parameter([(float)(c * Math.Sqrt(1 - 1 / (nf * nf)))], 1));
+        var coef = new float[degree]; coef.AsSpan().Fill((float)c);
+        var ph = new float[degree]; ph.AsSpan().Fill((float)(Math.PI / 4));
+        var w = new float[degree];
+        for (int k = 0; k < degree; k++) w[k] = k + 1;
+        Coefficients = RegisterParameter("coefficients", new Parameter(coef));
+        Phases = RegisterParameter("phases", new Parameter(ph));
+        Grid = RegisterParameter("grid", new Parameter(w));
+        if (frozen) Freeze();
+        if (frozenFrequencies) Grid.RequiresGrad = false;
+    }
+
+    /// <summary>f0.</summary>
+    public Parameter Fundamental { get; }
+
+    /// <summary>Amplitudes c_k.</summary>
+    public Parameter Coefficients { get; }
+
+    /// <summary>Phases p_k.</summary>
+    public Parameter Phases { get; }
+
+    /// <summary>Frequencies w_k.</summary>
+    public Parameter Grid { get; }
+
+    /// <summary>Whether the frequencies are frozen (no gradient).</summary>
+    public bool FrequenciesFrozen => !Grid.RequiresGrad;
+
+    /// <inheritdoc/>
+    public override string Kind => "fourier";
+
+    /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
+    public static void ValidateDegree(int degree) => FourierKernels.ValidateDegree(degree);
+
+    private static int Validated(int degree) { ValidateDegree(degree); return degree; }
+
+    /// <summary>The modified Bessel function I0 by its power series (sum (x/2)^(2k) / (k!)^2).</summary>
+    public static double BesselI0(double x)
+    {
+        double term = 1, sum = 1, q = x * x / 4;
+        for (int k = 1; k < 200 && term > 1e-18 * sum; k++) { term *= q / ((double)k * k); sum += term; }
+        return sum;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var y = Tensor.Empty(input.Shape);
+        FourierKernels.Forward(y.Data, input.Data, Fundamental.Data, Coefficients.Data, Phases.Data, Grid.Data, Degree);
+        return Tensor.Record(y, "fourier", [input, Fundamental, Coefficients, Phases, Grid], g => FourierKernels.Backward(
+            InputGrad(input), GradOrEmpty(Fundamental), GradOrEmpty(Coefficients), GradOrEmpty(Phases), GradOrEmpty(Grid),
+            input.Data, g.Data, Fundamental.Data, Coefficients.Data, Phases.Data, Grid.Data, Degree,
+            needDx: input.RequiresGrad, accumulateDx: true));
+    }
+
+    /// <inheritdoc/>
+    public override void Apply(ReadOnlySpan<float> x, Span<float> y) =>
+        FourierKernels.Forward(y, x, Fundamental.Data, Coefficients.Data, Phases.Data, Grid.Data, Degree);
+
+    /// <inheritdoc/>
+    public override double Evaluate(double x, out double derivative)
+    {
+        double f = Fundamental.Data[0], d = 0, fact = 1;
+        for (int k = 1; k <= Degree; k++)
+        {
+            fact *= k;
+            double c = Coefficients.Data[k - 1], w = Grid.Data[k - 1], th = w * x - Phases.Data[k - 1];
+            f += c * Math.Cos(th) / fact;
+            d -= c * w * Math.Sin(th) / fact;
+        }
+        derivative = d;
+        return f;
+    }
+}

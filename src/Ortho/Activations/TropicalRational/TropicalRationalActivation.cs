@@ -1,0 +1,83 @@
+using Ortho.NN;
+
+namespace Ortho.Activations;
+
+/// <summary>
+/// Tropical rational function f(x) = max_k (p_k x + a_k) - max_k (q_k x + b_k), k = 0..n, with all four sets learnable:
+/// <c>powers_num</c> p, <c>powers_denom</c> q, <c>coefficients_num</c> a, <c>coefficients_denom</c> b, drawn from N(0, 1)
+/// as torchortho does. Non-convex; gradients go to the first winning term of each max.
+/// </summary>
+public sealed class TropicalRationalActivation : LearnableActivation
+{
+    /// <summary>Smallest supported degree.</summary>
+    public const int MinDegree = TropicalRationalKernels.MinDegree;
+
+    /// <summary>Largest supported degree.</summary>
+    public const int MaxDegree = TropicalRationalKernels.MaxDegree;
+
+    /// <summary>Creates the activation with N(0, 1) parameters from <paramref name="rng"/> (default <see cref="Rng.Default"/>).</summary>
+    public TropicalRationalActivation(int degree, Rng? rng = null, bool frozen = false) : base(Validated(degree))
+    {
+        rng ??= Rng.Default;
+        PowersNum = RegisterParameter("powers_num", new Parameter(degree + 1));
+        PowersDenom = RegisterParameter("powers_denom", new Parameter(degree + 1));
+        CoefficientsNum = RegisterParameter("coefficients_num", new Parameter(degree + 1));
+        CoefficientsDenom = RegisterParameter("coefficients_denom", new Parameter(degree + 1));
+        foreach (var p in new[] { PowersNum, PowersDenom, CoefficientsNum, CoefficientsDenom }) rng.FillNormal(p.Data);
+        if (frozen) Freeze();
+    }
+
+    /// <summary>Numerator slopes p.</summary>
+    public Parameter PowersNum { get; }
+
+    /// <summary>Denominator slopes q.</summary>
+    public Parameter PowersDenom { get; }
+
+    /// <summary>Numerator intercepts a.</summary>
+    public Parameter CoefficientsNum { get; }
+
+    /// <summary>Denominator intercepts b.</summary>
+    public Parameter CoefficientsDenom { get; }
+
+    /// <inheritdoc/>
+    public override string Kind => "tropical_rational";
+
+    /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
+    public static void ValidateDegree(int degree) => TropicalRationalKernels.ValidateDegree(degree);
+
+    private static int Validated(int degree) { ValidateDegree(degree); return degree; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var y = Tensor.Empty(input.Shape);
+        TropicalRationalKernels.Forward(y.Data, input.Data, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree);
+        return Tensor.Record(y, "tropical_rational", [input, PowersNum, PowersDenom, CoefficientsNum, CoefficientsDenom], g => TropicalRationalKernels.Backward(
+            InputGrad(input), GradOrEmpty(PowersNum), GradOrEmpty(PowersDenom), GradOrEmpty(CoefficientsNum), GradOrEmpty(CoefficientsDenom),
+            input.Data, g.Data, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree,
+            needDx: input.RequiresGrad, accumulateDx: true));
+    }
+
+    /// <inheritdoc/>
+    public override void Apply(ReadOnlySpan<float> x, Span<float> y) =>
+        TropicalRationalKernels.Forward(y, x, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree);
+
+    /// <inheritdoc/>
+    public override double Evaluate(double x, out double derivative)
+    {
+        double Max(ReadOnlySpan<float> p, ReadOnlySpan<float> a, out double slope)
+        {
+            double best = double.NegativeInfinity; slope = 0;
+            for (int k = 0; k <= Degree; k++)
+            {
+                double v = p[k] * x + a[k];
+                if (v > best) { best = v; slope = p[k]; }
+            }
+            return best;
+        }
+        double num = Max(PowersNum.Data, CoefficientsNum.Data, out double sn);
+        double den = Max(PowersDenom.Data, CoefficientsDenom.Data, out double sd);
+        derivative = sn - sd;
+        return num - den;
+    }
+}

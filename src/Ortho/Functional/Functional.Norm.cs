@@ -1,0 +1,45 @@
+using Ortho.Kernels;
+
+namespace Ortho;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Layer normalization over the last dimension (single fused pass; mean and 1/std saved for backward).
+    /// <paramref name="weight"/> and <paramref name="bias"/> are [C] or null.
+    /// </summary>
+    public static Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps = 1e-5f)
+    {
+        int c = x.Size(-1), rows = x.Length / Math.Max(1, c);
+        if (weight != null && weight.Length != c || bias != null && bias.Length != c)
+            throw new ArgumentException($"LayerNorm: input {Tensor.ShapeString(x.ShapeSpan)} needs weight and bias of {c} values, got {weight?.Length} and {bias?.Length}.");
+        var y = Tensor.Empty(x.Shape);
+        var mean = Tensor.Empty([rows]);
+        var rstd = Tensor.Empty([rows]);
+        LayerNormKernels.Forward(y.Data, mean.Data, rstd.Data, x.Data, weight != null ? weight.Data : default, bias != null ? bias.Data : default, rows, c, eps);
+        Tensor[] inputs = weight == null ? [x] : bias == null ? [x, weight] : [x, weight, bias];
+        return Tensor.Record(y, "layer_norm", inputs, g => LayerNormKernels.Backward(
+            x.RequiresGrad ? x.GradSpan() : default,
+            weight is { RequiresGrad: true } ? weight.GradSpan() : default,
+            bias is { RequiresGrad: true } ? bias.GradSpan() : default,
+            g.Data, x.Data, weight != null ? weight.Data : default, mean.Data, rstd.Data, rows, c));
+    }
+
+    /// <summary>Softmax over the last dimension.</summary>
+    public static Tensor Softmax(Tensor x)
+    {
+        int c = x.Size(-1), rows = x.Length / Math.Max(1, c);
+        var y = Tensor.Empty(x.Shape);
+        SoftmaxKernels.Forward(y.Data, x.Data, rows, c);
+        return Tensor.Record(y, "softmax", [x], g => SoftmaxKernels.Backward(x.GradSpan(), y.Data, g.Data, rows, c));
+    }
+
+    /// <summary>Log-softmax over the last dimension.</summary>
+    public static Tensor LogSoftmax(Tensor x)
+    {
+        int c = x.Size(-1), rows = x.Length / Math.Max(1, c);
+        var y = Tensor.Empty(x.Shape);
+        LogSoftmaxKernels.Forward(y.Data, x.Data, rows, c);
+        return Tensor.Record(y, "log_softmax", [x], g => LogSoftmaxKernels.Backward(x.GradSpan(), y.Data, g.Data, rows, c));
+    }
+}
