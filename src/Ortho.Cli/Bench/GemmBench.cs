@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Ortho.Kernels;
+
+namespace Ortho.Cli.Bench;
+
+/// <summary>
+/// SGEMM throughput: 1024^3, 2048^3 and the Linear layers of the default LM (C = 128, B x T = 2048
+/// rows) in their three products (forward y = x W^T, backward dx = dy W, dW = dy^T x), in GFLOP/s.
+/// Each shape is warmed up (about 0.5 s, so the JIT has tiered up) and then timed several times;
+/// the median is reported. scripts/bench_openblas.py measures the same shapes with NumPy/OpenBLAS.
+/// </summary>
+internal static class GemmBench
+{
+    /// <summary>One benchmarked product: C[m x n] = op(A) op(B) with op(A) m x k, op(B) k x n.</summary>
+    internal readonly record struct Shape(string Case, int M, int N, int K, bool TransA, bool TransB);
+
+    /// <summary>The shapes measured, in order (scripts/bench_openblas.py lists the same).</summary>
+    internal static IReadOnlyList<Shape> Shapes { get; } = BuildShapes();
+
+    private static Shape[] BuildShapes()
+    {
+        const int rows = 2048; // B16 x T128 tokens
+        var list = new List<Shape>
+        {
+            new("square", 1024, 1024, 1024, false, false),
+            new("square", 2048, 2048, 2048, false, false),
+        };
+        (string name, int cin, int cout)[] linears =
+        [
+            ("attn.c_attn", 128, 384),
+            ("attn.c_proj", 128, 128),
+            ("mlp.c_fc", 128, 512),
+            ("mlp.c_proj", 512, 128),
+        ];
+        foreach (var (name, cin, cout) in linears)
+        {
+            list.Add(new($"{name}.fwd", rows, cout, cin, false, true));  // y = x W^T
+            list.Add(new($"{name}.dx", rows, cin, cout, false, false));  // dx = dy W
+            list.Add(new($"{name}.dW", cout, cin, rows, true, false));   // dW = dy^T x
+        }
+        return list.ToArray();
+    }
+
+    /// <summary>Measures every shape at each thread count and writes one line (JSON) or table row per measurement.</summary>
+    /// <param name="threads">Thread counts to measure (EngineSettings.Threads is set to each, then restored).</param>
+    /// <param name="json">One JSON object per line instead of a table.</param>
+    /// <param name="output">Where to write.</param>
+    public static void Run(int[] threads, bool json, TextWriter output)
+    {
+        if (threads.Length == 0) threads = [EngineSettings.Threads];
+        int saved = EngineSettings.Threads;
+        if (!json)
+            output.WriteLine($"{"case",-18} {"m",5} {"n",5} {"k",5} {"transA",6} {"transB",6} {"threads",7} {"GFLOP/s",8}");
+        try
+        {
+            foreach (var shape in Shapes)
+            {
+                using var buffers = new Buffers(shape);
+                bool first = true;
+                foreach (int t in threads)
+                {
+                    EngineSettings.Threads = t;
+                    double gflops = Measure(shape, buffers, warmupSeconds: first ? 0.5 : 0.1);
+                    first = false;
+                    output.WriteLine(json ? Json(shape, t, gflops) : Row(shape, t, gflops));
+                    output.Flush();
+                }
+            }
+        }
+        finally
+        {
+            EngineSettings.Threads = saved;
+        }
+    }
+
+    private static string Json(Shape s, int threads, double gflops) => string.Create(CultureInfo.InvariantCulture,
+        $"{{\"case\":\"{s.Case}\",\"m\":{s.M},\"n\":{s.N},\"k\":{s.K},\"transA\":{(s.TransA ? "true" : "false")},\"transB\":{(s.TransB ? "true" : "false")},\"threads\":{threads},\"gflops\":{gflops:F1}}}");
+
+    private static string Row(Shape s, int threads, double gflops) => string.Create(CultureInfo.InvariantCulture,
+        $"{s.Case,-18} {s.M,5} {s.N,5} {s.K,5} {(s.TransA ? "T" : "N"),6} {(s.TransB ? "T" : "N"),6} {threads,7} {gflops,8:F1}");
+
+    /// <summary>Warm up, calibrate a batch of calls lasting about 60 ms, then return the median of 7 timed batches.</summary>
+    private static unsafe double Measure(Shape s, Buffers buf, double warmupSeconds)
+    {
+        double flops = 2.0 * s.M * s.N * s.K;
+        var sw = Stopwatch.StartNew();
+        long calls = 0;
+        while (sw.Elapsed.TotalSeconds < warmupSeconds || calls < 2)
+        {
+            Call(s, buf);
+            calls++;
+        }
+        double perCall = sw.Elapsed.TotalSeconds / calls;
+        int batch = (int)Math.Clamp(0.06 / perCall, 1, 1_000_000);
+        var rates = new double[7];
+        for (int r = 0; r < rates.Length; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) Call(s, buf);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            rates[r] = flops * batch / seconds / 1e9;
+        }
+        Array.Sort(rates);
+        return rates[rates.Length / 2];
+    }
+
+    private static unsafe void Call(Shape s, Buffers buf) =>
+        Gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, buf.A, s.TransA ? s.M : s.K,
+            buf.B, s.TransB ? s.K : s.N, 0f, buf.C, s.N);
+
+    /// <summary>Aligned operand buffers filled with values in [-1, 1).</summary>
+    private sealed unsafe class Buffers : IDisposable
+    {
+        public readonly float* A, B, C;
+
+        public Buffers(Shape s)
+        {
+            A = Alloc((long)s.M * s.K);
+            B = Alloc((long)s.K * s.N);
+            C = Alloc((long)s.M * s.N);
+            var rng = new Random(1234);
+            Fill(A, (long)s.M * s.K, rng);
+            Fill(B, (long)s.K * s.N, rng);
+            new Span<float>(C, s.M * s.N).Clear();
+        }
+
+        private static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(float)), 64);
+
+        private static void Fill(float* p, long n, Random rng)
+        {
+            for (long i = 0; i < n; i++) p[i] = (float)(rng.NextDouble() * 2 - 1);
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(A);
+            NativeMemory.AlignedFree(B);
+            NativeMemory.AlignedFree(C);
+        }
+    }
+}

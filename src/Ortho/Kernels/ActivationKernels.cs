@@ -1,0 +1,333 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Ortho.Kernels;
+
+// Classical activation functions: forward y = f(x), backward dx += dy * f'(x) (accumulating).
+// Every kernel takes spans of equal length; y may be x itself (in place). Large spans run in coarse
+// parallel chunks (elementwise, so results never depend on the thread count).
+
+/// <summary>Exact GELU, y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's <c>gelu</c> default).</summary>
+/// <remarks>Computed as 0.5 x erfc(-x / sqrt 2), which stays accurate in the negative tail.</remarks>
+public static class GeluKernels
+{
+    private const float NegInvSqrt2 = -0.70710678118654752f;
+    private const float InvSqrt2Pi = 0.39894228040143268f;
+
+    /// <summary>y = gelu(x).</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
+
+    /// <summary>dx += dy (Phi(x) + x phi(x)).</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
+
+    internal readonly struct ForwardOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => 0.5f * x * VMath.Erfc(x * NegInvSqrt2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) =>
+            Vector256.Create(0.5f) * x * VMath.Erfc(x * Vector256.Create(NegInvSqrt2));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) =>
+            Vector512.Create(0.5f) * x * VMath.Erfc(x * Vector512.Create(NegInvSqrt2));
+    }
+
+    internal readonly struct BackwardOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x, float dy)
+        {
+            float cdf = 0.5f * VMath.Erfc(x * NegInvSqrt2);
+            float pdf = InvSqrt2Pi * VMath.Exp(-0.5f * x * x);
+            return dy * MathF.FusedMultiplyAdd(x, pdf, cdf);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
+        {
+            Vector256<float> cdf = Vector256.Create(0.5f) * VMath.Erfc(x * Vector256.Create(NegInvSqrt2));
+            Vector256<float> pdf = Vector256.Create(InvSqrt2Pi) * VMath.Exp(Vector256.Create(-0.5f) * x * x);
+            return dy * Vector256.FusedMultiplyAdd(x, pdf, cdf);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
+        {
+            Vector512<float> cdf = Vector512.Create(0.5f) * VMath.Erfc(x * Vector512.Create(NegInvSqrt2));
+            Vector512<float> pdf = Vector512.Create(InvSqrt2Pi) * VMath.Exp(Vector512.Create(-0.5f) * x * x);
+            return dy * Vector512.FusedMultiplyAdd(x, pdf, cdf);
+        }
+    }
+}
+
+/// <summary>
+/// Tanh-approximated GELU, y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch's
+/// <c>gelu(approximate="tanh")</c>, GPT-2's "gelu_new").
+/// </summary>
+/// <remarks>Computed as x sigmoid(2u) with u the tanh argument (the same function), accurate in both tails.</remarks>
+public static class GeluTanhKernels
+{
+    private const float TwoK = 1.5957691216057308f; // 2 sqrt(2/pi)
+    private const float A = 0.044715f;
+    private const float ThreeA = 0.134145f;
+
+    /// <summary>y = gelu_tanh(x).</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
+
+    /// <summary>dx += dy gelu_tanh'(x).</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
+
+    internal readonly struct ForwardOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x)
+        {
+            float u2 = TwoK * x * MathF.FusedMultiplyAdd(A * x, x, 1f);
+            return x / (1f + VMath.Exp(-u2));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x)
+        {
+            Vector256<float> u2 = Vector256.Create(TwoK) * x * Vector256.FusedMultiplyAdd(Vector256.Create(A) * x, x, Vector256<float>.One);
+            return x / (Vector256<float>.One + VMath.Exp(-u2));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x)
+        {
+            Vector512<float> u2 = Vector512.Create(TwoK) * x * Vector512.FusedMultiplyAdd(Vector512.Create(A) * x, x, Vector512<float>.One);
+            return x / (Vector512<float>.One + VMath.Exp(-u2));
+        }
+    }
+
+    internal readonly struct BackwardOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x, float dy)
+        {
+            float ax = A * x;
+            float u2 = TwoK * x * MathF.FusedMultiplyAdd(ax, x, 1f);
+            float s = 1f / (1f + VMath.Exp(-u2));
+            float du2 = TwoK * MathF.FusedMultiplyAdd(ThreeA * x, x, 1f);
+            float d = MathF.FusedMultiplyAdd(x * s * (1f - s), du2, s);
+            return dy * d;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
+        {
+            Vector256<float> one = Vector256<float>.One;
+            Vector256<float> ax = Vector256.Create(A) * x;
+            Vector256<float> u2 = Vector256.Create(TwoK) * x * Vector256.FusedMultiplyAdd(ax, x, one);
+            Vector256<float> s = one / (one + VMath.Exp(-u2));
+            Vector256<float> du2 = Vector256.Create(TwoK) * Vector256.FusedMultiplyAdd(Vector256.Create(ThreeA) * x, x, one);
+            Vector256<float> d = Vector256.FusedMultiplyAdd(x * s * (one - s), du2, s);
+            return dy * d;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
+        {
+            Vector512<float> one = Vector512<float>.One;
+            Vector512<float> ax = Vector512.Create(A) * x;
+            Vector512<float> u2 = Vector512.Create(TwoK) * x * Vector512.FusedMultiplyAdd(ax, x, one);
+            Vector512<float> s = one / (one + VMath.Exp(-u2));
+            Vector512<float> du2 = Vector512.Create(TwoK) * Vector512.FusedMultiplyAdd(Vector512.Create(ThreeA) * x, x, one);
+            Vector512<float> d = Vector512.FusedMultiplyAdd(x * s * (one - s), du2, s);
+            return dy * d;
+        }
+    }
+}
+
+/// <summary>SiLU (swish), y = x sigmoid(x).</summary>
+public static class SiluKernels
+{
+    /// <summary>y = x sigmoid(x).</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
+
+    /// <summary>dx += dy s (1 + x (1 - s)), s = sigmoid(x).</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
+
+    internal readonly struct ForwardOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => x / (1f + VMath.Exp(-x));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + VMath.Exp(-x));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + VMath.Exp(-x));
+    }
+
+    internal readonly struct BackwardOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x, float dy)
+        {
+            float s = VMath.Sigmoid(x);
+            return dy * (s * MathF.FusedMultiplyAdd(x, 1f - s, 1f));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
+        {
+            Vector256<float> s = VMath.Sigmoid(x);
+            return dy * (s * Vector256.FusedMultiplyAdd(x, Vector256<float>.One - s, Vector256<float>.One));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
+        {
+            Vector512<float> s = VMath.Sigmoid(x);
+            return dy * (s * Vector512.FusedMultiplyAdd(x, Vector512<float>.One - s, Vector512<float>.One));
+        }
+    }
+}
+
+/// <summary>ReLU, y = max(x, 0) (NaN propagates); gradient 1 where x &gt; 0, else 0.</summary>
+public static class ReluKernels
+{
+    /// <summary>y = max(x, 0).</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
+
+    /// <summary>dx += x &gt; 0 ? dy : 0.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
+
+    internal readonly struct ForwardOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => MathF.Max(x, 0f);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+    }
+
+    internal readonly struct BackwardOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x, float dy) => x > 0f ? dy : 0f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) =>
+            Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512<float>.Zero);
+    }
+}
+
+/// <summary>Hyperbolic tangent activation.</summary>
+public static class TanhKernels
+{
+    /// <summary>y = tanh(x).</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
+
+    /// <summary>dx += dy (1 - tanh(x)^2), recomputing tanh from the input.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
+
+    /// <summary>dx += dy (1 - y^2), from the saved output y = tanh(x).</summary>
+    public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardFromOutputOp>(y, dy, dx);
+
+    internal readonly struct ForwardOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => VMath.Tanh(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) => VMath.Tanh(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) => VMath.Tanh(x);
+    }
+
+    internal readonly struct BackwardFromOutputOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float y, float dy) => dy * MathF.FusedMultiplyAdd(-y, y, 1f);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) =>
+            dy * Vector256.FusedMultiplyAdd(-y, y, Vector256<float>.One);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) =>
+            dy * Vector512.FusedMultiplyAdd(-y, y, Vector512<float>.One);
+    }
+
+    internal readonly struct BackwardOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x, float dy) => BackwardFromOutputOp.Invoke(VMath.Tanh(x), dy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => BackwardFromOutputOp.Invoke(VMath.Tanh(x), dy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => BackwardFromOutputOp.Invoke(VMath.Tanh(x), dy);
+    }
+}
+
+/// <summary>Logistic sigmoid activation, y = 1 / (1 + e^-x).</summary>
+public static class SigmoidKernels
+{
+    /// <summary>y = sigmoid(x).</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
+
+    /// <summary>dx += dy s (1 - s), s = sigmoid(x) recomputed from the input.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
+
+    /// <summary>dx += dy y (1 - y), from the saved output y = sigmoid(x).</summary>
+    public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.ZipAccumulate<BackwardFromOutputOp>(y, dy, dx);
+
+    internal readonly struct ForwardOp : IUnaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => VMath.Sigmoid(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) => VMath.Sigmoid(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) => VMath.Sigmoid(x);
+    }
+
+    internal readonly struct BackwardFromOutputOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float y, float dy) => dy * (y * (1f - y));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => dy * (y * (Vector256<float>.One - y));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => dy * (y * (Vector512<float>.One - y));
+    }
+
+    internal readonly struct BackwardOp : IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x, float dy) => BackwardFromOutputOp.Invoke(VMath.Sigmoid(x), dy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => BackwardFromOutputOp.Invoke(VMath.Sigmoid(x), dy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => BackwardFromOutputOp.Invoke(VMath.Sigmoid(x), dy);
+    }
+}

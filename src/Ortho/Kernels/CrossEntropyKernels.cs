@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
+namespace Ortho.Kernels;
+
+/// <summary>
+/// Cross-entropy of logits against integer class targets, fused with log-softmax (PyTorch's
+/// <c>F.cross_entropy(logits, targets, ignore_index=-100)</c> with mean reduction): loss_r = logsumexp(x_r) -
+/// x_r[t_r] for each of <c>rows</c> rows of <c>vocab</c> logits. Rows whose target equals
+/// <c>ignoreIndex</c> contribute no loss and no gradient and are not counted in the mean. The forward pass
+/// saves each row's logsumexp, from which the backward pass rebuilds the probabilities in one sweep.
+/// </summary>
+/// <remarks>
+/// Rows run in coarse parallel chunks; the mean is a double-precision sum of the per-row losses in row order,
+/// so it is bit-identical for any <see cref="EngineSettings.Threads"/>. Every target must lie in
+/// [0, vocab) or equal ignoreIndex; otherwise an <see cref="ArgumentOutOfRangeException"/> names the row.
+/// </remarks>
+public static unsafe class CrossEntropyKernels
+{
+    /// <summary>
+    /// Forward pass. Returns the mean loss over non-ignored rows (NaN when every row is ignored, as PyTorch).
+    /// losses: rows (per-row loss, 0 for ignored rows) or empty; logSumExp: rows, saved for
+    /// <see cref="Backward"/>; logits: rows*vocab; targets: rows.
+    /// </summary>
+    public static float Forward(Span<float> losses, Span<float> logSumExp, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets,
+        int rows, int vocab, int ignoreIndex = -100)
+    {
+        NnArgs.Dims(rows, vocab, nameof(rows), nameof(vocab));
+        NnArgs.LengthOrEmpty(losses.Length, rows, nameof(losses));
+        NnArgs.Length(logSumExp.Length, rows, nameof(logSumExp));
+        NnArgs.Length(logits.Length, (long)rows * vocab, nameof(logits));
+        int count = CountAndValidate(targets, rows, vocab, ignoreIndex);
+        if (rows == 0) return float.NaN;
+
+        float[]? rented = losses.IsEmpty ? ArrayPool<float>.Shared.Rent(rows) : null;
+        try
+        {
+            Span<float> rowLoss = losses.IsEmpty ? rented.AsSpan(0, rows) : losses;
+            fixed (float* pl = rowLoss, plse = logSumExp, px = logits)
+            fixed (int* pt = targets)
+            {
+                int chunks = RowOps.RowChunks(rows, vocab, out int per);
+                if (chunks <= 1) ForwardRows(pl, plse, px, pt, 0, rows, vocab, ignoreIndex);
+                else ForwardParallel(chunks, per, (nint)pl, (nint)plse, (nint)px, (nint)pt, rows, vocab, ignoreIndex);
+            }
+            if (count == 0) return float.NaN;
+            double sum = 0;
+            for (int r = 0; r < rows; r++)
+                if (targets[r] != ignoreIndex) sum += rowLoss[r];
+            return (float)(sum / count);
+        }
+        finally
+        {
+            if (rented != null) ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Backward pass of the mean loss, accumulating: dlogits += dloss / count * (softmax(x) - onehot(t)) for
+    /// non-ignored rows (ignored rows get nothing). logSumExp is the forward pass's.
+    /// </summary>
+    public static void Backward(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
+        int rows, int vocab, float dloss, int ignoreIndex = -100)
+    {
+        CheckBackward(dlogits, logits, logSumExp, rows, vocab);
+        int count = CountAndValidate(targets, rows, vocab, ignoreIndex);
+        if (count == 0) return;
+        BackwardCore(dlogits, logits, logSumExp, targets, default, dloss / count, rows, vocab, ignoreIndex);
+    }
+
+    /// <summary>
+    /// Backward pass for per-row losses (reduction "none"), accumulating: dlogits[r] += dlosses[r] *
+    /// (softmax(x_r) - onehot(t_r)) for non-ignored rows. dlosses: rows.
+    /// </summary>
+    public static void BackwardPerRow(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
+        ReadOnlySpan<float> dlosses, int rows, int vocab, int ignoreIndex = -100)
+    {
+        CheckBackward(dlogits, logits, logSumExp, rows, vocab);
+        NnArgs.Length(dlosses.Length, rows, nameof(dlosses));
+        CountAndValidate(targets, rows, vocab, ignoreIndex);
+        BackwardCore(dlogits, logits, logSumExp, targets, dlosses, 0f, rows, vocab, ignoreIndex);
+    }
+
+    private static void CheckBackward(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, int rows, int vocab)
+    {
+        NnArgs.Dims(rows, vocab, nameof(rows), nameof(vocab));
+        NnArgs.Length(dlogits.Length, (long)rows * vocab, nameof(dlogits));
+        NnArgs.Length(logits.Length, (long)rows * vocab, nameof(logits));
+        NnArgs.Length(logSumExp.Length, rows, nameof(logSumExp));
+    }
+
+    /// <summary>Checks every target and returns the number of non-ignored rows.</summary>
+    private static int CountAndValidate(ReadOnlySpan<int> targets, int rows, int vocab, int ignoreIndex)
+    {
+        NnArgs.Length(targets.Length, rows, nameof(targets));
+        int count = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = targets[r];
+            if (t == ignoreIndex) continue;
+            if ((uint)t >= (uint)vocab)
+                throw new ArgumentOutOfRangeException(nameof(targets), t,
+                    $"Target at row {r} is {t}, outside [0, {vocab}) and not the ignore index {ignoreIndex}.");
+            count++;
+        }
+        return count;
+    }
+
+    private static void BackwardCore(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
+        ReadOnlySpan<float> dlosses, float uniformScale, int rows, int vocab, int ignoreIndex)
+    {
+        if (rows == 0) return;
+        fixed (float* pdx = dlogits, px = logits, plse = logSumExp, pdl = dlosses)
+        fixed (int* pt = targets)
+        {
+            int chunks = RowOps.RowChunks(rows, vocab, out int per);
+            if (chunks <= 1) BackwardRows(pdx, px, plse, pt, pdl, uniformScale, 0, rows, vocab, ignoreIndex);
+            else BackwardParallel(chunks, per, (nint)pdx, (nint)px, (nint)plse, (nint)pt, (nint)pdl, uniformScale, rows, vocab, ignoreIndex);
+        }
+    }
+
+    private static void ForwardParallel(int chunks, int per, nint pl, nint plse, nint px, nint pt, int rows, int vocab, int ignoreIndex) =>
+        EngineSettings.ParallelFor(chunks, c => ForwardRows((float*)pl, (float*)plse, (float*)px, (int*)pt,
+            c * per, Math.Min(rows, (c + 1) * per), vocab, ignoreIndex));
+
+    private static void BackwardParallel(int chunks, int per, nint pdx, nint px, nint plse, nint pt, nint pdl, float scale, int rows, int vocab, int ignoreIndex) =>
+        EngineSettings.ParallelFor(chunks, c => BackwardRows((float*)pdx, (float*)px, (float*)plse, (int*)pt, (float*)pdl, scale,
+            c * per, Math.Min(rows, (c + 1) * per), vocab, ignoreIndex));
+
+    private static void ForwardRows(float* loss, float* lse, float* x, int* targets, int r0, int r1, int vocab, int ignoreIndex)
+    {
+        for (int r = r0; r < r1; r++)
+        {
+            float* xr = x + (long)r * vocab;
+            float m = RowOps.Max(xr, vocab);
+            float logS = MathF.Log(RowOps.SumExp(xr, vocab, m));
+            lse[r] = m + logS;
+            int t = targets[r];
+            loss[r] = t == ignoreIndex ? 0f : (m - xr[t]) + logS;
+        }
+    }
+
+    private static void BackwardRows(float* dx, float* x, float* lse, int* targets, float* dlosses, float uniformScale,
+        int r0, int r1, int vocab, int ignoreIndex)
+    {
+        for (int r = r0; r < r1; r++)
+        {
+            int t = targets[r];
+            if (t == ignoreIndex) continue;
+            float scale = dlosses != null ? dlosses[r] : uniformScale;
+            long o = (long)r * vocab;
+            float* xr = x + o, dxr = dx + o;
+            float l = lse[r];
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (Vector512<float> vl = Vector512.Create(l), vs = Vector512.Create(scale); i + 16 <= vocab; i += 16)
+                    Vector512.FusedMultiplyAdd(VMath.Exp(Vector512.Load(xr + i) - vl), vs, Vector512.Load(dxr + i)).Store(dxr + i);
+            if (Vector256.IsHardwareAccelerated)
+                for (Vector256<float> vl = Vector256.Create(l), vs = Vector256.Create(scale); i + 8 <= vocab; i += 8)
+                    Vector256.FusedMultiplyAdd(VMath.Exp(Vector256.Load(xr + i) - vl), vs, Vector256.Load(dxr + i)).Store(dxr + i);
+            for (; i < vocab; i++) dxr[i] = MathF.FusedMultiplyAdd(VMath.Exp(xr[i] - l), scale, dxr[i]);
+            dxr[t] -= scale;
+        }
+    }
+}

@@ -1,0 +1,315 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Ortho.Kernels;
+
+/// <summary>
+/// Single-precision general matrix multiply (SGEMM) on row-major matrices:
+/// <c>C[m x n] = alpha * op(A) * op(B) + beta * C</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// All matrices are row-major with explicit leading dimensions (the distance in elements between
+/// consecutive rows). <c>op(A)</c> is <c>m x k</c>: when <c>transA</c> is false, A is stored
+/// <c>m x k</c> (<c>lda &gt;= k</c>); when true, A is stored <c>k x m</c> (<c>lda &gt;= m</c>) and
+/// used transposed. Likewise <c>op(B)</c> is <c>k x n</c>: B is stored <c>k x n</c>
+/// (<c>ldb &gt;= n</c>) or, when <c>transB</c>, <c>n x k</c> (<c>ldb &gt;= k</c>). Transposes are
+/// never materialized: the packing routines read either storage order.
+/// </para>
+/// <para>
+/// <c>beta == 0</c> ignores the previous contents of C (NaN or infinity there do not propagate);
+/// <c>beta == 1</c> accumulates, as backward passes do for gradients. When <c>alpha == 0</c> or
+/// <c>k == 0</c>, A and B are not read and C is only scaled by beta.
+/// </para>
+/// <para>
+/// The implementation is BLIS-style: panels of op(A) and op(B) are packed into reusable, aligned,
+/// thread-local buffers and a register-blocked micro-kernel (Vector512 12x32, Vector256 6x16 or
+/// scalar 4x4, chosen by the hardware) computes each tile. Large products are split over
+/// <see cref="EngineSettings.ParallelFor"/>; every element of C is computed by one thread in the
+/// same k order, so results are bit-identical whatever <see cref="EngineSettings.Threads"/> is.
+/// </para>
+/// </remarks>
+public static unsafe partial class Gemm
+{
+    /// <summary>Products with <c>m * n * k</c> at or below this use the unpacked small-shape path.</summary>
+    internal const long SmallWork = 12 * 1024;
+
+    /// <summary>
+    /// Computes <c>C = alpha * op(A) * op(B) + beta * C</c> on row-major matrices given by pointers.
+    /// </summary>
+    /// <param name="transA">When true, A is stored <c>k x m</c> and op(A) = A^T; otherwise A is <c>m x k</c>.</param>
+    /// <param name="transB">When true, B is stored <c>n x k</c> and op(B) = B^T; otherwise B is <c>k x n</c>.</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B): the reduction length.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">First element of A.</param>
+    /// <param name="lda">Leading dimension of A (elements between rows of A as stored).</param>
+    /// <param name="b">First element of B.</param>
+    /// <param name="ldb">Leading dimension of B (elements between rows of B as stored).</param>
+    /// <param name="beta">Scale of the previous C; 0 ignores C's contents, 1 accumulates.</param>
+    /// <param name="c">First element of C (<c>m x n</c>).</param>
+    /// <param name="ldc">Leading dimension of C (at least <paramref name="n"/>).</param>
+    /// <exception cref="ArgumentException">A dimension is negative or a leading dimension is too small.</exception>
+    /// <exception cref="ArgumentNullException">A pointer that would be read or written is null.</exception>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckPointers(m, n, k, alpha, a, b, c);
+        SgemmCore(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, allowParallel: true);
+    }
+
+    /// <summary>
+    /// Computes <c>C = alpha * op(A) * op(B) + beta * C</c> on row-major matrices held in spans,
+    /// after checking that each span is long enough for its shape and leading dimension.
+    /// </summary>
+    /// <param name="transA">When true, A is stored <c>k x m</c> and op(A) = A^T; otherwise A is <c>m x k</c>.</param>
+    /// <param name="transB">When true, B is stored <c>n x k</c> and op(B) = B^T; otherwise B is <c>k x n</c>.</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B): the reduction length.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major with leading dimension <paramref name="lda"/>.</param>
+    /// <param name="lda">Leading dimension of A as stored.</param>
+    /// <param name="b">B, row-major with leading dimension <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Leading dimension of B as stored.</param>
+    /// <param name="beta">Scale of the previous C; 0 ignores C's contents, 1 accumulates.</param>
+    /// <param name="c">C (<c>m x n</c>), row-major with leading dimension <paramref name="ldc"/>.</param>
+    /// <param name="ldc">Leading dimension of C (at least <paramref name="n"/>).</param>
+    /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is too small or a span is too short.</exception>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckSpans(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, 1, 0, 0, 0);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+            SgemmCore(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, allowParallel: true);
+    }
+
+    /// <summary>
+    /// Computes <paramref name="batch"/> independent products
+    /// <c>C_i = alpha * op(A_i) * op(B_i) + beta * C_i</c>, where <c>A_i = a + i * strideA</c>,
+    /// <c>B_i = b + i * strideB</c> and <c>C_i = c + i * strideC</c> (strides in elements).
+    /// </summary>
+    /// <param name="transA">When true, each A_i is stored <c>k x m</c>; otherwise <c>m x k</c>.</param>
+    /// <param name="transB">When true, each B_i is stored <c>n x k</c>; otherwise <c>k x n</c>.</param>
+    /// <param name="m">Rows of op(A_i) and of C_i.</param>
+    /// <param name="n">Columns of op(B_i) and of C_i.</param>
+    /// <param name="k">Reduction length.</param>
+    /// <param name="alpha">Scale of the products.</param>
+    /// <param name="a">First element of A_0.</param>
+    /// <param name="lda">Leading dimension of each A_i.</param>
+    /// <param name="b">First element of B_0.</param>
+    /// <param name="ldb">Leading dimension of each B_i.</param>
+    /// <param name="beta">Scale of the previous C_i; 0 ignores their contents, 1 accumulates.</param>
+    /// <param name="c">First element of C_0.</param>
+    /// <param name="ldc">Leading dimension of each C_i.</param>
+    /// <param name="batch">Number of products.</param>
+    /// <param name="strideA">Elements between A_i and A_(i+1) (may be 0 to share A).</param>
+    /// <param name="strideB">Elements between B_i and B_(i+1) (may be 0 to share B).</param>
+    /// <param name="strideC">Elements between C_i and C_(i+1); the C_i must not overlap.</param>
+    /// <exception cref="ArgumentException">A dimension, leading dimension or stride is invalid.</exception>
+    /// <exception cref="ArgumentNullException">A pointer that would be read or written is null.</exception>
+    public static void SgemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
+        int batch, long strideA, long strideB, long strideC)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckBatch(m, n, ldc, batch, strideA, strideB, strideC);
+        CheckPointers(m, n, k, alpha, a, b, c);
+        BatchedCore(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC);
+    }
+
+    /// <summary>
+    /// Span form of <see cref="SgemmStridedBatched(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, int, long, long, long)"/>:
+    /// <paramref name="batch"/> products <c>C_i = alpha * op(A_i) * op(B_i) + beta * C_i</c> with
+    /// <c>A_i = a[(i * strideA)..]</c>, <c>B_i = b[(i * strideB)..]</c>, <c>C_i = c[(i * strideC)..]</c>,
+    /// after checking that each span holds every batch item.
+    /// </summary>
+    /// <param name="transA">When true, each A_i is stored <c>k x m</c>; otherwise <c>m x k</c>.</param>
+    /// <param name="transB">When true, each B_i is stored <c>n x k</c>; otherwise <c>k x n</c>.</param>
+    /// <param name="m">Rows of op(A_i) and of C_i.</param>
+    /// <param name="n">Columns of op(B_i) and of C_i.</param>
+    /// <param name="k">Reduction length.</param>
+    /// <param name="alpha">Scale of the products.</param>
+    /// <param name="a">All A_i.</param>
+    /// <param name="lda">Leading dimension of each A_i.</param>
+    /// <param name="b">All B_i.</param>
+    /// <param name="ldb">Leading dimension of each B_i.</param>
+    /// <param name="beta">Scale of the previous C_i; 0 ignores their contents, 1 accumulates.</param>
+    /// <param name="c">All C_i.</param>
+    /// <param name="ldc">Leading dimension of each C_i.</param>
+    /// <param name="batch">Number of products.</param>
+    /// <param name="strideA">Elements between A_i and A_(i+1) (may be 0 to share A).</param>
+    /// <param name="strideB">Elements between B_i and B_(i+1) (may be 0 to share B).</param>
+    /// <param name="strideC">Elements between C_i and C_(i+1); the C_i must not overlap.</param>
+    /// <exception cref="ArgumentException">A dimension, leading dimension, stride or span length is invalid.</exception>
+    public static void SgemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        int batch, long strideA, long strideB, long strideC)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckBatch(m, n, ldc, batch, strideA, strideB, strideC);
+        CheckSpans(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, batch, strideA, strideB, strideC);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+            BatchedCore(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, batch, strideA, strideB, strideC);
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    private static void CheckShape(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
+    {
+        if (m < 0) throw new ArgumentException($"m must be non-negative, got {m}.", nameof(m));
+        if (n < 0) throw new ArgumentException($"n must be non-negative, got {n}.", nameof(n));
+        if (k < 0) throw new ArgumentException($"k must be non-negative, got {k}.", nameof(k));
+        int aCols = transA ? m : k, bCols = transB ? k : n;
+        if (lda < aCols || lda < 0)
+            throw new ArgumentException(
+                $"lda = {lda} is smaller than the row width {aCols} of A stored {(transA ? $"k x m = {k} x {m} (transA)" : $"m x k = {m} x {k}")}.", nameof(lda));
+        if (ldb < bCols || ldb < 0)
+            throw new ArgumentException(
+                $"ldb = {ldb} is smaller than the row width {bCols} of B stored {(transB ? $"n x k = {n} x {k} (transB)" : $"k x n = {k} x {n}")}.", nameof(ldb));
+        if (ldc < n || ldc < 0)
+            throw new ArgumentException($"ldc = {ldc} is smaller than the row width n = {n} of C (m x n = {m} x {n}).", nameof(ldc));
+    }
+
+    private static void CheckBatch(int m, int n, int ldc, int batch, long strideA, long strideB, long strideC)
+    {
+        if (batch < 0) throw new ArgumentException($"batch must be non-negative, got {batch}.", nameof(batch));
+        if (strideA < 0) throw new ArgumentException($"strideA must be non-negative, got {strideA}.", nameof(strideA));
+        if (strideB < 0) throw new ArgumentException($"strideB must be non-negative, got {strideB}.", nameof(strideB));
+        long cSize = Extent(m, n, ldc);
+        if (batch > 1 && strideC < cSize)
+            throw new ArgumentException(
+                $"strideC = {strideC} is smaller than the extent {cSize} of one C (m x n = {m} x {n}, ldc = {ldc}): the outputs would overlap.", nameof(strideC));
+    }
+
+    /// <summary>Elements spanned by a rows x cols row-major matrix with leading dimension ld.</summary>
+    private static long Extent(int rows, int cols, int ld) =>
+        rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+
+    private static void CheckSpans(bool transA, bool transB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc,
+        int batch, long strideA, long strideB, long strideC)
+    {
+        if (batch == 0) return;
+        long last = batch - 1;
+        long cNeed = Extent(m, n, ldc);
+        if (cNeed > 0) cNeed += last * strideC;
+        if (cLength < cNeed)
+            throw new ArgumentException(
+                $"c has length {cLength} but C (m x n = {m} x {n}, ldc = {ldc}{BatchText(batch, strideC)}) needs {cNeed} elements.", "c");
+        if (m == 0 || n == 0 || k == 0) return; // A and B are not read
+        long aNeed = (transA ? Extent(k, m, lda) : Extent(m, k, lda)) + last * strideA;
+        if (aLength < aNeed)
+            throw new ArgumentException(
+                $"a has length {aLength} but A ({(transA ? $"k x m = {k} x {m}, transA" : $"m x k = {m} x {k}")}, lda = {lda}{BatchText(batch, strideA)}) needs {aNeed} elements.", "a");
+        long bNeed = (transB ? Extent(n, k, ldb) : Extent(k, n, ldb)) + last * strideB;
+        if (bLength < bNeed)
+            throw new ArgumentException(
+                $"b has length {bLength} but B ({(transB ? $"n x k = {n} x {k}, transB" : $"k x n = {k} x {n}")}, ldb = {ldb}{BatchText(batch, strideB)}) needs {bNeed} elements.", "b");
+    }
+
+    private static string BatchText(int batch, long stride) => batch > 1 ? $", batch = {batch}, stride = {stride}" : "";
+
+    private static void CheckPointers(int m, int n, int k, float alpha, float* a, float* b, float* c)
+    {
+        if (m == 0 || n == 0) return;
+        if (c == null) throw new ArgumentNullException(nameof(c), $"c is null but C is {m} x {n}.");
+        if (k == 0 || alpha == 0f) return;
+        if (a == null) throw new ArgumentNullException(nameof(a), $"a is null but op(A) is {m} x {k}.");
+        if (b == null) throw new ArgumentNullException(nameof(b), $"b is null but op(B) is {k} x {n}.");
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private static void BatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
+        int batch, long strideA, long strideB, long strideC)
+    {
+        if (batch == 0 || m == 0 || n == 0) return;
+        double flopsEach = 2.0 * m * n * k;
+        int chunks = ParallelChunks(flopsEach * batch);
+        // Items big enough to be threaded on their own run one after another (each split inside);
+        // otherwise whole items are dealt out to threads. Either way each item is computed exactly
+        // as a lone Sgemm call would compute it, so the thread count does not change any result.
+        if (chunks <= 1 || ParallelChunks(flopsEach) > 1 || batch == 1)
+        {
+            for (int i = 0; i < batch; i++)
+                SgemmCore(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb,
+                    beta, c + i * strideC, ldc, allowParallel: true);
+            return;
+        }
+        chunks = Math.Min(chunks, batch);
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
+        EngineSettings.ParallelFor(chunks, chunk =>
+        {
+            int lo = (int)((long)batch * chunk / chunks), hi = (int)((long)batch * (chunk + 1) / chunks);
+            for (int i = lo; i < hi; i++)
+                SgemmCore(transA, transB, m, n, k, alpha, (float*)pa + i * strideA, lda, (float*)pb + i * strideB, ldb,
+                    beta, (float*)pc + i * strideC, ldc, allowParallel: false);
+        });
+    }
+
+    /// <summary>Floating-point work of about a millisecond: the least worth a ParallelFor chunk.</summary>
+    internal const double ParallelFlops = 1.5e8;
+
+    /// <summary>How many chunks to split <paramref name="flops"/> of work into (1 = run serially).</summary>
+    private static int ParallelChunks(double flops)
+    {
+        int threads = EngineSettings.Threads;
+        if (threads <= 1 || flops < 2 * ParallelFlops) return 1;
+        return (int)Math.Min(threads, flops / ParallelFlops);
+    }
+
+    private static void SgemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        if ((long)m * n * k <= SmallWork)
+        {
+            SmallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        var p = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (Vector512.IsHardwareAccelerated)
+            Blocked<Kernel12x32>(in p, allowParallel);
+        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            Blocked<Kernel6x16>(in p, allowParallel);
+        else
+            Blocked<Kernel4x4>(in p, allowParallel);
+    }
+
+    /// <summary>C = beta * C, with beta == 0 writing zeros whatever C held.</summary>
+    private static void ScaleC(int m, int n, float beta, float* c, int ldc)
+    {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (long)i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    /// <summary>Fused multiply-add where the hardware has it (the vector kernels use it), else a*b+c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Madd(float a, float b, float c) =>
+        Fma.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>The value stored into C for an accumulated product <paramref name="acc"/>; the one formula every path uses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Combine(float acc, float alpha, float beta, float old) =>
+        beta == 0f ? alpha * acc : Madd(old, beta, alpha * acc);
+}
