@@ -1,10 +1,28 @@
+using System.CommandLine;
+using Ortho.Cli.Commands;
+
 namespace Ortho.Cli;
 
+/// <summary>The <c>ortho</c> command: train, bench, inspect, fit.</summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        Console.WriteLine("ortho: commands are being built");
-        return 0;
+        var root = new RootCommand("Ortho: learnable Hermite, Fourier and tropical activations, and a CPU engine to train them.")
+        {
+            TrainCommand.Create(),
+            BenchCommand.Create(),
+            InspectCommand.Create(),
+            FitCommand.Create(),
+        };
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"ortho: {e.Message}");
+            return 2;
+        }
     }
 }

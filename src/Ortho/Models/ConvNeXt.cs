@@ -74,12 +74,45 @@ public sealed class ConvNeXt : Module
     /// <summary>Classifier.</summary>
     public Linear Head { get; }
 
+    /// <summary>
+    /// Replays the forward pass stage by stage and returns the dotted name of the first module (or parameter) whose
+    /// output holds NaN or infinity, or null if none does.
+    /// </summary>
+    public string? FirstNonFiniteModule(Tensor images)
+    {
+        var bad = NonFinite.FirstNonFiniteParameter(this);
+        if (bad != null) return bad;
+        var stages = new List<(string, Func<Tensor, Tensor>)> { ("input", ToChannelsLast) };
+        for (int i = 0; i < Stages.Count; i++)
+        {
+            var down = (ConvNeXtStem)DownsampleLayers[i];
+            stages.Add(($"downsample_layers.{i}", down.Forward));
+            for (int j = 0; j < Stages[i].Count; j++)
+            {
+                var block = (ConvNeXtBlock)Stages[i][j];
+                string p = $"stages.{i}.{j}.";
+                Tensor residual = null!;
+                stages.Add((p + "dwconv", x => { residual = x; return block.Dwconv.Forward(x); }));
+                stages.Add((p + "norm", block.Norm.Forward));
+                stages.Add((p + "pwconv1", block.Pwconv1.Forward));
+                stages.Add((p + "act", block.Act.Forward));
+                stages.Add((p + "pwconv2", x => residual + block.Pwconv2.Forward(x) * block.Gamma));
+            }
+        }
+        stages.Add(("norm", x => Norm.Forward(Functional.GlobalAvgPool(x))));
+        stages.Add(("head", Head.Forward));
+        return NonFinite.FirstNonFiniteStage(images, stages);
+    }
+
+    private Tensor ToChannelsLast(Tensor images) =>
+        Config.InChans == 1 ? images.Reshape(images.Size(0), images.Size(2), images.Size(3), 1) : images.Permute(0, 2, 3, 1);
+
     /// <summary>Logits [N, classes] for images [N, C, H, W] (NCHW, as PyTorch).</summary>
     public Tensor Forward(Tensor images)
     {
         if (images.Rank != 4 || images.Size(1) != Config.InChans)
             throw new ArgumentException($"ConvNeXt: expected images [N, {Config.InChans}, H, W], got {Tensor.ShapeString(images.ShapeSpan)}.");
-        var x = Config.InChans == 1 ? images.Reshape(images.Size(0), images.Size(2), images.Size(3), 1) : images.Permute(0, 2, 3, 1);
+        var x = ToChannelsLast(images);
         for (int i = 0; i < Stages.Count; i++)
             x = Stages[i].Forward(((ConvNeXtStem)DownsampleLayers[i]).Forward(x));
         return Head.Forward(Norm.Forward(Functional.GlobalAvgPool(x)));

@@ -65,7 +65,7 @@ public partial class Tensor
     {
         if (strideC != 0 || batch <= 1)
         {
-            Gemm.SgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+            Gemm.SgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC);
             return;
         }
         for (int i = 0; i < batch; i++)

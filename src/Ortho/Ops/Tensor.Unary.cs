@@ -19,7 +19,7 @@ public partial class Tensor
     internal delegate void SpanAction(ReadOnlySpan<float> x, Span<float> y);
 
     /// <summary>e^x.</summary>
-    public Tensor Exp() => Unary("exp", TensorPrimitives.Exp, static (x, y, dy, dx) => TensorPrimitives.MultiplyAdd(dy, y, dx, dx));
+    public Tensor Exp() => Unary("exp", static (x, y) => Kernels.ElementwiseKernels.Exp(y, x), static (x, y, dy, dx) => TensorPrimitives.MultiplyAdd(dy, y, dx, dx));
 
     /// <summary>Natural logarithm.</summary>
     public Tensor Log() => Unary("log", TensorPrimitives.Log, static (x, y, dy, dx) =>
@@ -40,20 +40,20 @@ public partial class Tensor
     });
 
     /// <summary>Hyperbolic tangent.</summary>
-    public Tensor Tanh() => Unary("tanh", Kernels.TanhKernels.Forward, static (x, y, dy, dx) => Kernels.TanhKernels.BackwardFromOutput(dx, y, dy));
+    public Tensor Tanh() => Unary("tanh", static (x, y) => Kernels.TanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.TanhKernels.BackwardFromOutput(dx, y, dy));
 
     /// <summary>Logistic sigmoid.</summary>
-    public Tensor Sigmoid() => Unary("sigmoid", Kernels.SigmoidKernels.Forward, static (x, y, dy, dx) => Kernels.SigmoidKernels.BackwardFromOutput(dx, y, dy));
+    public Tensor Sigmoid() => Unary("sigmoid", static (x, y) => Kernels.SigmoidKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SigmoidKernels.BackwardFromOutput(dx, y, dy));
 
     /// <summary>max(x, 0).</summary>
-    public Tensor Relu() => Unary("relu", Kernels.ReluKernels.Forward, static (x, y, dy, dx) => Kernels.ReluKernels.Backward(dx, x, dy));
+    public Tensor Relu() => Unary("relu", static (x, y) => Kernels.ReluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.ReluKernels.Backward(dx, x, dy));
 
     /// <summary>x * sigmoid(x).</summary>
-    public Tensor Silu() => Unary("silu", Kernels.SiluKernels.Forward, static (x, y, dy, dx) => Kernels.SiluKernels.Backward(dx, x, dy));
+    public Tensor Silu() => Unary("silu", static (x, y) => Kernels.SiluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SiluKernels.Backward(dx, x, dy));
 
     /// <summary>GELU, exact erf form 0.5 x (1 + erf(x / sqrt 2)).</summary>
-    public Tensor Gelu() => Unary("gelu", Kernels.GeluKernels.Forward, static (x, y, dy, dx) => Kernels.GeluKernels.Backward(dx, x, dy));
+    public Tensor Gelu() => Unary("gelu", static (x, y) => Kernels.GeluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluKernels.Backward(dx, x, dy));
 
     /// <summary>GELU, tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
-    public Tensor GeluTanh() => Unary("gelu_tanh", Kernels.GeluTanhKernels.Forward, static (x, y, dy, dx) => Kernels.GeluTanhKernels.Backward(dx, x, dy));
+    public Tensor GeluTanh() => Unary("gelu_tanh", static (x, y) => Kernels.GeluTanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluTanhKernels.Backward(dx, x, dy));
 }

@@ -61,6 +61,8 @@ public class OpsFixtureTests
         "gelu_tanh" => x["x"].GeluTanh(),
         "silu" => x["x"].Silu(),
         "causal_attention" => Functional.CausalAttention(x["q"], x["k"], x["v"]),
+        "layer_norm" => Functional.LayerNorm(x["x"], x["w"], x["b"], (float)attrs.GetProperty("eps").GetDouble()),
+        "cross_entropy_mean" => Functional.CrossEntropy(x["logits"], attrs.GetProperty("targets").EnumerateArray().Select(e => e.GetInt32()).ToArray()),
         "embedding" => Embed(x["table"], attrs.GetProperty("indices")),
         _ => throw new NotSupportedException($"Fixture op '{name}' has no mapping in OpsFixtureTests.Apply: add one."),
     };
