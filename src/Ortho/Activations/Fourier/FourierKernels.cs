@@ -1,0 +1,365 @@
+using System.Runtime.Intrinsics;
+using Ortho.Kernels;
+
+namespace Ortho.Activations;
+
+/// <summary>
+/// Fused kernels of the Fourier activation f(x) = f0 + sum_{k=1..n} c_k cos(w_k x - p_k) / k!, parameters
+/// <c>fundamental</c> f0 (1 value), <c>coefficients</c> c, <c>phases</c> p and <c>grid</c> w (n values each).
+/// </summary>
+/// <remarks>
+/// <para>Gradients (theta_k = w_k x - p_k): df/dx = -sum c_k w_k sin(theta_k)/k!, df/dc_k = cos(theta_k)/k!,
+/// df/dp_k = c_k sin(theta_k)/k!, df/dw_k = -c_k x sin(theta_k)/k!, df/df0 = 1.</para>
+/// <para>Two evaluation paths, chosen per call. <b>Harmonic</b>: when every w_k == k * w_1 exactly (always true at
+/// init, and while frequencies are frozen) one sin/cos of u = w_1 x per element gives every harmonic through
+/// the Chebyshev recurrence cos(ku) = 2 cos(u) cos((k-1)u) - cos((k-2)u) (likewise sin): one FMA each, and
+/// cos(ku - p) = cos(ku) cos p + sin(ku) sin p with the per-call constants c_k cos p_k / k!, c_k sin p_k / k!.
+/// <b>General</b>: one vectorized float sincos (<see cref="SinCosKernels"/>) per term.</para>
+/// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
+/// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
+/// frequency gradient (frozen frequencies).</para>
+/// <para>Degrees 1..<see cref="MaxDegree"/>: 1/k! is a normal float up to k = 33.</para>
+/// </remarks>
+public static unsafe class FourierKernels
+{
+    /// <summary>Smallest supported degree.</summary>
+    public const int MinDegree = 1;
+
+    /// <summary>Largest supported degree (1/34! is below the smallest normal float).</summary>
+    public const int MaxDegree = 33;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
+    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Fourier");
+
+    /// <summary>True when grid[k-1] == k * grid[0] exactly (in float) for every k, so the harmonic recurrence applies.</summary>
+    public static bool IsHarmonic(ReadOnlySpan<float> grid)
+    {
+        if (grid.Length == 0) return false;
+        float w0 = grid[0];
+        for (int j = 1; j < grid.Length; j++)
+            if (grid[j] != (j + 1) * w0) return false;
+        return true;
+    }
+
+    /// <summary>y = f(x) elementwise. y may alias x.</summary>
+    /// <param name="y">Output, length of x.</param>
+    /// <param name="x">Input.</param>
+    /// <param name="fundamental">f0 (1 value).</param>
+    /// <param name="coefficients">c_1..c_n.</param>
+    /// <param name="phases">p_1..p_n.</param>
+    /// <param name="grid">w_1..w_n (frequencies).</param>
+    /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree) =>
+        Forward(y, x, fundamental, coefficients, phases, grid, degree, SimdWidth.Auto, allowHarmonic: true);
+
+    /// <summary>
+    /// Backward for the loss sum(y * dy): dx = dy * f'(x) (written, or added when <paramref name="accumulateDx"/>);
+    /// every parameter gradient is ACCUMULATED (+=).
+    /// </summary>
+    /// <param name="dx">Input gradient (length of x); may be empty when <paramref name="needDx"/> is false. May alias dy.</param>
+    /// <param name="dFundamental">Gradient of f0 (1 value), accumulated.</param>
+    /// <param name="dCoefficients">Gradient of c (n), accumulated.</param>
+    /// <param name="dPhases">Gradient of p (n), accumulated.</param>
+    /// <param name="dGrid">Gradient of w (n), accumulated; empty to skip it (frozen frequencies).</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="dy">Upstream gradient, length of x.</param>
+    /// <param name="fundamental">f0.</param>
+    /// <param name="coefficients">c.</param>
+    /// <param name="phases">p.</param>
+    /// <param name="grid">w.</param>
+    /// <param name="degree">n.</param>
+    /// <param name="needDx">False skips dx.</param>
+    /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
+    public static void Backward(Span<float> dx, Span<float> dFundamental, Span<float> dCoefficients, Span<float> dPhases, Span<float> dGrid,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, bool needDx = true, bool accumulateDx = false) =>
+        Backward(dx, dFundamental, dCoefficients, dPhases, dGrid, x, dy, fundamental, coefficients, phases, grid, degree,
+            needDx, accumulateDx, SimdWidth.Auto, allowHarmonic: true);
+
+    private static void CheckParams(int degree, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid)
+    {
+        ValidateDegree(degree);
+        KernelBlocks.CheckParam(fundamental.Length, 1, nameof(fundamental), "Fourier", degree);
+        KernelBlocks.CheckParam(coefficients.Length, degree, nameof(coefficients), "Fourier", degree);
+        KernelBlocks.CheckParam(phases.Length, degree, nameof(phases), "Fourier", degree);
+        KernelBlocks.CheckParam(grid.Length, degree, nameof(grid), "Fourier", degree);
+    }
+
+    // Per-call float constants, 6 tables of n values: [T1 | T2 | D1 | D2 | W | P].
+    // Harmonic: T1 = c cos p / k!, T2 = c sin p / k!, D1 = E cos p, D2 = -E sin p with E = -c w / k! (dx coefficient of
+    //   sin(ku) and cos(ku)). General: T1 = c / k!, D1 = E, W = w, P = p.
+    private static void Tables(Span<float> t, int n, ReadOnlySpan<float> c, ReadOnlySpan<float> p, ReadOnlySpan<float> w, bool harmonic)
+    {
+        double invFact = 1;
+        for (int j = 0; j < n; j++)
+        {
+            invFact /= j + 1;
+            double ck = c[j] * invFact, e = -c[j] * (double)w[j] * invFact;
+            (double sp, double cp) = Math.SinCos(p[j]);
+            if (harmonic)
+            {
+                t[j] = (float)(ck * cp);
+                t[n + j] = (float)(ck * sp);
+                t[2 * n + j] = (float)(e * cp);
+                t[3 * n + j] = (float)(-e * sp);
+            }
+            else
+            {
+                t[j] = (float)ck;
+                t[2 * n + j] = (float)e;
+            }
+            t[4 * n + j] = w[j];
+            t[5 * n + j] = p[j];
+        }
+    }
+
+    internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, SimdWidth width, bool allowHarmonic)
+    {
+        CheckParams(degree, fundamental, coefficients, phases, grid);
+        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
+        bool harmonic = allowHarmonic && IsHarmonic(grid);
+        Span<float> tables = stackalloc float[6 * degree];
+        Tables(tables, degree, coefficients, phases, grid, harmonic);
+        fixed (float* py = y, px = x, pt = tables)
+        {
+            var job = new ForwardJob
+            {
+                Y = py, X = px, T = pt, N = degree, F0 = fundamental[0], W0 = grid[0], Harmonic = harmonic,
+                Width = SimdSupport.Resolve(width),
+            };
+            KernelBlocks.Run(x.Length, harmonic ? 30 + 4 * degree : 35 * degree, job);
+        }
+    }
+
+    internal static void Backward(Span<float> dx, Span<float> dFundamental, Span<float> dCoefficients, Span<float> dPhases, Span<float> dGrid,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, bool needDx, bool accumulateDx, SimdWidth width, bool allowHarmonic)
+    {
+        CheckParams(degree, fundamental, coefficients, phases, grid);
+        int len = x.Length, n = degree;
+        KernelBlocks.CheckSameLength(len, dy.Length, nameof(dy));
+        if (needDx) KernelBlocks.CheckSameLength(len, dx.Length, nameof(dx));
+        KernelBlocks.CheckParam(dFundamental.Length, 1, nameof(dFundamental), "Fourier", degree);
+        KernelBlocks.CheckParam(dCoefficients.Length, n, nameof(dCoefficients), "Fourier", degree);
+        KernelBlocks.CheckParam(dPhases.Length, n, nameof(dPhases), "Fourier", degree);
+        bool wantGrid = !dGrid.IsEmpty;
+        if (wantGrid) KernelBlocks.CheckParam(dGrid.Length, n, nameof(dGrid), "Fourier", degree);
+        int blocks = KernelBlocks.BlockCount(len);
+        if (blocks == 0) return;
+
+        bool harmonic = allowHarmonic && IsHarmonic(grid);
+        Span<float> tables = stackalloc float[6 * n];
+        Tables(tables, n, coefficients, phases, grid, harmonic);
+        int stride = 1 + 4 * n;
+        double[] partials = KernelBlocks.RentPartials(blocks, stride);
+        try
+        {
+            fixed (float* pdx = dx, px = x, pdy = dy, pt = tables)
+            fixed (double* pp = partials)
+            {
+                var job = new BackwardJob
+                {
+                    Dx = pdx, X = px, Dy = pdy, T = pt, Partials = pp, N = n, W0 = grid[0], Harmonic = harmonic,
+                    WantGrid = wantGrid, NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                };
+                KernelBlocks.Run(len, harmonic ? 30 + 8 * n : 40 * n, job);
+            }
+            Span<double> tot = stackalloc double[stride];
+            KernelBlocks.SumRows(partials, blocks, stride, tot);
+            dFundamental[0] += (float)tot[0];
+            double invFact = 1;
+            for (int j = 0; j < n; j++)
+            {
+                invFact /= j + 1;
+                double a0 = tot[1 + 4 * j], a1 = tot[2 + 4 * j], a2 = tot[3 + 4 * j], a3 = tot[4 + 4 * j];
+                double gCos, gSin, gxSin;   // sum dy cos(theta), sum dy sin(theta), sum dy x sin(theta)
+                if (harmonic)
+                {
+                    // theta = ku - p: cos theta = C cos p + S sin p, sin theta = S cos p - C sin p.
+                    (double sp, double cp) = Math.SinCos(phases[j]);
+                    gCos = cp * a0 + sp * a1;
+                    gSin = cp * a1 - sp * a0;
+                    gxSin = cp * a3 - sp * a2;
+                }
+                else
+                {
+                    gCos = a0;
+                    gSin = a1;
+                    gxSin = a2;
+                }
+                dCoefficients[j] += (float)(gCos * invFact);
+                dPhases[j] += (float)(coefficients[j] * gSin * invFact);
+                if (wantGrid) dGrid[j] += (float)(-coefficients[j] * gxSin * invFact);
+            }
+        }
+        finally { KernelBlocks.ReturnPartials(partials); }
+    }
+
+    private struct ForwardJob : IBlockJob
+    {
+        public float* Y, X, T;
+        public int N;
+        public float F0, W0;
+        public bool Harmonic;
+        public SimdWidth Width;
+
+        public readonly void Run(int start, int count, int block)
+        {
+            float* y = Y + start, x = X + start;
+            int i = Width switch
+            {
+                SimdWidth.V512 => ForwardLoop<Vector512<float>, Simd512>(y, x, count, in this),
+                SimdWidth.V256 => ForwardLoop<Vector256<float>, Simd256>(y, x, count, in this),
+                SimdWidth.V128 => ForwardLoop<Vector128<float>, Simd128>(y, x, count, in this),
+                _ => 0,
+            };
+            ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, in this);
+        }
+    }
+
+    private struct BackwardJob : IBlockJob
+    {
+        public float* Dx, X, Dy, T;
+        public double* Partials;
+        public int N;
+        public float W0;
+        public bool Harmonic, WantGrid, NeedDx, AccumulateDx;
+        public SimdWidth Width;
+
+        public readonly void Run(int start, int count, int block)
+        {
+            float* dx = Dx + start, x = X + start, dy = Dy + start;
+            double* sums = Partials + (long)block * (1 + 4 * N);
+            int i = Width switch
+            {
+                SimdWidth.V512 => BackwardLoop<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
+                SimdWidth.V256 => BackwardLoop<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
+                SimdWidth.V128 => BackwardLoop<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
+                _ => 0,
+            };
+            BackwardLoop<float, SimdScalar>(dx + i, x + i, dy + i, count - i, sums, in this);
+        }
+    }
+
+    private static int ForwardLoop<TV, TS>(float* y, float* x, int count, in ForwardJob job)
+        where TV : unmanaged where TS : ISimd<TV>
+    {
+        int len = count - count % TS.Count, n = job.N;
+        float* t1 = job.T, t2 = job.T + n, w = job.T + 4 * n, p = job.T + 5 * n;
+        TV f0 = TS.Splat(job.F0), w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
+        if (job.Harmonic)
+        {
+            for (int i = 0; i < len; i += TS.Count)
+            {
+                SinCosKernels.Eval<TV, TS>(TS.Mul(w0, TS.Load(x + i)), out TV s1, out TV c1);
+                TV f = TS.Fma(TS.Splat(t2[0]), s1, TS.Fma(TS.Splat(t1[0]), c1, f0));
+                TV two = TS.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
+                for (int j = 1; j < n; j++)
+                {
+                    TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
+                    f = TS.Fma(TS.Splat(t2[j]), sNext, TS.Fma(TS.Splat(t1[j]), cNext, f));
+                    cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
+                }
+                TS.Store(y + i, f);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < len; i += TS.Count)
+            {
+                TV xv = TS.Load(x + i), f = f0;
+                for (int j = 0; j < n; j++)
+                {
+                    SinCosKernels.Eval<TV, TS>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out _, out TV c);
+                    f = TS.Fma(TS.Splat(t1[j]), c, f);
+                }
+                TS.Store(y + i, f);
+            }
+        }
+        return len;
+    }
+
+    private static int BackwardLoop<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in BackwardJob job)
+        where TV : unmanaged where TS : ISimd<TV>
+    {
+        int len = count - count % TS.Count, n = job.N, stride = 1 + 4 * n;
+        float* d1 = job.T + 2 * n, d2 = job.T + 3 * n, w = job.T + 4 * n, p = job.T + 5 * n;
+        bool harmonic = job.Harmonic, wantGrid = job.WantGrid, needDx = job.NeedDx, accDx = job.AccumulateDx;
+        TV w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
+        TV* acc = stackalloc TV[stride];
+        for (int s = 0; s < len; s += KernelBlocks.SubBlock)
+        {
+            int e = Math.Min(len, s + KernelBlocks.SubBlock);
+            for (int k = 0; k < stride; k++) acc[k] = default;
+            for (int i = s; i < e; i += TS.Count)
+            {
+                TV xv = TS.Load(x + i), g = TS.Load(dy + i), gx = TS.Mul(g, xv), d = zero;
+                acc[0] = TS.Add(acc[0], g);
+                if (harmonic)
+                {
+                    // Slots per harmonic: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
+                    SinCosKernels.Eval<TV, TS>(TS.Mul(w0, xv), out TV s1, out TV c1);
+                    TV two = TS.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
+                    for (int j = 0; j < n; j++)
+                    {
+                        if (j > 0)
+                        {
+                            TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
+                            cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
+                        }
+                        TV* a = acc + 1 + 4 * j;
+                        a[0] = TS.Fma(g, cCur, a[0]);
+                        a[1] = TS.Fma(g, sCur, a[1]);
+                        if (wantGrid)
+                        {
+                            a[2] = TS.Fma(gx, cCur, a[2]);
+                            a[3] = TS.Fma(gx, sCur, a[3]);
+                        }
+                        d = TS.Fma(TS.Splat(d1[j]), sCur, TS.Fma(TS.Splat(d2[j]), cCur, d));
+                    }
+                }
+                else
+                {
+                    // Slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta).
+                    for (int j = 0; j < n; j++)
+                    {
+                        SinCosKernels.Eval<TV, TS>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out TV sn, out TV cs);
+                        TV* a = acc + 1 + 4 * j;
+                        a[0] = TS.Fma(g, cs, a[0]);
+                        a[1] = TS.Fma(g, sn, a[1]);
+                        if (wantGrid) a[2] = TS.Fma(gx, sn, a[2]);
+                        d = TS.Fma(TS.Splat(d1[j]), sn, d);
+                    }
+                }
+                if (needDx)
+                {
+                    TV v = TS.Mul(g, d);
+                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
+                    TS.Store(dx + i, v);
+                }
+            }
+            for (int k = 0; k < stride; k++) sums[k] += TS.SumToDouble(acc[k]);
+        }
+        return len;
+    }
+
+    /// <summary>f(x) and f'(x) in double precision (for moments, fitting and checks).</summary>
+    public static double Evaluate(double x, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, out double derivative)
+    {
+        CheckParams(degree, fundamental, coefficients, phases, grid);
+        double f = fundamental[0], d = 0, invFact = 1;
+        for (int j = 0; j < degree; j++)
+        {
+            invFact /= j + 1;
+            (double s, double c) = Math.SinCos(grid[j] * x - phases[j]);
+            f += coefficients[j] * c * invFact;
+            d -= coefficients[j] * (double)grid[j] * s * invFact;
+        }
+        derivative = d;
+        return f;
+    }
+}

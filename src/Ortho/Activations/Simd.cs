@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace Ortho.Activations;
+
+/// <summary>Which vector width an activation kernel runs with (internal: tests force each path).</summary>
+internal enum SimdWidth
+{
+    /// <summary>The widest accelerated width of this machine.</summary>
+    Auto = 0,
+    /// <summary>One float at a time (the reference path and the tail of every vector path).</summary>
+    Scalar = 1,
+    /// <summary>Vector128 (SSE / NEON).</summary>
+    V128 = 4,
+    /// <summary>Vector256 (AVX2).</summary>
+    V256 = 8,
+    /// <summary>Vector512 (AVX-512).</summary>
+    V512 = 16,
+}
+
+internal static class SimdSupport
+{
+    /// <summary>The widest hardware-accelerated width.</summary>
+    public static SimdWidth Best =>
+        Vector512.IsHardwareAccelerated ? SimdWidth.V512 :
+        Vector256.IsHardwareAccelerated ? SimdWidth.V256 :
+        Vector128.IsHardwareAccelerated ? SimdWidth.V128 : SimdWidth.Scalar;
+
+    public static SimdWidth Resolve(SimdWidth w) => w == SimdWidth.Auto ? Best : w;
+}
+
+/// <summary>
+/// The few float-vector operations the activation kernels need, as static abstract members so a kernel
+/// written once as a generic method over (TV, TS) is specialized by the JIT for Vector512, Vector256,
+/// Vector128 and plain float (TensorPrimitives' operator-struct pattern). Masks are vectors with all
+/// bits set in the selected lanes.
+/// </summary>
+internal unsafe interface ISimd<TV> where TV : unmanaged
+{
+    static abstract int Count { get; }
+    static abstract TV Load(float* p);
+    static abstract void Store(float* p, TV v);
+    static abstract TV Splat(float s);
+    static abstract TV Add(TV a, TV b);
+    static abstract TV Sub(TV a, TV b);
+    static abstract TV Mul(TV a, TV b);
+    /// <summary>a*b + c (fused where the hardware has FMA).</summary>
+    static abstract TV Fma(TV a, TV b, TV c);
+    /// <summary>a*b - c (fused where the hardware has FMA).</summary>
+    static abstract TV Fms(TV a, TV b, TV c);
+    static abstract TV Max(TV a, TV b);
+    static abstract TV Abs(TV a);
+    /// <summary>Round to nearest, ties to even.</summary>
+    static abstract TV Round(TV a);
+    static abstract TV GreaterThan(TV a, TV b);
+    static abstract TV Equal(TV a, TV b);
+    /// <summary>mask ? a : b, lane by lane.</summary>
+    static abstract TV Select(TV mask, TV a, TV b);
+    static abstract TV And(TV a, TV b);
+    static abstract TV Xor(TV a, TV b);
+    /// <summary>Bits of each lane as Int32, shifted left.</summary>
+    static abstract TV ShiftLeftBits(TV a, int shift);
+    static abstract TV FromBits(int bits);
+    static abstract bool AnyGreaterThan(TV a, TV b);
+    /// <summary>Sum of the lanes in double, in lane order (deterministic).</summary>
+    static abstract double SumToDouble(TV v);
+}
+
+internal static class FmaSupport
+{
+    /// <summary>True where Vector FusedMultiplyAdd is a single hardware instruction.</summary>
+    public static bool Hardware => Fma.IsSupported || AdvSimd.IsSupported;
+}
+
+internal unsafe struct Simd512 : ISimd<Vector512<float>>
+{
+    public static int Count => 16;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Splat(float s) => Vector512.Create(s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fms(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, -c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> a) => Vector512.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> m, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(m, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Xor(Vector512<float> a, Vector512<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> a, int s) => Vector512.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FromBits(int bits) => Vector512.Create(bits).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanAny(a, b);
+    public static double SumToDouble(Vector512<float> v)
+    {
+        double s = 0;
+        for (int i = 0; i < 16; i++) s += v.GetElement(i);
+        return s;
+    }
+}
+
+internal unsafe struct Simd256 : ISimd<Vector256<float>>
+{
+    public static int Count => 8;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Splat(float s) => Vector256.Create(s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => FmaSupport.Hardware ? Vector256.FusedMultiplyAdd(a, b, c) : a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fms(Vector256<float> a, Vector256<float> b, Vector256<float> c) => FmaSupport.Hardware ? Vector256.FusedMultiplyAdd(a, b, -c) : a * b - c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Abs(Vector256<float> a) => Vector256.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> m, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(m, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Xor(Vector256<float> a, Vector256<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> a, int s) => Vector256.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FromBits(int bits) => Vector256.Create(bits).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanAny(a, b);
+    public static double SumToDouble(Vector256<float> v)
+    {
+        double s = 0;
+        for (int i = 0; i < 8; i++) s += v.GetElement(i);
+        return s;
+    }
+}
+
+internal unsafe struct Simd128 : ISimd<Vector128<float>>
+{
+    public static int Count => 4;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector128<float> v) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Splat(float s) => Vector128.Create(s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) => FmaSupport.Hardware ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fms(Vector128<float> a, Vector128<float> b, Vector128<float> c) => FmaSupport.Hardware ? Vector128.FusedMultiplyAdd(a, b, -c) : a * b - c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Abs(Vector128<float> a) => Vector128.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Select(Vector128<float> m, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(m, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Xor(Vector128<float> a, Vector128<float> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> a, int s) => Vector128.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> FromBits(int bits) => Vector128.Create(bits).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanAny(a, b);
+    public static double SumToDouble(Vector128<float> v)
+    {
+        double s = 0;
+        for (int i = 0; i < 4; i++) s += v.GetElement(i);
+        return s;
+    }
+}
+
+/// <summary>The one-lane "vector": the scalar reference path and the tail of the vector paths.</summary>
+internal unsafe struct SimdScalar : ISimd<float>
+{
+    public static int Count => 1;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, float v) => *p = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Splat(float s) => s;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sub(float a, float b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Mul(float a, float b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Fma(float a, float b, float c) => FmaSupport.Hardware ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Fms(float a, float b, float c) => FmaSupport.Hardware ? MathF.FusedMultiplyAdd(a, b, -c) : a * b - c;
+    // Max as the vector instructions do it lane-wise for ordinary numbers; NaN propagates like Vector.Max.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => MathF.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Abs(float a) => MathF.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Round(float a) => MathF.Round(a, MidpointRounding.ToEven);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GreaterThan(float a, float b) => a > b ? AllBits : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Equal(float a, float b) => a == b ? AllBits : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Select(float m, float a, float b) => BitConverter.SingleToInt32Bits(m) != 0 ? a : b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float And(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) & BitConverter.SingleToInt32Bits(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Xor(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) ^ BitConverter.SingleToInt32Bits(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftBits(float a, int s) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) << s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FromBits(int bits) => BitConverter.Int32BitsToSingle(bits);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(float a, float b) => a > b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double SumToDouble(float v) => v;
+
+    private static float AllBits => BitConverter.Int32BitsToSingle(-1);
+}

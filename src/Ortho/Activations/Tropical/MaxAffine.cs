@@ -1,0 +1,114 @@
+namespace Ortho.Activations;
+
+/// <summary>
+/// How one max of affine functions max_k (s_k x + a_k) is evaluated in a kernel call (prepared once per call).
+/// <para><b>Scan</b> (up to <see cref="MaxAffine.ScanLimit"/> candidate lines): every candidate is evaluated as
+/// float(s x) + a in original index order, keeping the first strict maximum; with all lines as candidates this
+/// is exactly PyTorch's max over the float values, first index on ties.</para>
+/// <para><b>Search</b>: the upper hull (computed in double) in slope order with its breakpoints; each element finds
+/// its segment by binary search (O(log n)). The winner is then the mathematical argmax (the line on top at x,
+/// the lower index at an exact breakpoint), which can differ from a float scan only where two lines are within
+/// rounding of each other.</para>
+/// </summary>
+internal unsafe struct MaxAffinePlan
+{
+    /// <summary>Candidate slopes and intercepts (scan: index order; search: slope order).</summary>
+    public float* S, A;
+    /// <summary>Original index of each candidate.</summary>
+    public int* Index;
+    /// <summary>Search mode: Breaks[j] is where candidate j + 1 overtakes candidate j (M - 1 values).</summary>
+    public double* Breaks;
+    public int M;
+    public bool Search;
+
+    /// <summary>The winning candidate (slot) for x, scalar.</summary>
+    public readonly int Winner(float x)
+    {
+        if (!Search)
+        {
+            float best = S[0] * x + A[0];
+            int w = 0;
+            for (int j = 1; j < M; j++)
+            {
+                float v = S[j] * x + A[j];
+                if (v > best) { best = v; w = j; }
+            }
+            return w;
+        }
+        int lo = 0, hi = M - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >> 1;
+            if (x > Breaks[mid]) lo = mid + 1; else hi = mid;
+        }
+        // At an exact breakpoint both neighbours are maximal: the first index wins.
+        if (lo < M - 1 && x == Breaks[lo] && Index[lo + 1] < Index[lo]) lo++;
+        return lo;
+    }
+
+    /// <summary>float(s x) + a of candidate <paramref name="slot"/>.</summary>
+    public readonly float Value(int slot, float x) => S[slot] * x + A[slot];
+}
+
+internal static unsafe class MaxAffine
+{
+    /// <summary>Up to this many candidate lines are scanned (vectorized); beyond, a hull binary search.</summary>
+    public const int ScanLimit = 32;
+
+    /// <summary>
+    /// Fills the plan's buffers (each of capacity slopes.Length; breaks slopes.Length - 1) for the lines
+    /// (slopes[k], intercepts[k]). Lines that can never be the maximum are dropped only when there are more than
+    /// <see cref="ScanLimit"/> lines.
+    /// </summary>
+    public static MaxAffinePlan Prepare(ReadOnlySpan<float> slopes, ReadOnlySpan<float> intercepts, float* s, float* a, int* index, double* breaks)
+    {
+        int m = slopes.Length;
+        var plan = new MaxAffinePlan { S = s, A = a, Index = index, Breaks = breaks };
+        if (m <= ScanLimit)
+        {
+            for (int k = 0; k < m; k++) { s[k] = slopes[k]; a[k] = intercepts[k]; index[k] = k; }
+            plan.M = m;
+            return plan;
+        }
+
+        // Upper envelope: lines by increasing slope (equal slopes: larger intercept, then lower index, first).
+        var order = m <= 1024 ? stackalloc (float Slope, float NegIntercept, int Index)[m] : new (float, float, int)[m];
+        for (int k = 0; k < m; k++) order[k] = (slopes[k], -intercepts[k], k);
+        order.Sort();
+        Span<int> hull = m <= 1024 ? stackalloc int[m] : new int[m];
+        int h = 0;
+        for (int t = 0; t < m; t++)
+        {
+            int k = order[t].Index;
+            if (h > 0 && slopes[hull[h - 1]] == slopes[k]) continue; // same slope, lower intercept (or later index)
+            while (h >= 2 && !Needed(slopes, intercepts, hull[h - 2], hull[h - 1], k)) h--;
+            hull[h++] = k;
+        }
+
+        if (h <= ScanLimit)
+        {
+            hull[..h].Sort(); // scan in original index order: first index wins exact ties
+            for (int j = 0; j < h; j++) { int k = hull[j]; s[j] = slopes[k]; a[j] = intercepts[k]; index[j] = k; }
+            plan.M = h;
+            return plan;
+        }
+        for (int j = 0; j < h; j++) { int k = hull[j]; s[j] = slopes[k]; a[j] = intercepts[k]; index[j] = k; }
+        for (int j = 0; j + 1 < h; j++)
+        {
+            int k1 = hull[j], k2 = hull[j + 1];
+            breaks[j] = ((double)intercepts[k1] - intercepts[k2]) / ((double)slopes[k2] - slopes[k1]);
+        }
+        plan.M = h;
+        plan.Search = true;
+        return plan;
+    }
+
+    // With s1 < s2 < s3: line 2 is on the envelope over an interval iff it overtakes line 1 before line 3 overtakes it,
+    // i.e. x12 < x13 with x_ij the crossing of lines i and j (cross-multiplied; denominators are positive).
+    private static bool Needed(ReadOnlySpan<float> s, ReadOnlySpan<float> a, int l1, int l2, int l3)
+    {
+        double lhs = ((double)a[l1] - a[l2]) * ((double)s[l3] - s[l1]);
+        double rhs = ((double)a[l1] - a[l3]) * ((double)s[l2] - s[l1]);
+        return lhs < rhs;
+    }
+}

@@ -1,0 +1,311 @@
+using System.Runtime.Intrinsics;
+
+namespace Ortho.Activations;
+
+/// <summary>
+/// Fused kernels of the tropical rational activation f(x) = max_k (p_k x + a_k) - max_k (q_k x + b_k), k = 0..n,
+/// parameters (torchortho names and order) <c>powers_num</c> p, <c>powers_denom</c> q, <c>coefficients_num</c> a,
+/// <c>coefficients_denom</c> b, n + 1 values each, all learnable.
+/// </summary>
+/// <remarks>
+/// With i the numerator's and j the denominator's winning index (first index on ties, as PyTorch's max):
+/// df/dx = p_i - q_j, df/dp_i = x, df/da_i = 1, df/dq_j = -x, df/db_j = -1. Each max is evaluated as described in
+/// <see cref="MaxAffinePlan"/> (vectorized scan up to <see cref="MaxAffine.ScanLimit"/> lines, else the upper hull).
+/// Degrees 1..<see cref="MaxDegree"/>.
+/// </remarks>
+public static unsafe class TropicalRationalKernels
+{
+    /// <summary>Smallest supported degree.</summary>
+    public const int MinDegree = 1;
+
+    /// <summary>Largest supported degree.</summary>
+    public const int MaxDegree = 1024;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
+    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Tropical rational");
+
+    /// <summary>y = f(x) elementwise. y may alias x.</summary>
+    /// <param name="y">Output, length of x.</param>
+    /// <param name="x">Input.</param>
+    /// <param name="powersNum">p (n + 1): numerator slopes.</param>
+    /// <param name="powersDenom">q (n + 1): denominator slopes.</param>
+    /// <param name="coefficientsNum">a (n + 1): numerator intercepts.</param>
+    /// <param name="coefficientsDenom">b (n + 1): denominator intercepts.</param>
+    /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> powersNum, ReadOnlySpan<float> powersDenom,
+        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree) =>
+        Forward(y, x, powersNum, powersDenom, coefficientsNum, coefficientsDenom, degree, SimdWidth.Auto);
+
+    /// <summary>
+    /// Backward for the loss sum(y * dy): dx = dy (p_i - q_j) (written, or added when <paramref name="accumulateDx"/>);
+    /// the four parameter gradients are ACCUMULATED (+=).
+    /// </summary>
+    /// <param name="dx">Input gradient (length of x); may be empty when <paramref name="needDx"/> is false. May alias dy.</param>
+    /// <param name="dPowersNum">Gradient of p (n + 1), accumulated.</param>
+    /// <param name="dPowersDenom">Gradient of q (n + 1), accumulated.</param>
+    /// <param name="dCoefficientsNum">Gradient of a (n + 1), accumulated.</param>
+    /// <param name="dCoefficientsDenom">Gradient of b (n + 1), accumulated.</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="dy">Upstream gradient.</param>
+    /// <param name="powersNum">p.</param>
+    /// <param name="powersDenom">q.</param>
+    /// <param name="coefficientsNum">a.</param>
+    /// <param name="coefficientsDenom">b.</param>
+    /// <param name="degree">n.</param>
+    /// <param name="needDx">False skips dx.</param>
+    /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
+    public static void Backward(Span<float> dx, Span<float> dPowersNum, Span<float> dPowersDenom, Span<float> dCoefficientsNum,
+        Span<float> dCoefficientsDenom, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> powersNum,
+        ReadOnlySpan<float> powersDenom, ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree,
+        bool needDx = true, bool accumulateDx = false) =>
+        Backward(dx, dPowersNum, dPowersDenom, dCoefficientsNum, dCoefficientsDenom, x, dy, powersNum, powersDenom,
+            coefficientsNum, coefficientsDenom, degree, needDx, accumulateDx, SimdWidth.Auto);
+
+    private static void CheckParams(int degree, ReadOnlySpan<float> p, ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        ValidateDegree(degree);
+        KernelBlocks.CheckParam(p.Length, degree + 1, "powersNum", "Tropical rational", degree);
+        KernelBlocks.CheckParam(q.Length, degree + 1, "powersDenom", "Tropical rational", degree);
+        KernelBlocks.CheckParam(a.Length, degree + 1, "coefficientsNum", "Tropical rational", degree);
+        KernelBlocks.CheckParam(b.Length, degree + 1, "coefficientsDenom", "Tropical rational", degree);
+    }
+
+    internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> powersNum, ReadOnlySpan<float> powersDenom,
+        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree, SimdWidth width)
+    {
+        CheckParams(degree, powersNum, powersDenom, coefficientsNum, coefficientsDenom);
+        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
+        int m = degree + 1;
+        Span<float> buf = stackalloc float[4 * m];
+        Span<int> index = stackalloc int[2 * m];
+        Span<double> breaks = stackalloc double[2 * m];
+        fixed (float* py = y, px = x, pf = buf)
+        fixed (int* pi = index)
+        fixed (double* pb = breaks)
+        {
+            var num = MaxAffine.Prepare(powersNum, coefficientsNum, pf, pf + m, pi, pb);
+            var den = MaxAffine.Prepare(powersDenom, coefficientsDenom, pf + 2 * m, pf + 3 * m, pi + m, pb + m);
+            var job = new Job { Y = py, X = px, Num = num, Den = den, Width = SimdSupport.Resolve(width) };
+            KernelBlocks.Run(x.Length, num.Search || den.Search ? 80 : 2 + 4 * (num.M + den.M), job);
+        }
+    }
+
+    internal static void Backward(Span<float> dx, Span<float> dPowersNum, Span<float> dPowersDenom, Span<float> dCoefficientsNum,
+        Span<float> dCoefficientsDenom, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> powersNum,
+        ReadOnlySpan<float> powersDenom, ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree,
+        bool needDx, bool accumulateDx, SimdWidth width)
+    {
+        CheckParams(degree, powersNum, powersDenom, coefficientsNum, coefficientsDenom);
+        int len = x.Length, m = degree + 1;
+        KernelBlocks.CheckSameLength(len, dy.Length, nameof(dy));
+        if (needDx) KernelBlocks.CheckSameLength(len, dx.Length, nameof(dx));
+        KernelBlocks.CheckParam(dPowersNum.Length, m, nameof(dPowersNum), "Tropical rational", degree);
+        KernelBlocks.CheckParam(dPowersDenom.Length, m, nameof(dPowersDenom), "Tropical rational", degree);
+        KernelBlocks.CheckParam(dCoefficientsNum.Length, m, nameof(dCoefficientsNum), "Tropical rational", degree);
+        KernelBlocks.CheckParam(dCoefficientsDenom.Length, m, nameof(dCoefficientsDenom), "Tropical rational", degree);
+        int blocks = KernelBlocks.BlockCount(len);
+        if (blocks == 0) return;
+        Span<float> buf = stackalloc float[4 * m];
+        Span<int> index = stackalloc int[2 * m];
+        Span<double> breaks = stackalloc double[2 * m];
+        // Partial row: [sum g x (num winner) | sum g x (den winner) | sum g (num) | sum g (den)], by original index.
+        int stride = 4 * m;
+        double[] partials = KernelBlocks.RentPartials(blocks, stride);
+        try
+        {
+            fixed (float* pdx = dx, px = x, pdy = dy, pf = buf)
+            fixed (int* pi = index)
+            fixed (double* pb = breaks, pp = partials)
+            {
+                var num = MaxAffine.Prepare(powersNum, coefficientsNum, pf, pf + m, pi, pb);
+                var den = MaxAffine.Prepare(powersDenom, coefficientsDenom, pf + 2 * m, pf + 3 * m, pi + m, pb + m);
+                var job = new Job
+                {
+                    Dx = pdx, X = px, Dy = pdy, Partials = pp, Stride = stride, M = m, Num = num, Den = den,
+                    NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                };
+                KernelBlocks.Run(len, num.Search || den.Search ? 120 : 4 + 9 * (num.M + den.M), job);
+            }
+            Span<double> total = stride <= 4096 ? stackalloc double[stride] : new double[stride];
+            KernelBlocks.SumRows(partials, blocks, stride, total);
+            for (int k = 0; k < m; k++)
+            {
+                dPowersNum[k] += (float)total[k];
+                dPowersDenom[k] -= (float)total[m + k];
+                dCoefficientsNum[k] += (float)total[2 * m + k];
+                dCoefficientsDenom[k] -= (float)total[3 * m + k];
+            }
+        }
+        finally { KernelBlocks.ReturnPartials(partials); }
+    }
+
+    // One job type for both directions: Dy == null means forward (writes Y).
+    private struct Job : IBlockJob
+    {
+        public float* Y, Dx, X, Dy;
+        public double* Partials;
+        public int Stride, M;
+        public MaxAffinePlan Num, Den;
+        public bool NeedDx, AccumulateDx;
+        public SimdWidth Width;
+
+        public readonly void Run(int start, int count, int block)
+        {
+            float* x = X + start;
+            bool scan = !Num.Search && !Den.Search;
+            if (Dy == null)
+            {
+                float* y = Y + start;
+                int i = !scan ? 0 : Width switch
+                {
+                    SimdWidth.V512 => ForwardScan<Vector512<float>, Simd512>(y, x, count, in this),
+                    SimdWidth.V256 => ForwardScan<Vector256<float>, Simd256>(y, x, count, in this),
+                    SimdWidth.V128 => ForwardScan<Vector128<float>, Simd128>(y, x, count, in this),
+                    _ => 0,
+                };
+                for (; i < count; i++)
+                    y[i] = Num.Value(Num.Winner(x[i]), x[i]) - Den.Value(Den.Winner(x[i]), x[i]);
+            }
+            else
+            {
+                float* dx = Dx + start, dy = Dy + start;
+                double* sums = Partials + (long)block * Stride;
+                int i = !scan ? 0 : Width switch
+                {
+                    SimdWidth.V512 => BackwardScan<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
+                    SimdWidth.V256 => BackwardScan<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
+                    SimdWidth.V128 => BackwardScan<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
+                    _ => 0,
+                };
+                for (; i < count; i++)
+                {
+                    int wn = Num.Winner(x[i]), wd = Den.Winner(x[i]);
+                    float g = dy[i], gx = g * x[i];
+                    sums[Num.Index[wn]] += gx;
+                    sums[M + Den.Index[wd]] += gx;
+                    sums[2 * M + Num.Index[wn]] += g;
+                    sums[3 * M + Den.Index[wd]] += g;
+                    if (NeedDx)
+                    {
+                        float v = g * (Num.S[wn] - Den.S[wd]);
+                        dx[i] = AccumulateDx ? dx[i] + v : v;
+                    }
+                }
+            }
+        }
+    }
+
+    private static int ForwardScan<TV, TS>(float* y, float* x, int count, in Job job) where TV : unmanaged where TS : ISimd<TV>
+    {
+        int len = count - count % TS.Count;
+        for (int i = 0; i < len; i += TS.Count)
+        {
+            TV xv = TS.Load(x + i);
+            TS.Store(y + i, TS.Sub(Max<TV, TS>(xv, in job.Num), Max<TV, TS>(xv, in job.Den)));
+        }
+        return len;
+    }
+
+    private static TV Max<TV, TS>(TV xv, in MaxAffinePlan plan) where TV : unmanaged where TS : ISimd<TV>
+    {
+        float* s = plan.S, a = plan.A;
+        TV best = TS.Add(TS.Mul(TS.Splat(s[0]), xv), TS.Splat(a[0]));
+        for (int j = 1; j < plan.M; j++)
+        {
+            TV v = TS.Add(TS.Mul(TS.Splat(s[j]), xv), TS.Splat(a[j]));
+            best = TS.Select(TS.GreaterThan(v, best), v, best);
+        }
+        return best;
+    }
+
+    // Winning slot and slope of one max (first strict maximum in scan order).
+    private static void ArgMax<TV, TS>(TV xv, in MaxAffinePlan plan, out TV slot, out TV slope) where TV : unmanaged where TS : ISimd<TV>
+    {
+        float* s = plan.S, a = plan.A;
+        TV s0 = TS.Splat(s[0]);
+        TV best = TS.Add(TS.Mul(s0, xv), TS.Splat(a[0]));
+        slot = TS.Splat(0f);
+        slope = s0;
+        for (int j = 1; j < plan.M; j++)
+        {
+            TV sj = TS.Splat(s[j]);
+            TV v = TS.Add(TS.Mul(sj, xv), TS.Splat(a[j]));
+            TV win = TS.GreaterThan(v, best);
+            best = TS.Select(win, v, best);
+            slot = TS.Select(win, TS.Splat(j), slot);
+            slope = TS.Select(win, sj, slope);
+        }
+    }
+
+    private static int BackwardScan<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
+        where TV : unmanaged where TS : ISimd<TV>
+    {
+        int len = count - count % TS.Count, mn = job.Num.M, md = job.Den.M, m = job.M;
+        bool needDx = job.NeedDx, accDx = job.AccumulateDx;
+        // acc: [num g x | num g | den g x | den g] per candidate slot.
+        TV* acc = stackalloc TV[2 * (mn + md)];
+        TV* accNg = acc + mn, accD = acc + 2 * mn, accDg = accD + md;
+        for (int b = 0; b < len; b += KernelBlocks.SubBlock)
+        {
+            int e = Math.Min(len, b + KernelBlocks.SubBlock);
+            for (int j = 0; j < 2 * (mn + md); j++) acc[j] = default;
+            for (int i = b; i < e; i += TS.Count)
+            {
+                TV xv = TS.Load(x + i), g = TS.Load(dy + i), gx = TS.Mul(g, xv);
+                ArgMax<TV, TS>(xv, in job.Num, out TV slotN, out TV slopeN);
+                ArgMax<TV, TS>(xv, in job.Den, out TV slotD, out TV slopeD);
+                for (int j = 0; j < mn; j++)
+                {
+                    TV hit = TS.Equal(slotN, TS.Splat(j));
+                    acc[j] = TS.Add(acc[j], TS.And(hit, gx));
+                    accNg[j] = TS.Add(accNg[j], TS.And(hit, g));
+                }
+                for (int j = 0; j < md; j++)
+                {
+                    TV hit = TS.Equal(slotD, TS.Splat(j));
+                    accD[j] = TS.Add(accD[j], TS.And(hit, gx));
+                    accDg[j] = TS.Add(accDg[j], TS.And(hit, g));
+                }
+                if (needDx)
+                {
+                    TV v = TS.Mul(g, TS.Sub(slopeN, slopeD));
+                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
+                    TS.Store(dx + i, v);
+                }
+            }
+            for (int j = 0; j < mn; j++)
+            {
+                sums[job.Num.Index[j]] += TS.SumToDouble(acc[j]);
+                sums[2 * m + job.Num.Index[j]] += TS.SumToDouble(accNg[j]);
+            }
+            for (int j = 0; j < md; j++)
+            {
+                sums[m + job.Den.Index[j]] += TS.SumToDouble(accD[j]);
+                sums[3 * m + job.Den.Index[j]] += TS.SumToDouble(accDg[j]);
+            }
+        }
+        return len;
+    }
+
+    /// <summary>f(x) and f'(x) (winners' slopes, first index on ties) in double precision.</summary>
+    public static double Evaluate(double x, ReadOnlySpan<float> powersNum, ReadOnlySpan<float> powersDenom,
+        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree, out double derivative)
+    {
+        CheckParams(degree, powersNum, powersDenom, coefficientsNum, coefficientsDenom);
+        double n = MaxOf(x, powersNum, coefficientsNum, out int i), d = MaxOf(x, powersDenom, coefficientsDenom, out int j);
+        derivative = (double)powersNum[i] - powersDenom[j];
+        return n - d;
+    }
+
+    private static double MaxOf(double x, ReadOnlySpan<float> s, ReadOnlySpan<float> a, out int w)
+    {
+        double best = s[0] * x + a[0];
+        w = 0;
+        for (int k = 1; k < s.Length; k++)
+        {
+            double v = s[k] * x + a[k];
+            if (v > best) { best = v; w = k; }
+        }
+        return best;
+    }
+}
