@@ -46,7 +46,7 @@ else
         n=$((n + 1))
     done
     [ "$(count_brown)" -eq 500 ] || die "expected 500 Brown files in $brown_dir, found $(count_brown)"
-    say "Brown corpus: copied $n files from $(basename "$tarball") (${src#"$work/brown-pkg/"}) to $brown_dir"
+    say "Brown corpus: copied $n files from $(basename "$tarball") (folder ${src#"$work/brown-pkg/"}/) to $brown_dir"
 fi
 
 # ---------------------------------------------------------------- Fashion-MNIST

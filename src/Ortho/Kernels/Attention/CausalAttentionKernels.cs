@@ -67,7 +67,8 @@ public static class CausalAttentionKernels
             int pairs = batch * heads;
             int per = PairsPerChunk(tokens, headDim, 2.0);
             int chunks = (pairs + per - 1) / per;
-            int scratch = headDim * tokens + Tile * Tile + Tile * headDim + 2 * Tile;
+            int tp = (tokens + Tile - 1) / Tile * Tile;
+            int scratch = headDim * tp + Tile * Tile + Tile * headDim + 2 * Tile;
             EngineSettings.ParallelFor(chunks, chunk =>
             {
                 float[] buf = ArrayPool<float>.Shared.Rent(scratch);
@@ -152,7 +153,8 @@ public static class CausalAttentionKernels
             int pairs = batch * heads;
             int per = PairsPerChunk(tokens, headDim, 5.0);
             int chunks = (pairs + per - 1) / per;
-            int scratch = 3 * headDim * tokens + tokens + 2 * Tile * Tile + 2 * Tile * headDim;
+            int tp = (tokens + Tile - 1) / Tile * Tile;
+            int scratch = 3 * headDim * tp + tp + 2 * Tile * Tile + 2 * Tile * headDim;
             EngineSettings.ParallelFor(chunks, chunk =>
             {
                 float[] buf = ArrayPool<float>.Shared.Rent(scratch);
@@ -284,25 +286,69 @@ public static class CausalAttentionKernels
 
     private static unsafe class Impl<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
     {
-        /// <summary>dst[d * ld + t] = src[t * ts + d] for t &lt; T, d &lt; D.</summary>
-        private static void Transpose(float* dst, int ld, float* src, int ts, int T, int D)
+        /// <summary>
+        /// Transposes src [T, D] (token stride ts) into key-tile panels: panel t / Tile is a contiguous [D, Tile]
+        /// block, element (d, t) at ((t / Tile) * D + d) * Tile + t % Tile. Panels keep the row stride of the
+        /// score products at Tile floats (a full-length [D, T] transpose with a power-of-two T would alias L1 sets).
+        /// </summary>
+        private static void TransposeTiles(float* dst, float* src, int ts, int T, int D)
         {
             for (int t = 0; t < T; t++)
             {
                 float* s = src + (nint)t * ts;
-                float* d = dst + t;
-                for (int j = 0; j < D; j++) d[(nint)j * ld] = s[j];
+                float* d = dst + (nint)(t / Tile) * D * Tile + t % Tile;
+                for (int j = 0; j < D; j++) d[j * Tile] = s[j];
             }
         }
 
+        private static float* Panel(float* tiles, int j0, int D) => tiles + (nint)(j0 / Tile) * D * Tile;
+
+        private static int TPad(int T) => (T + Tile - 1) / Tile * Tile;
+
         private static nint Base(in AttentionLayout l, int b, int h) => l.Offset + (nint)b * l.BatchStride + (nint)h * l.HeadStride;
+
+        /// <summary>Row strip height for the causal (diagonal) tiles: products skip strips of all-masked entries.</summary>
+        private const int Strip = 16;
+
+        /// <summary>c[nq, nk] = a[nq, D] * panel[D, nk] (c row stride Tile); on a diagonal tile only the causal strips.</summary>
+        private static void Scores(bool diag, int nq, int nk, int D, float* a, int aStride, float* panel, float* c)
+        {
+            if (!diag) { TileGemm<TS, TV>.Run(nq, nk, D, a, aStride, 1, panel, Tile, c, Tile, false); return; }
+            for (int r0 = 0; r0 < nq; r0 += Strip)
+            {
+                int rows = Math.Min(Strip, nq - r0);
+                TileGemm<TS, TV>.Run(rows, Math.Min(nk, r0 + rows), D, a + (nint)r0 * aStride, aStride, 1, panel, Tile, c + r0 * Tile, Tile, false);
+            }
+        }
+
+        /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride Tile, zero above the diagonal on a diagonal tile).</summary>
+        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c)
+        {
+            if (!diag) { TileGemm<TS, TV>.Run(nq, D, nk, p, Tile, 1, b, bStride, c, D, true); return; }
+            for (int r0 = 0; r0 < nq; r0 += Strip)
+            {
+                int rows = Math.Min(Strip, nq - r0);
+                TileGemm<TS, TV>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * Tile, Tile, 1, b, bStride, c + r0 * D, D, true);
+            }
+        }
+
+        /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride Tile) and b [nq, D]; on a diagonal tile key strip c0 starts at query c0.</summary>
+        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c)
+        {
+            if (!diag) { TileGemm<TS, TV>.Run(nk, D, nq, p, 1, Tile, b, bStride, c, D, true); return; }
+            for (int c0 = 0; c0 < nk; c0 += Strip)
+            {
+                int cols = Math.Min(Strip, nk - c0);
+                TileGemm<TS, TV>.Run(cols, D, nq - c0, p + c0 + c0 * Tile, 1, Tile, b + (nint)c0 * bStride, bStride, c + c0 * D, D, true);
+            }
+        }
 
         public static void Forward(in Args a, int p0, int p1, float* scratch)
         {
             int T = a.T, D = a.D;
             float scale = 1f / MathF.Sqrt(D);
-            float* kt = scratch;                 // [D, T]
-            float* sc = kt + (nint)D * T;        // [Tile, Tile]
+            float* kt = scratch;                 // key panels [T / Tile][D, Tile]
+            float* sc = kt + (nint)D * TPad(T);        // [Tile, Tile]
             float* acc = sc + Tile * Tile;       // [Tile, D]
             float* mx = acc + Tile * D;          // [Tile]
             float* sum = mx + Tile;              // [Tile]
@@ -315,7 +361,7 @@ public static class CausalAttentionKernels
                 float* y = (float*)a.Y + Base(a.YL, b, h);
                 float* lse = (float*)a.Lse + (nint)pair * T;
                 int qs = a.QL.TokenStride, vs = a.VL.TokenStride, ys = a.YL.TokenStride;
-                Transpose(kt, T, k, a.KL.TokenStride, T, D);
+                TransposeTiles(kt, k, a.KL.TokenStride, T, D);
                 for (int i0 = 0; i0 < T; i0 += Tile)
                 {
                     int nq = Math.Min(Tile, T - i0);
@@ -326,7 +372,7 @@ public static class CausalAttentionKernels
                     {
                         int nk = Math.Min(Tile, T - j0);
                         bool diag = j0 == i0;
-                        TileGemm<TS, TV>.Run(nq, nk, D, qi, qs, 1, kt + j0, T, sc, Tile, false);
+                        Scores(diag, nq, nk, D, qi, qs, Panel(kt, j0, D), sc);
                         for (int r = 0; r < nq; r++)
                         {
                             float* row = sc + r * Tile;
@@ -344,7 +390,7 @@ public static class CausalAttentionKernels
                             else sum[r] += s;
                             mx[r] = mNew;
                         }
-                        TileGemm<TS, TV>.Run(nq, D, nk, sc, Tile, 1, v + (nint)j0 * vs, vs, acc, D, true);
+                        RowsTimes(diag, nq, nk, D, sc, v + (nint)j0 * vs, vs, acc);
                     }
                     for (int r = 0; r < nq; r++)
                     {
@@ -359,9 +405,9 @@ public static class CausalAttentionKernels
         {
             int T = a.T, D = a.D;
             float scale = 1f / MathF.Sqrt(D);
-            float* kt = scratch;                 // [D, T]
-            float* vt = kt + (nint)D * T;        // [D, T]
-            float* dqa = vt + (nint)D * T;       // [T, D]
+            float* kt = scratch;                 // key panels
+            float* vt = kt + (nint)D * TPad(T);  // value panels
+            float* dqa = vt + (nint)D * TPad(T);       // [T, D]
             float* di = dqa + (nint)T * D;       // [T]
             float* pm = di + T;                  // [Tile, Tile] probabilities
             float* ds = pm + Tile * Tile;        // [Tile, Tile] dP then dS
@@ -380,8 +426,8 @@ public static class CausalAttentionKernels
                 float* dv = (float*)a.DV + Base(a.DVL, b, h);
                 float* lse = (float*)a.Lse + (nint)pair * T;
                 int qs = a.QL.TokenStride, ks = a.KL.TokenStride, ys = a.YL.TokenStride, dys = a.DYL.TokenStride;
-                Transpose(kt, T, k, ks, T, D);
-                Transpose(vt, T, v, a.VL.TokenStride, T, D);
+                TransposeTiles(kt, k, ks, T, D);
+                TransposeTiles(vt, v, a.VL.TokenStride, T, D);
                 for (int t = 0; t < T; t++) di[t] = RowOps<TS, TV>.Dot(dy + (nint)t * dys, y + (nint)t * ys, D);
                 new Span<float>(dqa, T * D).Clear();
                 for (int j0 = 0; j0 < T; j0 += Tile)
@@ -397,18 +443,18 @@ public static class CausalAttentionKernels
                         float* qi = q + (nint)i0 * qs;
                         float* dyi = dy + (nint)i0 * dys;
                         // P = exp(scale * Q_i K_j^T - lse_i), causal entries only.
-                        TileGemm<TS, TV>.Run(nq, nk, D, qi, qs, 1, kt + j0, T, pm, Tile, false);
+                        Scores(diag, nq, nk, D, qi, qs, Panel(kt, j0, D), pm);
                         for (int r = 0; r < nq; r++)
                             RowOps<TS, TV>.ExpScaleShiftNoSum(pm + r * Tile, diag ? r + 1 : nk, nk, scale, lse[i0 + r]);
                         // dV_j += P^T dY_i
-                        TileGemm<TS, TV>.Run(nk, D, nq, pm, 1, Tile, dyi, dys, dva, D, true);
+                        ColsTimes(diag, nq, nk, D, pm, dyi, dys, dva);
                         // dP = dY_i V_j^T ; dS = P * (dP - Di) * scale
-                        TileGemm<TS, TV>.Run(nq, nk, D, dyi, dys, 1, vt + j0, T, ds, Tile, false);
+                        Scores(diag, nq, nk, D, dyi, dys, Panel(vt, j0, D), ds);
                         for (int r = 0; r < nq; r++)
                             RowOps<TS, TV>.SoftmaxGrad(ds + r * Tile, pm + r * Tile, diag ? r + 1 : nk, nk, di[i0 + r], scale);
                         // dQ_i += dS K_j ; dK_j += dS^T Q_i
-                        TileGemm<TS, TV>.Run(nq, D, nk, ds, Tile, 1, kj, ks, dqa + (nint)i0 * D, D, true);
-                        TileGemm<TS, TV>.Run(nk, D, nq, ds, 1, Tile, qi, qs, dka, D, true);
+                        RowsTimes(diag, nq, nk, D, ds, kj, ks, dqa + (nint)i0 * D);
+                        ColsTimes(diag, nq, nk, D, ds, qi, qs, dka);
                     }
                     int dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
                     for (int r = 0; r < nk; r++)

@@ -6,7 +6,7 @@ namespace Ortho.Kernels.Tiles;
 /// A small unpacked, register-blocked matrix product for the tile-sized products inside the attention and
 /// convolution kernels: <c>C[i, j] (+)= sum_p A(i, p) * B[p, j]</c> with A addressed by arbitrary row and column
 /// strides (so transposed operands cost nothing) and B row-major with unit column stride (the vectorized axis).
-/// Blocks of 4 rows x 2 vectors (8 accumulators) in the main loop. Each output element is a sum over p in
+/// Blocks of 8 rows x 2 vectors (16 accumulators) with Vector512, 4 x 2 otherwise. Each output element is a sum over p in
 /// increasing order, so results are deterministic. A packed SGEMM could replace the larger calls
 /// (the patchify/im2col products) without changing the callers' data layout.
 /// </summary>
@@ -38,6 +38,27 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
         }
         int w = TS.Width;
         int i0 = 0;
+        if (w >= 16)
+        {
+            // 8 rows x 2 vectors: 16 accumulators (needs the 32 registers of AVX-512).
+            for (; i0 + 8 <= m; i0 += 8)
+            {
+                float* ar = a + i0 * rsa;
+                float* cr = c + i0 * ldc;
+                int j = 0;
+                for (; j + 2 * w <= n; j += 2 * w) Block8x2(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+                for (; j + w <= n; j += w)
+                {
+                    Block4x1(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+                    Block4x1(k, ar + 4 * rsa, rsa, csa, b + j, ldb, cr + j + 4 * ldc, ldc, accumulate);
+                }
+                for (; j < n; j++)
+                {
+                    Block4xS(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+                    Block4xS(k, ar + 4 * rsa, rsa, csa, b + j, ldb, cr + j + 4 * ldc, ldc, accumulate);
+                }
+            }
+        }
         for (; i0 + 4 <= m; i0 += 4)
         {
             float* ar = a + i0 * rsa;
@@ -69,6 +90,38 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
     {
         if (accumulate) v = TS.Add(TS.Load(c), v);
         TS.Store(c, v);
+    }
+
+    private static void Block8x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    {
+        int w = TS.Width;
+        TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero;
+        TV c20 = TS.Zero, c21 = TS.Zero, c30 = TS.Zero, c31 = TS.Zero;
+        TV c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
+        TV c60 = TS.Zero, c61 = TS.Zero, c70 = TS.Zero, c71 = TS.Zero;
+        float* a0 = a, a4 = a + 4 * rsa;
+        nint r1 = rsa, r2 = 2 * rsa, r3 = 3 * rsa;
+        for (int p = 0; p < k; p++)
+        {
+            TV b0 = TS.Load(b), b1 = TS.Load(b + w);
+            TV x = TS.Splat(a0[0]); c00 = TS.Fma(x, b0, c00); c01 = TS.Fma(x, b1, c01);
+            x = TS.Splat(a0[r1]); c10 = TS.Fma(x, b0, c10); c11 = TS.Fma(x, b1, c11);
+            x = TS.Splat(a0[r2]); c20 = TS.Fma(x, b0, c20); c21 = TS.Fma(x, b1, c21);
+            x = TS.Splat(a0[r3]); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31);
+            x = TS.Splat(a4[0]); c40 = TS.Fma(x, b0, c40); c41 = TS.Fma(x, b1, c41);
+            x = TS.Splat(a4[r1]); c50 = TS.Fma(x, b0, c50); c51 = TS.Fma(x, b1, c51);
+            x = TS.Splat(a4[r2]); c60 = TS.Fma(x, b0, c60); c61 = TS.Fma(x, b1, c61);
+            x = TS.Splat(a4[r3]); c70 = TS.Fma(x, b0, c70); c71 = TS.Fma(x, b1, c71);
+            a0 += csa; a4 += csa; b += ldb;
+        }
+        Put(c, c00, acc); Put(c + w, c01, acc); c += ldc;
+        Put(c, c10, acc); Put(c + w, c11, acc); c += ldc;
+        Put(c, c20, acc); Put(c + w, c21, acc); c += ldc;
+        Put(c, c30, acc); Put(c + w, c31, acc); c += ldc;
+        Put(c, c40, acc); Put(c + w, c41, acc); c += ldc;
+        Put(c, c50, acc); Put(c + w, c51, acc); c += ldc;
+        Put(c, c60, acc); Put(c + w, c61, acc); c += ldc;
+        Put(c, c70, acc); Put(c + w, c71, acc);
     }
 
     private static void Block4x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)

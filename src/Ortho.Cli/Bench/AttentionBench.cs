@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ortho.Kernels;
+
+namespace Ortho.Cli.Bench;
+
+/// <summary>
+/// Throughput of the fused causal attention kernels (fused-QKV layout, as the GPT model calls them) for the
+/// default LM shape and the GPT-2 124M shape. FLOP convention (as in the FlashAttention papers): forward counts
+/// the causal half of the two T x T x D products, 2 B H T^2 D; backward counts its five products (two of them
+/// recomputation/dP), 5 B H T^2 D, so forward+backward is 3.5x the forward count.
+/// </summary>
+internal static class AttentionBench
+{
+    private static readonly (string Name, int B, int T, int H, int D)[] Shapes =
+    {
+        ("lm-default", 16, 128, 4, 32),
+        ("gpt2-124m", 4, 1024, 12, 64),
+    };
+
+    /// <summary>Runs the benchmark and writes one line per measurement (or a JSON array when <paramref name="json"/>).</summary>
+    public static void Run(TextWriter output, bool json)
+    {
+        var rows = new List<Row>();
+        foreach (var (name, B, T, H, D) in Shapes)
+        {
+            int C = H * D;
+            var qkv = new float[B * T * 3 * C];
+            new Rng(1).FillNormal(qkv, 0f, 1f);
+            var y = new float[B * T * C];
+            var dy = new float[B * T * C];
+            new Rng(2).FillNormal(dy, 0f, 1f);
+            var lse = new float[B * H * T];
+            var dqkv = new float[qkv.Length];
+            double fwdFlops = CausalAttentionKernels.ForwardFlops(B, H, T, D);
+            double fwd = Measure(() => CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D));
+            double both = Measure(() =>
+            {
+                CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D);
+                CausalAttentionKernels.BackwardFusedQkv(dqkv, dy, y, lse, qkv, B, T, H, D);
+            });
+            string shape = $"B={B} T={T} H={H} D={D}";
+            rows.Add(new Row($"attention.{name}.fwd", shape, fwd, fwdFlops / fwd * 1e-9));
+            rows.Add(new Row($"attention.{name}.fwd+bwd", shape, both, 3.5 * fwdFlops / both * 1e-9));
+        }
+        Write(output, json, rows);
+    }
+
+    internal readonly record struct Row(string Name, string Shape, double Seconds, double Gflops);
+
+    internal static void Write(TextWriter output, bool json, List<Row> rows)
+    {
+        if (json)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartArray();
+                foreach (var r in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", r.Name);
+                    w.WriteString("shape", r.Shape);
+                    w.WriteNumber("ms", Math.Round(r.Seconds * 1e3, 4));
+                    w.WriteNumber("gflops", Math.Round(r.Gflops, 2));
+                    w.WriteNumber("threads", EngineSettings.Threads);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            output.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+        }
+        else
+        {
+            foreach (var r in rows)
+                output.WriteLine($"{r.Name,-34} {r.Shape,-28} {r.Seconds * 1e3,10:F3} ms {r.Gflops,8:F1} GFLOP/s");
+        }
+    }
+
+    /// <summary>
+    /// Seconds per call of <paramref name="body"/>: warm up (at least 2 calls and 0.5 s, so tiered JIT settles),
+    /// then the median of batches timed over at least ~1 s in total.
+    /// </summary>
+    internal static double Measure(Action body, double warmupSeconds = 0.5, double measureSeconds = 1.0)
+    {
+        var sw = Stopwatch.StartNew();
+        int warm = 0;
+        while (warm < 2 || sw.Elapsed.TotalSeconds < warmupSeconds) { body(); warm++; }
+        double per = sw.Elapsed.TotalSeconds / warm;
+        int reps = Math.Max(1, (int)(0.2 / Math.Max(per, 1e-9)));
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (samples.Count < 3 || total.Elapsed.TotalSeconds < measureSeconds)
+        {
+            sw.Restart();
+            for (int i = 0; i < reps; i++) body();
+            samples.Add(sw.Elapsed.TotalSeconds / reps);
+        }
+        samples.Sort();
+        return samples[samples.Count / 2];
+    }
+}

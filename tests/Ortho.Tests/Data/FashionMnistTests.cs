@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Ortho.Data;
+using Ortho.Tests.Infrastructure;
+using Ortho.Tests.IO;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ortho.Tests.Data;
+
+public class FashionMnistTests(ITestOutputHelper output)
+{
+    private static byte[] Idx(int magicRank, int[] dims, byte[] data, uint? magic = null)
+    {
+        var bytes = new byte[4 + 4 * dims.Length + data.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, magic ?? (uint)(0x0800 + magicRank));
+        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * i), (uint)dims[i]);
+        data.CopyTo(bytes, 4 + 4 * dims.Length);
+        return bytes;
+    }
+
+    private static void WriteGz(string path, byte[] content)
+    {
+        using var fs = File.Create(path);
+        using var gz = new GZipStream(fs, CompressionLevel.Fastest);
+        gz.Write(content);
+    }
+
+    private static double Expected(byte b) => (b / 255.0 - 0.2860) / 0.3530;
+
+    /// <summary>Writes a tiny valid set: 3 training and 2 test images of 2x3 pixels; test images un-gzipped.</summary>
+    private static (byte[] TrainPixels, byte[] TestPixels) WriteTiny(string dir)
+    {
+        byte[] trainPixels = [0, 255, 128, 1, 2, 3, 10, 20, 30, 40, 50, 60, 200, 201, 202, 203, 204, 205];
+        byte[] testPixels = [7, 8, 9, 10, 11, 12, 100, 101, 102, 103, 104, 105];
+        WriteGz(Path.Combine(dir, "train-images-idx3-ubyte.gz"), Idx(3, [3, 2, 3], trainPixels));
+        WriteGz(Path.Combine(dir, "train-labels-idx1-ubyte.gz"), Idx(1, [3], [9, 0, 4]));
+        File.WriteAllBytes(Path.Combine(dir, "t10k-images-idx3-ubyte"), Idx(3, [2, 2, 3], testPixels));
+        WriteGz(Path.Combine(dir, "t10k-labels-idx1-ubyte.gz"), Idx(1, [2], [1, 2]));
+        return (trainPixels, testPixels);
+    }
+
+    [Fact]
+    public void SyntheticIdxFilesLoadNormalized()
+    {
+        using var tmp = new TempDirectory();
+        var (trainPixels, testPixels) = WriteTiny(tmp.Path);
+        var fm = FashionMnist.Load(tmp.Path);
+
+        Assert.Equal(3, fm.Train.Count);
+        Assert.Equal((1, 2, 3), (fm.Train.Channels, fm.Train.Height, fm.Train.Width));
+        Assert.Equal(new byte[] { 9, 0, 4 }, fm.Train.Labels);
+        Assert.Equal(2, fm.Test.Count);
+        Assert.Equal(new byte[] { 1, 2 }, fm.Test.Labels);
+        Close.All(fm.Train.Images, trainPixels.Select(b => (float)Expected(b)).ToArray(), "train", 1e-6, 1e-6);
+        Close.All(fm.Test.Images, testPixels.Select(b => (float)Expected(b)).ToArray(), "test", 1e-6, 1e-6);
+        Close.All(fm.Train.Image(2).ToArray(), trainPixels[12..].Select(b => (float)Expected(b)).ToArray(), "image 2", 1e-6, 1e-6);
+    }
+
+    [Fact]
+    public void BadFilesGiveClearErrors()
+    {
+        using var tmp = new TempDirectory();
+        string dir = tmp.Path;
+        string labels = Path.Combine(dir, "train-labels-idx1-ubyte.gz");
+        string images = Path.Combine(dir, "train-images-idx3-ubyte.gz");
+
+        var missingDir = Assert.Throws<DirectoryNotFoundException>(() => FashionMnist.Load(Path.Combine(dir, "nope")));
+        Assert.Contains("fetch-data.sh", missingDir.Message);
+
+        WriteTiny(dir);
+        File.Delete(labels);
+        var missing = Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(dir));
+        Assert.Contains("train-labels-idx1-ubyte", missing.Message);
+        Assert.Contains("fetch-data.sh", missing.Message);
+
+        void Fails(string file, byte[] content, params string[] fragments)
+        {
+            WriteTiny(dir);
+            if (file.EndsWith(".gz", StringComparison.Ordinal)) WriteGz(file, content); else File.WriteAllBytes(file, content);
+            var e = Assert.Throws<InvalidDataException>(() => FashionMnist.Load(dir));
+            foreach (var f in fragments) Assert.Contains(f, e.Message);
+        }
+
+        Fails(labels, Idx(3, [3, 1, 1], [1, 2, 3]), "train-labels", "magic number 0x00000803", "expected 0x00000801");
+        Fails(images, Idx(3, [3, 2, 3], new byte[17]), "train-images", "need 18 data bytes", "has 17", "truncated");
+        Fails(images, Idx(3, [3, 2, 3], new byte[19]), "train-images", "trailing bytes");
+        Fails(labels, Idx(1, [2], [1, 2]), "2 labels", "3 images");
+        Fails(labels, Idx(1, [3], [1, 10, 2]), "label 1 is 10");
+        Fails(images, [0, 0, 8], "too short");
+
+        WriteTiny(dir);
+        byte[] gz = File.ReadAllBytes(images);
+        File.WriteAllBytes(images, gz[..(gz.Length / 2)]);
+        var corrupt = Assert.Throws<InvalidDataException>(() => FashionMnist.Load(dir));
+        Assert.Contains("train-images", corrupt.Message);
+    }
+
+    /// <summary>The real data set (when scripts/fetch-data.sh has run): counts, balance, and values from Python's gzip module.</summary>
+    [Fact]
+    public void RealDataSetHasTheExpectedShape()
+    {
+        string dir = FashionMnist.DefaultDirectory;
+        if (!Directory.Exists(dir))
+        {
+            output.WriteLine($"skipped by design: {dir} absent (run scripts/fetch-data.sh to enable this check)");
+            return;
+        }
+        var fm = FashionMnist.Load(dir);
+        Assert.Equal(60000, fm.Train.Count);
+        Assert.Equal(10000, fm.Test.Count);
+        Assert.Equal((1, 28, 28), (fm.Train.Channels, fm.Train.Height, fm.Train.Width));
+        Assert.Equal(60000L * 784, fm.Train.Images.LongLength);
+        Assert.Equal(10000L * 784, fm.Test.Images.LongLength);
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(6000, fm.Train.Labels.Count(l => l == c)));
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(1000, fm.Test.Labels.Count(l => l == c)));
+        Assert.Equal(new byte[] { 9, 0, 0, 3, 0, 2, 7, 2, 5, 5 }, fm.Train.Labels[..10]);
+        Assert.Equal(new byte[] { 9, 2, 1, 1, 6, 1, 4, 6 }, fm.Test.Labels[..8]);
+        byte[] raw = [222, 220, 218, 203, 198, 221, 215, 213, 222, 220]; // image 0, pixels 350..359
+        Close.All(fm.Train.Images.AsSpan(350, 10), raw.Select(b => (float)Expected(b)).ToArray(), "image 0", 1e-6, 1e-6);
+
+        // The normalization constants are the training set's mean and std: normalized pixels have mean ~0, std ~1.
+        double sum = 0, sq = 0;
+        foreach (float v in fm.Train.Images) { sum += v; sq += (double)v * v; }
+        double mean = sum / fm.Train.Images.Length, std = Math.Sqrt(sq / fm.Train.Images.Length - mean * mean);
+        Assert.InRange(mean, -0.01, 0.01);
+        Assert.InRange(std, 0.99, 1.01);
+    }
+}
