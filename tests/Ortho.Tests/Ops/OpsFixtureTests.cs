@@ -63,9 +63,23 @@ public class OpsFixtureTests
         "causal_attention" => Functional.CausalAttention(x["q"], x["k"], x["v"]),
         "layer_norm" => Functional.LayerNorm(x["x"], x["w"], x["b"], (float)attrs.GetProperty("eps").GetDouble()),
         "cross_entropy_mean" => Functional.CrossEntropy(x["logits"], attrs.GetProperty("targets").EnumerateArray().Select(e => e.GetInt32()).ToArray()),
+        _ when name.StartsWith("conv2d", StringComparison.Ordinal) => Conv(x["x"], x["w"], x.GetValueOrDefault("b"), attrs),
         "embedding" => Embed(x["table"], attrs.GetProperty("indices")),
         _ => throw new NotSupportedException($"Fixture op '{name}' has no mapping in OpsFixtureTests.Apply: add one."),
     };
+
+    /// <summary>NCHW fixture convs through the channels-last fast paths (permuted in and out, so grads flow to NCHW).</summary>
+    private static Tensor Conv(Tensor x, Tensor w, Tensor? b, JsonElement attrs)
+    {
+        int stride = attrs.GetProperty("stride").GetInt32(), pad = attrs.GetProperty("padding").GetInt32(), groups = attrs.GetProperty("groups").GetInt32();
+        int k = w.Size(2);
+        var nhwc = x.Permute(0, 2, 3, 1);
+        Tensor y;
+        if (groups == 1 && stride == k && pad == 0) y = Functional.PatchConvNhwc(nhwc, w, b, k);
+        else if (groups == x.Size(1) && k == 7 && pad == 3 && stride == 1) y = Functional.DepthwiseConv7Nhwc(nhwc, w, b);
+        else throw new NotSupportedException($"conv2d with stride {stride}, padding {pad}, groups {groups}, kernel {k}");
+        return y.Permute(0, 3, 1, 2);
+    }
 
     private static Tensor Embed(Tensor table, JsonElement indices)
     {
