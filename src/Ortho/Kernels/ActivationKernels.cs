@@ -8,10 +8,9 @@ namespace Ortho.Kernels;
 // parallel chunks (elementwise, so results never depend on the thread count).
 
 /// <summary>Exact GELU, y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's <c>gelu</c> default).</summary>
-/// <remarks>Computed as 0.5 x erfc(-x / sqrt 2), which stays accurate in the negative tail.</remarks>
+/// <remarks>Computed as x Phi(x) with Phi from erfc, which stays accurate in the negative tail.</remarks>
 public static class GeluKernels
 {
-    private const float NegInvSqrt2 = -0.70710678118654752f;
     private const float InvSqrt2Pi = 0.39894228040143268f;
 
     /// <summary>y = gelu(x).</summary>
@@ -24,41 +23,40 @@ public static class GeluKernels
     internal readonly struct ForwardOp : IUnaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Invoke(float x) => 0.5f * x * VMath.Erfc(x * NegInvSqrt2);
+        public static float Invoke(float x) => x * VMath.NormCdf(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Invoke(Vector256<float> x) =>
-            Vector256.Create(0.5f) * x * VMath.Erfc(x * Vector256.Create(NegInvSqrt2));
+        public static Vector256<float> Invoke(Vector256<float> x) => x * VMath.NormCdf(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Invoke(Vector512<float> x) =>
-            Vector512.Create(0.5f) * x * VMath.Erfc(x * Vector512.Create(NegInvSqrt2));
+        public static Vector512<float> Invoke(Vector512<float> x) => x * VMath.NormCdf(x);
     }
 
+    // phi(x) = exp(-x^2/2) / sqrt(2 pi) shares its exponential with Phi's tail branch.
     internal readonly struct BackwardOp : IBinaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Invoke(float x, float dy)
         {
-            float cdf = 0.5f * VMath.Erfc(x * NegInvSqrt2);
-            float pdf = InvSqrt2Pi * VMath.Exp(-0.5f * x * x);
-            return dy * MathF.FusedMultiplyAdd(x, pdf, cdf);
+            float e = VMath.ExpNegHalfSquare(x);
+            float cdf = VMath.NormCdf(x, e);
+            return dy * MathF.FusedMultiplyAdd(x, InvSqrt2Pi * e, cdf);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
         {
-            Vector256<float> cdf = Vector256.Create(0.5f) * VMath.Erfc(x * Vector256.Create(NegInvSqrt2));
-            Vector256<float> pdf = Vector256.Create(InvSqrt2Pi) * VMath.Exp(Vector256.Create(-0.5f) * x * x);
-            return dy * Vector256.FusedMultiplyAdd(x, pdf, cdf);
+            Vector256<float> e = VMath.ExpNegHalfSquare(x);
+            Vector256<float> cdf = VMath.NormCdf(x, e);
+            return dy * Vector256.FusedMultiplyAdd(x, Vector256.Create(InvSqrt2Pi) * e, cdf);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
         {
-            Vector512<float> cdf = Vector512.Create(0.5f) * VMath.Erfc(x * Vector512.Create(NegInvSqrt2));
-            Vector512<float> pdf = Vector512.Create(InvSqrt2Pi) * VMath.Exp(Vector512.Create(-0.5f) * x * x);
-            return dy * Vector512.FusedMultiplyAdd(x, pdf, cdf);
+            Vector512<float> e = VMath.ExpNegHalfSquare(x);
+            Vector512<float> cdf = VMath.NormCdf(x, e);
+            return dy * Vector512.FusedMultiplyAdd(x, Vector512.Create(InvSqrt2Pi) * e, cdf);
         }
     }
 }
