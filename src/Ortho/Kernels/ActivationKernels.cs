@@ -8,10 +8,9 @@ namespace Ortho.Kernels;
 // parallel chunks (elementwise, so results never depend on the thread count).
 
 /// <summary>Exact GELU, y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's <c>gelu</c> default).</summary>
-/// <remarks>Computed as 0.5 x erfc(-x / sqrt 2), which stays accurate in the negative tail.</remarks>
+/// <remarks>Computed as x Phi(x) with Phi from erfc, which stays accurate in the negative tail.</remarks>
 public static class GeluKernels
 {
-    private const float NegInvSqrt2 = -0.70710678118654752f;
     private const float InvSqrt2Pi = 0.39894228040143268f;
 
     /// <summary>y = gelu(x).</summary>
@@ -24,41 +23,40 @@ public static class GeluKernels
     internal readonly struct ForwardOp : IUnaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Invoke(float x) => 0.5f * x * VMath.Erfc(x * NegInvSqrt2);
+        public static float Invoke(float x) => x * VMath.NormCdf(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Invoke(Vector256<float> x) =>
-            Vector256.Create(0.5f) * x * VMath.Erfc(x * Vector256.Create(NegInvSqrt2));
+        public static Vector256<float> Invoke(Vector256<float> x) => x * VMath.NormCdf(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Invoke(Vector512<float> x) =>
-            Vector512.Create(0.5f) * x * VMath.Erfc(x * Vector512.Create(NegInvSqrt2));
+        public static Vector512<float> Invoke(Vector512<float> x) => x * VMath.NormCdf(x);
     }
 
+    // phi(x) = exp(-x^2/2) / sqrt(2 pi) shares its exponential with Phi's tail branch.
     internal readonly struct BackwardOp : IBinaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Invoke(float x, float dy)
         {
-            float cdf = 0.5f * VMath.Erfc(x * NegInvSqrt2);
-            float pdf = InvSqrt2Pi * VMath.Exp(-0.5f * x * x);
-            return dy * MathF.FusedMultiplyAdd(x, pdf, cdf);
+            float e = VMath.ExpNegHalfSquare(x);
+            float cdf = VMath.NormCdf(x, e);
+            return dy * MathF.FusedMultiplyAdd(x, InvSqrt2Pi * e, cdf);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
         {
-            Vector256<float> cdf = Vector256.Create(0.5f) * VMath.Erfc(x * Vector256.Create(NegInvSqrt2));
-            Vector256<float> pdf = Vector256.Create(InvSqrt2Pi) * VMath.Exp(Vector256.Create(-0.5f) * x * x);
-            return dy * Vector256.FusedMultiplyAdd(x, pdf, cdf);
+            Vector256<float> e = VMath.ExpNegHalfSquare(x);
+            Vector256<float> cdf = VMath.NormCdf(x, e);
+            return dy * Vector256.FusedMultiplyAdd(x, Vector256.Create(InvSqrt2Pi) * e, cdf);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
         {
-            Vector512<float> cdf = Vector512.Create(0.5f) * VMath.Erfc(x * Vector512.Create(NegInvSqrt2));
-            Vector512<float> pdf = Vector512.Create(InvSqrt2Pi) * VMath.Exp(Vector512.Create(-0.5f) * x * x);
-            return dy * Vector512.FusedMultiplyAdd(x, pdf, cdf);
+            Vector512<float> e = VMath.ExpNegHalfSquare(x);
+            Vector512<float> cdf = VMath.NormCdf(x, e);
+            return dy * Vector512.FusedMultiplyAdd(x, Vector512.Create(InvSqrt2Pi) * e, cdf);
         }
     }
 }
@@ -105,41 +103,36 @@ public static class GeluTanhKernels
         }
     }
 
+    // d/dx [x s(u2)] = s + x s (1 - s) u2', with 1 - s from SigmoidPair (accurate where s is near 1).
     internal readonly struct BackwardOp : IBinaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Invoke(float x, float dy)
         {
-            float ax = A * x;
-            float u2 = TwoK * x * MathF.FusedMultiplyAdd(ax, x, 1f);
-            float s = 1f / (1f + VMath.Exp(-u2));
+            float u2 = TwoK * x * MathF.FusedMultiplyAdd(A * x, x, 1f);
+            float s = VMath.SigmoidPair(u2, out float c);
             float du2 = TwoK * MathF.FusedMultiplyAdd(ThreeA * x, x, 1f);
-            float d = MathF.FusedMultiplyAdd(x * s * (1f - s), du2, s);
-            return dy * d;
+            return dy * MathF.FusedMultiplyAdd(x * s * c, du2, s);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
         {
             Vector256<float> one = Vector256<float>.One;
-            Vector256<float> ax = Vector256.Create(A) * x;
-            Vector256<float> u2 = Vector256.Create(TwoK) * x * Vector256.FusedMultiplyAdd(ax, x, one);
-            Vector256<float> s = one / (one + VMath.Exp(-u2));
+            Vector256<float> u2 = Vector256.Create(TwoK) * x * Vector256.FusedMultiplyAdd(Vector256.Create(A) * x, x, one);
+            Vector256<float> s = VMath.SigmoidPair(u2, out Vector256<float> c);
             Vector256<float> du2 = Vector256.Create(TwoK) * Vector256.FusedMultiplyAdd(Vector256.Create(ThreeA) * x, x, one);
-            Vector256<float> d = Vector256.FusedMultiplyAdd(x * s * (one - s), du2, s);
-            return dy * d;
+            return dy * Vector256.FusedMultiplyAdd(x * s * c, du2, s);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
         {
             Vector512<float> one = Vector512<float>.One;
-            Vector512<float> ax = Vector512.Create(A) * x;
-            Vector512<float> u2 = Vector512.Create(TwoK) * x * Vector512.FusedMultiplyAdd(ax, x, one);
-            Vector512<float> s = one / (one + VMath.Exp(-u2));
+            Vector512<float> u2 = Vector512.Create(TwoK) * x * Vector512.FusedMultiplyAdd(Vector512.Create(A) * x, x, one);
+            Vector512<float> s = VMath.SigmoidPair(u2, out Vector512<float> c);
             Vector512<float> du2 = Vector512.Create(TwoK) * Vector512.FusedMultiplyAdd(Vector512.Create(ThreeA) * x, x, one);
-            Vector512<float> d = Vector512.FusedMultiplyAdd(x * s * (one - s), du2, s);
-            return dy * d;
+            return dy * Vector512.FusedMultiplyAdd(x * s * c, du2, s);
         }
     }
 }
@@ -171,22 +164,22 @@ public static class SiluKernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Invoke(float x, float dy)
         {
-            float s = VMath.Sigmoid(x);
-            return dy * (s * MathF.FusedMultiplyAdd(x, 1f - s, 1f));
+            float s = VMath.SigmoidPair(x, out float c);
+            return dy * (s * MathF.FusedMultiplyAdd(x, c, 1f));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
         {
-            Vector256<float> s = VMath.Sigmoid(x);
-            return dy * (s * Vector256.FusedMultiplyAdd(x, Vector256<float>.One - s, Vector256<float>.One));
+            Vector256<float> s = VMath.SigmoidPair(x, out Vector256<float> c);
+            return dy * (s * Vector256.FusedMultiplyAdd(x, c, Vector256<float>.One));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
         {
-            Vector512<float> s = VMath.Sigmoid(x);
-            return dy * (s * Vector512.FusedMultiplyAdd(x, Vector512<float>.One - s, Vector512<float>.One));
+            Vector512<float> s = VMath.SigmoidPair(x, out Vector512<float> c);
+            return dy * (s * Vector512.FusedMultiplyAdd(x, c, Vector512<float>.One));
         }
     }
 }
@@ -234,7 +227,7 @@ public static class TanhKernels
     /// <summary>y = tanh(x).</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
 
-    /// <summary>dx += dy (1 - tanh(x)^2), recomputing tanh from the input.</summary>
+    /// <summary>dx += dy (1 - tanh(x)^2), computed from the input as sech(x)^2 (accurate where tanh is near +-1).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
 
@@ -268,16 +261,32 @@ public static class TanhKernels
             dy * Vector512.FusedMultiplyAdd(-y, y, Vector512<float>.One);
     }
 
+    // 1 - tanh(x)^2 = sech(x)^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation where tanh is near +-1.
     internal readonly struct BackwardOp : IBinaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Invoke(float x, float dy) => BackwardFromOutputOp.Invoke(VMath.Tanh(x), dy);
+        public static float Invoke(float x, float dy)
+        {
+            float e = VMath.Exp(-2f * MathF.Abs(x));
+            float d = 1f + e;
+            return dy * (4f * e / (d * d));
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => BackwardFromOutputOp.Invoke(VMath.Tanh(x), dy);
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
+        {
+            Vector256<float> e = VMath.Exp(Vector256.Create(-2f) * Vector256.Abs(x));
+            Vector256<float> d = Vector256<float>.One + e;
+            return dy * (Vector256.Create(4f) * e / (d * d));
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => BackwardFromOutputOp.Invoke(VMath.Tanh(x), dy);
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
+        {
+            Vector512<float> e = VMath.Exp(Vector512.Create(-2f) * Vector512.Abs(x));
+            Vector512<float> d = Vector512<float>.One + e;
+            return dy * (Vector512.Create(4f) * e / (d * d));
+        }
     }
 }
 
@@ -287,7 +296,7 @@ public static class SigmoidKernels
     /// <summary>y = sigmoid(x).</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x) => ElementwiseKernels.Map<ForwardOp>(x, y);
 
-    /// <summary>dx += dy s (1 - s), s = sigmoid(x) recomputed from the input.</summary>
+    /// <summary>dx += dy s (1 - s), s = sigmoid(x) recomputed from the input (1 - s without cancellation).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.ZipAccumulate<BackwardOp>(x, dy, dx);
 
@@ -322,12 +331,24 @@ public static class SigmoidKernels
     internal readonly struct BackwardOp : IBinaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Invoke(float x, float dy) => BackwardFromOutputOp.Invoke(VMath.Sigmoid(x), dy);
+        public static float Invoke(float x, float dy)
+        {
+            float s = VMath.SigmoidPair(x, out float c);
+            return dy * (s * c);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => BackwardFromOutputOp.Invoke(VMath.Sigmoid(x), dy);
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
+        {
+            Vector256<float> s = VMath.SigmoidPair(x, out Vector256<float> c);
+            return dy * (s * c);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => BackwardFromOutputOp.Invoke(VMath.Sigmoid(x), dy);
+        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy)
+        {
+            Vector512<float> s = VMath.SigmoidPair(x, out Vector512<float> c);
+            return dy * (s * c);
+        }
     }
 }

@@ -106,4 +106,35 @@ internal static partial class VMath
     /// <summary>Logistic sigmoid per lane, 512-bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
+
+    /// <summary>sigmoid(x) and 1 - sigmoid(x), both to a few ulp (the complement is e^-x sigmoid(x) where
+    /// sigmoid(x) &gt; 1/2, avoiding the cancellation of 1 - s), scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float SigmoidPair(float x, out float oneMinus)
+    {
+        float e = Exp(-x);
+        float s = 1f / (1f + e);
+        oneMinus = e > 1f ? 1f - s : e * s;
+        return s;
+    }
+
+    /// <summary>sigmoid(x) and 1 - sigmoid(x) per lane, 256-bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> SigmoidPair(Vector256<float> x, out Vector256<float> oneMinus)
+    {
+        Vector256<float> e = Exp(-x);
+        Vector256<float> s = Vector256<float>.One / (Vector256<float>.One + e);
+        oneMinus = Vector256.ConditionalSelect(Vector256.GreaterThan(e, Vector256<float>.One), Vector256<float>.One - s, e * s);
+        return s;
+    }
+
+    /// <summary>sigmoid(x) and 1 - sigmoid(x) per lane, 512-bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> SigmoidPair(Vector512<float> x, out Vector512<float> oneMinus)
+    {
+        Vector512<float> e = Exp(-x);
+        Vector512<float> s = Vector512<float>.One / (Vector512<float>.One + e);
+        oneMinus = Vector512.ConditionalSelect(Vector512.GreaterThan(e, Vector512<float>.One), Vector512<float>.One - s, e * s);
+        return s;
+    }
 }

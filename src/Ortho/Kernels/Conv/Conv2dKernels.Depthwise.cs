@@ -1,0 +1,350 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Ortho.Kernels.Tiles;
+
+namespace Ortho.Kernels;
+
+public static partial class Conv2dKernels
+{
+    /// <summary>
+    /// Depthwise convolution forward in channels-last layout (groups = channels, stride 1, padding at most
+    /// kernel - 1; ConvNeXt's 7 x 7 with padding 3 keeps the spatial size): y[n, oy, ox, c] = bias[c] +
+    /// sum_{ky, kx} x[n, oy + ky - PH, ox + kx - PW, c] w[c, 0, ky, kx]. Vectorized over channels, four output
+    /// columns per register block, over a zero-padded copy of each image (no bounds checks in the inner loop).
+    /// </summary>
+    /// <param name="y">Output [N, OH, OW, C], overwritten.</param>
+    /// <param name="x">Input [N, H, W, C].</param>
+    /// <param name="weight">Weight [C, 1, KH, KW] (PyTorch layout).</param>
+    /// <param name="bias">Bias [C], or empty.</param>
+    /// <param name="geometry">A geometry with <see cref="Conv2dGeometry.IsDepthwise"/>.</param>
+    public static unsafe void DepthwiseForward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, in Conv2dGeometry geometry)
+    {
+        var g = geometry;
+        if (!g.IsDepthwise) throw new ArgumentException("depthwise needs groups = in = out channels, stride 1 and padding < kernel.", nameof(geometry));
+        CheckBuffers(g, y.Length, x.Length, weight.Length, bias.Length);
+        if (g.Batch == 0) return;
+        int c = g.InChannels, taps = g.KernelH * g.KernelW;
+        int per = DepthwiseImagesPerChunk(g);
+        int chunks = (g.Batch + per - 1) / per;
+        var pad = PadShape(g.OutHeight, g.OutWidth, g);
+        float[] wtBuf = ArrayPool<float>.Shared.Rent(taps * c);
+        try
+        {
+            fixed (float* py = y, px = x, pw = weight, pb = bias, wt = wtBuf)
+            {
+                PackDepthwise(wt, pw, c, taps, flip: false);
+                nint ay = (nint)py, ax = (nint)px, ab = bias.IsEmpty ? 0 : (nint)pb, awt = (nint)wt;
+                EngineSettings.ParallelFor(chunks, chunk =>
+                {
+                    float[] buf = ArrayPool<float>.Shared.Rent(pad.Rows * pad.Cols * c);
+                    try
+                    {
+                        fixed (float* xp = buf)
+                        {
+                            for (int n = chunk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
+                            {
+                                Pad(xp, pad.Rows, pad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
+                                float* yn = (float*)ay + (nint)n * g.OutHeight * g.OutWidth * c;
+                                DepthwiseCorrelate(xp, pad.Cols, c, (float*)awt, g.KernelH, g.KernelW, (float*)ab, yn, g.OutHeight, g.OutWidth, false);
+                            }
+                        }
+                    }
+                    finally { ArrayPool<float>.Shared.Return(buf); }
+                });
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(wtBuf); }
+    }
+
+    /// <summary>
+    /// Depthwise convolution backward in channels-last layout: accumulates (+=) dL/dx, dL/dweight and dL/dbias
+    /// (any may be empty to skip). dx is the correlation of the padded dy with the flipped kernel; the weight and
+    /// bias sums over N x OH x OW are taken per fixed block of images and combined in block order.
+    /// </summary>
+    /// <param name="dx">Input gradient [N, H, W, C], accumulated (or empty).</param>
+    /// <param name="dweight">Weight gradient [C, 1, KH, KW], accumulated (or empty).</param>
+    /// <param name="dbias">Bias gradient [C], accumulated (or empty).</param>
+    /// <param name="dy">Output gradient [N, OH, OW, C].</param>
+    /// <param name="x">The forward input [N, H, W, C].</param>
+    /// <param name="weight">Weight [C, 1, KH, KW].</param>
+    /// <param name="geometry">A geometry with <see cref="Conv2dGeometry.IsDepthwise"/>.</param>
+    public static unsafe void DepthwiseBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> weight, in Conv2dGeometry geometry)
+    {
+        var g = geometry;
+        if (!g.IsDepthwise) throw new ArgumentException("depthwise needs groups = in = out channels, stride 1 and padding < kernel.", nameof(geometry));
+        CheckBuffers(g, dy.Length, x.Length, weight.Length, 0);
+        if (!dx.IsEmpty && dx.Length < g.InputSize) throw new ArgumentException($"dx needs {g.InputSize} floats.", nameof(dx));
+        if (!dweight.IsEmpty && dweight.Length < g.WeightSize) throw new ArgumentException($"dweight needs {g.WeightSize} floats.", nameof(dweight));
+        if (!dbias.IsEmpty && dbias.Length < g.OutChannels) throw new ArgumentException($"dbias needs {g.OutChannels} floats.", nameof(dbias));
+        if (g.Batch == 0) return;
+        bool needDx = !dx.IsEmpty, needDw = !dweight.IsEmpty, needDb = !dbias.IsEmpty;
+        if (!needDx && !needDw && !needDb) return;
+        int c = g.InChannels, taps = g.KernelH * g.KernelW, kh = g.KernelH, kw = g.KernelW;
+        int oh = g.OutHeight, ow = g.OutWidth;
+        int per = DepthwiseImagesPerChunk(g);
+        int chunks = (g.Batch + per - 1) / per;
+        var xpad = PadShape(oh, ow, g);                       // padded x for the weight gradient
+        var dpad = PadShape(g.Height, g.Width, g);            // padded dy for the input gradient
+        int partLen = taps * c + c;
+        int scratch = (needDw ? xpad.Rows * xpad.Cols * c : 0) + (needDx ? dpad.Rows * dpad.Cols * c : 0);
+        float[] wtBuf = ArrayPool<float>.Shared.Rent(taps * c);
+        float[] partBuf = ArrayPool<float>.Shared.Rent(chunks * partLen);
+        try
+        {
+            fixed (float* pdx = dx, pdw = dweight, pdb = dbias, pdy = dy, px = x, pw = weight, wt = wtBuf, part = partBuf)
+            {
+                PackDepthwise(wt, pw, c, taps, flip: true);
+                nint adx = (nint)pdx, ady = (nint)pdy, ax = (nint)px, awt = (nint)wt, apart = (nint)part;
+                EngineSettings.ParallelFor(chunks, chunk =>
+                {
+                    float[] buf = ArrayPool<float>.Shared.Rent(Math.Max(scratch, 1));
+                    try
+                    {
+                        fixed (float* s = buf)
+                        {
+                            float* xp = s, dyp = s + (needDw ? xpad.Rows * xpad.Cols * c : 0);
+                            float* pw0 = (float*)apart + (nint)chunk * partLen;    // [taps, C] then [C]
+                            new Span<float>(pw0, partLen).Clear();
+                            for (int n = chunk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
+                            {
+                                float* dyn = (float*)ady + (nint)n * oh * ow * c;
+                                if (needDx)
+                                {
+                                    Pad(dyp, dpad.Rows, dpad.Cols, c, dyn, oh, ow, kh - 1 - g.PadH, kw - 1 - g.PadW);
+                                    float* dxn = (float*)adx + (nint)n * g.Height * g.Width * c;
+                                    DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, true);
+                                }
+                                if (needDw)
+                                {
+                                    Pad(xp, xpad.Rows, xpad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
+                                    DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow);
+                                }
+                                if (needDb) DepthwiseBiasGrad(pw0 + taps * c, dyn, oh * ow, c);
+                            }
+                        }
+                    }
+                    finally { ArrayPool<float>.Shared.Return(buf); }
+                });
+                // Fixed-order combine of the per-block partial sums.
+                for (int ch = 1; ch < chunks; ch++)
+                    RowAdd(part, part + (nint)ch * partLen, partLen);
+                if (needDw)
+                    for (int ci = 0; ci < c; ci++)
+                        for (int t = 0; t < taps; t++)
+                            pdw[(nint)ci * taps + t] += part[(nint)t * c + ci];
+                if (needDb)
+                    for (int ci = 0; ci < c; ci++) pdb[ci] += part[taps * c + ci];
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(wtBuf);
+            ArrayPool<float>.Shared.Return(partBuf);
+        }
+    }
+
+    /// <summary>Images per work item: a few MFLOP, and at most 32 work items (bounds the partial-sum memory).</summary>
+    private static int DepthwiseImagesPerChunk(in Conv2dGeometry g)
+    {
+        double perImage = 2.0 * g.OutHeight * g.OutWidth * g.InChannels * g.KernelH * g.KernelW;
+        int per = ItemsPerChunk(perImage, g.Batch);
+        return Math.Max(per, (g.Batch + 31) / 32);
+    }
+
+    /// <summary>
+    /// Padded scratch for producing an outH x outW output: rows outH + KH - 1; columns rounded up to whole 4-column
+    /// blocks plus KW - 1, plus 8 so the 8-tap weight-gradient block may read past the last tap.
+    /// </summary>
+    private static (int Rows, int Cols) PadShape(int outH, int outW, in Conv2dGeometry g) =>
+        (outH + g.KernelH - 1, (outW + 3) / 4 * 4 + g.KernelW - 1 + 8);
+
+    /// <summary>Zero-fills dst [rows, cols, C] and copies src [hs, ws, C] to offset (top, left).</summary>
+    private static unsafe void Pad(float* dst, int rows, int cols, int c, float* src, int hs, int ws, int top, int left)
+    {
+        new Span<float>(dst, rows * cols * c).Clear();
+        for (int r = 0; r < hs; r++)
+            new ReadOnlySpan<float>(src + (nint)r * ws * c, ws * c).CopyTo(new Span<float>(dst + ((nint)(r + top) * cols + left) * c, ws * c));
+    }
+
+    /// <summary>wt[t, c] = w[c, t] (or w[c, taps - 1 - t], the kernel rotated by 180 degrees, when flip).</summary>
+    private static unsafe void PackDepthwise(float* wt, float* w, int c, int taps, bool flip)
+    {
+        for (int ci = 0; ci < c; ci++)
+            for (int t = 0; t < taps; t++)
+                wt[(nint)(flip ? taps - 1 - t : t) * c + ci] = w[(nint)ci * taps + t];
+    }
+
+    private static unsafe void RowAdd(float* dst, float* src, int n)
+    {
+        switch (TileSimd.Level)
+        {
+            case SimdLevel.V512: RowOps<F512, Vector512<float>>.AddTo(dst, src, n); break;
+            case SimdLevel.V256: RowOps<F256, Vector256<float>>.AddTo(dst, src, n); break;
+            default: RowOps<F1, float>.AddTo(dst, src, n); break;
+        }
+    }
+
+    private static unsafe void DepthwiseCorrelate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, bool accumulate)
+    {
+        switch (TileSimd.Level)
+        {
+            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, accumulate); break;
+            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, accumulate); break;
+            default: DepthwiseKernel<F1, float>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, accumulate); break;
+        }
+    }
+
+    private static unsafe void DepthwiseWeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow)
+    {
+        switch (TileSimd.Level)
+        {
+            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow); break;
+            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow); break;
+            default: DepthwiseKernel<F1, float>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow); break;
+        }
+    }
+
+    private static unsafe void DepthwiseBiasGrad(float* part, float* dy, int pixels, int c)
+    {
+        for (int p = 0; p < pixels; p++) RowAdd(part, dy + (nint)p * c, c);
+    }
+}
+
+/// <summary>Width-generic inner loops of the channels-last depthwise convolution.</summary>
+internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
+{
+    /// <summary>
+    /// y[oy, ox, c] (+)= bias[c] + sum_{ky, kx} xp[oy + ky, ox + kx, c] wt[ky KW + kx, c] over a padded image xp with
+    /// <paramref name="cols"/> columns (at least round-up-4(ow) + KW - 1).
+    /// </summary>
+    public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, bool accumulate)
+    {
+        int w = TS.Width;
+        nint rowStride = (nint)cols * c;
+        for (int oy = 0; oy < oh; oy++)
+        {
+            float* xr = xp + oy * rowStride;
+            float* yr = y + (nint)oy * ow * c;
+            for (int ox = 0; ox < ow; ox += 4)
+            {
+                int cnt = Math.Min(4, ow - ox);
+                float* xb = xr + (nint)ox * c, yb = yr + (nint)ox * c;
+                int ci = 0;
+                for (; ci + 2 * w <= c; ci += 2 * w)
+                    Block4x2(xb + ci, rowStride, c, wt + ci, kh, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+                for (; ci + w <= c; ci += w)
+                    Block4x1(xb + ci, rowStride, c, wt + ci, kh, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+                for (; ci < c; ci++)
+                    DepthwiseKernel<F1, float>.Block4x1(xb + ci, rowStride, c, wt + ci, kh, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(float* p, TV v, bool accumulate)
+    {
+        if (accumulate) v = TS.Add(v, TS.Load(p));
+        TS.Store(p, v);
+    }
+
+    private static void Block4x2(float* x, nint rowStride, nint c, float* wt, int kh, int kw, float* bias, float* y, int cnt, bool accumulate)
+    {
+        int w = TS.Width;
+        TV b0 = bias == null ? TS.Zero : TS.Load(bias), b1 = bias == null ? TS.Zero : TS.Load(bias + w);
+        TV a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+        for (int ky = 0; ky < kh; ky++)
+        {
+            float* xr = x + ky * rowStride;
+            float* wr = wt + (nint)ky * kw * c;
+            for (int kx = 0; kx < kw; kx++)
+            {
+                TV w0 = TS.Load(wr), w1 = TS.Load(wr + w);
+                a00 = TS.Fma(TS.Load(xr), w0, a00); a01 = TS.Fma(TS.Load(xr + w), w1, a01);
+                a10 = TS.Fma(TS.Load(xr + c), w0, a10); a11 = TS.Fma(TS.Load(xr + c + w), w1, a11);
+                a20 = TS.Fma(TS.Load(xr + 2 * c), w0, a20); a21 = TS.Fma(TS.Load(xr + 2 * c + w), w1, a21);
+                a30 = TS.Fma(TS.Load(xr + 3 * c), w0, a30); a31 = TS.Fma(TS.Load(xr + 3 * c + w), w1, a31);
+                xr += c; wr += c;
+            }
+        }
+        Put(y, a00, accumulate); Put(y + w, a01, accumulate);
+        if (cnt > 1) { Put(y + c, a10, accumulate); Put(y + c + w, a11, accumulate); }
+        if (cnt > 2) { Put(y + 2 * c, a20, accumulate); Put(y + 2 * c + w, a21, accumulate); }
+        if (cnt > 3) { Put(y + 3 * c, a30, accumulate); Put(y + 3 * c + w, a31, accumulate); }
+    }
+
+    public static void Block4x1(float* x, nint rowStride, nint c, float* wt, int kh, int kw, float* bias, float* y, int cnt, bool accumulate)
+    {
+        TV b0 = bias == null ? TS.Zero : TS.Load(bias);
+        TV a0 = b0, a1 = b0, a2 = b0, a3 = b0;
+        for (int ky = 0; ky < kh; ky++)
+        {
+            float* xr = x + ky * rowStride;
+            float* wr = wt + (nint)ky * kw * c;
+            for (int kx = 0; kx < kw; kx++)
+            {
+                TV w0 = TS.Load(wr);
+                a0 = TS.Fma(TS.Load(xr), w0, a0);
+                a1 = TS.Fma(TS.Load(xr + c), w0, a1);
+                a2 = TS.Fma(TS.Load(xr + 2 * c), w0, a2);
+                a3 = TS.Fma(TS.Load(xr + 3 * c), w0, a3);
+                xr += c; wr += c;
+            }
+        }
+        Put(y, a0, accumulate);
+        if (cnt > 1) Put(y + c, a1, accumulate);
+        if (cnt > 2) Put(y + 2 * c, a2, accumulate);
+        if (cnt > 3) Put(y + 3 * c, a3, accumulate);
+    }
+
+    /// <summary>
+    /// part[(ky KW + kx), c] += sum_{oy, ox} dy[oy, ox, c] xp[oy + ky, ox + kx, c], in blocks of 8 taps along kx
+    /// (register accumulators; the scratch has 8 spare zero columns so the last block may overrun KW).
+    /// </summary>
+    public static void WeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow)
+    {
+        int w = TS.Width;
+        nint rowStride = (nint)cols * c;
+        int ci = 0;
+        for (; ci + w <= c; ci += w) WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow);
+        for (; ci < c; ci++) DepthwiseKernel<F1, float>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow);
+    }
+
+    public static void WeightGradColumn(float* part, float* xp, nint rowStride, nint c, int kh, int kw, float* dy, int oh, int ow)
+    {
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx0 = 0; kx0 < kw; kx0 += 8)
+            {
+                TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    float* xr = xp + (oy + ky) * rowStride + kx0 * c;
+                    float* dr = dy + (nint)oy * ow * c;
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        TV d = TS.Load(dr);
+                        s0 = TS.Fma(d, TS.Load(xr), s0);
+                        s1 = TS.Fma(d, TS.Load(xr + c), s1);
+                        s2 = TS.Fma(d, TS.Load(xr + 2 * c), s2);
+                        s3 = TS.Fma(d, TS.Load(xr + 3 * c), s3);
+                        s4 = TS.Fma(d, TS.Load(xr + 4 * c), s4);
+                        s5 = TS.Fma(d, TS.Load(xr + 5 * c), s5);
+                        s6 = TS.Fma(d, TS.Load(xr + 6 * c), s6);
+                        s7 = TS.Fma(d, TS.Load(xr + 7 * c), s7);
+                        xr += c; dr += c;
+                    }
+                }
+                int cnt = Math.Min(8, kw - kx0);
+                float* pr = part + (nint)(ky * kw + kx0) * c;
+                Put(pr, s0, true);
+                if (cnt > 1) Put(pr + c, s1, true);
+                if (cnt > 2) Put(pr + 2 * c, s2, true);
+                if (cnt > 3) Put(pr + 3 * c, s3, true);
+                if (cnt > 4) Put(pr + 4 * c, s4, true);
+                if (cnt > 5) Put(pr + 5 * c, s5, true);
+                if (cnt > 6) Put(pr + 6 * c, s6, true);
+                if (cnt > 7) Put(pr + 7 * c, s7, true);
+            }
+    }
+}

@@ -1,0 +1,150 @@
+using Ortho.Activations;
+using Ortho.Kernels;
+using Xunit;
+
+namespace Ortho.Tests.Activations;
+
+public class ActivationInitTests
+{
+    [Fact]
+    public void Hermite3InitInMonomialsMatchesDesign()
+    {
+        // phi_2 = (x^2 - 1)/2, phi_3 = (x^3 - 3x)/6  =>  monomial coefficients of sum a_k phi_k.
+        var a = ActivationInit.Hermite(3).Select(v => (double)v).ToArray();
+        double c0 = a[0] - a[2] / 2, c1 = a[1] - a[3] / 2, c2 = a[2] / 2, c3 = a[3] / 6;
+        Assert.Equal(0.2504189, c0, 5e-8);
+        Assert.Equal(0.3032653, c1, 5e-8);
+        Assert.Equal(0.3032653, c2, 5e-8);
+        Assert.Equal(0.1010884, c3, 5e-8);
+    }
+
+    [Fact]
+    public void HermiteInitFollowsTheFormula()
+    {
+        foreach (int n in new[] { 1, 2, 5, 8, 32 })
+        {
+            var a = ActivationInit.Hermite(n);
+            double fact = Enumerable.Range(1, n).Aggregate(1.0, (x, k) => x * k);
+            Assert.Equal((float)(Math.Exp(-0.5) * Math.Sqrt(1 - 1 / fact)), a[0]);
+            Assert.All(a.Skip(1), v => Assert.Equal((float)Math.Exp(-0.5), v));
+            Assert.Equal(n + 1, a.Length);
+        }
+        Assert.Equal(0f, ActivationInit.Hermite(1)[0]);
+    }
+
+    [Fact]
+    public void FourierInitFollowsTheFormula()
+    {
+        Assert.Equal(0.6623264, ActivationInit.FourierAmplitude, 5e-8);
+        Assert.Equal(2.2795853, 1 / (ActivationInit.FourierAmplitude * ActivationInit.FourierAmplitude), 5e-8);
+        var p = ActivationParameters.Initial(ActivationKind.Fourier, 3);
+        Assert.Equal([1f, 2f, 3f], p[ActivationParameterNames.Fourier.Grid]);
+        Assert.All(p[ActivationParameterNames.Fourier.Phases], v => Assert.Equal((float)(Math.PI / 4), v));
+        Assert.All(p[ActivationParameterNames.Fourier.Coefficients], v => Assert.Equal(0.6623264f, v, 1e-7f));
+        Assert.Equal(0.6623264 * Math.Sqrt(1 - 1 / 36.0), p[ActivationParameterNames.Fourier.Fundamental][0], 1e-7);
+        Assert.Equal(0f, ActivationInit.FourierFundamental(1)[0]);
+    }
+
+    [Fact]
+    public void TropicalInitIsOnesAndPowersAreTheSlopes()
+    {
+        var p = ActivationParameters.Initial(ActivationKind.Tropical, 5);
+        Assert.Equal(Enumerable.Repeat(1f, 6), p[ActivationParameterNames.Tropical.Coefficients]);
+        Assert.Equal([0L, 1, 2, 3, 4, 5], ActivationInit.TropicalPowers(5));
+        // At init f(x) = sqrt(2)/n + sqrt(2) relu(x).
+        float[] x = [-2f, -0.1f, 0f, 0.3f, 4f], y = new float[5];
+        ActivationKernels.Forward(p, y, x);
+        for (int i = 0; i < 5; i++) Assert.Equal(Math.Sqrt(2) / 5 + Math.Sqrt(2) * Math.Max(0, x[i]), y[i], 1e-6);
+    }
+
+    [Fact]
+    public void TropicalRationalInitDrawsStandardNormalsFromTheRngInParameterOrder()
+    {
+        var p = ActivationInit.TropicalRational(4, new Rng(99));
+        var again = ActivationParameters.Initial(ActivationKind.TropicalRational, 4, new Rng(99));
+        var expected = new float[20];
+        new Rng(99).FillNormal(expected);
+        int o = 0;
+        foreach (var name in new[] { "powers_num", "powers_denom", "coefficients_num", "coefficients_denom" })
+        {
+            Assert.Equal(expected.AsSpan(o, 5).ToArray(), p[name]);
+            Assert.Equal(p[name], again[name]);
+            o += 5;
+        }
+        Assert.NotEqual(p["powers_num"], ActivationInit.TropicalRational(4, new Rng(100))["powers_num"]);
+        Assert.Throws<ArgumentNullException>(() => ActivationParameters.Initial(ActivationKind.TropicalRational, 4));
+    }
+
+    [Fact]
+    public void ParameterNamesAreTorchorthos()
+    {
+        Assert.Equal(["coefficients"], ActivationInfo.ParameterNames(ActivationKind.Hermite));
+        Assert.Equal(["fundamental", "coefficients", "phases", "grid"], ActivationInfo.ParameterNames(ActivationKind.Fourier));
+        Assert.Equal(["coefficients"], ActivationInfo.ParameterNames(ActivationKind.Tropical));
+        Assert.Equal("powers", ActivationParameterNames.Tropical.Powers);
+        Assert.Equal(["powers_num", "powers_denom", "coefficients_num", "coefficients_denom"], ActivationInfo.ParameterNames(ActivationKind.TropicalRational));
+        Assert.Equal(1, ActivationInfo.ParameterLength(ActivationKind.Fourier, "fundamental", 7));
+        Assert.Equal(7, ActivationInfo.ParameterLength(ActivationKind.Fourier, "grid", 7));
+        Assert.Equal(8, ActivationInfo.ParameterLength(ActivationKind.Hermite, "coefficients", 7));
+        Assert.True(ActivationInfo.TryParse("tropical_rational", out var k) && k == ActivationKind.TropicalRational);
+    }
+}
+
+public class SinCosTests
+{
+    private static double Ulp(float v) => Math.Max(MathF.BitIncrement(MathF.Abs(v)) - MathF.Abs(v), float.Epsilon);
+
+    [Fact]
+    public void SinCosIsWithinTwoUlpNearZeroAndTightInAbsoluteTermsOverTheFastRange()
+    {
+        var rng = new Rng(3);
+        var x = new float[200_000];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double r = rng.NextDouble();
+            x[i] = i % 4 switch
+            {
+                0 => (float)((r - 0.5) * 2 * Math.PI),                       // the primary range
+                1 => (float)((r - 0.5) * 200),                               // typical arguments
+                2 => (float)((r - 0.5) * 2 * SinCosKernels.FastPathLimit),  // the whole fast range
+                _ => (float)((r - 0.5) * 1e-3),                              // tiny
+            };
+        }
+        x[0] = 0f; x[1] = -0f; x[2] = (float)(Math.PI / 4); x[3] = SinCosKernels.FastPathLimit;
+        foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Activations.SimdWidth.Scalar))
+        {
+            var s = new float[x.Length];
+            var c = new float[x.Length];
+            SinCosKernels.SinCos(x, s, c, width);
+            double worstUlp = 0, worstAbs = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                (double es, double ec) = Math.SinCos(x[i]);
+                // ulp error against the correctly rounded float result.
+                worstUlp = Math.Max(worstUlp, Math.Max(Math.Abs(s[i] - es) / Ulp((float)es), Math.Abs(c[i] - ec) / Ulp((float)ec)));
+                worstAbs = Math.Max(worstAbs, Math.Max(Math.Abs(s[i] - es), Math.Abs(c[i] - ec)));
+            }
+            Assert.True(worstAbs <= 1.2e-7, $"{width}: worst absolute error {worstAbs}");
+            Assert.True(worstUlp <= 3, $"{width}: worst error {worstUlp} ulp");
+        }
+    }
+
+    [Fact]
+    public void HugeArgumentsInfinitiesAndNaNTakeTheDoubleFallback()
+    {
+        float[] x = [1e6f, -3.3e7f, 1e30f, float.PositiveInfinity, float.NaN, 7000f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f];
+        foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Activations.SimdWidth.Scalar))
+        {
+            var s = new float[x.Length];
+            var c = new float[x.Length];
+            SinCosKernels.SinCos(x, s, c, width);
+            for (int i = 0; i < x.Length; i++)
+            {
+                (double es, double ec) = Math.SinCos(x[i]);
+                if (double.IsNaN(es)) { Assert.True(float.IsNaN(s[i]) && float.IsNaN(c[i])); continue; }
+                Assert.Equal(es, s[i], 1e-7);
+                Assert.Equal(ec, c[i], 1e-7);
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+using Ortho.Activations;
+using Ortho.Tests.Infrastructure;
+using Xunit;
+using static Ortho.Tests.Activations.ActivationTestKit;
+
+namespace Ortho.Tests.Activations;
+
+public class ActivationKernelTests
+{
+    public static IEnumerable<object[]> KindsAndDegrees() =>
+    [
+        [ActivationKind.Hermite, 1, false], [ActivationKind.Hermite, 3, false], [ActivationKind.Hermite, 8, true], [ActivationKind.Hermite, 16, true],
+        [ActivationKind.Fourier, 1, false], [ActivationKind.Fourier, 5, false], [ActivationKind.Fourier, 5, true], [ActivationKind.Fourier, 12, true],
+        [ActivationKind.Tropical, 1, false], [ActivationKind.Tropical, 5, true], [ActivationKind.Tropical, 31, true], [ActivationKind.Tropical, 64, true],
+        [ActivationKind.TropicalRational, 1, false], [ActivationKind.TropicalRational, 3, true], [ActivationKind.TropicalRational, 40, true],
+    ];
+
+    public static IEnumerable<object[]> KindsDegreesLengths() =>
+        from c in KindsAndDegrees() from len in new[] { 1, 15, 17, 1000 } select new[] { c[0], c[1], c[2], len };
+
+    /// <summary>Every vector path against the scalar path: y and dx are the same float operations (bit-equal);
+    /// parameter gradients differ only in summation order.</summary>
+    [Theory]
+    [MemberData(nameof(KindsDegreesLengths))]
+    public void VectorPathsMatchScalarPath(ActivationKind kind, int degree, bool perturb, int length)
+    {
+        var p = Params(kind, degree, 7, perturb);
+        float[] x = Normal(length, 1), dy = Normal(length, 2, 1f);
+        var scalar = Run(p, x, dy, SimdWidth.Scalar);
+        foreach (var w in VectorWidths())
+        {
+            var v = Run(p, x, dy, w);
+            Assert.Equal(scalar.Y, v.Y);
+            Assert.Equal(scalar.Dx, v.Dx);
+            foreach (var name in p.Names)
+                Close.All(v.Grads[name], scalar.Grads[name], $"{w} d{name}", atol: 1e-5 * Math.Sqrt(length), rtol: 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData(ActivationKind.Hermite, 3, false)]
+    [InlineData(ActivationKind.Fourier, 5, false)]
+    [InlineData(ActivationKind.Fourier, 5, true)]
+    [InlineData(ActivationKind.Tropical, 5, true)]
+    [InlineData(ActivationKind.TropicalRational, 3, true)]
+    public void VectorPathsMatchScalarPathOnALongOddLength(ActivationKind kind, int degree, bool perturb)
+    {
+        const int length = 1_000_003;
+        var p = Params(kind, degree, 3, perturb);
+        float[] x = Normal(length, 4), dy = Normal(length, 5, 1f);
+        var scalar = Run(p, x, dy, SimdWidth.Scalar);
+        var v = Run(p, x, dy, SimdSupport.Best);
+        Assert.True(scalar.Y.AsSpan().SequenceEqual(v.Y));
+        Assert.True(scalar.Dx.AsSpan().SequenceEqual(v.Dx));
+        foreach (var name in p.Names)
+            Close.All(v.Grads[name], scalar.Grads[name], "d" + name, atol: 1e-3, rtol: 1e-5);
+    }
+
+    /// <summary>The float kernels against the double reference written from DESIGN, and the backward kernels against
+    /// central finite differences (double) of that reference: d/dx_i and d/dtheta_j of L = sum_i dy_i f(x_i).</summary>
+    [Theory]
+    [MemberData(nameof(KindsAndDegrees))]
+    public void ForwardMatchesReferenceAndBackwardMatchesFiniteDifferences(ActivationKind kind, int degree, bool perturb)
+    {
+        var p = Params(kind, degree, 9, perturb);
+        var q = ToDouble(p);
+        float[] x = Normal(64, 10), dy = Normal(64, 11, 1f);
+        var r = Run(p, x, dy);
+        double yScale = x.Max(v => Math.Abs(Reference(kind, degree, q, v))) + 1;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double yRef = Reference(kind, degree, q, x[i]);
+            Assert.True(Math.Abs(r.Y[i] - yRef) <= 2e-6 * yScale, $"y[{i}] = {r.Y[i]}, reference {yRef}");
+        }
+
+        const double h = 1e-6;
+        double[] dxFd = new double[x.Length];
+        for (int i = 0; i < x.Length; i++)
+            dxFd[i] = dy[i] * (Reference(kind, degree, q, x[i] + h) - Reference(kind, degree, q, x[i] - h)) / (2 * h);
+        Near(r.Dx.Select(v => (double)v).ToArray(), dxFd, "dx");
+
+        foreach (var name in p.Names)
+        {
+            var fd = new double[q[name].Length];
+            for (int j = 0; j < fd.Length; j++)
+            {
+                double keep = q[name][j];
+                q[name][j] = keep + h;
+                double plus = Loss(kind, degree, q, x, dy);
+                q[name][j] = keep - h;
+                double minus = Loss(kind, degree, q, x, dy);
+                q[name][j] = keep;
+                fd[j] = (plus - minus) / (2 * h);
+            }
+            Near(r.Grads[name].Select(v => (double)v).ToArray(), fd, "d" + name);
+        }
+
+        // The library's own double evaluator (used by moments and fitting): value and derivative.
+        for (int i = 0; i < 8; i++)
+        {
+            double v = ActivationKernels.Evaluate(p, x[i], out double d);
+            Assert.Equal(Reference(kind, degree, q, x[i]), v, 1e-12 * yScale);
+            double fd = (Reference(kind, degree, q, x[i] + h) - Reference(kind, degree, q, x[i] - h)) / (2 * h);
+            Assert.Equal(fd, d, 1e-6 * (1 + Math.Abs(fd)));
+        }
+    }
+
+    private static double Loss(ActivationKind kind, int n, IReadOnlyDictionary<string, double[]> q, float[] x, float[] dy)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++) s += dy[i] * Reference(kind, n, q, x[i]);
+        return s;
+    }
+
+    // Float kernel vs double finite difference: float rounding of terms up to the vector's magnitude dominates.
+    private static void Near(double[] actual, double[] expected, string what)
+    {
+        double scale = expected.Max(Math.Abs) + 1;
+        for (int i = 0; i < actual.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 * scale + 1e-4 * Math.Abs(expected[i]),
+                $"{what}[{i}]: kernel {actual[i]:R}, finite difference {expected[i]:R}");
+    }
+
+    [Fact]
+    public void FourierHarmonicRecurrenceMatchesPerTermSinCos()
+    {
+        foreach (int n in new[] { 1, 3, 8, 16 })
+        {
+            var p = Params(ActivationKind.Fourier, n, 13, perturb: false);
+            var c = p[ActivationParameterNames.Fourier.Coefficients];
+            var ph = p[ActivationParameterNames.Fourier.Phases];
+            for (int k = 0; k < n; k++) { c[k] *= 1 + 0.1f * k; ph[k] -= 0.2f * k; }
+            var grid = p[ActivationParameterNames.Fourier.Grid];
+            for (int k = 0; k < n; k++) grid[k] = 1.25f * (k + 1);
+            Assert.True(FourierKernels.IsHarmonic(grid));
+            float[] x = Normal(777, 14), dy = Normal(777, 15, 1f);
+            var harmonic = Fourier(p, x, dy, allowHarmonic: true);
+            var general = Fourier(p, x, dy, allowHarmonic: false);
+            for (int j = 0; j < 5; j++)
+                Close.All(harmonic[j], general[j], $"n={n} output {j}", atol: 2e-5, rtol: 1e-4);
+        }
+    }
+
+    private static float[][] Fourier(ActivationParameters p, float[] x, float[] dy, bool allowHarmonic)
+    {
+        int n = p.Degree;
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        float[] df0 = new float[1], dc = new float[n], dp = new float[n], dw = new float[n];
+        float[] f0 = p["fundamental"], c = p["coefficients"], ph = p["phases"], w = p["grid"];
+        FourierKernels.Forward(y, x, f0, c, ph, w, n, SimdWidth.Auto, allowHarmonic);
+        FourierKernels.Backward(dx, df0, dc, dp, dw, x, dy, f0, c, ph, w, n, true, false, SimdWidth.Auto, allowHarmonic);
+        return [y, dx, df0, dc, dp, dw];
+    }
+
+    [Fact]
+    public void FrozenFrequenciesSkipOnlyTheGridGradient()
+    {
+        var p = Params(ActivationKind.Fourier, 5, 21, perturb: true);
+        float[] x = Normal(300, 22), dy = Normal(300, 23, 1f);
+        var full = Run(p, x, dy);
+        var g = new ActivationParameters(p.Kind, p.Degree);
+        var dx = new float[x.Length];
+        ActivationKernels.Backward(p, g, dx, x, dy, frequencyGradient: false);
+        Assert.Equal(full.Dx, dx);
+        Assert.All(g["grid"], v => Assert.Equal(0f, v));
+        Assert.Equal(full.Grads["coefficients"], g["coefficients"]);
+        Assert.Equal(full.Grads["phases"], g["phases"]);
+        Assert.Equal(full.Grads["fundamental"], g["fundamental"]);
+    }
+
+    [Theory]
+    [InlineData(ActivationKind.Hermite, 4)]
+    [InlineData(ActivationKind.Fourier, 4)]
+    [InlineData(ActivationKind.Tropical, 4)]
+    [InlineData(ActivationKind.TropicalRational, 4)]
+    public void GradientsAccumulateAndDxIsWrittenOrAdded(ActivationKind kind, int degree)
+    {
+        var p = Params(kind, degree, 31, perturb: true);
+        float[] x = Normal(100, 32), dy = Normal(100, 33, 1f);
+        var once = Run(p, x, dy);
+        var g = new ActivationParameters(kind, degree);
+        var dx = Enumerable.Repeat(5f, x.Length).ToArray();
+        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: true);
+        ActivationKernels.Backward(p, g, Span<float>.Empty, x, dy, needDx: false);
+        for (int i = 0; i < x.Length; i++) Assert.Equal(5f + once.Dx[i], dx[i]);
+        foreach (var name in p.Names)
+            Close.All(g[name], once.Grads[name].Select(v => 2 * v).ToArray(), "2 x d" + name, atol: 1e-6, rtol: 1e-6);
+        // Empty input: nothing to do, nothing changes.
+        var g0 = new ActivationParameters(kind, degree);
+        ActivationKernels.Backward(p, g0, [], [], []);
+        ActivationKernels.Forward(p, [], []);
+        foreach (var name in p.Names) Assert.All(g0[name], v => Assert.Equal(0f, v));
+        // In place: y may alias x.
+        var inPlace = (float[])x.Clone();
+        ActivationKernels.Forward(p, inPlace, inPlace);
+        Assert.Equal(once.Y, inPlace);
+    }
+
+    public static IEnumerable<object[]> DegreeRanges() =>
+        from k in Enum.GetValues<ActivationKind>() select new object[] { k };
+
+    [Theory]
+    [MemberData(nameof(DegreeRanges))]
+    public void DegreesOutsideTheRangeThrowStatingTheRange(ActivationKind kind)
+    {
+        var (min, max) = ActivationInfo.DegreeRange(kind);
+        Assert.Equal(1, min);
+        Assert.True(max >= 16);
+        foreach (int bad in new[] { min - 1, max + 1, -3 })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ActivationParameters(kind, bad));
+            Assert.Contains($"[{min}, {max}]", e.Message);
+        }
+        // The kernels themselves validate too.
+        float[] x = [0.5f], y = new float[1], a = new float[max + 2];
+        switch (kind)
+        {
+            case ActivationKind.Hermite:
+                Assert.Contains($"[{min}, {max}]", Assert.Throws<ArgumentOutOfRangeException>(() => HermiteKernels.Forward(y, x, a, max + 1)).Message);
+                Assert.Throws<ArgumentException>(() => HermiteKernels.Forward(y, x, a.AsSpan(0, 3), 3));
+                break;
+            case ActivationKind.Fourier:
+                Assert.Contains($"[{min}, {max}]", Assert.Throws<ArgumentOutOfRangeException>(() =>
+                    FourierKernels.Forward(y, x, a.AsSpan(0, 1), a, a, a, 0)).Message);
+                break;
+            case ActivationKind.Tropical:
+                Assert.Contains($"[{min}, {max}]", Assert.Throws<ArgumentOutOfRangeException>(() => TropicalKernels.Forward(y, x, a, max + 1)).Message);
+                Assert.Throws<ArgumentException>(() => TropicalKernels.Forward(new float[2], x, a.AsSpan(0, 2), 1));
+                break;
+            case ActivationKind.TropicalRational:
+                Assert.Contains($"[{min}, {max}]", Assert.Throws<ArgumentOutOfRangeException>(() =>
+                    TropicalRationalKernels.Forward(y, x, a, a, a, a, 0)).Message);
+                break;
+        }
+        var ok = ActivationParameters.Initial(kind, max, new Rng(1));
+        Assert.Equal(max, ok.Degree);
+    }
+
+    /// <summary>Degree 32 is the Hermite maximum: the float recurrence stays within a few ulp of sum |a_k phi_k|.</summary>
+    [Fact]
+    public void HermiteFloatRecurrenceHoldsUpToMaxDegree()
+    {
+        int n = HermiteKernels.MaxDegree;
+        var p = Params(ActivationKind.Hermite, n, 41, perturb: true);
+        var q = ToDouble(p);
+        var x = Enumerable.Range(0, 1201).Select(i => -6f + i * 0.01f).ToArray();
+        var y = new float[x.Length];
+        ActivationKernels.Forward(p, y, x);
+        double worst = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            // Magnitude of the terms: sum |a_k phi_k(x)| in double.
+            double p0 = 1, p1 = x[i], mag = Math.Abs(q["coefficients"][0]) + Math.Abs(q["coefficients"][1] * p1);
+            for (int k = 2; k <= n; k++) { double p2 = (x[i] * p1 - p0) / k; mag += Math.Abs(q["coefficients"][k] * p2); p0 = p1; p1 = p2; }
+            worst = Math.Max(worst, Math.Abs(y[i] - Reference(ActivationKind.Hermite, n, q, x[i])) / mag);
+        }
+        Assert.True(worst < 3e-6, $"worst relative error {worst}");
+    }
+
+    private static int ArgMax(IEnumerable<double> values)
+    {
+        int best = -1, k = 0;
+        double bv = double.NegativeInfinity;
+        foreach (var v in values) { if (v > bv) { bv = v; best = k; } k++; }
+        return best;
+    }
+
+    [Fact]
+    public void TropicalHullPathsAgreeWithTheFirstIndexMaximum()
+    {
+        foreach (var (kind, n) in new[] { (ActivationKind.Tropical, 100), (ActivationKind.Tropical, 1024), (ActivationKind.TropicalRational, 60) })
+        {
+            var rng = new Rng(50 + (ulong)n);
+            var p = ActivationParameters.Initial(kind, n, rng);
+            if (kind == ActivationKind.Tropical)
+            {
+                // A concave sequence keeps every line on the hull (binary search path).
+                var a = p["coefficients"];
+                for (int k = 0; k <= n; k++) a[k] = (float)(-0.5 * k * k / n + 0.1 * rng.NextDouble());
+            }
+            float[] x = Normal(2000, 51, 3f), dy = Normal(2000, 52, 1f);
+            var r = Run(p, x, dy);
+            var expected = new ActivationParameters(kind, n);
+            for (int i = 0; i < x.Length; i++)
+            {
+                double yRef = ActivationKernels.Evaluate(p, x[i], out double dRef);
+                Assert.Equal(yRef, r.Y[i], 1e-5 * (1 + Math.Abs(yRef)));
+                Assert.Equal(dRef * dy[i], r.Dx[i], 1e-5 * (1 + Math.Abs(dRef * dy[i])));
+            }
+            // Expected parameter gradients: scatter dy (and dy x) to the first-index argmax computed here in double.
+            for (int i = 0; i < x.Length; i++)
+            {
+                if (kind == ActivationKind.Tropical)
+                    expected["coefficients"][ArgMax(p["coefficients"].Select((a, k) => k * (double)x[i] + a))] += (float)(Math.Sqrt(2) / n * dy[i]);
+                else
+                {
+                    int wn = ArgMax(p["powers_num"].Select((s, k) => s * (double)x[i] + p["coefficients_num"][k]));
+                    int wd = ArgMax(p["powers_denom"].Select((s, k) => s * (double)x[i] + p["coefficients_denom"][k]));
+                    expected["powers_num"][wn] += dy[i] * x[i];
+                    expected["coefficients_num"][wn] += dy[i];
+                    expected["powers_denom"][wd] -= dy[i] * x[i];
+                    expected["coefficients_denom"][wd] -= dy[i];
+                }
+            }
+            foreach (var name in p.Names) Close.All(r.Grads[name], expected[name], $"{kind}{n} d{name}", atol: 1e-3, rtol: 1e-4);
+        }
+    }
+}
