@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Ortho.Kernels;
 
 namespace Ortho;
@@ -6,171 +5,69 @@ namespace Ortho;
 public static partial class Functional
 {
     /// <summary>
-    /// k x k convolution with stride k (patchify) on channels-last input x [N, H, W, Cin] with PyTorch's weight layout
-    /// [Cout, Cin, k, k]; gives [N, H/k, W/k, Cout]. Computed as one GEMM over gathered patches each way.
+    /// 2-D convolution of x [N, Cin, H, W] (NCHW, as PyTorch) with weight [Cout, Cin/groups, KH, KW] and optional
+    /// bias [Cout], any stride, padding and groups; gives [N, Cout, OH, OW].
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, int padding = 0, int groups = 1)
+    {
+        if (x.Rank != 4 || weight.Rank != 4 || weight.Size(1) * groups != x.Size(1))
+            throw new ArgumentException($"Conv2d: input {Tensor.ShapeString(x.ShapeSpan)} (NCHW) does not match weight {Tensor.ShapeString(weight.ShapeSpan)} with {groups} group(s).");
+        var g = new Conv2dGeometry(x.Size(0), x.Size(1), x.Size(2), x.Size(3), weight.Size(0), weight.Size(2), weight.Size(3), stride, stride, padding, padding, groups);
+        var y = Tensor.Empty([g.Batch, g.OutChannels, g.OutHeight, g.OutWidth]);
+        Conv2dKernels.Forward(y.Data, x.Data, weight.Data, BiasData(bias, g), g);
+        return Tensor.Record(y, "conv2d", Inputs(x, weight, bias), dy => Conv2dKernels.Backward(
+            GradIfNeeded(x), GradIfNeeded(weight), bias == null ? default : GradIfNeeded(bias), dy.Data, x.Data, weight.Data, g));
+    }
+
+    /// <summary>
+    /// k x k convolution with stride k (patchify: the ConvNeXt stem and downsampling) on channels-last x [N, H, W, Cin]
+    /// with PyTorch's weight layout [Cout, Cin, k, k]; gives [N, H/k, W/k, Cout].
     /// </summary>
     public static Tensor PatchConvNhwc(Tensor x, Tensor weight, Tensor? bias, int k)
     {
         if (x.Rank != 4 || weight.Rank != 4 || weight.Size(1) != x.Size(3) || weight.Size(2) != k || weight.Size(3) != k)
             throw new ArgumentException($"PatchConvNhwc: input {Tensor.ShapeString(x.ShapeSpan)} (NHWC) does not match weight {Tensor.ShapeString(weight.ShapeSpan)} with kernel {k}.");
-        int n = x.Size(0), h = x.Size(1), w = x.Size(2), cin = x.Size(3), cout = weight.Size(0);
-        if (h % k != 0 || w % k != 0) throw new ArgumentException($"PatchConvNhwc: spatial size {h}x{w} is not divisible by the kernel {k}.");
-        int ho = h / k, wo = w / k, rows = n * ho * wo, kk = k * k * cin;
-        var patches = Tensor.Empty([rows, kk]);
-        var wr = Tensor.Empty([cout, kk]);
-        Im2ColPatches(x.Data, patches.Data, n, h, w, cin, k, gather: true);
-        ReorderWeight(weight.Data, wr.Data, cout, cin, k, toRows: true);
-        var y = Tensor.Empty([n, ho, wo, cout]);
-        Gemm.Sgemm(false, true, rows, cout, kk, 1f, patches.Data, kk, wr.Data, kk, 0f, y.Data, cout);
-        if (bias != null) AddRowBias(y.Data, bias.Data, rows, cout);
-        Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
-        return Tensor.Record(y, "patch_conv", inputs, g =>
-        {
-            var gd = g.Data;
-            float[] tmp = TensorPool.Rent(Math.Max(rows * kk, cout * kk));
-            try
-            {
-                if (x.RequiresGrad)
-                {
-                    var dp = tmp.AsSpan(0, rows * kk);
-                    Gemm.Sgemm(false, false, rows, kk, cout, 1f, gd, cout, wr.Data, kk, 0f, dp, kk);
-                    Im2ColPatches(x.GradSpan(), dp, n, h, w, cin, k, gather: false);
-                }
-                if (weight.RequiresGrad)
-                {
-                    var dw = tmp.AsSpan(0, cout * kk);
-                    Gemm.Sgemm(true, false, cout, kk, rows, 1f, gd, cout, patches.Data, kk, 0f, dw, kk);
-                    ReorderWeight(weight.GradSpan(), dw, cout, cin, k, toRows: false);
-                }
-            }
-            finally { TensorPool.Return(tmp); }
-            if (bias is { RequiresGrad: true }) SumRows(gd, bias.GradSpan(), rows, cout);
-        });
-    }
-
-    /// <summary>gather: patches[(n,i,j), (ky,kx,c)] = x[n, i*k+ky, j*k+kx, c]; otherwise x += the scatter of patches.</summary>
-    private static void Im2ColPatches(Span<float> x, Span<float> patches, int n, int h, int w, int cin, int k, bool gather)
-    {
-        int ho = h / k, wo = w / k, run = k * cin;
-        for (int b = 0; b < n; b++)
-            for (int i = 0; i < ho; i++)
-                for (int j = 0; j < wo; j++)
-                {
-                    int row = ((b * ho + i) * wo + j) * k * run;
-                    for (int ky = 0; ky < k; ky++)
-                    {
-                        var src = x.Slice(((b * h + i * k + ky) * w + j * k) * cin, run);
-                        var dst = patches.Slice(row + ky * run, run);
-                        if (gather) src.CopyTo(dst);
-                        else TensorPrimitives.Add(src, dst, src);
-                    }
-                }
-    }
-
-    /// <summary>toRows: wr[co, (ky,kx,ci)] = w[co, ci, ky, kx]; otherwise w += the inverse reorder of wr.</summary>
-    private static void ReorderWeight(Span<float> w, Span<float> wr, int cout, int cin, int k, bool toRows)
-    {
-        for (int co = 0; co < cout; co++)
-            for (int ci = 0; ci < cin; ci++)
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++)
-                    {
-                        int a = ((co * cin + ci) * k + ky) * k + kx, r = co * k * k * cin + (ky * k + kx) * cin + ci;
-                        if (toRows) wr[r] = w[a];
-                        else w[a] += wr[r];
-                    }
-    }
-
-    private static void AddRowBias(Span<float> y, ReadOnlySpan<float> bias, int rows, int c)
-    {
-        for (int r = 0; r < rows; r++) { var row = y.Slice(r * c, c); TensorPrimitives.Add(row, bias, row); }
-    }
-
-    private static void SumRows(ReadOnlySpan<float> src, Span<float> dst, int rows, int c)
-    {
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(dst, src.Slice(r * c, c), dst);
+        var g = new Conv2dGeometry(x.Size(0), x.Size(3), x.Size(1), x.Size(2), weight.Size(0), k, k, 0, 1);
+        var y = Tensor.Empty([g.Batch, g.OutHeight, g.OutWidth, g.OutChannels]);
+        Conv2dKernels.PatchifyForward(y.Data, x.Data, weight.Data, BiasData(bias, g), g);
+        return Tensor.Record(y, "patch_conv", Inputs(x, weight, bias), dy => Conv2dKernels.PatchifyBackward(
+            GradIfNeeded(x), GradIfNeeded(weight), bias == null ? default : GradIfNeeded(bias), dy.Data, x.Data, weight.Data, g));
     }
 
     /// <summary>
-    /// Depthwise 7x7 convolution, padding 3, stride 1, on channels-last x [N, H, W, C] with PyTorch's weight layout
-    /// [C, 1, 7, 7]; vectorized over channels.
+    /// Depthwise 7x7 convolution, padding 3, stride 1 (the ConvNeXt block's) on channels-last x [N, H, W, C] with
+    /// PyTorch's weight layout [C, 1, 7, 7]; vectorized over channels, deterministic weight-gradient reduction.
     /// </summary>
     public static Tensor DepthwiseConv7Nhwc(Tensor x, Tensor weight, Tensor? bias)
     {
         if (x.Rank != 4 || weight.Rank != 4 || weight.Size(0) != x.Size(3) || weight.Size(1) != 1 || weight.Size(2) != 7 || weight.Size(3) != 7)
             throw new ArgumentException($"DepthwiseConv7Nhwc: input {Tensor.ShapeString(x.ShapeSpan)} (NHWC) does not match weight {Tensor.ShapeString(weight.ShapeSpan)} (expected [C, 1, 7, 7]).");
-        int n = x.Size(0), h = x.Size(1), w = x.Size(2), c = x.Size(3);
-        var wt = Tensor.Empty([49, c]); // taps x channels, so each tap is a contiguous channel vector
-        for (int ch = 0; ch < c; ch++) for (int t = 0; t < 49; t++) wt.Data[t * c + ch] = weight.Data[ch * 49 + t];
+        int c = x.Size(3);
+        var g = new Conv2dGeometry(x.Size(0), c, x.Size(1), x.Size(2), c, 7, 1, 3, c);
         var y = Tensor.Empty(x.Shape);
-        var yd = y.Data;
-        var xd = x.Data;
-        var wtd = wt.Data;
-        for (int p = 0; p < n * h * w; p++)
-        {
-            var o = yd.Slice(p * c, c);
-            if (bias != null) bias.Data.CopyTo(o); else o.Clear();
-        }
-        DepthwiseTaps(TapMode.Forward, yd, xd, wtd, n, h, w, c);
-        Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
-        return Tensor.Record(y, "depthwise_conv7", inputs, g =>
-        {
-            var gd = g.Data;
-            var xs = x.Data;
-            if (x.RequiresGrad)
-            {
-                DepthwiseTaps(TapMode.InputGrad, x.GradSpan(), gd, wt.Data, n, h, w, c);
-            }
-            if (weight.RequiresGrad)
-            {
-                var dwt = Tensor.Empty([49, c]);
-                dwt.Data.Clear();
-                var dws = dwt.Data;
-                DepthwiseTaps(TapMode.WeightGrad, dws, gd, xs, n, h, w, c);
-                var dw = weight.GradSpan();
-                for (int ch = 0; ch < c; ch++) for (int t = 0; t < 49; t++) dw[ch * 49 + t] += dws[t * c + ch];
-            }
-            if (bias is { RequiresGrad: true }) SumRows(gd, bias.GradSpan(), n * h * w, c);
-        });
-    }
-
-    private enum TapMode { Forward, InputGrad, WeightGrad }
-
-    /// <summary>
-    /// For every in-bounds tap of a 7x7, padding-3 window, one channel-vector multiply-add:
-    /// Forward: acc[out] += a[in] * b[tap]; InputGrad: acc[in] += a[out] * b[tap]; WeightGrad: acc[tap] += a[out] * b[in].
-    /// </summary>
-    private static void DepthwiseTaps(TapMode mode, Span<float> acc, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int n, int h, int w, int c)
-    {
-        for (int bi = 0; bi < n; bi++)
-            for (int i = 0; i < h; i++)
-                for (int j = 0; j < w; j++)
-                {
-                    int op = (bi * h + i) * w + j;
-                    for (int ky = 0; ky < 7; ky++)
-                    {
-                        int ii = i + ky - 3;
-                        if ((uint)ii >= (uint)h) continue;
-                        for (int kx = 0; kx < 7; kx++)
-                        {
-                            int jj = j + kx - 3;
-                            if ((uint)jj >= (uint)w) continue;
-                            int ip = (bi * h + ii) * w + jj, tap = ky * 7 + kx;
-                            int d = mode == TapMode.Forward ? op : mode == TapMode.InputGrad ? ip : tap;
-                            int sa = mode == TapMode.Forward ? ip : op;
-                            int sb = mode == TapMode.WeightGrad ? ip : tap;
-                            var dst = acc.Slice(d * c, c);
-                            TensorPrimitives.MultiplyAdd(a.Slice(sa * c, c), b.Slice(sb * c, c), dst, dst);
-                        }
-                    }
-                }
+        Conv2dKernels.DepthwiseForward(y.Data, x.Data, weight.Data, BiasData(bias, g), g);
+        return Tensor.Record(y, "depthwise_conv7", Inputs(x, weight, bias), dy => Conv2dKernels.DepthwiseBackward(
+            GradIfNeeded(x), GradIfNeeded(weight), bias == null ? default : GradIfNeeded(bias), dy.Data, x.Data, weight.Data, g));
     }
 
     /// <summary>Mean over the spatial dimensions of channels-last x [N, H, W, C], giving [N, C].</summary>
     public static Tensor GlobalAvgPool(Tensor x)
     {
         if (x.Rank != 4) throw new ArgumentException($"GlobalAvgPool: expected [N, H, W, C], got {Tensor.ShapeString(x.ShapeSpan)}.");
-        int n = x.Size(0), hw = x.Size(1) * x.Size(2), c = x.Size(3);
-        return x.Reshape(n, hw, c).Mean(1);
+        int n = x.Size(0), h = x.Size(1), w = x.Size(2), c = x.Size(3);
+        var y = Tensor.Empty([n, c]);
+        GlobalAvgPoolKernels.Forward(y.Data, x.Data, n, c, h, w);
+        return Tensor.Record(y, "global_avg_pool", [x], dy => GlobalAvgPoolKernels.Backward(x.GradSpan(), dy.Data, n, c, h, w));
     }
+
+    private static ReadOnlySpan<float> BiasData(Tensor? bias, in Conv2dGeometry g)
+    {
+        if (bias == null) return default;
+        if (bias.Length != g.OutChannels) throw new ArgumentException($"Conv: bias has {bias.Length} values for {g.OutChannels} output channels.");
+        return bias.Data;
+    }
+
+    private static Tensor[] Inputs(Tensor x, Tensor w, Tensor? b) => b == null ? [x, w] : [x, w, b];
+
+    private static Span<float> GradIfNeeded(Tensor t) => t.RequiresGrad ? t.GradSpan() : default;
 }

@@ -68,7 +68,10 @@ public class OpsFixtureTests
         _ => throw new NotSupportedException($"Fixture op '{name}' has no mapping in OpsFixtureTests.Apply: add one."),
     };
 
-    /// <summary>NCHW fixture convs through the channels-last fast paths (permuted in and out, so grads flow to NCHW).</summary>
+    /// <summary>
+    /// NCHW fixture convs through the channels-last fast paths the models use (permuted in and out, so grads flow to
+    /// NCHW); other geometries through the general NCHW kernel.
+    /// </summary>
     private static Tensor Conv(Tensor x, Tensor w, Tensor? b, JsonElement attrs)
     {
         int stride = attrs.GetProperty("stride").GetInt32(), pad = attrs.GetProperty("padding").GetInt32(), groups = attrs.GetProperty("groups").GetInt32();
@@ -77,7 +80,7 @@ public class OpsFixtureTests
         Tensor y;
         if (groups == 1 && stride == k && pad == 0) y = Functional.PatchConvNhwc(nhwc, w, b, k);
         else if (groups == x.Size(1) && k == 7 && pad == 3 && stride == 1) y = Functional.DepthwiseConv7Nhwc(nhwc, w, b);
-        else throw new NotSupportedException($"conv2d with stride {stride}, padding {pad}, groups {groups}, kernel {k}");
+        else return Functional.Conv2d(x, w, b, stride, pad, groups);
         return y.Permute(0, 3, 1, 2);
     }
 
