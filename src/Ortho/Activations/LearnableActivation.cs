@@ -36,8 +36,8 @@ public abstract class LearnableActivation : UnaryModule
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"degree={Degree}";
 
-    /// <summary>The gradient buffer of a parameter, or an empty span when it is frozen.</summary>
-    protected static Span<float> GradOrEmpty(Tensor p) => p.RequiresGrad ? p.GradSpan() : default;
+    /// <summary>The gradient buffer of a parameter, or a throw-away buffer when it is frozen (the fused pass computes all).</summary>
+    protected static Span<float> GradOrEmpty(Tensor p) => p.RequiresGrad ? p.GradSpan() : new float[p.Length];
 
     /// <summary>The gradient buffer of the input, or an empty span when no gradient flows to it.</summary>
     protected static Span<float> InputGrad(Tensor x) => x.RequiresGrad ? x.GradSpan() : default;
