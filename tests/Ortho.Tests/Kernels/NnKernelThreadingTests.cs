@@ -19,7 +19,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void GeluLargeSpansAreIdenticalForOneAndTwoThreads()
     {
-        int n = 2 * (1 << 20) + 37; // two parallel chunks plus a tail
+        int n = 2 * ElementwiseKernels.ParallelChunkElements + 37; // two parallel chunks plus a tail
         var x = RefMath.RandomFloats(n, 51, -6, 6);
         var dy = RefMath.RandomFloats(n, 52, -1, 1);
         int saved = EngineSettings.Threads;
@@ -31,6 +31,7 @@ public class NnKernelThreadingTests
             GeluKernels.Forward(y1, x);
             GeluKernels.Backward(dx1, x, dy);
             EngineSettings.Threads = 2;
+            Assert.True(ElementwiseKernels.ChunkCount(n) > 1, "the test must exercise the parallel path");
             var y2 = new float[n];
             var dx2 = new float[n];
             GeluKernels.Forward(y2, x);
@@ -48,7 +49,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void LayerNormIsBitIdenticalForOneAndTwoThreads()
     {
-        int rows = 1030, C = 256; // above the parallel threshold, several blocks, a ragged last block
+        int C = 256, rows = 2 * RowOps.ParallelChunkElements / C + 5; // above the parallel threshold, a ragged last block
         var x = RefMath.RandomFloats(rows * C, 81, -3, 3);
         var w = RefMath.RandomFloats(C, 82, 0.5, 1.5);
         var b = RefMath.RandomFloats(C, 83, -1, 1);
@@ -71,6 +72,7 @@ public class NnKernelThreadingTests
             }
             var one = Run(1);
             var two = Run(2);
+            Assert.True(RowOps.RowChunks(rows, C, out _) > 1, "the test must exercise the parallel path");
             Assert.True(one.y.AsSpan().SequenceEqual(two.y), "y");
             Assert.True(one.dx.AsSpan().SequenceEqual(two.dx), "dx");
             Assert.True(one.dw.AsSpan().SequenceEqual(two.dw), "dweight");
@@ -92,7 +94,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void SoftmaxIsIdenticalForOneAndTwoThreads()
     {
-        int rows = 600, cols = 500;
+        int cols = 500, rows = 2 * RowOps.ParallelChunkElements / cols + 3;
         var x = RefMath.RandomFloats(rows * cols, 5, -5, 5);
         var dy = RefMath.RandomFloats(rows * cols, 6, -1, 1);
         int saved = EngineSettings.Threads;
@@ -109,6 +111,7 @@ public class NnKernelThreadingTests
             }
             var (y1, d1) = Run(1);
             var (y2, d2) = Run(2);
+            Assert.True(RowOps.RowChunks(rows, cols, out _) > 1, "the test must exercise the parallel path");
             Assert.True(y1.AsSpan().SequenceEqual(y2));
             Assert.True(d1.AsSpan().SequenceEqual(d2));
         }
@@ -121,7 +124,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void CrossEntropyIsBitIdenticalForOneAndTwoThreads()
     {
-        int rows = 2048, vocab = 257;
+        int vocab = 257, rows = 2 * RowOps.ParallelChunkElements / vocab + 7;
         var x = RefMath.RandomFloats(rows * vocab, 9, -6, 6);
         var rng = new Random(10);
         var t = Enumerable.Range(0, rows).Select(i => i % 13 == 0 ? -100 : rng.Next(vocab)).ToArray();
@@ -139,6 +142,7 @@ public class NnKernelThreadingTests
             }
             var (l1, d1) = Run(1);
             var (l2, d2) = Run(2);
+            Assert.True(RowOps.RowChunks(rows, vocab, out _) > 1, "the test must exercise the parallel path");
             Assert.Equal(BitConverter.SingleToInt32Bits(l1), BitConverter.SingleToInt32Bits(l2));
             Assert.True(d1.AsSpan().SequenceEqual(d2));
         }
