@@ -21,22 +21,22 @@ public static unsafe class LayerNormKernels
     private const int BlockElements = 1 << 15;
 
     /// <summary>
-    /// Forward pass. output, input: rows*channels; mean, rstd: rows (saved for the backward pass; may be empty
-    /// when not needed); weight, bias: channels or empty. output may be the same span as input.
+    /// Forward pass. output, inp: rows*channels; mean, rstd: rows (saved for the backward pass; may be empty
+    /// when not needed); weight, bias: channels or empty. output may be the same span as inp.
     /// </summary>
-    public static void Forward(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> input,
+    public static void Forward(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> inp,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows, int channels, float eps)
     {
         NnArgs.Dims(rows, channels, nameof(rows), nameof(channels));
         long n = (long)rows * channels;
-        NnArgs.Length(input.Length, n, nameof(input));
+        NnArgs.Length(inp.Length, n, nameof(inp));
         NnArgs.Length(output.Length, n, nameof(output));
         NnArgs.LengthOrEmpty(mean.Length, rows, nameof(mean));
         NnArgs.LengthOrEmpty(rstd.Length, rows, nameof(rstd));
         NnArgs.LengthOrEmpty(weight.Length, channels, nameof(weight));
         NnArgs.LengthOrEmpty(bias.Length, channels, nameof(bias));
         if (rows == 0) return;
-        fixed (float* po = output, pm = mean, ps = rstd, px = input, pw = weight, pb = bias)
+        fixed (float* po = output, pm = mean, ps = rstd, px = inp, pw = weight, pb = bias)
         {
             int chunks = RowOps.RowChunks(rows, channels, out int per);
             if (chunks <= 1) ForwardRows(po, pm, ps, px, pw, pb, 0, rows, channels, eps);

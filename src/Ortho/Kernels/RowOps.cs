@@ -10,8 +10,9 @@ namespace Ortho.Kernels;
 /// </summary>
 internal static unsafe class RowOps
 {
-    /// <summary>Minimum elements of work per parallel chunk of rows for the row kernels.</summary>
-    internal const int ParallelChunkElements = 1 << 17;
+    /// <summary>Elements of work per parallel chunk of rows for the row kernels (roughly 0.3-1 ms); inputs
+    /// smaller than two chunks run on the calling thread.</summary>
+    internal const int ParallelChunkElements = 1 << 19;
 
     /// <summary>Splits rows into chunks of whole rows of about <see cref="ParallelChunkElements"/> elements each
     /// (1 chunk = run inline). The split only affects scheduling, never results.</summary>

@@ -132,33 +132,32 @@ public class ActivationKernelTests
         Assert.Equal(expected, x);
     }
 
-    [Fact]
-    public void LargeSpansAreIdenticalForOneAndTwoThreads()
+    private readonly struct Hypot : IBinaryOp
     {
-        int n = 2 * (1 << 20) + 37; // two parallel chunks plus a tail
-        var x = RefMath.RandomFloats(n, 51, -6, 6);
-        var dy = RefMath.RandomFloats(n, 52, -1, 1);
-        int saved = EngineSettings.Threads;
-        try
+        public static float Invoke(float a, float b) => MathF.Sqrt(a * a + b * b);
+        public static System.Runtime.Intrinsics.Vector256<float> Invoke(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) =>
+            System.Runtime.Intrinsics.Vector256.Sqrt(a * a + b * b);
+        public static System.Runtime.Intrinsics.Vector512<float> Invoke(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) =>
+            System.Runtime.Intrinsics.Vector512.Sqrt(a * a + b * b);
+    }
+
+    [Fact]
+    public void ZipAndMapDriversApplyUserOperatorsAtEveryLength()
+    {
+        var a = RefMath.RandomFloats(1003, 91, -3, 3);
+        var b = RefMath.RandomFloats(1003, 92, -3, 3);
+        foreach (int n in new[] { 0, 1, 9, 17, 40, 1003 })
         {
-            EngineSettings.Threads = 1;
-            var y1 = new float[n];
-            var dx1 = new float[n];
-            GeluKernels.Forward(y1, x);
-            GeluKernels.Backward(dx1, x, dy);
-            EngineSettings.Threads = 2;
-            var y2 = new float[n];
-            var dx2 = new float[n];
-            GeluKernels.Forward(y2, x);
-            GeluKernels.Backward(dx2, x, dy);
-            Assert.True(y1.AsSpan().SequenceEqual(y2), "gelu forward differs between 1 and 2 threads");
-            Assert.True(dx1.AsSpan().SequenceEqual(dx2), "gelu backward differs between 1 and 2 threads");
-            for (int i = 0; i < n; i += 4099) Assert.True(Same(GeluKernels.ForwardOp.Invoke(x[i]), y2[i]));
+            var y = new float[n];
+            ElementwiseKernels.Zip<Hypot>(a.AsSpan(0, n), b.AsSpan(0, n), y);
+            for (int i = 0; i < n; i++) Assert.Equal(MathF.Sqrt(a[i] * a[i] + b[i] * b[i]), y[i]);
+            var e = new float[n];
+            ElementwiseKernels.Exp(e, a.AsSpan(0, n));
+            var l = new float[n];
+            ElementwiseKernels.Log(l, e);
+            for (int i = 0; i < n; i++) Assert.True(Math.Abs(l[i] - a[i]) <= 4e-7 * (1 + Math.Abs(a[i])), $"log(exp({a[i]:R})) = {l[i]:R}");
         }
-        finally
-        {
-            EngineSettings.Threads = saved;
-        }
+        Assert.Throws<ArgumentException>(() => ElementwiseKernels.Zip<Hypot>(new float[2], new float[3], new float[2]));
     }
 
     [Fact]

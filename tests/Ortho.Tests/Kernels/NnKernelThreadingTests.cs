@@ -1,0 +1,154 @@
+using Ortho.Kernels;
+using Xunit;
+
+namespace Ortho.Tests.Kernels;
+
+/// <summary>Tests that change <see cref="EngineSettings.Threads"/> run alone (it is process-wide).</summary>
+[CollectionDefinition("Ortho NN kernels: EngineSettings.Threads", DisableParallelization = true)]
+public sealed class NnThreadsCollection
+{
+}
+
+/// <summary>Results must be bit-identical whatever the thread count (inputs large enough to run in parallel).</summary>
+[Collection("Ortho NN kernels: EngineSettings.Threads")]
+public class NnKernelThreadingTests
+{
+    private static bool Same(float a, float b) =>
+        BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b) || (float.IsNaN(a) && float.IsNaN(b));
+
+    [Fact]
+    public void GeluLargeSpansAreIdenticalForOneAndTwoThreads()
+    {
+        int n = 2 * ElementwiseKernels.ParallelChunkElements + 37; // two parallel chunks plus a tail
+        var x = RefMath.RandomFloats(n, 51, -6, 6);
+        var dy = RefMath.RandomFloats(n, 52, -1, 1);
+        int saved = EngineSettings.Threads;
+        try
+        {
+            EngineSettings.Threads = 1;
+            var y1 = new float[n];
+            var dx1 = new float[n];
+            GeluKernels.Forward(y1, x);
+            GeluKernels.Backward(dx1, x, dy);
+            EngineSettings.Threads = 2;
+            Assert.True(ElementwiseKernels.ChunkCount(n) > 1, "the test must exercise the parallel path");
+            var y2 = new float[n];
+            var dx2 = new float[n];
+            GeluKernels.Forward(y2, x);
+            GeluKernels.Backward(dx2, x, dy);
+            Assert.True(y1.AsSpan().SequenceEqual(y2), "gelu forward differs between 1 and 2 threads");
+            Assert.True(dx1.AsSpan().SequenceEqual(dx2), "gelu backward differs between 1 and 2 threads");
+            for (int i = 0; i < n; i += 4099) Assert.True(Same(GeluKernels.ForwardOp.Invoke(x[i]), y2[i]));
+        }
+        finally
+        {
+            EngineSettings.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void LayerNormIsBitIdenticalForOneAndTwoThreads()
+    {
+        int C = 256, rows = 2 * RowOps.ParallelChunkElements / C + 5; // above the parallel threshold, a ragged last block
+        var x = RefMath.RandomFloats(rows * C, 81, -3, 3);
+        var w = RefMath.RandomFloats(C, 82, 0.5, 1.5);
+        var b = RefMath.RandomFloats(C, 83, -1, 1);
+        var dy = RefMath.RandomFloats(rows * C, 84, -1, 1);
+        int saved = EngineSettings.Threads;
+        try
+        {
+            (float[] y, float[] dx, float[] dw, float[] db) Run(int threads)
+            {
+                EngineSettings.Threads = threads;
+                var y = new float[rows * C];
+                var mean = new float[rows];
+                var rstd = new float[rows];
+                LayerNormKernels.Forward(y, mean, rstd, x, w, b, rows, C, 1e-5f);
+                var dx = new float[rows * C];
+                var dw = new float[C];
+                var db = new float[C];
+                LayerNormKernels.Backward(dx, dw, db, dy, x, w, mean, rstd, rows, C);
+                return (y, dx, dw, db);
+            }
+            var one = Run(1);
+            var two = Run(2);
+            Assert.True(RowOps.RowChunks(rows, C, out _) > 1, "the test must exercise the parallel path");
+            Assert.True(one.y.AsSpan().SequenceEqual(two.y), "y");
+            Assert.True(one.dx.AsSpan().SequenceEqual(two.dx), "dx");
+            Assert.True(one.dw.AsSpan().SequenceEqual(two.dw), "dweight");
+            Assert.True(one.db.AsSpan().SequenceEqual(two.db), "dbias");
+            // And the reduction is right: dbias = column sums of dy.
+            for (int i = 0; i < C; i++)
+            {
+                double s = 0;
+                for (int r = 0; r < rows; r++) s += dy[r * C + i];
+                Assert.True(Math.Abs(two.db[i] - s) < 1e-4, $"dbias[{i}] {two.db[i]} vs {s}");
+            }
+        }
+        finally
+        {
+            EngineSettings.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void SoftmaxIsIdenticalForOneAndTwoThreads()
+    {
+        int cols = 500, rows = 2 * RowOps.ParallelChunkElements / cols + 3;
+        var x = RefMath.RandomFloats(rows * cols, 5, -5, 5);
+        var dy = RefMath.RandomFloats(rows * cols, 6, -1, 1);
+        int saved = EngineSettings.Threads;
+        try
+        {
+            (float[], float[]) Run(int t)
+            {
+                EngineSettings.Threads = t;
+                var y = new float[x.Length];
+                var dx = new float[x.Length];
+                SoftmaxKernels.Forward(y, x, rows, cols);
+                SoftmaxKernels.Backward(dx, y, dy, rows, cols);
+                return (y, dx);
+            }
+            var (y1, d1) = Run(1);
+            var (y2, d2) = Run(2);
+            Assert.True(RowOps.RowChunks(rows, cols, out _) > 1, "the test must exercise the parallel path");
+            Assert.True(y1.AsSpan().SequenceEqual(y2));
+            Assert.True(d1.AsSpan().SequenceEqual(d2));
+        }
+        finally
+        {
+            EngineSettings.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void CrossEntropyIsBitIdenticalForOneAndTwoThreads()
+    {
+        int vocab = 257, rows = 2 * RowOps.ParallelChunkElements / vocab + 7;
+        var x = RefMath.RandomFloats(rows * vocab, 9, -6, 6);
+        var rng = new Random(10);
+        var t = Enumerable.Range(0, rows).Select(i => i % 13 == 0 ? -100 : rng.Next(vocab)).ToArray();
+        int saved = EngineSettings.Threads;
+        try
+        {
+            (float, float[]) Run(int threads)
+            {
+                EngineSettings.Threads = threads;
+                var lse = new float[rows];
+                float l = CrossEntropyKernels.Forward(default, lse, x, t, rows, vocab);
+                var dx = new float[x.Length];
+                CrossEntropyKernels.Backward(dx, x, lse, t, rows, vocab, 1f);
+                return (l, dx);
+            }
+            var (l1, d1) = Run(1);
+            var (l2, d2) = Run(2);
+            Assert.True(RowOps.RowChunks(rows, vocab, out _) > 1, "the test must exercise the parallel path");
+            Assert.Equal(BitConverter.SingleToInt32Bits(l1), BitConverter.SingleToInt32Bits(l2));
+            Assert.True(d1.AsSpan().SequenceEqual(d2));
+        }
+        finally
+        {
+            EngineSettings.Threads = saved;
+        }
+    }
+}
