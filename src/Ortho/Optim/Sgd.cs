@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Ortho.NN;
 
 namespace Ortho.Optim;
@@ -15,7 +14,8 @@ public sealed class Sgd : Optimizer
         if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be >= 0");
         if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs momentum > 0.");
         Momentum = momentum; Nesterov = nesterov; WeightDecay = weightDecay;
-        _buf = new Tensor?[Groups.Sum(g => g.Parameters.Count)];
+        // Momentum buffers start at zero, so the first step gives buf = d exactly as PyTorch's lazily created one.
+        _buf = Groups.SelectMany(g => g.Parameters).Select(p => momentum != 0 ? Tensor.Unscoped(p.Shape) : null).ToArray();
     }
 
     /// <summary>One group over the given parameters.</summary>
@@ -49,31 +49,7 @@ public sealed class Sgd : Optimizer
 
     private void Update(Span<float> p, ReadOnlySpan<float> grad, int i, float lr, float wd)
     {
-        float[] d = TensorPool.Rent(p.Length);
-        var dp = d.AsSpan(0, p.Length);
-        try
-        {
-            grad.CopyTo(dp);
-            if (wd != 0) TensorPrimitives.MultiplyAdd(p, wd, dp, dp);
-            if (Momentum != 0)
-            {
-                if (_buf[i] == null)
-                {
-                    _buf[i] = Tensor.Unscoped([p.Length]);
-                    dp.CopyTo(_buf[i]!.Data); // first step: buffer = gradient (PyTorch)
-                }
-                else
-                {
-                    var b = _buf[i]!.Data;
-                    TensorPrimitives.MultiplyAdd(b, Momentum, dp, b);
-                }
-                var buf = _buf[i]!.Data;
-                if (Nesterov) TensorPrimitives.MultiplyAdd(buf, Momentum, dp, dp);
-                else buf.CopyTo(dp);
-            }
-            TensorPrimitives.MultiplyAdd(dp, -lr, p, p);
-        }
-        finally { TensorPool.Return(d); }
+        Kernels.SgdKernels.Step(p, grad, Momentum != 0 ? _buf[i]!.Data : default, lr, Momentum, wd, Nesterov);
     }
 
     /// <inheritdoc/>
