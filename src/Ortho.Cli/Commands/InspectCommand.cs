@@ -1,8 +1,69 @@
 using System.CommandLine;
+using System.Globalization;
+using Ortho.Activations;
+using Ortho.IO;
+using Ortho.NN;
+using Ortho.Training;
+using Spectre.Console;
 
 namespace Ortho.Cli.Commands;
 
+/// <summary>
+/// <c>ortho inspect FILE</c>: for every learnable activation of a trained model (model.safetensors or a checkpoint),
+/// its parameters, E[f], E[f^2], E[f'^2] under N(0, 1) and the paper's forward/backward gains.
+/// <c>ortho inspect --activation hermite:3</c> shows the same for one activation at initialization.
+/// </summary>
 internal static class InspectCommand
 {
-    public static Command Create() => new("inspect", "Show a checkpoint's activations: parameters, moments and gains.");
+    public static Command Create()
+    {
+        var file = new Argument<string?>("file") { Description = "model.safetensors or checkpoint.safetensors from a training run.", Arity = ArgumentArity.ZeroOrOne };
+        var act = new Option<string?>("--activation") { Description = "Inspect one activation at initialization instead (e.g. hermite:3)." };
+        var sigma = new Option<double>("--sigma") { Description = "Input standard deviation for the moments.", DefaultValueFactory = _ => 1.0 };
+        var cmd = new Command("inspect", "Show the learnable activations of a model: parameters, moments and gains.") { file, act, sigma };
+        cmd.SetAction(p =>
+        {
+            var s = p.GetValue(sigma);
+            if (p.GetValue(act) is string spec)
+            {
+                var m = ActivationSpec.Parse(spec).Create(new Rng(0));
+                if (m is not LearnableActivation la) throw new ArgumentException($"'{spec}' has no learnable parameters to inspect.");
+                Print([("(init)", la)], s);
+                return 0;
+            }
+            var path = p.GetValue(file) ?? throw new ArgumentException("inspect: give a model file or --activation.");
+            var model = Load(path);
+            var acts = model.NamedModules().Where(x => x.Module is LearnableActivation).Select(x => (x.Name, (LearnableActivation)x.Module)).ToList();
+            if (acts.Count == 0) { AnsiConsole.MarkupLine($"{Markup.Escape(path)}: the model has no learnable activations."); return 0; }
+            Print(acts, s);
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Rebuilds the model from the file's config metadata and loads its weights.</summary>
+    private static Module Load(string path)
+    {
+        var f = SafeTensorsFile.Read(path);
+        if (!f.Metadata.TryGetValue("config", out var cfg)) throw new InvalidDataException($"{path}: no 'config' metadata; inspect reads files written by 'ortho train'.");
+        var model = ModelConfig.Create(cfg);
+        bool checkpoint = f.Metadata.TryGetValue("format", out var fmt) && fmt == Checkpoint.Format;
+        model.LoadStateDict(StateDictFile.ToTensors(f, checkpoint ? "model." : ""));
+        return model;
+    }
+
+    private static void Print(IEnumerable<(string Name, LearnableActivation Act)> acts, double sigma)
+    {
+        var t = new Table().AddColumns("module", "activation", "parameters", "E[f]", "E[f^2]", "E[f'^2]", "fwd gain", "bwd gain");
+        foreach (var (name, a) in acts)
+        {
+            var m = a.Moments(sigma);
+            var ps = string.Join("\n", a.NamedParameters().Select(p => $"{p.Name} = [{string.Join(", ", p.Parameter.ToArray().Select(v => v.ToString("G4", CultureInfo.InvariantCulture)))}]"));
+            t.AddRow(Markup.Escape(name), a.Spec.ToString(), Markup.Escape(ps), F(m.Mean), F(m.SecondMoment), F(m.DerivativeSecondMoment), F(m.ForwardGain), F(m.BackwardGain));
+        }
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Moments under x ~ N(0, {sigma * sigma:G4}); gains: forward Var[x]/E[f^2], backward Var[x]/E[f'^2]."));
+    }
+
+    private static string F(double v) => v.ToString("F5", CultureInfo.InvariantCulture);
 }

@@ -88,6 +88,21 @@ public class ActivationModuleTests
         }
     }
 
+    [Theory]
+    [InlineData("hermite:2", 0.73576, 0.73576)]
+    [InlineData("hermite:3", 0.91970, 0.91970)]
+    [InlineData("hermite:5", 0.99634, 0.99634)]
+    [InlineData("fourier:3", 1.2854, 0.9223)]
+    [InlineData("tropical:3", 1.75415, 1.0)]
+    [InlineData("tropical:5", 1.39915, 1.0)]
+    public void ModuleMomentsAtInitMatchTheDesign(string spec, double ef2, double edf2)
+    {
+        var m = ((LearnableActivation)ActivationSpec.Parse(spec).Create()).Moments();
+        Assert.InRange(m.SecondMoment, ef2 - 2e-4, ef2 + 2e-4);
+        Assert.InRange(m.DerivativeSecondMoment, edf2 - 2e-4, edf2 + 2e-4);
+        Assert.Equal(1 / m.SecondMoment, m.ForwardGain, 12);
+    }
+
     [Fact]
     public void HermiteInitEqualsTheDesignMonomials()
     {

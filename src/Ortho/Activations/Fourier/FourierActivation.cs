@@ -16,21 +16,13 @@ public sealed class FourierActivation : LearnableActivation
     /// <summary>Largest supported degree (1/k! stays a normal float up to here).</summary>
     public const int MaxDegree = FourierKernels.MaxDegree;
 
-    /// <summary>1/sqrt(I0(2)), the initial amplitude.</summary>
-    public static readonly double InitialAmplitude = 1 / Math.Sqrt(BesselI0(2));
-
     /// <summary>Creates the activation with torchortho's initialization.</summary>
-    public FourierActivation(int degree, bool frozen = false, bool frozenFrequencies = false) : base(Validated(degree))
+    public FourierActivation(int degree, bool frozen = false, bool frozenFrequencies = false) : base(ActivationKind.Fourier, degree, null)
     {
-        double c = InitialAmplitude, nf = HermiteActivation.Factorial(degree);
-        Fundamental = RegisterParameter("fundamental", new Parameter([(float)(c * Math.Sqrt(1 - 1 / (nf * nf)))], 1));
-        var coef = new float[degree]; coef.AsSpan().Fill((float)c);
-        var ph = new float[degree]; ph.AsSpan().Fill((float)(Math.PI / 4));
-        var w = new float[degree];
-        for (int k = 0; k < degree; k++) w[k] = k + 1;
-        Coefficients = RegisterParameter("coefficients", new Parameter(coef));
-        Phases = RegisterParameter("phases", new Parameter(ph));
-        Grid = RegisterParameter("grid", new Parameter(w));
+        Fundamental = Param(ActivationParameterNames.Fourier.Fundamental);
+        Coefficients = Param(ActivationParameterNames.Fourier.Coefficients);
+        Phases = Param(ActivationParameterNames.Fourier.Phases);
+        Grid = Param(ActivationParameterNames.Fourier.Grid);
         if (frozen) Freeze();
         if (frozenFrequencies) Grid.RequiresGrad = false;
     }
@@ -50,21 +42,8 @@ public sealed class FourierActivation : LearnableActivation
     /// <summary>Whether the frequencies are frozen (no gradient).</summary>
     public bool FrequenciesFrozen => !Grid.RequiresGrad;
 
-    /// <inheritdoc/>
-    public override string Kind => "fourier";
-
     /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
     public static void ValidateDegree(int degree) => FourierKernels.ValidateDegree(degree);
-
-    private static int Validated(int degree) { ValidateDegree(degree); return degree; }
-
-    /// <summary>The modified Bessel function I0 by its power series (sum (x/2)^(2k) / (k!)^2).</summary>
-    public static double BesselI0(double x)
-    {
-        double term = 1, sum = 1, q = x * x / 4;
-        for (int k = 1; k < 200 && term > 1e-18 * sum; k++) { term *= q / ((double)k * k); sum += term; }
-        return sum;
-    }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)

@@ -17,9 +17,9 @@ public sealed class HermiteActivation : LearnableActivation
     public const int MaxDegree = HermiteKernels.MaxDegree;
 
     /// <summary>Creates the activation with torchortho's initialization.</summary>
-    public HermiteActivation(int degree, bool frozen = false) : base(Validated(degree))
+    public HermiteActivation(int degree, bool frozen = false) : base(ActivationKind.Hermite, degree, null)
     {
-        Coefficients = RegisterParameter("coefficients", new Parameter(InitialCoefficients(degree)));
+        Coefficients = Param(ActivationParameterNames.Hermite.Coefficients);
         var (coeffs, grid) = MonomialTables(degree);
         RegisterBuffer("coeffs", coeffs);
         RegisterBuffer("grid", grid, dtype: "I64");
@@ -29,26 +29,10 @@ public sealed class HermiteActivation : LearnableActivation
     /// <summary>The coefficients a_0..a_n.</summary>
     public Parameter Coefficients { get; }
 
-    /// <inheritdoc/>
-    public override string Kind => "hermite";
-
     /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
     public static void ValidateDegree(int degree) => HermiteKernels.ValidateDegree(degree);
 
-    private static int Validated(int degree) { ValidateDegree(degree); return degree; }
-
-    /// <summary>torchortho's initial coefficients for degree n.</summary>
-    public static float[] InitialCoefficients(int degree)
-    {
-        ValidateDegree(degree);
-        var a = new float[degree + 1];
-        double s = Math.Exp(-0.5);
-        a.AsSpan().Fill((float)s);
-        a[0] = (float)(s * Math.Sqrt(1 - 1 / Factorial(degree)));
-        return a;
-    }
-
-    internal static double Factorial(int n)
+    private static double Factorial(int n)
     {
         double f = 1;
         for (int i = 2; i <= n; i++) f *= i;

@@ -16,26 +16,21 @@ public sealed class TropicalActivation : LearnableActivation
     public const int MaxDegree = TropicalKernels.MaxDegree;
 
     /// <summary>Creates the activation with torchortho's initialization.</summary>
-    public TropicalActivation(int degree, bool frozen = false) : base(Validated(degree))
+    public TropicalActivation(int degree, bool frozen = false) : base(ActivationKind.Tropical, degree, null)
     {
-        var a = new float[degree + 1]; a.AsSpan().Fill(1f);
-        Coefficients = RegisterParameter("coefficients", new Parameter(a));
+        Coefficients = Param(ActivationParameterNames.Tropical.Coefficients);
         var powers = Tensor.Unscoped([degree + 1]);
-        for (int k = 0; k <= degree; k++) powers.Data[k] = k;
-        RegisterBuffer("powers", powers, dtype: "I64");
+        var slopes = ActivationInit.TropicalPowers(degree);
+        for (int k = 0; k <= degree; k++) powers.Data[k] = slopes[k];
+        RegisterBuffer(ActivationParameterNames.Tropical.Powers, powers, dtype: "I64");
         if (frozen) Freeze();
     }
 
     /// <summary>The intercepts a_0..a_n.</summary>
     public Parameter Coefficients { get; }
 
-    /// <inheritdoc/>
-    public override string Kind => "tropical";
-
     /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
     public static void ValidateDegree(int degree) => TropicalKernels.ValidateDegree(degree);
-
-    private static int Validated(int degree) { ValidateDegree(degree); return degree; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)

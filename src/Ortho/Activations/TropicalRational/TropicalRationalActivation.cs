@@ -16,14 +16,12 @@ public sealed class TropicalRationalActivation : LearnableActivation
     public const int MaxDegree = TropicalRationalKernels.MaxDegree;
 
     /// <summary>Creates the activation with N(0, 1) parameters from <paramref name="rng"/> (default <see cref="Rng.Default"/>).</summary>
-    public TropicalRationalActivation(int degree, Rng? rng = null, bool frozen = false) : base(Validated(degree))
+    public TropicalRationalActivation(int degree, Rng? rng = null, bool frozen = false) : base(ActivationKind.TropicalRational, degree, rng ?? Rng.Default)
     {
-        rng ??= Rng.Default;
-        PowersNum = RegisterParameter("powers_num", new Parameter(degree + 1));
-        PowersDenom = RegisterParameter("powers_denom", new Parameter(degree + 1));
-        CoefficientsNum = RegisterParameter("coefficients_num", new Parameter(degree + 1));
-        CoefficientsDenom = RegisterParameter("coefficients_denom", new Parameter(degree + 1));
-        foreach (var p in new[] { PowersNum, PowersDenom, CoefficientsNum, CoefficientsDenom }) rng.FillNormal(p.Data);
+        PowersNum = Param(ActivationParameterNames.TropicalRational.PowersNum);
+        PowersDenom = Param(ActivationParameterNames.TropicalRational.PowersDenom);
+        CoefficientsNum = Param(ActivationParameterNames.TropicalRational.CoefficientsNum);
+        CoefficientsDenom = Param(ActivationParameterNames.TropicalRational.CoefficientsDenom);
         if (frozen) Freeze();
     }
 
@@ -39,13 +37,8 @@ public sealed class TropicalRationalActivation : LearnableActivation
     /// <summary>Denominator intercepts b.</summary>
     public Parameter CoefficientsDenom { get; }
 
-    /// <inheritdoc/>
-    public override string Kind => "tropical_rational";
-
     /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
     public static void ValidateDegree(int degree) => TropicalRationalKernels.ValidateDegree(degree);
-
-    private static int Validated(int degree) { ValidateDegree(degree); return degree; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
