@@ -17,9 +17,10 @@ internal static class Program
         };
         try
         {
-            return root.Parse(args).Invoke();
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidOperationException
+            or Training.NonFiniteLossException or NN.StateDictException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"ortho: {e.Message}");
             return 2;

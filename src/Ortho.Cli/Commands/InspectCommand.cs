@@ -4,7 +4,6 @@ using Ortho.Activations;
 using Ortho.IO;
 using Ortho.NN;
 using Ortho.Training;
-using Spectre.Console;
 
 namespace Ortho.Cli.Commands;
 
@@ -34,7 +33,7 @@ internal static class InspectCommand
             var path = p.GetValue(file) ?? throw new ArgumentException("inspect: give a model file or --activation.");
             var model = Load(path);
             var acts = model.NamedModules().Where(x => x.Module is LearnableActivation).Select(x => (x.Name, (LearnableActivation)x.Module)).ToList();
-            if (acts.Count == 0) { AnsiConsole.MarkupLine($"{Markup.Escape(path)}: the model has no learnable activations."); return 0; }
+            if (acts.Count == 0) { Console.WriteLine($"{path}: the model has no learnable activations."); return 0; }
             Print(acts, s);
             return 0;
         });
@@ -54,15 +53,16 @@ internal static class InspectCommand
 
     private static void Print(IEnumerable<(string Name, LearnableActivation Act)> acts, double sigma)
     {
-        var t = new Table().AddColumns("module", "activation", "parameters", "E[f]", "E[f^2]", "E[f'^2]", "fwd gain", "bwd gain");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Moments under x ~ N(0, {sigma * sigma:G4}); gains: forward Var[x]/E[f^2], backward Var[x]/E[f'^2]."));
+        Console.WriteLine($"{"module",-32} {"activation",-20} {"E[f]",9} {"E[f^2]",9} {"E[f'^2]",9} {"fwd gain",9} {"bwd gain",9}");
         foreach (var (name, a) in acts)
         {
             var m = a.Moments(sigma);
-            var ps = string.Join("\n", a.NamedParameters().Select(p => $"{p.Name} = [{string.Join(", ", p.Parameter.ToArray().Select(v => v.ToString("G4", CultureInfo.InvariantCulture)))}]"));
-            t.AddRow(Markup.Escape(name), a.Spec.ToString(), Markup.Escape(ps), F(m.Mean), F(m.SecondMoment), F(m.DerivativeSecondMoment), F(m.ForwardGain), F(m.BackwardGain));
+            Console.WriteLine($"{name,-32} {a.Spec,-20} {F(m.Mean),9} {F(m.SecondMoment),9} {F(m.DerivativeSecondMoment),9} {F(m.ForwardGain),9} {F(m.BackwardGain),9}");
+            foreach (var (pn, p) in a.NamedParameters())
+                Console.WriteLine($"    {pn} = [{string.Join(", ", p.ToArray().Select(v => v.ToString("G5", CultureInfo.InvariantCulture)))}]");
         }
-        AnsiConsole.Write(t);
-        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Moments under x ~ N(0, {sigma * sigma:G4}); gains: forward Var[x]/E[f^2], backward Var[x]/E[f'^2]."));
     }
 
     private static string F(double v) => v.ToString("F5", CultureInfo.InvariantCulture);

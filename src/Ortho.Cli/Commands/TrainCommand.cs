@@ -153,7 +153,7 @@ internal static class TrainCommand
             return 130;
         }
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Done: {r.Steps} steps, final train loss {r.FinalTrainLoss:F4}, {r.MeanMsPerStep:F1} ms/step, peak memory {r.PeakWorkingSetBytes / 1048576.0:F0} MiB."));
-        if (r.ValidationLoss is double vl) AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]Validation loss {vl:F4}[/] (mean cross-entropy in nats per byte over 64 fixed validation batches; lower is better)."));
+        if (r.ValidationLoss is double vl) AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]Validation loss {vl:F4}[/] (mean cross-entropy in nats per byte over the fixed validation batches; lower is better)."));
         if (r.TestAccuracy is double acc) AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]Test accuracy {acc * 100:F2}%[/] on the 10,000 test images."));
         AnsiConsole.MarkupLine($"Metrics: {Path.Combine(r.RunDirectory, "metrics.jsonl")}; weights: {Path.Combine(r.RunDirectory, "model.safetensors")}.");
         return 0;
