@@ -12,14 +12,17 @@ namespace Ortho.Kernels.Tiles;
 /// </summary>
 internal static unsafe class TileGemm
 {
-    /// <summary>Dispatches to the widest vector path available.</summary>
-    public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    /// <summary>
+    /// Dispatches to the widest vector path available. With <paramref name="bias"/> (length n), every row of the
+    /// result gets bias added (on top of C when accumulating).
+    /// </summary>
+    public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* bias = null)
     {
         switch (TileSimd.Level)
         {
-            case SimdLevel.V512: TileGemm<F512, System.Runtime.Intrinsics.Vector512<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate); break;
-            case SimdLevel.V256: TileGemm<F256, System.Runtime.Intrinsics.Vector256<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate); break;
-            default: TileGemm<F1, float>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate); break;
+            case SimdLevel.V512: TileGemm<F512, System.Runtime.Intrinsics.Vector512<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, bias); break;
+            case SimdLevel.V256: TileGemm<F256, System.Runtime.Intrinsics.Vector256<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, bias); break;
+            default: TileGemm<F1, float>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, bias); break;
         }
     }
 }
@@ -27,13 +30,14 @@ internal static unsafe class TileGemm
 /// <summary>The width-generic body of <see cref="TileGemm"/>.</summary>
 internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
 {
-    public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* bias = null)
     {
         if (m <= 0 || n <= 0) return;
         if (k <= 0)
         {
-            if (!accumulate)
-                for (int i = 0; i < m; i++) new Span<float>(c + i * ldc, n).Clear();
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0f) + (bias != null ? bias[j] : 0f);
             return;
         }
         int w = TS.Width;
@@ -46,16 +50,16 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
                 float* ar = a + i0 * rsa;
                 float* cr = c + i0 * ldc;
                 int j = 0;
-                for (; j + 2 * w <= n; j += 2 * w) Block8x2(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+                for (; j + 2 * w <= n; j += 2 * w) Block8x2(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate, bias == null ? null : bias + j);
                 for (; j + w <= n; j += w)
                 {
-                    Block4x1(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
-                    Block4x1(k, ar + 4 * rsa, rsa, csa, b + j, ldb, cr + j + 4 * ldc, ldc, accumulate);
+                    Block4x1(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate, bias == null ? null : bias + j);
+                    Block4x1(k, ar + 4 * rsa, rsa, csa, b + j, ldb, cr + j + 4 * ldc, ldc, accumulate, bias == null ? null : bias + j);
                 }
                 for (; j < n; j++)
                 {
-                    Block4xS(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
-                    Block4xS(k, ar + 4 * rsa, rsa, csa, b + j, ldb, cr + j + 4 * ldc, ldc, accumulate);
+                    Block4xS(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate, bias == null ? null : bias + j);
+                    Block4xS(k, ar + 4 * rsa, rsa, csa, b + j, ldb, cr + j + 4 * ldc, ldc, accumulate, bias == null ? null : bias + j);
                 }
             }
         }
@@ -64,35 +68,37 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             float* ar = a + i0 * rsa;
             float* cr = c + i0 * ldc;
             int j = 0;
-            for (; j + 2 * w <= n; j += 2 * w) Block4x2(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
-            for (; j + w <= n; j += w) Block4x1(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
-            for (; j < n; j++) Block4xS(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate);
+            for (; j + 2 * w <= n; j += 2 * w) Block4x2(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate, bias == null ? null : bias + j);
+            for (; j + w <= n; j += w) Block4x1(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate, bias == null ? null : bias + j);
+            for (; j < n; j++) Block4xS(k, ar, rsa, csa, b + j, ldb, cr + j, ldc, accumulate, bias == null ? null : bias + j);
         }
         for (; i0 < m; i0++)
         {
             float* ar = a + i0 * rsa;
             float* cr = c + i0 * ldc;
             int j = 0;
-            for (; j + 2 * w <= n; j += 2 * w) Block1x2(k, ar, csa, b + j, ldb, cr + j, accumulate);
-            for (; j + w <= n; j += w) Block1x1(k, ar, csa, b + j, ldb, cr + j, accumulate);
+            for (; j + 2 * w <= n; j += 2 * w) Block1x2(k, ar, csa, b + j, ldb, cr + j, accumulate, bias == null ? null : bias + j);
+            for (; j + w <= n; j += w) Block1x1(k, ar, csa, b + j, ldb, cr + j, accumulate, bias == null ? null : bias + j);
             for (; j < n; j++)
             {
                 float s = 0f;
                 float* pa = ar, pb = b + j;
                 for (int p = 0; p < k; p++) { s += *pa * *pb; pa += csa; pb += ldb; }
+                if (bias != null) s += bias[j];
                 cr[j] = accumulate ? cr[j] + s : s;
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(float* c, TV v, bool accumulate)
+    private static void Put(float* c, TV v, bool accumulate, float* bias)
     {
         if (accumulate) v = TS.Add(TS.Load(c), v);
+        if (bias != null) v = TS.Add(v, TS.Load(bias));
         TS.Store(c, v);
     }
 
-    private static void Block8x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    private static void Block8x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         int w = TS.Width;
         TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero;
@@ -114,17 +120,17 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             x = TS.Splat(a4[r3]); c70 = TS.Fma(x, b0, c70); c71 = TS.Fma(x, b1, c71);
             a0 += csa; a4 += csa; b += ldb;
         }
-        Put(c, c00, acc); Put(c + w, c01, acc); c += ldc;
-        Put(c, c10, acc); Put(c + w, c11, acc); c += ldc;
-        Put(c, c20, acc); Put(c + w, c21, acc); c += ldc;
-        Put(c, c30, acc); Put(c + w, c31, acc); c += ldc;
-        Put(c, c40, acc); Put(c + w, c41, acc); c += ldc;
-        Put(c, c50, acc); Put(c + w, c51, acc); c += ldc;
-        Put(c, c60, acc); Put(c + w, c61, acc); c += ldc;
-        Put(c, c70, acc); Put(c + w, c71, acc);
+        Put(c, c00, acc, bias); Put(c + w, c01, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c10, acc, bias); Put(c + w, c11, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c20, acc, bias); Put(c + w, c21, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c30, acc, bias); Put(c + w, c31, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c40, acc, bias); Put(c + w, c41, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c50, acc, bias); Put(c + w, c51, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c60, acc, bias); Put(c + w, c61, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c70, acc, bias); Put(c + w, c71, acc, bias == null ? null : bias + w);
     }
 
-    private static void Block4x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    private static void Block4x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         int w = TS.Width;
         TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero;
@@ -139,13 +145,13 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             x = TS.Splat(*a3); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31);
             a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
         }
-        Put(c, c00, acc); Put(c + w, c01, acc); c += ldc;
-        Put(c, c10, acc); Put(c + w, c11, acc); c += ldc;
-        Put(c, c20, acc); Put(c + w, c21, acc); c += ldc;
-        Put(c, c30, acc); Put(c + w, c31, acc);
+        Put(c, c00, acc, bias); Put(c + w, c01, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c10, acc, bias); Put(c + w, c11, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c20, acc, bias); Put(c + w, c21, acc, bias == null ? null : bias + w); c += ldc;
+        Put(c, c30, acc, bias); Put(c + w, c31, acc, bias == null ? null : bias + w);
     }
 
-    private static void Block4x1(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    private static void Block4x1(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         TV c0 = TS.Zero, c1 = TS.Zero, c2 = TS.Zero, c3 = TS.Zero;
         float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
@@ -158,13 +164,13 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             c3 = TS.Fma(TS.Splat(*a3), b0, c3);
             a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
         }
-        Put(c, c0, acc); c += ldc;
-        Put(c, c1, acc); c += ldc;
-        Put(c, c2, acc); c += ldc;
-        Put(c, c3, acc);
+        Put(c, c0, acc, bias); c += ldc;
+        Put(c, c1, acc, bias); c += ldc;
+        Put(c, c2, acc, bias); c += ldc;
+        Put(c, c3, acc, bias);
     }
 
-    private static void Block4xS(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc)
+    private static void Block4xS(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
@@ -174,11 +180,12 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             s0 += *a0 * bv; s1 += *a1 * bv; s2 += *a2 * bv; s3 += *a3 * bv;
             a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
         }
+        if (bias != null) { float bv = *bias; s0 += bv; s1 += bv; s2 += bv; s3 += bv; }
         if (acc) { c[0] += s0; c[ldc] += s1; c[2 * ldc] += s2; c[3 * ldc] += s3; }
         else { c[0] = s0; c[ldc] = s1; c[2 * ldc] = s2; c[3 * ldc] = s3; }
     }
 
-    private static void Block1x2(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc)
+    private static void Block1x2(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc, float* bias)
     {
         int w = TS.Width;
         TV c0 = TS.Zero, c1 = TS.Zero;
@@ -189,10 +196,10 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             c1 = TS.Fma(x, TS.Load(b + w), c1);
             a += csa; b += ldb;
         }
-        Put(c, c0, acc); Put(c + w, c1, acc);
+        Put(c, c0, acc, bias); Put(c + w, c1, acc, bias == null ? null : bias + w);
     }
 
-    private static void Block1x1(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc)
+    private static void Block1x1(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc, float* bias)
     {
         TV c0 = TS.Zero;
         for (int p = 0; p < k; p++)
@@ -200,6 +207,6 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
             c0 = TS.Fma(TS.Splat(*a), TS.Load(b), c0);
             a += csa; b += ldb;
         }
-        Put(c, c0, acc);
+        Put(c, c0, acc, bias);
     }
 }

@@ -24,6 +24,10 @@ internal unsafe interface ISimdF<TV> where TV : unmanaged
     static abstract TV Exp(TV a);
     static abstract float Sum(TV a);
     static abstract float HMax(TV a);
+    /// <summary>A lane mask with the first <paramref name="count"/> lanes set (0 &lt; count &lt; Width).</summary>
+    static abstract TV FirstLanes(int count);
+    /// <summary>mask ? a : b per lane.</summary>
+    static abstract TV Select(TV mask, TV a, TV b);
 }
 
 internal unsafe struct F512 : ISimdF<Vector512<float>>
@@ -47,6 +51,8 @@ internal unsafe struct F512 : ISimdF<Vector512<float>>
         var q = Vector128.Max(h.GetLower(), h.GetUpper());
         return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
 }
 
 internal unsafe struct F256 : ISimdF<Vector256<float>>
@@ -69,6 +75,8 @@ internal unsafe struct F256 : ISimdF<Vector256<float>>
         var q = Vector128.Max(a.GetLower(), a.GetUpper());
         return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FirstLanes(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
 }
 
 /// <summary>Scalar fallback: a "vector" of one float; plain multiply-add (no software-emulated FMA).</summary>
@@ -87,6 +95,8 @@ internal unsafe struct F1 : ISimdF<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float a) => MathF.Exp(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float a) => a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float HMax(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FirstLanes(int count) => count > 0 ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Select(float mask, float a, float b) => mask != 0f ? a : b;
 }
 
 /// <summary>
@@ -150,7 +160,11 @@ internal static class TileSimd
         Vector256.IsHardwareAccelerated ? SimdLevel.V256 : SimdLevel.Scalar;
 }
 
-/// <summary>Small row operations over float runs, written once against <see cref="ISimdF{TV}"/>.</summary>
+/// <summary>
+/// Small row operations over float runs, written once against <see cref="ISimdF{TV}"/>. The softmax helpers treat
+/// the last partial vector with a lane mask, so their rows must be readable and writable up to n rounded up to
+/// the vector width (the attention tiles are 64 floats wide); masked lanes may hold any bits, NaN included.
+/// </summary>
 internal static unsafe class RowOps<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
 {
     /// <summary>Maximum of p[0..n), n &gt;= 1.</summary>
@@ -158,15 +172,10 @@ internal static unsafe class RowOps<TS, TV> where TS : struct, ISimdF<TV> where 
     public static float Max(float* p, int n)
     {
         int w = TS.Width, j = 0;
-        float m = float.NegativeInfinity;
-        if (n >= w)
-        {
-            TV vm = TS.Load(p);
-            for (j = w; j + w <= n; j += w) vm = TS.Max(vm, TS.Load(p + j));
-            m = TS.HMax(vm);
-        }
-        for (; j < n; j++) m = MathF.Max(m, p[j]);
-        return m;
+        TV ninf = TS.Splat(float.NegativeInfinity), vm = ninf;
+        for (; j + w <= n; j += w) vm = TS.Max(vm, TS.Load(p + j));
+        if (j < n) vm = TS.Max(vm, TS.Select(TS.FirstLanes(n - j), TS.Load(p + j), ninf));
+        return TS.HMax(vm);
     }
 
     /// <summary>p[j] = exp(p[j] * scale - shift) for j &lt; n, returning the sum; p[n..zeroTo) = 0.</summary>
@@ -174,21 +183,22 @@ internal static unsafe class RowOps<TS, TV> where TS : struct, ISimdF<TV> where 
     public static float ExpScaleShift(float* p, int n, int zeroTo, float scale, float shift)
     {
         int w = TS.Width, j = 0;
-        float s = 0f;
-        if (n >= w)
+        TV vs = TS.Zero, vsc = TS.Splat(scale), vsh = TS.Splat(-shift);
+        for (; j + w <= n; j += w)
         {
-            TV vs = TS.Zero, vsc = TS.Splat(scale), vsh = TS.Splat(-shift);
-            for (; j + w <= n; j += w)
-            {
-                TV e = TS.Exp(TS.Fma(TS.Load(p + j), vsc, vsh));
-                TS.Store(p + j, e);
-                vs = TS.Add(vs, e);
-            }
-            s = TS.Sum(vs);
+            TV e = TS.Exp(TS.Fma(TS.Load(p + j), vsc, vsh));
+            TS.Store(p + j, e);
+            vs = TS.Add(vs, e);
         }
-        for (; j < n; j++) { float e = MathF.Exp(p[j] * scale - shift); p[j] = e; s += e; }
-        for (; j < zeroTo; j++) p[j] = 0f;
-        return s;
+        if (j < n)
+        {
+            TV e = TS.Select(TS.FirstLanes(n - j), TS.Exp(TS.Fma(TS.Load(p + j), vsc, vsh)), TS.Zero);
+            TS.Store(p + j, e);
+            vs = TS.Add(vs, e);
+            j += w;
+        }
+        ZeroFrom(p, j, zeroTo);
+        return TS.Sum(vs);
     }
 
     /// <summary>p[j] = exp(p[j] * scale - shift) for j &lt; n; p[n..zeroTo) = 0.</summary>
@@ -198,8 +208,12 @@ internal static unsafe class RowOps<TS, TV> where TS : struct, ISimdF<TV> where 
         int w = TS.Width, j = 0;
         TV vsc = TS.Splat(scale), vsh = TS.Splat(-shift);
         for (; j + w <= n; j += w) TS.Store(p + j, TS.Exp(TS.Fma(TS.Load(p + j), vsc, vsh)));
-        for (; j < n; j++) p[j] = MathF.Exp(p[j] * scale - shift);
-        for (; j < zeroTo; j++) p[j] = 0f;
+        if (j < n)
+        {
+            TS.Store(p + j, TS.Select(TS.FirstLanes(n - j), TS.Exp(TS.Fma(TS.Load(p + j), vsc, vsh)), TS.Zero));
+            j += w;
+        }
+        ZeroFrom(p, j, zeroTo);
     }
 
     /// <summary>d[j] = p[j] * (d[j] - sub) * scale for j &lt; n; d[n..zeroTo) = 0.</summary>
@@ -209,8 +223,21 @@ internal static unsafe class RowOps<TS, TV> where TS : struct, ISimdF<TV> where 
         int w = TS.Width, j = 0;
         TV vsub = TS.Splat(sub), vsc = TS.Splat(scale);
         for (; j + w <= n; j += w) TS.Store(d + j, TS.Mul(TS.Mul(TS.Load(p + j), TS.Sub(TS.Load(d + j), vsub)), vsc));
-        for (; j < n; j++) d[j] = p[j] * (d[j] - sub) * scale;
-        for (; j < zeroTo; j++) d[j] = 0f;
+        if (j < n)
+        {
+            TV v = TS.Mul(TS.Mul(TS.Load(p + j), TS.Sub(TS.Load(d + j), vsub)), vsc);
+            TS.Store(d + j, TS.Select(TS.FirstLanes(n - j), v, TS.Zero));
+            j += w;
+        }
+        ZeroFrom(d, j, zeroTo);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZeroFrom(float* p, int j, int end)
+    {
+        int w = TS.Width;
+        for (; j + w <= end; j += w) TS.Store(p + j, TS.Zero);
+        for (; j < end; j++) p[j] = 0f;
     }
 
     /// <summary>p[j] *= s for j &lt; n.</summary>

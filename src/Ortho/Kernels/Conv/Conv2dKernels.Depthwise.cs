@@ -10,7 +10,7 @@ public static partial class Conv2dKernels
     /// <summary>
     /// Depthwise convolution forward in channels-last layout (groups = channels, stride 1, padding at most
     /// kernel - 1; ConvNeXt's 7 x 7 with padding 3 keeps the spatial size): y[n, oy, ox, c] = bias[c] +
-    /// sum_{ky, kx} x[n, oy + ky - PH, ox + kx - PW, c] w[c, 0, ky, kx]. Vectorized over channels, four output
+    /// sum_{ky, kx} x[n, oy + ky - PH, ox + kx - PW, c] w[c, 0, ky, kx]. Vectorized over channels, eight output
     /// columns per register block, over a zero-padded copy of each image (no bounds checks in the inner loop).
     /// </summary>
     /// <param name="y">Output [N, OH, OW, C], overwritten.</param>
@@ -46,7 +46,7 @@ public static partial class Conv2dKernels
                             {
                                 Pad(xp, pad.Rows, pad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
                                 float* yn = (float*)ay + (nint)n * g.OutHeight * g.OutWidth * c;
-                                DepthwiseCorrelate(xp, pad.Cols, c, (float*)awt, g.KernelH, g.KernelW, (float*)ab, yn, g.OutHeight, g.OutWidth, false);
+                                DepthwiseCorrelate(xp, pad.Cols, c, (float*)awt, g.KernelH, g.KernelW, (float*)ab, yn, g.OutHeight, g.OutWidth, g.PadH, g.PadH + g.Height, false);
                             }
                         }
                     }
@@ -114,12 +114,12 @@ public static partial class Conv2dKernels
                                 {
                                     Pad(dyp, dpad.Rows, dpad.Cols, c, dyn, oh, ow, kh - 1 - g.PadH, kw - 1 - g.PadW);
                                     float* dxn = (float*)adx + (nint)n * g.Height * g.Width * c;
-                                    DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, true);
+                                    DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, kh - 1 - g.PadH, kh - 1 - g.PadH + oh, true);
                                 }
                                 if (needDw)
                                 {
                                     Pad(xp, xpad.Rows, xpad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
-                                    DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow);
+                                    DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow, g.PadH, g.PadH + g.Height);
                                 }
                                 if (needDb) DepthwiseBiasGrad(pw0 + taps * c, dyn, oh * ow, c);
                             }
@@ -154,11 +154,11 @@ public static partial class Conv2dKernels
     }
 
     /// <summary>
-    /// Padded scratch for producing an outH x outW output: rows outH + KH - 1; columns rounded up to whole 4-column
+    /// Padded scratch for producing an outH x outW output: rows outH + KH - 1; columns rounded up to whole 8-column
     /// blocks plus KW - 1, plus 8 so the 8-tap weight-gradient block may read past the last tap.
     /// </summary>
     private static (int Rows, int Cols) PadShape(int outH, int outW, in Conv2dGeometry g) =>
-        (outH + g.KernelH - 1, (outW + 3) / 4 * 4 + g.KernelW - 1 + 8);
+        (outH + g.KernelH - 1, (outW + 7) / 8 * 8 + g.KernelW - 1 + 8);
 
     /// <summary>Zero-fills dst [rows, cols, C] and copies src [hs, ws, C] to offset (top, left).</summary>
     private static unsafe void Pad(float* dst, int rows, int cols, int c, float* src, int hs, int ws, int top, int left)
@@ -186,23 +186,23 @@ public static partial class Conv2dKernels
         }
     }
 
-    private static unsafe void DepthwiseCorrelate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, bool accumulate)
+    private static unsafe void DepthwiseCorrelate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
         switch (TileSimd.Level)
         {
-            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, accumulate); break;
-            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, accumulate); break;
-            default: DepthwiseKernel<F1, float>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, accumulate); break;
+            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, row0, row1, accumulate); break;
+            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, row0, row1, accumulate); break;
+            default: DepthwiseKernel<F1, float>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, row0, row1, accumulate); break;
         }
     }
 
-    private static unsafe void DepthwiseWeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow)
+    private static unsafe void DepthwiseWeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         switch (TileSimd.Level)
         {
-            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow); break;
-            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow); break;
-            default: DepthwiseKernel<F1, float>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow); break;
+            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow, row0, row1); break;
+            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow, row0, row1); break;
+            default: DepthwiseKernel<F1, float>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow, row0, row1); break;
         }
     }
 
@@ -212,32 +212,46 @@ public static partial class Conv2dKernels
     }
 }
 
-/// <summary>Width-generic inner loops of the channels-last depthwise convolution.</summary>
+/// <summary>
+/// Width-generic inner loops of the channels-last depthwise convolution. Both loops slide a window of input
+/// vectors along a row so each input vector is loaded once per kernel row (not once per tap).
+/// </summary>
 internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
 {
+    /// <summary>Output columns per register block: 8 with 32 vector registers (AVX-512), else 4.</summary>
+    public static int Block => TS.Width >= 16 ? 8 : 4;
+
     /// <summary>
     /// y[oy, ox, c] (+)= bias[c] + sum_{ky, kx} xp[oy + ky, ox + kx, c] wt[ky KW + kx, c] over a padded image xp with
-    /// <paramref name="cols"/> columns (at least round-up-4(ow) + KW - 1).
+    /// <paramref name="cols"/> columns (at least round-up-8(ow) + KW - 1). Rows of xp outside [row0, row1) are
+    /// zero padding: kernel rows that would only read them are skipped.
     /// </summary>
-    public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, bool accumulate)
+    public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
-        int w = TS.Width;
+        int w = TS.Width, blk = ow > 4 ? Block : 4;
         nint rowStride = (nint)cols * c;
         for (int oy = 0; oy < oh; oy++)
         {
+            int ky0 = Math.Max(0, row0 - oy), ky1 = Math.Min(kh, row1 - oy);
             float* xr = xp + oy * rowStride;
             float* yr = y + (nint)oy * ow * c;
-            for (int ox = 0; ox < ow; ox += 4)
+            for (int ox = 0; ox < ow; ox += blk)
             {
-                int cnt = Math.Min(4, ow - ox);
+                int cnt = Math.Min(blk, ow - ox);
                 float* xb = xr + (nint)ox * c, yb = yr + (nint)ox * c;
                 int ci = 0;
-                for (; ci + 2 * w <= c; ci += 2 * w)
-                    Block4x2(xb + ci, rowStride, c, wt + ci, kh, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
                 for (; ci + w <= c; ci += w)
-                    Block4x1(xb + ci, rowStride, c, wt + ci, kh, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+                {
+                    if (blk == 8) Block8(xb + ci, rowStride, c, wt + ci, ky0, ky1, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+                    else Block4(xb + ci, rowStride, c, wt + ci, ky0, ky1, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+                }
                 for (; ci < c; ci++)
-                    DepthwiseKernel<F1, float>.Block4x1(xb + ci, rowStride, c, wt + ci, kh, kw, bias == null ? null : bias + ci, yb + ci, cnt, accumulate);
+                {
+                    // Channel tail, one channel at a time (covering up to 8 columns with two 4-column blocks).
+                    for (int o = 0; o < cnt; o += 4)
+                        DepthwiseKernel<F1, float>.Block4(xb + ci + (nint)o * c, rowStride, c, wt + ci, ky0, ky1, kw,
+                            bias == null ? null : bias + ci, yb + ci + (nint)o * c, Math.Min(4, cnt - o), accumulate);
+                }
             }
         }
     }
@@ -249,46 +263,53 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
         TS.Store(p, v);
     }
 
-    private static void Block4x2(float* x, nint rowStride, nint c, float* wt, int kh, int kw, float* bias, float* y, int cnt, bool accumulate)
+    private static void Block8(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
-        int w = TS.Width;
-        TV b0 = bias == null ? TS.Zero : TS.Load(bias), b1 = bias == null ? TS.Zero : TS.Load(bias + w);
-        TV a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
-        for (int ky = 0; ky < kh; ky++)
+        TV b = bias == null ? TS.Zero : TS.Load(bias);
+        TV a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        for (int ky = ky0; ky < ky1; ky++)
         {
             float* xr = x + ky * rowStride;
             float* wr = wt + (nint)ky * kw * c;
+            TV r0 = TS.Load(xr), r1 = TS.Load(xr + c), r2 = TS.Load(xr + 2 * c), r3 = TS.Load(xr + 3 * c);
+            TV r4 = TS.Load(xr + 4 * c), r5 = TS.Load(xr + 5 * c), r6 = TS.Load(xr + 6 * c);
+            xr += 7 * c;
             for (int kx = 0; kx < kw; kx++)
             {
-                TV w0 = TS.Load(wr), w1 = TS.Load(wr + w);
-                a00 = TS.Fma(TS.Load(xr), w0, a00); a01 = TS.Fma(TS.Load(xr + w), w1, a01);
-                a10 = TS.Fma(TS.Load(xr + c), w0, a10); a11 = TS.Fma(TS.Load(xr + c + w), w1, a11);
-                a20 = TS.Fma(TS.Load(xr + 2 * c), w0, a20); a21 = TS.Fma(TS.Load(xr + 2 * c + w), w1, a21);
-                a30 = TS.Fma(TS.Load(xr + 3 * c), w0, a30); a31 = TS.Fma(TS.Load(xr + 3 * c + w), w1, a31);
+                TV r7 = TS.Load(xr);
+                TV wv = TS.Load(wr);
+                a0 = TS.Fma(r0, wv, a0); a1 = TS.Fma(r1, wv, a1); a2 = TS.Fma(r2, wv, a2); a3 = TS.Fma(r3, wv, a3);
+                a4 = TS.Fma(r4, wv, a4); a5 = TS.Fma(r5, wv, a5); a6 = TS.Fma(r6, wv, a6); a7 = TS.Fma(r7, wv, a7);
+                r0 = r1; r1 = r2; r2 = r3; r3 = r4; r4 = r5; r5 = r6; r6 = r7;
                 xr += c; wr += c;
             }
         }
-        Put(y, a00, accumulate); Put(y + w, a01, accumulate);
-        if (cnt > 1) { Put(y + c, a10, accumulate); Put(y + c + w, a11, accumulate); }
-        if (cnt > 2) { Put(y + 2 * c, a20, accumulate); Put(y + 2 * c + w, a21, accumulate); }
-        if (cnt > 3) { Put(y + 3 * c, a30, accumulate); Put(y + 3 * c + w, a31, accumulate); }
+        Put(y, a0, accumulate);
+        if (cnt > 1) Put(y + c, a1, accumulate);
+        if (cnt > 2) Put(y + 2 * c, a2, accumulate);
+        if (cnt > 3) Put(y + 3 * c, a3, accumulate);
+        if (cnt > 4) Put(y + 4 * c, a4, accumulate);
+        if (cnt > 5) Put(y + 5 * c, a5, accumulate);
+        if (cnt > 6) Put(y + 6 * c, a6, accumulate);
+        if (cnt > 7) Put(y + 7 * c, a7, accumulate);
     }
 
-    public static void Block4x1(float* x, nint rowStride, nint c, float* wt, int kh, int kw, float* bias, float* y, int cnt, bool accumulate)
+    public static void Block4(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
-        TV b0 = bias == null ? TS.Zero : TS.Load(bias);
-        TV a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-        for (int ky = 0; ky < kh; ky++)
+        TV b = bias == null ? TS.Zero : TS.Load(bias);
+        TV a0 = b, a1 = b, a2 = b, a3 = b;
+        for (int ky = ky0; ky < ky1; ky++)
         {
             float* xr = x + ky * rowStride;
             float* wr = wt + (nint)ky * kw * c;
+            TV r0 = TS.Load(xr), r1 = TS.Load(xr + c), r2 = TS.Load(xr + 2 * c);
+            xr += 3 * c;
             for (int kx = 0; kx < kw; kx++)
             {
-                TV w0 = TS.Load(wr);
-                a0 = TS.Fma(TS.Load(xr), w0, a0);
-                a1 = TS.Fma(TS.Load(xr + c), w0, a1);
-                a2 = TS.Fma(TS.Load(xr + 2 * c), w0, a2);
-                a3 = TS.Fma(TS.Load(xr + 3 * c), w0, a3);
+                TV r3 = TS.Load(xr);
+                TV wv = TS.Load(wr);
+                a0 = TS.Fma(r0, wv, a0); a1 = TS.Fma(r1, wv, a1); a2 = TS.Fma(r2, wv, a2); a3 = TS.Fma(r3, wv, a3);
+                r0 = r1; r1 = r2; r2 = r3;
                 xr += c; wr += c;
             }
         }
@@ -299,39 +320,39 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
     }
 
     /// <summary>
-    /// part[(ky KW + kx), c] += sum_{oy, ox} dy[oy, ox, c] xp[oy + ky, ox + kx, c], in blocks of 8 taps along kx
-    /// (register accumulators; the scratch has 8 spare zero columns so the last block may overrun KW).
+    /// part[(ky KW + kx), c] += sum_{oy, ox} dy[oy, ox, c] xp[oy + ky, ox + kx, c], in blocks of 8 taps along kx held
+    /// in registers, with a sliding window of 8 input vectors along ox (the scratch has 8 spare zero columns, so
+    /// the last block may overrun KW).
     /// </summary>
-    public static void WeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow)
+    public static void WeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         int w = TS.Width;
         nint rowStride = (nint)cols * c;
         int ci = 0;
-        for (; ci + w <= c; ci += w) WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow);
-        for (; ci < c; ci++) DepthwiseKernel<F1, float>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow);
+        for (; ci + w <= c; ci += w) WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
+        for (; ci < c; ci++) DepthwiseKernel<F1, float>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
     }
 
-    public static void WeightGradColumn(float* part, float* xp, nint rowStride, nint c, int kh, int kw, float* dy, int oh, int ow)
+    public static void WeightGradColumn(float* part, float* xp, nint rowStride, nint c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         for (int ky = 0; ky < kh; ky++)
             for (int kx0 = 0; kx0 < kw; kx0 += 8)
             {
                 TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
-                for (int oy = 0; oy < oh; oy++)
+                for (int oy = Math.Max(0, row0 - ky), oyEnd = Math.Min(oh, row1 - ky); oy < oyEnd; oy++)
                 {
                     float* xr = xp + (oy + ky) * rowStride + kx0 * c;
                     float* dr = dy + (nint)oy * ow * c;
+                    TV r0 = TS.Load(xr), r1 = TS.Load(xr + c), r2 = TS.Load(xr + 2 * c), r3 = TS.Load(xr + 3 * c);
+                    TV r4 = TS.Load(xr + 4 * c), r5 = TS.Load(xr + 5 * c), r6 = TS.Load(xr + 6 * c);
+                    xr += 7 * c;
                     for (int ox = 0; ox < ow; ox++)
                     {
+                        TV r7 = TS.Load(xr);
                         TV d = TS.Load(dr);
-                        s0 = TS.Fma(d, TS.Load(xr), s0);
-                        s1 = TS.Fma(d, TS.Load(xr + c), s1);
-                        s2 = TS.Fma(d, TS.Load(xr + 2 * c), s2);
-                        s3 = TS.Fma(d, TS.Load(xr + 3 * c), s3);
-                        s4 = TS.Fma(d, TS.Load(xr + 4 * c), s4);
-                        s5 = TS.Fma(d, TS.Load(xr + 5 * c), s5);
-                        s6 = TS.Fma(d, TS.Load(xr + 6 * c), s6);
-                        s7 = TS.Fma(d, TS.Load(xr + 7 * c), s7);
+                        s0 = TS.Fma(d, r0, s0); s1 = TS.Fma(d, r1, s1); s2 = TS.Fma(d, r2, s2); s3 = TS.Fma(d, r3, s3);
+                        s4 = TS.Fma(d, r4, s4); s5 = TS.Fma(d, r5, s5); s6 = TS.Fma(d, r6, s6); s7 = TS.Fma(d, r7, s7);
+                        r0 = r1; r1 = r2; r2 = r3; r3 = r4; r4 = r5; r5 = r6; r6 = r7;
                         xr += c; dr += c;
                     }
                 }

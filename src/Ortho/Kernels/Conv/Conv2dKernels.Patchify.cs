@@ -58,12 +58,7 @@ public static partial class Conv2dKernels
                                 int m0 = panel * PatchPanel, mb = Math.Min(PatchPanel, m - m0);
                                 GatherPatches(a, kp, (float*)ax, xLayout, g, m0, mb, 0, kp);
                                 float* dst = yLast ? (float*)ay + (nint)m0 * cout : c;
-                                for (int r = 0; r < mb; r++)
-                                {
-                                    var row = new Span<float>(dst + (nint)r * cout, cout);
-                                    if (hasBias) new ReadOnlySpan<float>((float*)ab, cout).CopyTo(row); else row.Clear();
-                                }
-                                TileGemm.Run(mb, cout, kp, a, kp, 1, (float*)awp, cout, dst, cout, true);
+                                TileGemm.Run(mb, cout, kp, a, kp, 1, (float*)awp, cout, dst, cout, false, hasBias ? (float*)ab : null);
                                 if (!yLast) ScatterRowsToChannelsFirst((float*)ay, c, g, m0, mb, false);
                             }
                         }
@@ -184,18 +179,20 @@ public static partial class Conv2dKernels
     }
 
     /// <summary>Sums dy over all pixels per output channel (fixed order) and adds to dbias.</summary>
-    private static void BiasGradient(Span<float> dbias, ReadOnlySpan<float> dy, int batch, int channels, int pixels, bool channelsLast)
+    private static unsafe void BiasGradient(Span<float> dbias, ReadOnlySpan<float> dy, int batch, int channels, int pixels, bool channelsLast)
     {
         if (channelsLast)
         {
             float[] accBuf = ArrayPool<float>.Shared.Rent(channels);
             try
             {
-                var acc = accBuf.AsSpan(0, channels);
-                acc.Clear();
-                int rows = batch * pixels;
-                for (int r = 0; r < rows; r++) TensorPrimitives.Add(acc, dy.Slice(r * channels, channels), acc);
-                TensorPrimitives.Add(dbias[..channels], acc, dbias[..channels]);
+                fixed (float* acc = accBuf, pdy = dy)
+                {
+                    new Span<float>(acc, channels).Clear();
+                    int rows = batch * pixels;
+                    for (int r = 0; r < rows; r++) RowAdd(acc, pdy + (nint)r * channels, channels);
+                }
+                TensorPrimitives.Add(dbias[..channels], accBuf.AsSpan(0, channels), dbias[..channels]);
             }
             finally { ArrayPool<float>.Shared.Return(accBuf); }
         }
@@ -258,7 +255,7 @@ public static partial class Conv2dKernels
             {
                 int t = kk / cin, ci = kk % cin, run = Math.Min(cin - ci, k1 - kk);
                 float* src = bas + (t / p) * s.H + (t % p) * s.W + ci * s.C;
-                if (s.C == 1) new ReadOnlySpan<float>(src, run).CopyTo(new Span<float>(dst + kk, run));
+                if (s.C == 1 && run >= 16) new ReadOnlySpan<float>(src, run).CopyTo(new Span<float>(dst + kk, run));
                 else for (int i = 0; i < run; i++) dst[kk + i] = src[i * s.C];
                 kk += run;
             }
@@ -279,7 +276,7 @@ public static partial class Conv2dKernels
             {
                 float* dst = bas + (t / p) * s.H + (t % p) * s.W;
                 float* sr = src + t * cin;
-                if (s.C == 1) TensorPrimitives.Add(new ReadOnlySpan<float>(dst, cin), new ReadOnlySpan<float>(sr, cin), new Span<float>(dst, cin));
+                if (s.C == 1) RowAdd(dst, sr, cin);
                 else for (int ci = 0; ci < cin; ci++) dst[ci * s.C] += sr[ci];
             }
         }
