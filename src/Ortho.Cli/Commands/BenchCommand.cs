@@ -13,6 +13,7 @@ internal static class BenchCommand
         // PENDING-ACT cmd.Subcommands.Add(Simple("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats.",
         // PENDING-ACT     (t, j) => ActivationBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Simple("attention", "Fused causal attention GFLOP/s.", (t, j) => ForEachThreads(t, () => AttentionBench.Run(Console.Out, j))));
+        cmd.Subcommands.Add(Simple("conv", "Patchify and depthwise 7x7 convolution throughput at the Fashion-MNIST ConvNeXt's shapes.", (t, j) => ForEachThreads(t, () => ConvBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Train());
         return cmd;
     }

@@ -56,6 +56,18 @@ public abstract class LearnableActivation : UnaryModule
         foreach (var (name, p) in NamedParameters()) values[name].CopyTo(p.Data);
     }
 
+    /// <summary>
+    /// Fits this activation to <paramref name="target"/> (e.g. <see cref="FitTarget.GeluErf"/>) by matching f and f' on the
+    /// options' range, loads the fitted values, and returns the fit with its error report: the way to swap a pretrained
+    /// model's activation for a learnable one before fine-tuning.
+    /// </summary>
+    public ActivationFit FitTo(FitTarget target, FitOptions? options = null)
+    {
+        var fit = ActivationFitter.Fit(ActivationKind, Degree, target, options);
+        Load(fit.Parameters);
+        return fit;
+    }
+
     /// <summary>E[f], E[f^2], E[f'^2] and the forward/backward gains under x ~ N(0, sigma^2) at the current values.</summary>
     public MomentsResult Moments(double sigma = 1) => ActivationMoments.Of(Snapshot(), sigma);
 
