@@ -16,7 +16,7 @@ public class OpGradientTests
         "neg", "exp", "log", "sqrt", "pow", "tanh", "sigmoid", "relu", "silu", "gelu", "gelu_tanh",
         "sum_all", "mean_all", "sum_axis", "mean_axis_keep", "max_all", "max_axis",
         "matmul", "matmul_tA", "matmul_tB", "matmul_tAtB", "matmul_batched", "matmul_batched_shared_b", "matmul_batched_tA_shared_b",
-        "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "patch_conv", "depthwise_conv7", "global_avg_pool", "conv2d_general", "dropout_eval",
+        "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "patch_conv", "depthwise_conv7", "global_avg_pool", "conv2d_general", "softmax", "log_softmax", "layer_norm", "layer_norm_no_affine", "cross_entropy", "cross_entropy_ignore", "dropout_eval",
     };
 
     [Theory]
@@ -71,6 +71,12 @@ public class OpGradientTests
             case "depthwise_conv7": GradCheck.Check(t => Functional.DepthwiseConv7Nhwc(t[0], t[1], t[2]), [R(1, 1, 5, 4, 3), R(2, 3, 1, 7, 7), R(3, 3)]); break;
             case "global_avg_pool": GradCheck.Check(t => Functional.GlobalAvgPool(t[0]), [R(1, 2, 3, 4, 5)]); break;
             case "conv2d_general": GradCheck.Check(t => Functional.Conv2d(t[0], t[1], t[2], stride: 2, padding: 1, groups: 2), [R(1, 2, 4, 5, 5), R(2, 6, 2, 3, 3), R(3, 6)]); break;
+            case "softmax": GradCheck.Check(t => Functional.Softmax(t[0]), [R(1, 3, 5)], h: 1e-3); break;
+            case "log_softmax": GradCheck.Check(t => Functional.LogSoftmax(t[0]), [R(1, 3, 5)], h: 1e-3); break;
+            case "layer_norm": GradCheck.Check(t => Functional.LayerNorm(t[0], t[1], t[2]), [R(1, 3, 8), R(2, 8), R(3, 8)], h: 1e-3); break;
+            case "layer_norm_no_affine": GradCheck.Check(t => Functional.LayerNorm(t[0], null, null), [R(1, 2, 6)], h: 1e-3); break;
+            case "cross_entropy": GradCheck.Check(t => Functional.CrossEntropy(t[0], [1, 0, 4]), [R(1, 3, 5)], h: 1e-3); break;
+            case "cross_entropy_ignore": GradCheck.Check(t => Functional.CrossEntropy(t[0], [1, -100, 4]), [R(1, 3, 5)], h: 1e-3); break;
             case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
             default: throw new ArgumentException(op);
         }
