@@ -84,7 +84,7 @@ internal unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fms(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, -c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fms(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.IsSupported ? Avx512F.FusedMultiplySubtract(a, b, c) : Vector512.FusedMultiplyAdd(a, b, -c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
@@ -114,7 +114,7 @@ internal unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => FmaSupport.Hardware ? Vector256.FusedMultiplyAdd(a, b, c) : a * b + c;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fms(Vector256<float> a, Vector256<float> b, Vector256<float> c) => FmaSupport.Hardware ? Vector256.FusedMultiplyAdd(a, b, -c) : a * b - c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fms(Vector256<float> a, Vector256<float> b, Vector256<float> c) => System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a, b, c) : FmaSupport.Hardware ? Vector256.FusedMultiplyAdd(a, b, -c) : a * b - c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Abs(Vector256<float> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
@@ -144,7 +144,7 @@ internal unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) => FmaSupport.Hardware ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fms(Vector128<float> a, Vector128<float> b, Vector128<float> c) => FmaSupport.Hardware ? Vector128.FusedMultiplyAdd(a, b, -c) : a * b - c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fms(Vector128<float> a, Vector128<float> b, Vector128<float> c) => System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a, b, c) : FmaSupport.Hardware ? Vector128.FusedMultiplyAdd(a, b, -c) : a * b - c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Abs(Vector128<float> a) => Vector128.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
@@ -191,4 +191,42 @@ internal unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double SumToDouble(float v) => v;
 
     private static float AllBits => BitConverter.Int32BitsToSingle(-1);
+}
+
+/// <summary>A compile-time boolean for generic kernel variants (the JIT removes the dead branch).</summary>
+internal interface IFlag
+{
+    static abstract bool On { get; }
+}
+
+/// <summary>The true <see cref="IFlag"/>.</summary>
+internal struct Yes : IFlag
+{
+    public static bool On => true;
+}
+
+/// <summary>The false <see cref="IFlag"/>.</summary>
+internal struct No : IFlag
+{
+    public static bool On => false;
+}
+
+internal static unsafe class SimdHelpers
+{
+    /// <summary>max |x[i]| (NaN if any element is NaN).</summary>
+    public static float MaxAbs<TV, TS>(float* x, int count) where TV : unmanaged where TS : ISimd<TV>
+    {
+        int i = 0;
+        float m = 0;
+        if (count >= TS.Count)
+        {
+            TV acc = TS.Abs(TS.Load(x));
+            for (i = TS.Count; i <= count - TS.Count; i += TS.Count) acc = TS.Max(acc, TS.Abs(TS.Load(x + i)));
+            float* lanes = stackalloc float[TS.Count];
+            TS.Store(lanes, acc);
+            for (int j = 0; j < TS.Count; j++) m = MathF.Max(m, lanes[j]);
+        }
+        for (; i < count; i++) m = MathF.Max(m, MathF.Abs(x[i]));
+        return m;
+    }
 }

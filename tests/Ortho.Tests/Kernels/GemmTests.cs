@@ -153,6 +153,19 @@ public unsafe class GemmTests
     }
 
     [Fact]
+    public void LeadingDimensionMultipleOf1024AndWideC()
+    {
+        // Row strides of 4 KiB take the packed path for a plain A; n > 1024 spans several column blocks.
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+            {
+                int m = 30, n = 1100, k = 20;
+                RunCase(ta, tb, m, n, k, 1f, 0.5f, 1024 - (ta ? m : k), 1024 - (tb ? k : n) + 1024, 0, seed: 31);
+                RunCase(ta, tb, 50, 40, 70, 1f, 0f, 2048 - (ta ? 50 : 70), 0, 0, seed: 32);
+            }
+    }
+
+    [Fact]
     public void ZeroSizedProducts()
     {
         var c = new float[] { 1, 2, 3, 4, 5, 6 };

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Ortho.Kernels;
 
@@ -198,6 +199,18 @@ public static unsafe class FourierKernels
         finally { KernelBlocks.ReturnPartials(partials); }
     }
 
+    // Largest |argument| of any sine/cosine in a block whose largest |x| is maxAbsX (theta = w x - p, or u = w0 x).
+    private static bool InFastRange(float maxAbsX, float maxAbsW, float maxAbsP) =>
+        (double)maxAbsX * maxAbsW * (1 + 1e-6) + maxAbsP <= SinCosKernels.FastPathLimit;
+
+    private static (float MaxW, float MaxP) Bounds(float* w, float* p, int n, bool harmonic, float w0)
+    {
+        if (harmonic) return (MathF.Abs(w0), 0f);
+        float mw = 0, mp = 0;
+        for (int j = 0; j < n; j++) { mw = MathF.Max(mw, MathF.Abs(w[j])); mp = MathF.Max(mp, MathF.Abs(p[j])); }
+        return (mw, mp);
+    }
+
     private struct ForwardJob : IBlockJob
     {
         public float* Y, X, T;
@@ -211,12 +224,12 @@ public static unsafe class FourierKernels
             float* y = Y + start, x = X + start;
             int i = Width switch
             {
-                SimdWidth.V512 => ForwardLoop<Vector512<float>, Simd512>(y, x, count, in this),
-                SimdWidth.V256 => ForwardLoop<Vector256<float>, Simd256>(y, x, count, in this),
-                SimdWidth.V128 => ForwardLoop<Vector128<float>, Simd128>(y, x, count, in this),
+                SimdWidth.V512 => Forward<Vector512<float>, Simd512>(y, x, count, in this),
+                SimdWidth.V256 => Forward<Vector256<float>, Simd256>(y, x, count, in this),
+                SimdWidth.V128 => Forward<Vector128<float>, Simd128>(y, x, count, in this),
                 _ => 0,
             };
-            ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, in this);
+            Forward<float, SimdScalar>(y + i, x + i, count - i, in this);
         }
     }
 
@@ -235,59 +248,102 @@ public static unsafe class FourierKernels
             double* sums = Partials + (long)block * (1 + 4 * N);
             int i = Width switch
             {
-                SimdWidth.V512 => BackwardLoop<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
-                SimdWidth.V256 => BackwardLoop<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
-                SimdWidth.V128 => BackwardLoop<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
+                SimdWidth.V512 => Backward<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
+                SimdWidth.V256 => Backward<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
+                SimdWidth.V128 => Backward<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
                 _ => 0,
             };
-            BackwardLoop<float, SimdScalar>(dx + i, x + i, dy + i, count - i, sums, in this);
+            Backward<float, SimdScalar>(dx + i, x + i, dy + i, count - i, sums, in this);
         }
     }
 
-    private static int ForwardLoop<TV, TS>(float* y, float* x, int count, in ForwardJob job)
+    // Picks the loop variant: harmonic or general, and (per block) whether every sin/cos argument is inside the
+    // polynomial range (no per-vector range check, no call in the loop) or needs the checked sincos.
+    private static int Forward<TV, TS>(float* y, float* x, int count, in ForwardJob job) where TV : unmanaged where TS : ISimd<TV>
+    {
+        int len = count - count % TS.Count;
+        if (len == 0) return 0;
+        var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
+        bool fast = InFastRange(SimdHelpers.MaxAbs<TV, TS>(x, len), mw, mp);
+        if (job.Harmonic)
+            return fast ? HarmonicForward<TV, TS, No>(y, x, len, in job) : HarmonicForward<TV, TS, Yes>(y, x, len, in job);
+        return fast ? GeneralForward<TV, TS, No>(y, x, len, in job) : GeneralForward<TV, TS, Yes>(y, x, len, in job);
+    }
+
+    private static int Backward<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in BackwardJob job)
         where TV : unmanaged where TS : ISimd<TV>
     {
-        int len = count - count % TS.Count, n = job.N;
-        float* t1 = job.T, t2 = job.T + n, w = job.T + 4 * n, p = job.T + 5 * n;
-        TV f0 = TS.Splat(job.F0), w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
+        int len = count - count % TS.Count;
+        if (len == 0) return 0;
+        var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
+        bool fast = InFastRange(SimdHelpers.MaxAbs<TV, TS>(x, len), mw, mp);
         if (job.Harmonic)
         {
-            for (int i = 0; i < len; i += TS.Count)
-            {
-                SinCosKernels.Eval<TV, TS>(TS.Mul(w0, TS.Load(x + i)), out TV s1, out TV c1);
-                TV f = TS.Fma(TS.Splat(t2[0]), s1, TS.Fma(TS.Splat(t1[0]), c1, f0));
-                TV two = TS.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
-                for (int j = 1; j < n; j++)
-                {
-                    TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
-                    f = TS.Fma(TS.Splat(t2[j]), sNext, TS.Fma(TS.Splat(t1[j]), cNext, f));
-                    cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
-                }
-                TS.Store(y + i, f);
-            }
+            if (job.WantGrid)
+                return fast ? HarmonicBackward<TV, TS, No, Yes>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TS, Yes, Yes>(dx, x, dy, len, sums, in job);
+            return fast ? HarmonicBackward<TV, TS, No, No>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TS, Yes, No>(dx, x, dy, len, sums, in job);
         }
-        else
+        if (job.WantGrid)
+            return fast ? GeneralBackward<TV, TS, No, Yes>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TS, Yes, Yes>(dx, x, dy, len, sums, in job);
+        return fast ? GeneralBackward<TV, TS, No, No>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TS, Yes, No>(dx, x, dy, len, sums, in job);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SinCos<TV, TS, TChecked>(TV a, out TV s, out TV c) where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag
+    {
+        if (TChecked.On) SinCosKernels.Eval<TV, TS>(a, out s, out c);
+        else SinCosKernels.EvalUnchecked<TV, TS>(a, out s, out c);
+    }
+
+    private static int HarmonicForward<TV, TS, TChecked>(float* y, float* x, int len, in ForwardJob job)
+        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag
+    {
+        int n = job.N;
+        float* t1 = job.T, t2 = job.T + n;
+        TV f0 = TS.Splat(job.F0), w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
+        TV a1 = TS.Splat(t1[0]), b1 = TS.Splat(t2[0]);
+        for (int i = 0; i < len; i += TS.Count)
         {
-            for (int i = 0; i < len; i += TS.Count)
+            SinCos<TV, TS, TChecked>(TS.Mul(w0, TS.Load(x + i)), out TV s1, out TV c1);
+            TV f = TS.Fma(b1, s1, TS.Fma(a1, c1, f0));
+            TV two = TS.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
+            for (int j = 1; j < n; j++)
             {
-                TV xv = TS.Load(x + i), f = f0;
-                for (int j = 0; j < n; j++)
-                {
-                    SinCosKernels.Eval<TV, TS>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out _, out TV c);
-                    f = TS.Fma(TS.Splat(t1[j]), c, f);
-                }
-                TS.Store(y + i, f);
+                TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
+                f = TS.Fma(TS.Splat(t2[j]), sNext, TS.Fma(TS.Splat(t1[j]), cNext, f));
+                cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
             }
+            TS.Store(y + i, f);
         }
         return len;
     }
 
-    private static int BackwardLoop<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in BackwardJob job)
-        where TV : unmanaged where TS : ISimd<TV>
+    private static int GeneralForward<TV, TS, TChecked>(float* y, float* x, int len, in ForwardJob job)
+        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag
     {
-        int len = count - count % TS.Count, n = job.N, stride = 1 + 4 * n;
-        float* d1 = job.T + 2 * n, d2 = job.T + 3 * n, w = job.T + 4 * n, p = job.T + 5 * n;
-        bool harmonic = job.Harmonic, wantGrid = job.WantGrid, needDx = job.NeedDx, accDx = job.AccumulateDx;
+        int n = job.N;
+        float* t1 = job.T, w = job.T + 4 * n, p = job.T + 5 * n;
+        TV f0 = TS.Splat(job.F0);
+        for (int i = 0; i < len; i += TS.Count)
+        {
+            TV xv = TS.Load(x + i), f = f0;
+            for (int j = 0; j < n; j++)
+            {
+                SinCos<TV, TS, TChecked>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out _, out TV c);
+                f = TS.Fma(TS.Splat(t1[j]), c, f);
+            }
+            TS.Store(y + i, f);
+        }
+        return len;
+    }
+
+    // Accumulator slots per harmonic k: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
+    private static int HarmonicBackward<TV, TS, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
+        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag where TGrid : IFlag
+    {
+        int n = job.N, stride = 1 + 4 * n;
+        float* d1 = job.T + 2 * n, d2 = job.T + 3 * n;
+        bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
         TV* acc = stackalloc TV[stride];
         for (int s = 0; s < len; s += KernelBlocks.SubBlock)
@@ -296,43 +352,72 @@ public static unsafe class FourierKernels
             for (int k = 0; k < stride; k++) acc[k] = default;
             for (int i = s; i < e; i += TS.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i), gx = TS.Mul(g, xv), d = zero;
+                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
                 acc[0] = TS.Add(acc[0], g);
-                if (harmonic)
+                SinCos<TV, TS, TChecked>(TS.Mul(w0, xv), out TV sCur, out TV cCur);
+                TV gx = TGrid.On ? TS.Mul(g, xv) : zero;
+                TV two = TS.Add(cCur, cCur), cPrev = one, sPrev = zero;
+                TV d = TS.Fma(TS.Splat(d1[0]), sCur, TS.Mul(TS.Splat(d2[0]), cCur));
+                TV* a = acc + 1;
+                a[0] = TS.Fma(g, cCur, a[0]);
+                a[1] = TS.Fma(g, sCur, a[1]);
+                if (TGrid.On)
                 {
-                    // Slots per harmonic: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
-                    SinCosKernels.Eval<TV, TS>(TS.Mul(w0, xv), out TV s1, out TV c1);
-                    TV two = TS.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
-                    for (int j = 0; j < n; j++)
-                    {
-                        if (j > 0)
-                        {
-                            TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
-                            cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
-                        }
-                        TV* a = acc + 1 + 4 * j;
-                        a[0] = TS.Fma(g, cCur, a[0]);
-                        a[1] = TS.Fma(g, sCur, a[1]);
-                        if (wantGrid)
-                        {
-                            a[2] = TS.Fma(gx, cCur, a[2]);
-                            a[3] = TS.Fma(gx, sCur, a[3]);
-                        }
-                        d = TS.Fma(TS.Splat(d1[j]), sCur, TS.Fma(TS.Splat(d2[j]), cCur, d));
-                    }
+                    a[2] = TS.Fma(gx, cCur, a[2]);
+                    a[3] = TS.Fma(gx, sCur, a[3]);
                 }
-                else
+                for (int j = 1; j < n; j++)
                 {
-                    // Slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta).
-                    for (int j = 0; j < n; j++)
+                    TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
+                    cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
+                    a = acc + 1 + 4 * j;
+                    a[0] = TS.Fma(g, cCur, a[0]);
+                    a[1] = TS.Fma(g, sCur, a[1]);
+                    if (TGrid.On)
                     {
-                        SinCosKernels.Eval<TV, TS>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out TV sn, out TV cs);
-                        TV* a = acc + 1 + 4 * j;
-                        a[0] = TS.Fma(g, cs, a[0]);
-                        a[1] = TS.Fma(g, sn, a[1]);
-                        if (wantGrid) a[2] = TS.Fma(gx, sn, a[2]);
-                        d = TS.Fma(TS.Splat(d1[j]), sn, d);
+                        a[2] = TS.Fma(gx, cCur, a[2]);
+                        a[3] = TS.Fma(gx, sCur, a[3]);
                     }
+                    d = TS.Fma(TS.Splat(d1[j]), sCur, TS.Fma(TS.Splat(d2[j]), cCur, d));
+                }
+                if (needDx)
+                {
+                    TV v = TS.Mul(g, d);
+                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
+                    TS.Store(dx + i, v);
+                }
+            }
+            for (int k = 0; k < stride; k++) sums[k] += TS.SumToDouble(acc[k]);
+        }
+        return len;
+    }
+
+    // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta).
+    private static int GeneralBackward<TV, TS, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
+        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag where TGrid : IFlag
+    {
+        int n = job.N, stride = 1 + 4 * n;
+        float* d1 = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
+        bool needDx = job.NeedDx, accDx = job.AccumulateDx;
+        TV zero = TS.Splat(0f);
+        TV* acc = stackalloc TV[stride];
+        for (int s = 0; s < len; s += KernelBlocks.SubBlock)
+        {
+            int e = Math.Min(len, s + KernelBlocks.SubBlock);
+            for (int k = 0; k < stride; k++) acc[k] = default;
+            for (int i = s; i < e; i += TS.Count)
+            {
+                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
+                TV gx = TGrid.On ? TS.Mul(g, xv) : zero, d = zero;
+                acc[0] = TS.Add(acc[0], g);
+                for (int j = 0; j < n; j++)
+                {
+                    SinCos<TV, TS, TChecked>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out TV sn, out TV cs);
+                    TV* a = acc + 1 + 4 * j;
+                    a[0] = TS.Fma(g, cs, a[0]);
+                    a[1] = TS.Fma(g, sn, a[1]);
+                    if (TGrid.On) a[2] = TS.Fma(gx, sn, a[2]);
+                    d = TS.Fma(TS.Splat(d1[j]), sn, d);
                 }
                 if (needDx)
                 {

@@ -45,9 +45,15 @@ public static unsafe partial class Gemm
         RunRange<TK>(in p, 0, p.M, 0, p.N);
     }
 
+    /// <summary>How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly.</summary>
+    internal const int PrefetchSteps = 16;
+
     /// <summary>
-    /// The BLIS loop nest over rows [i0, i1) and columns [j0, j1) of C: column blocks of NC,
-    /// k blocks of at most KC (pack op(B)), row blocks of MC (pack op(A)), then register tiles.
+    /// The loop nest over rows [i0, i1) and columns [j0, j1) of C: column blocks of NC (B block kept
+    /// in L2), k blocks of at most KC, row blocks of MC, then register tiles, A panel outer.
+    /// Panels whose source runs are contiguous (A transposed, B not) are packed by the first tile that
+    /// uses them, inside the micro-kernel; full panels of a plain (not transposed) A are read in place;
+    /// the rest are packed ahead with register transposes.
     /// </summary>
     private static void RunRange<TK>(in Problem p, int i0, int i1, int j0, int j1) where TK : struct, IGemmMicroKernel
     {
@@ -56,51 +62,117 @@ public static unsafe partial class Gemm
         // k blocks depend on k alone (never on the range), so the summation order is fixed.
         int kBlocks = (k + TK.KC - 1) / TK.KC;
         int kcStep = ((k + kBlocks - 1) / kBlocks + 7) & ~7;
-        float* packA = Scratch.A(TK.MC * TK.KC);
-        float* packB = Scratch.B(TK.KC * TK.NC);
         float* tile = stackalloc float[TK.MR * TK.NR];
-        float* a = (float*)p.A, b = (float*)p.B, c = (float*)p.C;
-        nint ldc = p.Ldc;
-
+        var t = new Tiles<TK>
+        {
+            P = p,
+            PackA = Scratch.A(TK.MC * TK.KC),
+            PackB = Scratch.B(TK.KC * TK.NC),
+            Tile = tile,
+            FuseA = p.TransA,
+            FuseB = !p.TransB,
+            // Rows of A read in place would all share one L1 set when the row stride is a multiple of 4 KiB: pack then.
+            RowsA = !p.TransA && p.Lda % 1024 != 0,
+        };
         for (int jc = j0; jc < j1; jc += TK.NC)
         {
             int nc = Math.Min(TK.NC, j1 - jc);
+            t.Jc = jc;
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                float beta = pc == 0 ? p.Beta : 1f;
-                PackB<TK>(in p, b, pc, kc, jc, nc, packB);
+                t.Pc = pc;
+                t.Kc = kc;
+                t.Beta = pc == 0 ? p.Beta : 1f;
+                if (!t.FuseB)
+                    for (int jr = 0; jr < nc; jr += NR)
+                        PackBPanel<TK>(in p, (float*)p.B, pc, kc, jc + jr, Math.Min(NR, nc - jr), t.PackB + (nint)jr * kc);
                 for (int ic = i0; ic < i1; ic += TK.MC)
                 {
                     int mc = Math.Min(TK.MC, i1 - ic);
-                    PackA<TK>(in p, a, ic, mc, pc, kc, packA);
-                    for (int jr = 0; jr < nc; jr += NR)
-                    {
-                        int nr = Math.Min(NR, nc - jr);
-                        float* pb = packB + (nint)jr * kc;
-                        float* cCol = c + jc + jr;
+                    t.Ic = ic;
+                    t.FirstIc = ic == i0;
+                    if (!t.FuseA)
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             int mr = Math.Min(MR, mc - ir);
-                            float* pa = packA + (nint)ir * kc;
-                            float* ct = cCol + (ic + ir) * ldc;
-                            if (mr == MR && nr == NR)
-                            {
-                                TK.Run(kc, pa, pb, ct, ldc, p.Alpha, beta);
-                            }
-                            else
-                            {
-                                TK.Run(kc, pa, pb, tile, NR, 1f, 0f);
-                                for (int r = 0; r < mr; r++)
-                                {
-                                    float* cr = ct + r * ldc;
-                                    float* tr = tile + r * NR;
-                                    for (int j = 0; j < nr; j++)
-                                        cr[j] = Combine(tr[j], p.Alpha, beta, beta == 0f ? 0f : cr[j]);
-                                }
-                            }
+                            if (!t.RowsA || mr < MR)
+                                PackAPanel<TK>(in p, (float*)p.A, ic + ir, mr, pc, kc, t.PackA + (nint)ir * kc);
                         }
-                    }
+                    // The A panel (12 KiB at KC = 256) stays in L1 while the B block streams from L2.
+                    for (int ir = 0; ir < mc; ir += MR)
+                        for (int jr = 0; jr < nc; jr += NR)
+                            t.Run(ir, Math.Min(MR, mc - ir), jr, Math.Min(NR, nc - jr));
+                }
+            }
+        }
+    }
+
+    /// <summary>State of one block of the loop nest, and the computation of one register tile in it.</summary>
+    private struct Tiles<TK> where TK : struct, IGemmMicroKernel
+    {
+        public Problem P;
+        public float* PackA, PackB, Tile;
+        public bool FuseA, FuseB, RowsA, FirstIc;
+        public int Jc, Pc, Kc, Ic;
+        public float Beta;
+
+        /// <summary>
+        /// Computes the tile at rows ic + ir (mr of them) and columns jc + jr (nr of them). The first
+        /// tile to use an A panel is the one with jr == 0, the first to use a B panel the one with
+        /// ir == 0 in the first row block, whichever of the two loop orders runs.
+        /// </summary>
+        public void Run(int ir, int mr, int jr, int nr)
+        {
+            int MR = TK.MR, NR = TK.NR, kc = Kc;
+            float* a = (float*)P.A, b = (float*)P.B, c = (float*)P.C;
+            nint lda = P.Lda, ldb = P.Ldb, ldc = P.Ldc;
+            float* pa = PackA + (nint)ir * kc;
+            float* pb = PackB + (nint)jr * kc;
+            bool freshB = FuseB && FirstIc && ir == 0; // this B panel is not packed yet
+            if (freshB && nr < NR)
+            {
+                PackBPanel<TK>(in P, b, Pc, kc, Jc + jr, nr, pb);
+                freshB = false;
+            }
+            bool freshA = FuseA && jr == 0; // this A panel is not packed yet
+            if (freshA && mr < MR)
+            {
+                PackAPanel<TK>(in P, a, Ic + ir, mr, Pc, kc, pa);
+                freshA = false;
+            }
+            float alpha = P.Alpha, beta = Beta;
+            float* ct = c + (Ic + ir) * ldc + Jc + jr;
+            bool full = mr == MR && nr == NR;
+            float* dst = full ? ct : Tile;
+            nint ld = full ? ldc : NR;
+            float al = full ? alpha : 1f, be = full ? beta : 0f;
+            float* sb = b + Pc * ldb + Jc + jr;
+            if (freshA)
+            {
+                float* sa = a + Pc * lda + (Ic + ir);
+                if (freshB) TK.Run<GemmYes, GemmNo, GemmYes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be);
+                else TK.Run<GemmYes, GemmNo, GemmNo>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be);
+            }
+            else if (RowsA && mr == MR)
+            {
+                float* sa = a + (Ic + ir) * lda + Pc;
+                if (freshB) TK.Run<GemmNo, GemmYes, GemmYes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be);
+                else TK.Run<GemmNo, GemmYes, GemmNo>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be);
+            }
+            else
+            {
+                if (freshB) TK.Run<GemmNo, GemmNo, GemmYes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be);
+                else TK.Run<GemmNo, GemmNo, GemmNo>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be);
+            }
+            if (!full)
+            {
+                for (int r = 0; r < mr; r++)
+                {
+                    float* cr = ct + r * ldc;
+                    float* tr = Tile + r * NR;
+                    for (int j = 0; j < nr; j++)
+                        cr[j] = Combine(tr[j], alpha, beta, beta == 0f ? 0f : cr[j]);
                 }
             }
         }

@@ -7,41 +7,31 @@ namespace Ortho.Kernels;
 public static unsafe partial class Gemm
 {
     /// <summary>
-    /// Packs rows [ic, ic + mc) and columns [pc, pc + kc) of op(A) into MR-row panels:
-    /// panel q holds, for each k step, the MR values of its rows (zero past row mc).
+    /// Packs rows [i, i + mr) (mr &lt;= MR) and columns [pc, pc + kc) of op(A) as one MR-row panel:
+    /// for each k step, the MR values of its rows (zero past row mr).
     /// </summary>
-    private static void PackA<TK>(in Problem p, float* a, int ic, int mc, int pc, int kc, float* dst)
+    private static void PackAPanel<TK>(in Problem p, float* a, int i, int mr, int pc, int kc, float* dst)
         where TK : struct, IGemmMicroKernel
     {
-        int MR = TK.MR;
         nint lda = p.Lda;
-        for (int ir = 0; ir < mc; ir += MR, dst += MR * kc)
-        {
-            int mr = Math.Min(MR, mc - ir);
-            if (p.TransA) // A stored k x m: the MR values of a k step are contiguous.
-                PackStraight(a + pc * lda + (ic + ir), lda, kc, mr, MR, dst);
-            else          // A stored m x k: gather across MR rows.
-                PackAcross(a + (ic + ir) * lda + pc, lda, kc, mr, MR, dst);
-        }
+        if (p.TransA) // A stored k x m: the values of a k step are contiguous.
+            PackStraight(a + pc * lda + i, lda, kc, mr, TK.MR, dst);
+        else          // A stored m x k: gather across the rows.
+            PackAcross(a + i * lda + pc, lda, kc, mr, TK.MR, dst);
     }
 
     /// <summary>
-    /// Packs rows [pc, pc + kc) and columns [jc, jc + nc) of op(B) into NR-column panels:
-    /// panel q holds, for each k step, the NR values of its columns (zero past column nc).
+    /// Packs rows [pc, pc + kc) and columns [j, j + nr) (nr &lt;= NR) of op(B) as one NR-column panel:
+    /// for each k step, the NR values of its columns (zero past column nr).
     /// </summary>
-    private static void PackB<TK>(in Problem p, float* b, int pc, int kc, int jc, int nc, float* dst)
+    private static void PackBPanel<TK>(in Problem p, float* b, int pc, int kc, int j, int nr, float* dst)
         where TK : struct, IGemmMicroKernel
     {
-        int NR = TK.NR;
         nint ldb = p.Ldb;
-        for (int jr = 0; jr < nc; jr += NR, dst += NR * kc)
-        {
-            int nr = Math.Min(NR, nc - jr);
-            if (p.TransB) // B stored n x k: gather across NR rows.
-                PackAcross(b + (jc + jr) * ldb + pc, ldb, kc, nr, NR, dst);
-            else          // B stored k x n: the NR values of a k step are contiguous.
-                PackStraight(b + pc * ldb + (jc + jr), ldb, kc, nr, NR, dst);
-        }
+        if (p.TransB) // B stored n x k: gather across the rows.
+            PackAcross(b + j * ldb + pc, ldb, kc, nr, TK.NR, dst);
+        else          // B stored k x n: the values of a k step are contiguous.
+            PackStraight(b + pc * ldb + j, ldb, kc, nr, TK.NR, dst);
     }
 
     /// <summary>dst[s * W + x] = src[s * ld + x] for x &lt; w, 0 for w &lt;= x &lt; W, over kc steps s.</summary>

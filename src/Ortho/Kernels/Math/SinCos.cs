@@ -76,11 +76,13 @@ public static unsafe class SinCosKernels
             Fallback<TV, TS>(x, out sin, out cos);
             return;
         }
-        Fast<TV, TS>(x, out sin, out cos);
+        EvalUnchecked<TV, TS>(x, out sin, out cos);
     }
 
+    /// <summary>sin and cos of every lane for |x| &lt;= <see cref="FastPathLimit"/> (the caller guarantees the range; lanes
+    /// outside it get wrong values). No branch, no call: for kernels that bound their arguments per block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Fast<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    internal static void EvalUnchecked<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
     {
         TV q = TS.Round(TS.Mul(x, TS.Splat(TwoOverPi)));
         TV r = TS.Sub(x, TS.Mul(q, TS.Splat(C1)));     // exact
@@ -118,7 +120,7 @@ public static unsafe class SinCosKernels
         TV xs = TS.Load(bx);
         for (int i = 0; i < TS.Count; i++)
             if (!(MathF.Abs(bx[i]) <= FastPathLimit)) bx[i] = 0f; // keep the fast path in range
-        Fast<TV, TS>(TS.Load(bx), out TV s, out TV c);
+        EvalUnchecked<TV, TS>(TS.Load(bx), out TV s, out TV c);
         TS.Store(bs, s);
         TS.Store(bc, c);
         TS.Store(bx, xs);

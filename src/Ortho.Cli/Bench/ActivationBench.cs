@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ortho.Activations;
+
+namespace Ortho.Cli.Bench;
+
+/// <summary>
+/// Throughput of the activation kernels on a large float tensor: forward, and forward + backward (dx and all
+/// parameter gradients), in million elements per second, after JIT warm-up, at each requested thread count.
+/// </summary>
+internal static class ActivationBench
+{
+    private sealed record Case(string Name, int Degree, Action Forward, Action ForwardBackward);
+
+    /// <summary>Runs every case at every thread count and writes a table, or one JSON object per line.</summary>
+    /// <param name="threads">Thread counts to measure (EngineSettings.Threads is restored afterwards).</param>
+    /// <param name="json">One JSON object per line: {name, degree, elements, threads, fwd_melem_s, fwdbwd_melem_s}.</param>
+    /// <param name="output">Where to write.</param>
+    /// <param name="elements">Tensor size (default 4M floats).</param>
+    public static void Run(int[] threads, bool json, TextWriter output, long elements = 4 << 20)
+    {
+        ArgumentNullException.ThrowIfNull(threads);
+        ArgumentNullException.ThrowIfNull(output);
+        if (elements < 1 || elements > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(elements), elements, "elements must be in [1, 2^31).");
+        int n = (int)elements;
+        var x = new float[n];
+        var dy = new float[n];
+        var y = new float[n];
+        var dx = new float[n];
+        var rng = new Rng(1234);
+        rng.FillNormal(x);
+        rng.FillNormal(dy);
+
+        var cases = new List<Case> { Gelu(x, dy, y, dx) };
+        foreach (int d in new[] { 3, 8 }) cases.Add(Generic("hermite", ActivationParameters.Initial(ActivationKind.Hermite, d), x, dy, y, dx));
+        foreach (int d in new[] { 5, 8 })
+        {
+            cases.Add(Fourier(d, learned: true, x, dy, y, dx));
+            cases.Add(Fourier(d, learned: false, x, dy, y, dx));
+        }
+        foreach (int d in new[] { 5, 8 }) cases.Add(Generic("tropical", Perturbed(ActivationKind.Tropical, d), x, dy, y, dx));
+        cases.Add(Generic("tropical_rational", ActivationParameters.Initial(ActivationKind.TropicalRational, 3, new Rng(7)), x, dy, y, dx));
+
+        int saved = EngineSettings.Threads;
+        try
+        {
+            if (!json)
+                output.WriteLine($"{"activation",-22} {"degree",6} {"threads",7} {"fwd Melem/s",12} {"fwd+bwd Melem/s",16}   ({n:N0} floats)");
+            foreach (int t in threads)
+            {
+                EngineSettings.Threads = t;
+                foreach (var c in cases)
+                {
+                    double fwd = n / 1e6 / Seconds(c.Forward);
+                    double both = n / 1e6 / Seconds(c.ForwardBackward);
+                    if (json)
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{{\"name\":\"{c.Name}\",\"degree\":{c.Degree},\"elements\":{n},\"threads\":{t},\"fwd_melem_s\":{fwd:F1},\"fwdbwd_melem_s\":{both:F1}}}"));
+                    else
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Name,-22} {c.Degree,6} {t,7} {fwd,12:F1} {both,16:F1}"));
+                    output.Flush();
+                }
+            }
+        }
+        finally { EngineSettings.Threads = saved; }
+    }
+
+    // Median seconds per call after warm-up (>= 0.3 s or 10 calls, so tiered JIT reaches optimized code), over
+    // >= 0.4 s and >= 5 calls.
+    private static double Seconds(Action body)
+    {
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 10 || sw.Elapsed.TotalSeconds < 0.3; i++) body();
+        var times = new List<double>();
+        sw.Restart();
+        while (times.Count < 5 || sw.Elapsed.TotalSeconds < 0.4)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            body();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static ActivationParameters Perturbed(ActivationKind kind, int degree)
+    {
+        var p = ActivationParameters.Initial(kind, degree);
+        var rng = new Rng(99);
+        foreach (var name in p.Names)
+            for (int i = 0; i < p[name].Length; i++) p[name][i] += (float)(0.3 * (rng.NextDouble() - 0.5));
+        return p;
+    }
+
+    private static Case Generic(string name, ActivationParameters p, float[] x, float[] dy, float[] y, float[] dx)
+    {
+        var g = new ActivationParameters(p.Kind, p.Degree);
+        return new Case(name, p.Degree,
+            () => ActivationKernels.Forward(p, y, x),
+            () =>
+            {
+                ActivationKernels.Forward(p, y, x);
+                ActivationKernels.Backward(p, g, dx, x, dy);
+            });
+    }
+
+    // learned: frequencies off the harmonic grid (one sincos per term) with their gradient; frozen: w_k = k (harmonic
+    // recurrence: one sincos per element) and no frequency gradient.
+    private static Case Fourier(int degree, bool learned, float[] x, float[] dy, float[] y, float[] dx)
+    {
+        var p = ActivationParameters.Initial(ActivationKind.Fourier, degree);
+        if (learned)
+        {
+            var w = p[ActivationParameterNames.Fourier.Grid];
+            for (int k = 0; k < degree; k++) w[k] *= 1 + 0.01f * (k + 1);
+        }
+        var g = new ActivationParameters(p.Kind, p.Degree);
+        return new Case(learned ? "fourier_learned" : "fourier_frozen", degree,
+            () => ActivationKernels.Forward(p, y, x),
+            () =>
+            {
+                ActivationKernels.Forward(p, y, x);
+                ActivationKernels.Backward(p, g, dx, x, dy, frequencyGradient: learned);
+            });
+    }
+
+    // GELU baseline: wired by the lead at merge (Ortho.Kernels.GeluKernels.Forward(y, x) and
+    // Backward(dx, x, dy), which accumulates into dx). Meanwhile a plain scalar erf GELU loop.
+    private static Case Gelu(float[] x, float[] dy, float[] y, float[] dx)
+    {
+        void Fwd()
+        {
+            for (int i = 0; i < x.Length; i++) y[i] = (float)ClassicalActivations.GeluErf(x[i]);
+        }
+        void Bwd()
+        {
+            for (int i = 0; i < x.Length; i++) dx[i] += dy[i] * (float)ClassicalActivations.GeluErfDerivative(x[i]);
+        }
+        return new Case("gelu", 0, Fwd, () => { Fwd(); Bwd(); });
+    }
+}
