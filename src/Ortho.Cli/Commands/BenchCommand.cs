@@ -10,8 +10,8 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench", "Measure kernel and training-step speed (Release build; warm-up first).");
         cmd.Subcommands.Add(Simple("gemm", "SGEMM GFLOP/s: 1024^3, 2048^3 and the default LM's Linear shapes.", (t, j) => GemmBench.Run(t, j, Console.Out)));
-        // PENDING-ACT cmd.Subcommands.Add(Simple("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats.",
-        // PENDING-ACT     (t, j) => ActivationBench.Run(t, j, Console.Out)));
+        cmd.Subcommands.Add(Simple("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats.",
+            (t, j) => ActivationBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Simple("attention", "Fused causal attention GFLOP/s.", (t, j) => ForEachThreads(t, () => AttentionBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Simple("conv", "Patchify and depthwise 7x7 convolution throughput at the Fashion-MNIST ConvNeXt's shapes.", (t, j) => ForEachThreads(t, () => ConvBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Train());
