@@ -135,6 +135,7 @@ public abstract class Trainer
         metrics.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["event"] = "eval", ["step"] = TotalSteps, ["val_loss"] = vl, ["test_acc"] = acc, ["ms_per_step"] = Math.Round(result.MeanMsPerStep, 2),
+            ["peak_mb"] = Math.Round(peak / 1048576.0, 1),
         }));
         return result;
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The default recipes end to end, for docs/results.md: LM 600 steps and image 1 epoch for GELU, Hermite-3,
+# Fourier-5 and Tropical-5, plus the PyTorch peer's GELU runs of the same recipes when ../shared/reference and
+# python3-torch are there. Prints a markdown table; run logs go to runs/results-*.
+# Usage: scripts/results.sh [THREADS]   (default: 1, the faster setting on a 2-vCPU machine sharing one core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+th="${1:-1}"
+dotnet build -c Release src/Ortho.Cli >/dev/null
+ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
+acts="gelu hermite:3 fourier:5 tropical:5"
+for a in $acts; do
+    d="runs/results-lm-${a/:/-}"; rm -rf "$d"
+    ortho train lm --activation "$a" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
+    d="runs/results-image-${a/:/-}"; rm -rf "$d"
+    ortho train image --activation "$a" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
+done
+ref=../shared/reference
+peer_lm="" peer_img=""
+if [ -d "$ref" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    peer_lm=$(/usr/bin/python3 "$ref/train_gpt.py" data/brown gelu 600 "$th" | tail -1)
+    peer_img=$(/usr/bin/python3 "$ref/train_convnext.py" data/fashion-mnist gelu 1 "$th" | tail -1)
+fi
+/usr/bin/python3 - "$th" "$peer_lm" "$peer_img" $acts <<'PY'
+import json, sys
+th, peer_lm, peer_img, acts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+def last(path):
+    return [json.loads(l) for l in open(path) if '"event"' in l][-1]
+print(f"| activation | LM val loss (600 steps) | LM ms/step | LM peak MiB | image test acc (1 epoch) | image ms/step | image peak MiB |")
+print("|---|---|---|---|---|---|---|")
+for a in acts:
+    k = a.replace(':', '-')
+    lm, im = last(f"runs/results-lm-{k}/metrics.jsonl"), last(f"runs/results-image-{k}/metrics.jsonl")
+    print(f"| {a} | {lm['val_loss']:.4f} | {lm['ms_per_step']:.1f} | {lm['peak_mb']:.0f} | {100*im['test_acc']:.2f}% | {im['ms_per_step']:.1f} | {im['peak_mb']:.0f} |")
+if peer_lm:
+    p = json.loads(peer_lm); q = json.loads(peer_img)
+    print(f"| PyTorch peer, gelu | {p['val_loss']:.4f} | {1000*p['seconds']/p['steps']:.1f} (incl. eval) | | {100*q['test_acc']:.2f}% | {1000*q['seconds']/q['steps']:.1f} (incl. eval) | |")
+print(f"\nthreads: {th}")
+PY
