@@ -64,7 +64,7 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV ShiftLeftBits(TV a, int shift);
     static abstract TV FromBits(int bits);
     static abstract bool AnyGreaterThan(TV a, TV b);
-    /// <summary>Sum of the lanes in double, in lane order (deterministic).</summary>
+    /// <summary>Sum of the lanes in double, in a fixed order (deterministic).</summary>
     static abstract double SumToDouble(TV v);
 }
 
@@ -96,11 +96,11 @@ internal unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> a, int s) => Vector512.ShiftLeft(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FromBits(int bits) => Vector512.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanAny(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector512<float> v)
     {
-        double s = 0;
-        for (int i = 0; i < 16; i++) s += v.GetElement(i);
-        return s;
+        var (lo, hi) = Vector512.Widen(v);
+        return Vector512.Sum(lo + hi);
     }
 }
 
@@ -126,11 +126,11 @@ internal unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> a, int s) => Vector256.ShiftLeft(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FromBits(int bits) => Vector256.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanAny(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector256<float> v)
     {
-        double s = 0;
-        for (int i = 0; i < 8; i++) s += v.GetElement(i);
-        return s;
+        var (lo, hi) = Vector256.Widen(v);
+        return Vector256.Sum(lo + hi);
     }
 }
 
@@ -156,11 +156,11 @@ internal unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> a, int s) => Vector128.ShiftLeft(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> FromBits(int bits) => Vector128.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanAny(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector128<float> v)
     {
-        double s = 0;
-        for (int i = 0; i < 4; i++) s += v.GetElement(i);
-        return s;
+        var (lo, hi) = Vector128.Widen(v);
+        return Vector128.Sum(lo + hi);
     }
 }
 
