@@ -62,6 +62,8 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV Xor(TV a, TV b);
     /// <summary>Bits of each lane as Int32, shifted left.</summary>
     static abstract TV ShiftLeftBits(TV a, int shift);
+    /// <summary>Bits of each lane as Int32, shifted right arithmetically (sign-filling).</summary>
+    static abstract TV ShiftRightArithmeticBits(TV a, int shift);
     static abstract TV FromBits(int bits);
     static abstract bool AnyGreaterThan(TV a, TV b);
     /// <summary>Sum of the lanes in double, in a fixed order (deterministic).</summary>
@@ -109,6 +111,7 @@ internal unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Xor(Vector512<float> a, Vector512<float> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> a, int s) => Vector512.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticBits(Vector512<float> a, int s) => Vector512.ShiftRightArithmetic(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FromBits(int bits) => Vector512.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -149,6 +152,7 @@ internal unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Xor(Vector256<float> a, Vector256<float> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> a, int s) => Vector256.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticBits(Vector256<float> a, int s) => Vector256.ShiftRightArithmetic(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FromBits(int bits) => Vector256.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -189,6 +193,7 @@ internal unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Xor(Vector128<float> a, Vector128<float> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> a, int s) => Vector128.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticBits(Vector128<float> a, int s) => Vector128.ShiftRightArithmetic(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> FromBits(int bits) => Vector128.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -231,6 +236,7 @@ internal unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float And(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) & BitConverter.SingleToInt32Bits(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Xor(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) ^ BitConverter.SingleToInt32Bits(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftBits(float a, int s) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) << s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticBits(float a, int s) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) >> s);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FromBits(int bits) => BitConverter.Int32BitsToSingle(bits);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(float a, float b) => a > b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double SumToDouble(float v) => v;

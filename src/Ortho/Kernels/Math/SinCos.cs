@@ -93,7 +93,7 @@ public static unsafe class SinCosKernels
         if (TS.AnyGreaterThan(ax, TS.Splat(FastPathLimit)))
         {
             TV r = TS.ReduceHalfPi(x, out TV q);
-            Finish<TV, TS>(q, r, out sin, out cos);
+            Finish<TV, TS>(TS.Add(q, TS.Splat(RoundMagic)), r, out sin, out cos);
             return;
         }
         EvalUnchecked<TV, TS>(x, out sin, out cos);
@@ -104,7 +104,9 @@ public static unsafe class SinCosKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void EvalUnchecked<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
     {
-        TV q = TS.Round(TS.Mul(x, TS.Splat(TwoOverPi)));
+        // qm = 1.5*2^23 + round(x * 2/pi): adding the magic constant rounds to an integer kept in the low mantissa bits.
+        TV qm = TS.Fma(x, TS.Splat(TwoOverPi), TS.Splat(RoundMagic));
+        TV q = TS.Sub(qm, TS.Splat(RoundMagic));
         TV r = TS.Sub(x, TS.Mul(q, TS.Splat(C1)));     // exact (12-bit C1, Sterbenz)
         if (FmaSupport.Hardware)
         {
@@ -117,12 +119,13 @@ public static unsafe class SinCosKernels
             r = TS.Sub(r, TS.Mul(q, TS.Splat(C2)));     // exact (12-bit C2)
             r = TS.Sub(r, TS.Mul(q, TS.Splat(C3)));
         }
-        Finish<TV, TS>(q, r, out sin, out cos);
+        Finish<TV, TS>(qm, r, out sin, out cos);
     }
 
-    // Polynomials on r (|r| <= pi/4) and the quadrant q mod 4.
+    // Polynomials on r (|r| <= pi/4 + rounding) and the quadrant j = q mod 4, read from the low bits of qm = q + 1.5*2^23:
+    // bit 0 swaps sin and cos, sin is negated for j = 2, 3 (bit 1), cos for j = 1, 2 (bit 1 xor bit 0).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<TV, TS>(TV q, TV r, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    private static void Finish<TV, TS>(TV qm, TV r, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
     {
         TV r2 = TS.Mul(r, r);
 
@@ -135,13 +138,12 @@ public static unsafe class SinCosKernels
         pc = TS.Fma(r2, pc, TS.Splat(K1));
         TV cr = TS.Fma(r2, pc, TS.Splat(1f));
 
-        // Quadrant j = q mod 4 from the low mantissa bits of q + 1.5*2^23.
-        TV qm = TS.Add(q, TS.Splat(RoundMagic));
-        TV noSwap = TS.Equal(TS.And(qm, TS.FromBits(1)), TS.Splat(0f));
-        TV sinSign = TS.ShiftLeftBits(TS.And(qm, TS.FromBits(2)), 30);
-        TV cosSign = TS.ShiftLeftBits(TS.And(TS.Add(qm, TS.Splat(1f)), TS.FromBits(2)), 30);
-        sin = TS.Xor(TS.Select(noSwap, sr, cr), sinSign);
-        cos = TS.Xor(TS.Select(noSwap, cr, sr), cosSign);
+        TV bit0 = TS.ShiftLeftBits(qm, 31);                       // bit 0 in the sign position
+        TV swap = TS.ShiftRightArithmeticBits(bit0, 31);          // all ones where bit 0 is set
+        TV sinSign = TS.And(TS.ShiftLeftBits(qm, 30), TS.FromBits(int.MinValue));
+        TV cosSign = TS.Xor(sinSign, bit0);
+        sin = TS.Xor(TS.Select(swap, cr, sr), sinSign);
+        cos = TS.Xor(TS.Select(swap, sr, cr), cosSign);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -155,7 +157,7 @@ public static unsafe class SinCosKernels
         for (int i = 0; i < TS.Count; i++)
             if (!(MathF.Abs(bx[i]) <= ReducedPathLimit)) bx[i] = 0f; // keep the vector path in range
         TV r = TS.ReduceHalfPi(TS.Load(bx), out TV q);
-        Finish<TV, TS>(q, r, out TV s, out TV c);
+        Finish<TV, TS>(TS.Add(q, TS.Splat(RoundMagic)), r, out TV s, out TV c);
         TS.Store(bs, s);
         TS.Store(bc, c);
         TS.Store(bx, xs);
