@@ -62,10 +62,27 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV Xor(TV a, TV b);
     /// <summary>Bits of each lane as Int32, shifted left.</summary>
     static abstract TV ShiftLeftBits(TV a, int shift);
+    /// <summary>Bits of each lane as Int32, shifted right arithmetically (sign-filling).</summary>
+    static abstract TV ShiftRightArithmeticBits(TV a, int shift);
     static abstract TV FromBits(int bits);
     static abstract bool AnyGreaterThan(TV a, TV b);
-    /// <summary>Sum of the lanes in double, in lane order (deterministic).</summary>
+    /// <summary>Sum of the lanes in double, in a fixed order (deterministic).</summary>
     static abstract double SumToDouble(TV v);
+    /// <summary>
+    /// x = q pi/2 + r in double precision (q = round(2x/pi) returned integral-valued, r rounded to float once):
+    /// accurate for |q| &lt; 2^22 whatever the magnitude of r.
+    /// </summary>
+    static abstract TV ReduceHalfPi(TV x, out TV q);
+}
+
+/// <summary>Constants of the double-precision argument reduction.</summary>
+internal static class HalfPi
+{
+    public const double TwoOverPi = 2.0 / Math.PI;
+    /// <summary>pi/2 rounded to double.</summary>
+    public const double P1 = Math.PI / 2;
+    /// <summary>pi/2 - P1 (= cos(P1) to double precision).</summary>
+    public static readonly double P2 = Math.Cos(P1);
 }
 
 internal static class FmaSupport
@@ -94,13 +111,24 @@ internal unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Xor(Vector512<float> a, Vector512<float> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> a, int s) => Vector512.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticBits(Vector512<float> a, int s) => Vector512.ShiftRightArithmetic(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FromBits(int bits) => Vector512.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanAny(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector512<float> v)
     {
-        double s = 0;
-        for (int i = 0; i < 16; i++) s += v.GetElement(i);
-        return s;
+        var (lo, hi) = Vector512.Widen(v);
+        return Vector512.Sum(lo + hi);
+    }
+    public static Vector512<float> ReduceHalfPi(Vector512<float> x, out Vector512<float> q)
+    {
+        var (lo, hi) = Vector512.Widen(x);
+        Vector512<double> t = Vector512.Create(HalfPi.TwoOverPi), p1 = Vector512.Create(-HalfPi.P1), p2 = Vector512.Create(-HalfPi.P2);
+        Vector512<double> qlo = Vector512.Round(lo * t), qhi = Vector512.Round(hi * t);
+        Vector512<double> rlo = Vector512.FusedMultiplyAdd(qlo, p2, Vector512.FusedMultiplyAdd(qlo, p1, lo));
+        Vector512<double> rhi = Vector512.FusedMultiplyAdd(qhi, p2, Vector512.FusedMultiplyAdd(qhi, p1, hi));
+        q = Vector512.Narrow(qlo, qhi);
+        return Vector512.Narrow(rlo, rhi);
     }
 }
 
@@ -124,13 +152,24 @@ internal unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Xor(Vector256<float> a, Vector256<float> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> a, int s) => Vector256.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticBits(Vector256<float> a, int s) => Vector256.ShiftRightArithmetic(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FromBits(int bits) => Vector256.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanAny(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector256<float> v)
     {
-        double s = 0;
-        for (int i = 0; i < 8; i++) s += v.GetElement(i);
-        return s;
+        var (lo, hi) = Vector256.Widen(v);
+        return Vector256.Sum(lo + hi);
+    }
+    public static Vector256<float> ReduceHalfPi(Vector256<float> x, out Vector256<float> q)
+    {
+        var (lo, hi) = Vector256.Widen(x);
+        Vector256<double> t = Vector256.Create(HalfPi.TwoOverPi), p1 = Vector256.Create(-HalfPi.P1), p2 = Vector256.Create(-HalfPi.P2);
+        Vector256<double> qlo = Vector256.Round(lo * t), qhi = Vector256.Round(hi * t);
+        Vector256<double> rlo = Vector256.FusedMultiplyAdd(qlo, p2, Vector256.FusedMultiplyAdd(qlo, p1, lo));
+        Vector256<double> rhi = Vector256.FusedMultiplyAdd(qhi, p2, Vector256.FusedMultiplyAdd(qhi, p1, hi));
+        q = Vector256.Narrow(qlo, qhi);
+        return Vector256.Narrow(rlo, rhi);
     }
 }
 
@@ -154,13 +193,24 @@ internal unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Xor(Vector128<float> a, Vector128<float> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> a, int s) => Vector128.ShiftLeft(a.AsInt32(), s).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticBits(Vector128<float> a, int s) => Vector128.ShiftRightArithmetic(a.AsInt32(), s).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> FromBits(int bits) => Vector128.Create(bits).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanAny(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector128<float> v)
     {
-        double s = 0;
-        for (int i = 0; i < 4; i++) s += v.GetElement(i);
-        return s;
+        var (lo, hi) = Vector128.Widen(v);
+        return Vector128.Sum(lo + hi);
+    }
+    public static Vector128<float> ReduceHalfPi(Vector128<float> x, out Vector128<float> q)
+    {
+        var (lo, hi) = Vector128.Widen(x);
+        Vector128<double> t = Vector128.Create(HalfPi.TwoOverPi), p1 = Vector128.Create(-HalfPi.P1), p2 = Vector128.Create(-HalfPi.P2);
+        Vector128<double> qlo = Vector128.Round(lo * t), qhi = Vector128.Round(hi * t);
+        Vector128<double> rlo = Vector128.FusedMultiplyAdd(qlo, p2, Vector128.FusedMultiplyAdd(qlo, p1, lo));
+        Vector128<double> rhi = Vector128.FusedMultiplyAdd(qhi, p2, Vector128.FusedMultiplyAdd(qhi, p1, hi));
+        q = Vector128.Narrow(qlo, qhi);
+        return Vector128.Narrow(rlo, rhi);
     }
 }
 
@@ -186,9 +236,16 @@ internal unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float And(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) & BitConverter.SingleToInt32Bits(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Xor(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) ^ BitConverter.SingleToInt32Bits(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftBits(float a, int s) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) << s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticBits(float a, int s) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) >> s);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FromBits(int bits) => BitConverter.Int32BitsToSingle(bits);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(float a, float b) => a > b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double SumToDouble(float v) => v;
+    public static float ReduceHalfPi(float x, out float q)
+    {
+        double qd = Math.Round(x * HalfPi.TwoOverPi);
+        q = (float)qd;
+        return (float)Math.FusedMultiplyAdd(qd, -HalfPi.P2, Math.FusedMultiplyAdd(qd, -HalfPi.P1, x));
+    }
 
     private static float AllBits => BitConverter.Int32BitsToSingle(-1);
 }

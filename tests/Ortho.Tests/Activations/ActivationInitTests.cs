@@ -95,44 +95,46 @@ public class SinCosTests
     private static double Ulp(float v) => Math.Max(MathF.BitIncrement(MathF.Abs(v)) - MathF.Abs(v), float.Epsilon);
 
     [Fact]
-    public void SinCosIsWithinTwoUlpNearZeroAndTightInAbsoluteTermsOverTheFastRange()
+    public void SinCosIsWithinTwoUlpEverywhereUpToTheVectorLimit()
     {
         var rng = new Rng(3);
-        var x = new float[200_000];
+        var x = new float[400_000];
         for (int i = 0; i < x.Length; i++)
         {
             double r = rng.NextDouble();
-            x[i] = i % 4 switch
+            x[i] = i % 5 switch
             {
-                0 => (float)((r - 0.5) * 2 * Math.PI),                       // the primary range
-                1 => (float)((r - 0.5) * 200),                               // typical arguments
-                2 => (float)((r - 0.5) * 2 * SinCosKernels.FastPathLimit),  // the whole fast range
-                _ => (float)((r - 0.5) * 1e-3),                              // tiny
+                0 => (float)((r - 0.5) * 2 * Math.PI),                          // the primary range
+                1 => (float)((r - 0.5) * 2 * SinCosKernels.FastPathLimit),     // the all-float path
+                2 => (float)((r - 0.5) * 12000),                                // double reduction
+                3 => (float)((r - 0.5) * 2 * SinCosKernels.ReducedPathLimit),  // up to the vector limit
+                _ => (float)((r - 0.5) * 1e-3),                                 // tiny
             };
         }
-        x[0] = 0f; x[1] = -0f; x[2] = (float)(Math.PI / 4); x[3] = SinCosKernels.FastPathLimit;
+        x[0] = 0f; x[1] = -0f; x[2] = (float)(Math.PI / 4); x[3] = SinCosKernels.FastPathLimit; x[4] = SinCosKernels.ReducedPathLimit;
+        // Multiples of pi/2 rounded to float: the results nearest zero, where a float-only reduction loses digits.
+        for (int k = 1; k < 2000; k++) x[4 + k] = (float)(k * 37 * Math.PI / 2);
+        double bound = Ortho.Activations.FmaSupport.Hardware ? 2 : 3;   // measured 1.52 / 2.34 ulp
         foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Activations.SimdWidth.Scalar))
         {
             var s = new float[x.Length];
             var c = new float[x.Length];
             SinCosKernels.SinCos(x, s, c, width);
-            double worstUlp = 0, worstAbs = 0;
+            double worstUlp = 0;
             for (int i = 0; i < x.Length; i++)
             {
                 (double es, double ec) = Math.SinCos(x[i]);
                 // ulp error against the correctly rounded float result.
                 worstUlp = Math.Max(worstUlp, Math.Max(Math.Abs(s[i] - es) / Ulp((float)es), Math.Abs(c[i] - ec) / Ulp((float)ec)));
-                worstAbs = Math.Max(worstAbs, Math.Max(Math.Abs(s[i] - es), Math.Abs(c[i] - ec)));
             }
-            Assert.True(worstAbs <= 1.2e-7, $"{width}: worst absolute error {worstAbs}");
-            Assert.True(worstUlp <= 3, $"{width}: worst error {worstUlp} ulp");
+            Assert.True(worstUlp <= bound, $"{width}: worst error {worstUlp} ulp");
         }
     }
 
     [Fact]
     public void HugeArgumentsInfinitiesAndNaNTakeTheDoubleFallback()
     {
-        float[] x = [1e6f, -3.3e7f, 1e30f, float.PositiveInfinity, float.NaN, 7000f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f];
+        float[] x = [1e6f, -3.3e7f, 1e30f, float.PositiveInfinity, float.NaN, 7000f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, -5e6f, 4.1e6f];
         foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Activations.SimdWidth.Scalar))
         {
             var s = new float[x.Length];

@@ -19,6 +19,9 @@ namespace Ortho.Activations;
 /// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
 /// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
 /// frequency gradient (frozen frequencies).</para>
+/// <para>Each block of 32K elements first takes max |x| (a read of the block that leaves it in cache): when every
+/// sine/cosine argument of the block is within <see cref="SinCosKernels.FastPathLimit"/> the loop runs the all-float
+/// sincos with no range check; otherwise the checked sincos (double reduction or scalar fallback per vector).</para>
 /// <para>Degrees 1..<see cref="MaxDegree"/>: 1/k! is a normal float up to k = 33.</para>
 /// </remarks>
 public static unsafe class FourierKernels

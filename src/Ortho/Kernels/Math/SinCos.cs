@@ -6,20 +6,27 @@ namespace Ortho.Kernels;
 
 /// <summary>
 /// Vectorized single-precision sine and cosine computed together (TensorPrimitives' SinCos is not vectorized,
-/// and its Sin/Cos compute in double). Accuracy: within about 1-2 ulp (absolute error below ~1.2e-7 near the
-/// zeros) for |x| &lt;= <see cref="FastPathLimit"/>; lanes beyond that limit, infinities and NaNs go through
-/// <see cref="Math.SinCos(double)"/> in double, so the result is always the correctly rounded-or-close value.
+/// and its Sin/Cos compute in double). Accuracy: within about 1.5 ulp of the correctly rounded result, near the
+/// zeros too: |x| &lt;= <see cref="FastPathLimit"/> by an all-float reduction, up to <see cref="ReducedPathLimit"/>
+/// by a vector reduction in double; beyond that, infinities and NaNs per lane by <see cref="Math.SinCos(double)"/>.
 /// </summary>
 /// <remarks>
 /// Method: q = round(x * 2/pi); r = x - q*pi/2 by a three-part Cody-Waite reduction whose first two parts
-/// have 12 significant bits, so q*C1 and q*C2 are exact products and both subtractions are exact without
-/// FMA for |q| &lt; 2^12; then Taylor polynomials on |r| &lt;= pi/4 (sin to r^9, cos to r^10, truncation error
-/// below 0.05 ulp) and the quadrant q mod 4 chooses and signs them.
+/// has 12 significant bits, so q*C1 is an exact product and x - q*C1 exact for |q| &lt; 2^12; with FMA the other two
+/// parts are subtracted by fused multiply-adds (one rounding each), without FMA by a second exact 12-bit part and
+/// a third. Then near-minimax polynomials on |r| &lt;= pi/4 (sin: 3 terms after r, cos: 4 after 1; both well below
+/// half an ulp) and the quadrant q mod 4 chooses and signs them.
 /// </remarks>
 public static unsafe class SinCosKernels
 {
-    /// <summary>Largest |x| handled by the vector polynomial path; larger lanes use the scalar double fallback.</summary>
-    public const float FastPathLimit = 6000f;
+    /// <summary>
+    /// Largest |x| of the all-float path (float Cody-Waite reduction): within about 1.5 ulp there. Kernels that know
+    /// their arguments stay below it per block use that path alone.
+    /// </summary>
+    public const float FastPathLimit = 128f;
+
+    /// <summary>Largest |x| of the vector path with the reduction done in double (beyond: scalar <see cref="Math.SinCos(double)"/>).</summary>
+    public const float ReducedPathLimit = 4_000_000f;
 
     private const float TwoOverPi = (float)(2.0 / Math.PI);
     // 1.5 * 2^23: adding it to an integer-valued float |q| < 2^22 leaves q in the low mantissa bits.
@@ -30,9 +37,15 @@ public static unsafe class SinCosKernels
     private static readonly float C2 = (float)(Math.Floor((Math.PI / 2 - Math.Floor(Math.PI / 2 * 2048.0) / 2048.0) * 4194304.0) / 4194304.0);
     private static readonly float C3 = (float)(Math.PI / 2 - (double)C1 - (double)C2);
 
-    // Taylor coefficients: sin r = r + r^3 (S1 + r^2 (S2 + r^2 (S3 + r^2 S4))), cos r = 1 + r^2 (K1 + ... + r^8 K5).
-    private const float S1 = (float)(-1.0 / 6), S2 = (float)(1.0 / 120), S3 = (float)(-1.0 / 5040), S4 = (float)(1.0 / 362880);
-    private const float K1 = -0.5f, K2 = (float)(1.0 / 24), K3 = (float)(-1.0 / 720), K4 = (float)(1.0 / 40320), K5 = (float)(-1.0 / 3628800);
+    // Full-precision second and third parts for the FMA reduction: pi/2 = C1 + C2F + C3F.
+    private static readonly float C2F = (float)(Math.PI / 2 - (double)C1);
+    private static readonly float C3F = (float)(Math.PI / 2 - (double)C1 - (double)C2F);
+
+    // Near-minimax polynomials on |r| <= pi/4 (fitted offline by iteratively reweighted least squares):
+    // sin r = r + r^3 (S1 + r^2 (S2 + r^2 S3)), max relative error 8.3e-9;
+    // cos r = 1 + r^2 (-1/2 + r^2 (K2 + r^2 (K3 + r^2 K4))), max relative error 7e-10 (float half-ulp: 6e-8).
+    private const float S1 = -0.1666665460955179f, S2 = 0.008332160762039615f, S3 = -0.00019515283213817218f;
+    private const float K1 = -0.5f, K2 = 0.04166664686638145f, K3 = -0.001388736751318646f, K4 = 2.443845133700142E-05f;
 
     /// <summary>sin[i] = sin(x[i]), cos[i] = cos(x[i]). The outputs may alias the input.</summary>
     /// <exception cref="ArgumentException">The spans' lengths differ.</exception>
@@ -67,47 +80,70 @@ public static unsafe class SinCosKernels
         return i;
     }
 
-    /// <summary>sin and cos of every lane (the building block of the Fourier kernels).</summary>
+    /// <summary>sin and cos of every lane, any argument (the checked building block of the Fourier kernels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Eval<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
     {
-        if (TS.AnyGreaterThan(TS.Abs(x), TS.Splat(FastPathLimit)))
+        TV ax = TS.Abs(x);
+        if (TS.AnyGreaterThan(ax, TS.Splat(ReducedPathLimit)))
         {
             Fallback<TV, TS>(x, out sin, out cos);
+            return;
+        }
+        if (TS.AnyGreaterThan(ax, TS.Splat(FastPathLimit)))
+        {
+            TV r = TS.ReduceHalfPi(x, out TV q);
+            Finish<TV, TS>(TS.Add(q, TS.Splat(RoundMagic)), r, out sin, out cos);
             return;
         }
         EvalUnchecked<TV, TS>(x, out sin, out cos);
     }
 
     /// <summary>sin and cos of every lane for |x| &lt;= <see cref="FastPathLimit"/> (the caller guarantees the range; lanes
-    /// outside it get wrong values). No branch, no call: for kernels that bound their arguments per block.</summary>
+    /// outside it lose accuracy). No branch, no call: for kernels that bound their arguments per block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void EvalUnchecked<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
     {
-        TV q = TS.Round(TS.Mul(x, TS.Splat(TwoOverPi)));
-        TV r = TS.Sub(x, TS.Mul(q, TS.Splat(C1)));     // exact
-        r = TS.Sub(r, TS.Mul(q, TS.Splat(C2)));         // exact
-        r = TS.Sub(r, TS.Mul(q, TS.Splat(C3)));
+        // qm = 1.5*2^23 + round(x * 2/pi): adding the magic constant rounds to an integer kept in the low mantissa bits.
+        TV qm = TS.Fma(x, TS.Splat(TwoOverPi), TS.Splat(RoundMagic));
+        TV q = TS.Sub(qm, TS.Splat(RoundMagic));
+        TV r = TS.Sub(x, TS.Mul(q, TS.Splat(C1)));     // exact (12-bit C1, Sterbenz)
+        if (FmaSupport.Hardware)
+        {
+            // One rounding each: r - q*C2F and then - q*C3F are fused, so their error is half an ulp of the result.
+            r = TS.Fma(q, TS.Splat(-C2F), r);
+            r = TS.Fma(q, TS.Splat(-C3F), r);
+        }
+        else
+        {
+            r = TS.Sub(r, TS.Mul(q, TS.Splat(C2)));     // exact (12-bit C2)
+            r = TS.Sub(r, TS.Mul(q, TS.Splat(C3)));
+        }
+        Finish<TV, TS>(qm, r, out sin, out cos);
+    }
+
+    // Polynomials on r (|r| <= pi/4 + rounding) and the quadrant j = q mod 4, read from the low bits of qm = q + 1.5*2^23:
+    // bit 0 swaps sin and cos, sin is negated for j = 2, 3 (bit 1), cos for j = 1, 2 (bit 1 xor bit 0).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<TV, TS>(TV qm, TV r, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    {
         TV r2 = TS.Mul(r, r);
 
-        TV ps = TS.Fma(r2, TS.Splat(S4), TS.Splat(S3));
-        ps = TS.Fma(r2, ps, TS.Splat(S2));
+        TV ps = TS.Fma(r2, TS.Splat(S3), TS.Splat(S2));
         ps = TS.Fma(r2, ps, TS.Splat(S1));
         TV sr = TS.Fma(TS.Mul(r, r2), ps, r);
 
-        TV pc = TS.Fma(r2, TS.Splat(K5), TS.Splat(K4));
-        pc = TS.Fma(r2, pc, TS.Splat(K3));
+        TV pc = TS.Fma(r2, TS.Splat(K4), TS.Splat(K3));
         pc = TS.Fma(r2, pc, TS.Splat(K2));
         pc = TS.Fma(r2, pc, TS.Splat(K1));
         TV cr = TS.Fma(r2, pc, TS.Splat(1f));
 
-        // Quadrant j = q mod 4 from the low mantissa bits of q + 1.5*2^23.
-        TV qm = TS.Add(q, TS.Splat(RoundMagic));
-        TV noSwap = TS.Equal(TS.And(qm, TS.FromBits(1)), TS.Splat(0f));
-        TV sinSign = TS.ShiftLeftBits(TS.And(qm, TS.FromBits(2)), 30);
-        TV cosSign = TS.ShiftLeftBits(TS.And(TS.Add(qm, TS.Splat(1f)), TS.FromBits(2)), 30);
-        sin = TS.Xor(TS.Select(noSwap, sr, cr), sinSign);
-        cos = TS.Xor(TS.Select(noSwap, cr, sr), cosSign);
+        TV bit0 = TS.ShiftLeftBits(qm, 31);                       // bit 0 in the sign position
+        TV swap = TS.ShiftRightArithmeticBits(bit0, 31);          // all ones where bit 0 is set
+        TV sinSign = TS.And(TS.ShiftLeftBits(qm, 30), TS.FromBits(int.MinValue));
+        TV cosSign = TS.Xor(sinSign, bit0);
+        sin = TS.Xor(TS.Select(swap, cr, sr), sinSign);
+        cos = TS.Xor(TS.Select(swap, sr, cr), cosSign);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -119,14 +155,15 @@ public static unsafe class SinCosKernels
         TS.Store(bx, x);
         TV xs = TS.Load(bx);
         for (int i = 0; i < TS.Count; i++)
-            if (!(MathF.Abs(bx[i]) <= FastPathLimit)) bx[i] = 0f; // keep the fast path in range
-        EvalUnchecked<TV, TS>(TS.Load(bx), out TV s, out TV c);
+            if (!(MathF.Abs(bx[i]) <= ReducedPathLimit)) bx[i] = 0f; // keep the vector path in range
+        TV r = TS.ReduceHalfPi(TS.Load(bx), out TV q);
+        Finish<TV, TS>(TS.Add(q, TS.Splat(RoundMagic)), r, out TV s, out TV c);
         TS.Store(bs, s);
         TS.Store(bc, c);
         TS.Store(bx, xs);
         for (int i = 0; i < TS.Count; i++)
         {
-            if (MathF.Abs(bx[i]) <= FastPathLimit) continue;
+            if (MathF.Abs(bx[i]) <= ReducedPathLimit) continue;
             (double ds, double dc) = Math.SinCos(bx[i]);
             bs[i] = (float)ds;
             bc[i] = (float)dc;
