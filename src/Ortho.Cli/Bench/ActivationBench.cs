@@ -124,18 +124,11 @@ internal static class ActivationBench
             });
     }
 
-    // GELU baseline: wired by the lead at merge (Ortho.Kernels.GeluKernels.Forward(y, x) and
-    // Backward(dx, x, dy), which accumulates into dx). Meanwhile a plain scalar erf GELU loop.
-    private static Case Gelu(float[] x, float[] dy, float[] y, float[] dx)
-    {
-        void Fwd()
+    /// <summary>Our fused GELU (erf form): the baseline every learnable activation is compared with.</summary>
+    private static Case Gelu(float[] x, float[] dy, float[] y, float[] dx) =>
+        new("gelu", 0, () => Kernels.GeluKernels.Forward(y, x), () =>
         {
-            for (int i = 0; i < x.Length; i++) y[i] = (float)ClassicalActivations.GeluErf(x[i]);
-        }
-        void Bwd()
-        {
-            for (int i = 0; i < x.Length; i++) dx[i] += dy[i] * (float)ClassicalActivations.GeluErfDerivative(x[i]);
-        }
-        return new Case("gelu", 0, Fwd, () => { Fwd(); Bwd(); });
-    }
+            Kernels.GeluKernels.Forward(y, x);
+            Kernels.GeluKernels.Backward(dx, x, dy);
+        });
 }
