@@ -19,11 +19,15 @@ internal static class Program
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidOperationException
-            or Training.NonFiniteLossException or NN.StateDictException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Kernels run under Parallel.For, which wraps what they throw.
+            while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+            bool expected = e is ArgumentException or FormatException or IOException or InvalidOperationException or System.Text.Json.JsonException
+                or OverflowException or Training.NonFiniteLossException or NN.StateDictException or UnauthorizedAccessException;
             Console.Error.WriteLine($"ortho: {e.Message}");
-            return 2;
+            if (!expected || Environment.GetEnvironmentVariable("ORTHO_DEBUG") == "1") Console.Error.WriteLine(e);
+            return expected ? 2 : 1;
         }
     }
 }

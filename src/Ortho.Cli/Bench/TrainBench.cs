@@ -10,6 +10,7 @@ internal static class TrainBench
 {
     public static void Run(string task, string[] activations, int[] threads, int steps, bool json, TextWriter output)
     {
+        if (steps < 1) throw new ArgumentException($"--steps must be at least 1, got {steps}.");
         if (!json) output.WriteLine($"{"task",-6} {"activation",-20} {"threads",7} {"ms/step",10}");
         foreach (var act in activations)
             foreach (var th in threads)
@@ -43,7 +44,7 @@ internal static class TrainBench
     {
         const int B = 16, T = 128;
         var model = new Gpt(GptConfig.DefaultLm(act), new Rng(0));
-        var opt = AdamW.ForModel(model, 1e-3f, 0.1f);
+        var opt = AdamW.ForModel(model, 1e-3f, 0.1f, beta2: 0.95f);
         var rng = new Rng(1);
         var x = new int[B * T];
         var y = new int[B * T];

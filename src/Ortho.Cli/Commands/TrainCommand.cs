@@ -13,6 +13,9 @@ internal static class TrainCommand
 
     private static Option<T> Opt<T>(string name, T def, string desc) => new(name) { Description = desc, DefaultValueFactory = _ => def };
 
+    private static ulong Seed(ParseResult p, Option<long> o) =>
+        p.GetValue(o) is long v and >= 0 ? (ulong)v : throw new ArgumentException($"{o.Name} must be a non-negative integer, got {p.GetValue(o)}.");
+
     private static Command Lm()
     {
         var d = new LmRecipe();
@@ -47,13 +50,13 @@ internal static class TrainCommand
                 Steps = p.GetValue(steps), Batch = p.GetValue(batch), Block = p.GetValue(block), Layers = p.GetValue(layers),
                 Heads = p.GetValue(heads), Embd = p.GetValue(embd), Activation = Activations.ActivationSpec.Parse(p.GetValue(act)!).ToString(),
                 Lr = p.GetValue(lr), MinLr = p.GetValue(minLr), Warmup = p.GetValue(warmup), WeightDecay = p.GetValue(wd),
-                Beta1 = p.GetValue(b1), Beta2 = p.GetValue(b2), Clip = p.GetValue(clip), Seed = (ulong)p.GetValue(seed),
-                DataSeed = (ulong)p.GetValue(dataSeed), EvalBatches = p.GetValue(evalBatches), CheckpointEvery = p.GetValue(every),
+                Beta1 = p.GetValue(b1), Beta2 = p.GetValue(b2), Clip = p.GetValue(clip), Seed = Seed(p, seed),
+                DataSeed = Seed(p, dataSeed), EvalBatches = p.GetValue(evalBatches), CheckpointEvery = p.GetValue(every),
             };
             var o = common.Read(p, "lm-" + r.Activation.Replace(':', '-'));
             var dir = DataFetch.EnsureData(o.DataDir, "brown", o.Fetch);
             var (train, val) = BrownCorpus.Load(dir);
-            AnsiConsole.MarkupLine($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Steps} steps of {r.Batch}x{r.Block} tokens; run dir {o.RunDir}");
+            AnsiConsole.MarkupLine($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Steps} steps of {r.Batch}x{r.Block} tokens; run dir {Markup.Escape(o.RunDir)}");
             var trainer = new LmTrainer(r, train, val, o.RunDir);
             AnsiConsole.MarkupLine($"Model: {trainer.Gpt.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, o.Resume, "tok/s"));
@@ -90,13 +93,13 @@ internal static class TrainCommand
             {
                 Epochs = p.GetValue(epochs), Batch = p.GetValue(batch), Activation = Activations.ActivationSpec.Parse(p.GetValue(act)!).ToString(),
                 Lr = p.GetValue(lr), MinLr = p.GetValue(minLr), Warmup = p.GetValue(warmup), WeightDecay = p.GetValue(wd),
-                Beta1 = p.GetValue(b1), Beta2 = p.GetValue(b2), Clip = p.GetValue(clip), Seed = (ulong)p.GetValue(seed),
-                DataSeed = (ulong)p.GetValue(dataSeed), CheckpointEvery = p.GetValue(every), MaxSteps = p.GetValue(maxSteps),
+                Beta1 = p.GetValue(b1), Beta2 = p.GetValue(b2), Clip = p.GetValue(clip), Seed = Seed(p, seed),
+                DataSeed = Seed(p, dataSeed), CheckpointEvery = p.GetValue(every), MaxSteps = p.GetValue(maxSteps),
             };
             var o = common.Read(p, "image-" + r.Activation.Replace(':', '-'));
             var dir = DataFetch.EnsureData(o.DataDir, "fashion-mnist", o.Fetch);
             var data = FashionMnist.Load(dir);
-            AnsiConsole.MarkupLine($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Activation}[/]; run dir {o.RunDir}");
+            AnsiConsole.MarkupLine($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Activation}[/]; run dir {Markup.Escape(o.RunDir)}");
             var trainer = new ImageTrainer(r, data.Train, data.Test, o.RunDir);
             AnsiConsole.MarkupLine($"Model: {trainer.Net.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, o.Resume, "img/s"));
@@ -115,12 +118,20 @@ internal static class TrainCommand
             Console.Error.WriteLine("ortho: interrupt received; writing a checkpoint after this step (Ctrl-C again to abort without one).");
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, a scheduler's stop) gets the same treatment: checkpoint, then exit.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+        {
+            if (cts.IsCancellationRequested) return;
+            ctx.Cancel = true;
+            cts.Cancel();
+            Console.Error.WriteLine("ortho: SIGTERM received; writing a checkpoint after this step.");
+        });
         try
         {
             if (!AnsiConsole.Profile.Capabilities.Interactive)
             {
                 int every = Math.Max(1, trainer.TotalSteps / 20);
-                return trainer.Run(new Progress<TrainProgress>(p =>
+                return trainer.Run(new SyncProgress(p =>
                 {
                     if (p.Step % every == 0 || p.Step == p.TotalSteps)
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -149,13 +160,13 @@ internal static class TrainCommand
     {
         if (r.Interrupted)
         {
-            AnsiConsole.MarkupLine($"[yellow]Interrupted at step {r.Steps}[/]; checkpoint written to {r.RunDirectory}. Run the same command with --resume to continue.");
+            AnsiConsole.MarkupLine($"[yellow]Interrupted at step {r.Steps}[/]; checkpoint written to {Markup.Escape(r.RunDirectory)}. Run the same command with --resume to continue.");
             return 130;
         }
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Done: {r.Steps} steps, final train loss {r.FinalTrainLoss:F4}, {r.MeanMsPerStep:F1} ms/step, peak memory {r.PeakWorkingSetBytes / 1048576.0:F0} MiB."));
         if (r.ValidationLoss is double vl) AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]Validation loss {vl:F4}[/] (mean cross-entropy in nats per byte over the fixed validation batches; lower is better)."));
         if (r.TestAccuracy is double acc) AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]Test accuracy {acc * 100:F2}%[/] on the 10,000 test images."));
-        AnsiConsole.MarkupLine($"Metrics: {Path.Combine(r.RunDirectory, "metrics.jsonl")}; weights: {Path.Combine(r.RunDirectory, "model.safetensors")}.");
+        AnsiConsole.MarkupLine(Markup.Escape($"Metrics: {Path.Combine(r.RunDirectory, "metrics.jsonl")}; weights: {Path.Combine(r.RunDirectory, "model.safetensors")}."));
         return 0;
     }
 

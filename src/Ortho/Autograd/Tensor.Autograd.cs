@@ -8,6 +8,9 @@ public partial class Tensor
     private bool _requiresGrad;
     internal Node? Node;
 
+    /// <summary>The op that made this tensor, when <see cref="Keep"/> moved it out of its scope and dropped its history.</summary>
+    internal string? KeptFrom;
+
     /// <summary>
     /// Whether gradients flow to this tensor. Settable on leaves only (tensors not produced by a recorded op).
     /// </summary>
@@ -40,6 +43,7 @@ public partial class Tensor
     /// <summary>A view of the same storage with no autograd history.</summary>
     public Tensor Detach()
     {
+        ThrowIfReleased();
         Store.AddRef();
         return new Tensor(Store, Offset, _shape);
     }
@@ -85,6 +89,8 @@ public partial class Tensor
     /// </summary>
     public void Backward(Tensor? gradient = null, bool retainGraph = false)
     {
+        if (!RequiresGrad && KeptFrom != null)
+            throw new InvalidOperationException($"Backward() on tensor {Describe()} (made by '{KeptFrom}') that was kept out of its TensorScope: its graph was released with the scope. Call Backward inside the scope that ran the forward pass.");
         if (!RequiresGrad)
             throw new InvalidOperationException($"Backward() on tensor {Describe()} that does not require grad (no input of its ops requires grad, or it was made under NoGrad).");
         if (gradient == null && Length != 1)
@@ -95,6 +101,9 @@ public partial class Tensor
             throw new InvalidOperationException($"Backward through a graph that was already released (op '{Node.Op}'). Pass retainGraph: true to the first Backward to call it twice.");
 
         var order = TopologicalOrder(this);
+        foreach (var t in order)
+            if (t.Node!.Released)
+                throw new InvalidOperationException($"Backward through a graph that was already released (op '{t.Node.Op}'). Pass retainGraph: true to the first Backward to call it twice.");
         var seed = GradSpan();
         if (gradient == null) seed[0] += 1f;
         else TensorPrimitives.Add(seed, gradient.Data, seed);
@@ -104,9 +113,16 @@ public partial class Tensor
             var t = order[i];
             var node = t.Node!;
             if (t.Grad == null) continue;
-            if (node.Released)
-                throw new InvalidOperationException($"Backward through a graph that was already released (op '{node.Op}'). Pass retainGraph: true to the first Backward to call it twice.");
-            node.Backward!(t.Grad);
+            try { node.Backward!(t.Grad); }
+            catch (ObjectDisposedException e)
+            {
+                throw new InvalidOperationException($"Backward through '{node.Op}' needs tensors that were released when their TensorScope ended; call Backward inside the scope that ran the forward pass.", e);
+            }
+            if (!retainGraph && t != this)
+            {
+                t.Grad.ReleaseNow(); // an intermediate gradient is dead once its op has propagated it
+                t.Grad = null;
+            }
         }
 
         foreach (var t in order)

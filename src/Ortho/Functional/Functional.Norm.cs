@@ -17,7 +17,7 @@ public static partial class Functional
         var mean = Tensor.Empty([rows]);
         var rstd = Tensor.Empty([rows]);
         LayerNormKernels.Forward(y.Data, mean.Data, rstd.Data, x.Data, weight != null ? weight.Data : default, bias != null ? bias.Data : default, rows, c, eps);
-        Tensor[] inputs = weight == null ? [x] : bias == null ? [x, weight] : [x, weight, bias];
+        Tensor[] inputs = new[] { x, weight, bias }.OfType<Tensor>().ToArray();
         return Tensor.Record(y, "layer_norm", inputs, g => LayerNormKernels.Backward(
             x.RequiresGrad ? x.GradSpan() : default,
             weight is { RequiresGrad: true } ? weight.GradSpan() : default,

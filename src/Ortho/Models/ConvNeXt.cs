@@ -50,6 +50,7 @@ public sealed class ConvNeXt : Module
         Head = RegisterModule("head", new Linear(dims[^1], config.Classes, rng: rng));
         foreach (var (name, p) in NamedParameters())
         {
+            p.Name = name; // full dotted names in error messages
             bool convOrLinear = name.EndsWith(".weight", StringComparison.Ordinal) && p.Rank >= 2;
             if (convOrLinear) rng.FillTruncatedNormal(p.Data, 0f, 0.02f, -2f, 2f);
             else if (name.EndsWith(".bias", StringComparison.Ordinal) && !IsNormParameter(name)) p.Data.Clear();

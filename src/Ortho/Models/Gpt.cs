@@ -35,6 +35,7 @@ public sealed class Gpt : Module
         float std = 0.02f, projStd = 0.02f / MathF.Sqrt(2 * config.Layers);
         foreach (var (name, p) in NamedParameters())
         {
+            p.Name = name; // full dotted names in error messages
             if (p.Rank >= 2) rng.FillNormal(p.Data, 0f, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projStd : std);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.Data.Clear();
         }
@@ -42,6 +43,22 @@ public sealed class Gpt : Module
 
     /// <summary>The configuration.</summary>
     public GptConfig Config { get; }
+
+    /// <summary>
+    /// The LM head is tied to <c>transformer.wte.weight</c> and stored once under that name. PyTorch's state_dict()
+    /// also lists <c>lm_head.weight</c>, and safetensors' save_model may keep only that name: accept both.
+    /// </summary>
+    protected override IReadOnlyDictionary<string, Tensor> NormalizeStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        const string head = "lm_head.weight", wte = "transformer.wte.weight";
+        if (!state.TryGetValue(head, out var h)) return state;
+        var d = state.ToDictionary(kv => kv.Key, kv => kv.Value);
+        d.Remove(head);
+        if (!d.TryGetValue(wte, out var w)) d[wte] = h;
+        else if (!w.Data.SequenceEqual(h.Data))
+            throw new StateDictException($"Gpt: '{head}' differs from '{wte}', but the LM head is tied to the token embedding.", [], [head], []);
+        return d;
+    }
 
     /// <summary>Embeddings, blocks and final norm (PyTorch's <c>transformer</c> ModuleDict).</summary>
     public GptBody Transformer { get; }

@@ -42,7 +42,12 @@ public abstract class Module
     {
         CheckName(name);
         if (dtype != "F32") _bufferDtypes[name] = dtype;
-        buffer.Keep();
+        if (buffer.Owner != null)
+        {
+            var copy = Tensor.Unscoped(buffer.Shape); // buffers live as long as the module, not as a scope
+            buffer.Data.CopyTo(copy.Data);
+            buffer = copy;
+        }
         _buffers.Add((name, buffer, persistent));
         return buffer;
     }
@@ -116,6 +121,7 @@ public abstract class Module
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
+        state = NormalizeStateDict(state);
         var own = StateDict();
         var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
@@ -133,6 +139,12 @@ public abstract class Module
             if (state.TryGetValue(key, out var src)) src.Data.CopyTo(dst.Data);
         OnStateLoaded();
     }
+
+    /// <summary>
+    /// Maps another writer's spelling of this module's state dict onto its own before loading (e.g. a tied weight
+    /// saved under its other name). The default returns <paramref name="state"/> unchanged.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, Tensor> NormalizeStateDict(IReadOnlyDictionary<string, Tensor> state) => state;
 
     /// <summary>Called after <see cref="LoadStateDict"/> copied values (e.g. to refresh cached derived data).</summary>
     protected virtual void OnStateLoaded() { }

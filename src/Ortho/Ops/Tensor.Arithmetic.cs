@@ -38,7 +38,16 @@ public partial class Tensor
     public static Tensor operator *(float s, Tensor a) => a.AffineScalar(s, 0f, "mul_scalar");
 
     /// <summary>Divides by a scalar.</summary>
-    public static Tensor operator /(Tensor a, float s) => a.AffineScalar(1f / s, 0f, "div_scalar");
+    public static Tensor operator /(Tensor a, float s)
+    {
+        var y = Empty(a._shape);
+        TensorPrimitives.Divide(a.Data, s, y.Data); // a true division, bit-equal to PyTorch's
+        return Record(y, "div_scalar", [a], g =>
+        {
+            var dx = a.GradSpan();
+            for (int i = 0; i < dx.Length; i++) dx[i] += g.Data[i] / s;
+        });
+    }
 
     /// <summary>Scalar divided by tensor.</summary>
     public static Tensor operator /(float s, Tensor a) => Full(s, a.ShapeSpan.ToArray()) / a;

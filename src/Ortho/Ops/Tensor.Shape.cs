@@ -26,6 +26,7 @@ public partial class Tensor
             s[infer] = (int)(Length / known);
         }
         if (CheckedLength(s) != Length) throw new ArgumentException($"Reshape {ShapeString(_shape)} -> {ShapeString(shape)}: {Length} elements do not fit.");
+        ThrowIfReleased();
         Store.AddRef();
         var y = new Tensor(Store, Offset, s);
         return Record(y, "reshape", [this], g =>

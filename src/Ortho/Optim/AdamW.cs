@@ -10,6 +10,7 @@ namespace Ortho.Optim;
 public sealed class AdamW : Optimizer
 {
     private readonly Tensor[] _m, _v;
+    private readonly Tensor _steps; // per-parameter step counts (PyTorch's state['step']), as floats for checkpoints
     private readonly Parameter[] _params;
 
     /// <summary>Creates the optimizer; groups without their own weight decay use <paramref name="weightDecay"/>.</summary>
@@ -21,6 +22,7 @@ public sealed class AdamW : Optimizer
         _params = Groups.SelectMany(g => g.Parameters).ToArray();
         _m = _params.Select(p => Tensor.Unscoped(p.Shape)).ToArray();
         _v = _params.Select(p => Tensor.Unscoped(p.Shape)).ToArray();
+        _steps = Tensor.Unscoped([_params.Length]);
     }
 
     /// <summary>One group over all of a model's parameters.</summary>
@@ -30,7 +32,7 @@ public sealed class AdamW : Optimizer
     /// <summary>
     /// The paper's groups: weight decay on tensors of rank >= 2 only; activation parameters, norms and biases get none.
     /// </summary>
-    public static AdamW ForModel(Module model, float lr, float weightDecay, float beta1 = 0.9f, float beta2 = 0.95f, float eps = 1e-8f)
+    public static AdamW ForModel(Module model, float lr, float weightDecay, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f)
     {
         var ps = model.Parameters().ToList();
         return new AdamW([new ParamGroup(ps.Where(p => p.Rank >= 2), weightDecay), new ParamGroup(ps.Where(p => p.Rank < 2), 0f)],
@@ -49,18 +51,22 @@ public sealed class AdamW : Optimizer
     /// <summary>Default weight decay.</summary>
     public float WeightDecay { get; }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Updates every parameter that requires grad and has a gradient; each keeps its own step count for the bias
+    /// corrections (as PyTorch), so a parameter frozen for a while is neither decayed nor moved by momentum meanwhile.
+    /// </summary>
     public override void Step()
     {
         StepCount++;
         int i = 0;
+        var steps = _steps.Data;
         foreach (var g in Groups)
         {
             float lr = g.Lr ?? Lr, wd = g.WeightDecay ?? WeightDecay;
             foreach (var p in g.Parameters)
             {
-                if (p.Grad != null)
-                    AdamWKernels.Step(p.Data, p.Grad.Data, _m[i].Data, _v[i].Data, lr, Beta1, Beta2, Eps, wd, StepCount);
+                if (p.Grad != null && p.RequiresGrad)
+                    AdamWKernels.Step(p.Data, p.Grad.Data, _m[i].Data, _v[i].Data, lr, Beta1, Beta2, Eps, wd, (int)++steps[i]);
                 i++;
             }
         }
@@ -74,5 +80,6 @@ public sealed class AdamW : Optimizer
             yield return ($"{i}.exp_avg", _m[i]);
             yield return ($"{i}.exp_avg_sq", _v[i]);
         }
+        yield return ("step", _steps);
     }
 }

@@ -45,13 +45,19 @@ public static class GradClip
     public static float ClipGradNorm(IEnumerable<Parameter> parameters, float maxNorm)
     {
         var ps = parameters.Where(p => p.Grad != null).ToList();
-        double sq = 0;
-        foreach (var p in ps) sq += GradNormKernels.SumOfSquares(p.Grad!.Data);
-        float norm = (float)Math.Sqrt(sq);
+        float norm = GradNorm(ps);
         if (!float.IsFinite(norm)) return norm;
         float coef = maxNorm / (norm + 1e-6f);
         if (coef < 1f)
             foreach (var p in ps) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad!.Data, coef, p.Grad.Data);
         return norm;
+    }
+
+    /// <summary>The joint L2 norm of all gradients (double accumulation, fixed order).</summary>
+    public static float GradNorm(IEnumerable<Parameter> parameters)
+    {
+        double sq = 0;
+        foreach (var p in parameters) if (p.Grad != null) sq += GradNormKernels.SumOfSquares(p.Grad.Data);
+        return (float)Math.Sqrt(sq);
     }
 }

@@ -41,7 +41,7 @@ public sealed class Sgd : Optimizer
             float lr = g.Lr ?? Lr, wd = g.WeightDecay ?? WeightDecay;
             foreach (var p in g.Parameters)
             {
-                if (p.Grad != null) Update(p.Data, p.Grad.Data, i, lr, wd);
+                if (p.Grad != null && p.RequiresGrad) Update(p.Data, p.Grad.Data, i, lr, wd);
                 i++;
             }
         }

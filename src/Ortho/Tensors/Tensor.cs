@@ -58,9 +58,15 @@ public partial class Tensor
     {
         get
         {
-            if (Store.IsReleased) throw new ObjectDisposedException(nameof(Tensor), $"Tensor {Describe()} was released when its TensorScope ended; call Keep() to retain it.");
+            ThrowIfReleased();
             return Store.Array.AsSpan(Offset, Length);
         }
+    }
+
+    internal void ThrowIfReleased()
+    {
+        if (Store.IsReleased)
+            throw new ObjectDisposedException(nameof(Tensor), $"Tensor {Describe()} was released when its TensorScope ended; call Keep() inside the scope to retain it.");
     }
 
     /// <summary>The single value of a one-element tensor.</summary>
@@ -156,16 +162,36 @@ public partial class Tensor
     /// <summary>Opens a <see cref="TensorScope"/>: tensors created until it is disposed are released then.</summary>
     public static TensorScope Scope() => new();
 
-    /// <summary>Moves this tensor out of the current scope into the enclosing one (or none), so it outlives it.</summary>
+    /// <summary>The scope that will release this tensor's storage, or null if none will.</summary>
+    internal TensorScope? Owner;
+
+    /// <summary>
+    /// Moves this tensor out of the innermost scope into the enclosing one (or none), so it outlives the current scope.
+    /// Tensors owned by an outer scope or by none are left as they are. A kept tensor's autograd history is dropped
+    /// (the tensors that history saved are released with the scope), so call Backward inside the scope.
+    /// </summary>
     public Tensor Keep()
     {
         var s = TensorScope.Current;
-        if (s != null)
+        if (s != null && Owner == s)
         {
             s.Unregister(this);
             s.Parent?.Register(this);
+            if (Node != null)
+            {
+                KeptFrom = Node.Op;
+                Node = null;
+                _requiresGrad = false;
+            }
         }
         return this;
+    }
+
+    /// <summary>Gives this tensor's storage back now (it must not be used afterwards).</summary>
+    internal void ReleaseNow()
+    {
+        Owner?.Unregister(this);
+        ReleaseStorage();
     }
 
     internal void ReleaseStorage()

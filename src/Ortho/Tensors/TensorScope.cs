@@ -9,7 +9,7 @@ public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? _current;
     private readonly TensorScope? _parent;
-    private readonly List<Tensor> _owned = new();
+    private readonly HashSet<Tensor> _owned = new(ReferenceEqualityComparer.Instance);
     private bool _disposed;
 
     internal TensorScope()
@@ -20,12 +20,15 @@ public sealed class TensorScope : IDisposable
 
     internal static TensorScope? Current => _current;
 
-    internal void Register(Tensor t) => _owned.Add(t);
+    internal void Register(Tensor t)
+    {
+        _owned.Add(t);
+        t.Owner = this;
+    }
 
     internal void Unregister(Tensor t)
     {
-        int i = _owned.LastIndexOf(t);
-        if (i >= 0) _owned.RemoveAt(i);
+        if (_owned.Remove(t)) t.Owner = null;
     }
 
     internal TensorScope? Parent => _parent;
@@ -35,9 +38,13 @@ public sealed class TensorScope : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_current != this) throw new InvalidOperationException("Tensor scopes must be disposed in reverse order of creation.");
-        _current = _parent;
-        foreach (var t in _owned) t.ReleaseStorage();
+        foreach (var t in _owned)
+        {
+            t.Owner = null;
+            t.ReleaseStorage();
+        }
         _owned.Clear();
+        if (_current != this) throw new InvalidOperationException("Tensor scopes must be disposed in reverse order of creation (this one's tensors were released).");
+        _current = _parent;
     }
 }

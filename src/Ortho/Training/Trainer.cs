@@ -71,9 +71,10 @@ public abstract class Trainer
         int start = 0;
         if (resume && File.Exists(CheckpointPath))
         {
+            var theirs = Checkpoint.ReadConfig(CheckpointPath);
+            if (theirs != ConfigJson)
+                throw new InvalidDataException($"{CheckpointPath}: the checkpoint was written by a run with another configuration ({ConfigDifference(theirs, ConfigJson)}); use the same flags, or another --run-dir.");
             var ck = Checkpoint.Load(CheckpointPath, Model, Optimizer);
-            if (ck.ConfigJson != ConfigJson)
-                throw new InvalidDataException($"{CheckpointPath}: the checkpoint was written by a run with another configuration:\n  checkpoint: {ck.ConfigJson}\n  this run:   {ConfigJson}");
             start = ck.Step;
             SamplerState = ck.SamplerState;
         }
@@ -89,6 +90,7 @@ public abstract class Trainer
         {
             if (cancel.IsCancellationRequested)
             {
+                metrics.Flush();
                 SaveCheckpoint(step);
                 return new TrainResult(step, true, lastLoss, null, null, timed > 0 ? totalMs / timed : 0, peak, RunDirectory);
             }
@@ -110,7 +112,14 @@ public abstract class Trainer
                 Optimizer.ZeroGrad();
                 loss.Backward();
             }
-            if (Clip > 0) GradClip.ClipGradNorm(Model.Parameters(), Clip);
+            // A non-finite gradient must not reach the weights (nor a checkpoint): stop before the update.
+            float norm = Clip > 0 ? GradClip.ClipGradNorm(Model.Parameters(), Clip) : GradClip.GradNorm(Model.Parameters());
+            if (!float.IsFinite(norm))
+            {
+                SamplerState = samplerBefore;
+                var bad = Model.NamedParameters().FirstOrDefault(p => p.Parameter.Grad is { } g && !NN.NonFinite.AllFinite(g.Data)).Name;
+                throw new NonFiniteLossException(step, lastLoss, bad == null ? "gradients" : "gradient of " + bad);
+            }
             Optimizer.Step();
             sw.Stop();
             double ms = sw.Elapsed.TotalMilliseconds;
@@ -132,12 +141,41 @@ public abstract class Trainer
         var (vl, acc) = Evaluate();
         Model.Train();
         var result = new TrainResult(TotalSteps, false, lastLoss, vl, acc, timed > 0 ? totalMs / timed : 0, peak, RunDirectory);
-        metrics.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+        metrics.WriteLine(JsonSerializer.Serialize<Dictionary<string, object?>>(new()
         {
             ["event"] = "eval", ["step"] = TotalSteps, ["val_loss"] = vl, ["test_acc"] = acc, ["ms_per_step"] = Math.Round(result.MeanMsPerStep, 2),
             ["peak_mb"] = Math.Round(peak / 1048576.0, 1),
-        }));
+        }, MetricsJson));
         return result;
+    }
+
+    /// <summary>Metrics JSON: a NaN or infinite evaluation is written as a string rather than failing the run.</summary>
+    private static readonly JsonSerializerOptions MetricsJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>The top-level config fields whose values differ, e.g. "Steps: 600 vs 1000".</summary>
+    private static string ConfigDifference(string a, string b)
+    {
+        try
+        {
+            using var da = JsonDocument.Parse(a);
+            using var db = JsonDocument.Parse(b);
+            var fa = Flatten(da.RootElement, "");
+            var fb = Flatten(db.RootElement, "");
+            var diffs = fa.Keys.Union(fb.Keys).Where(k => fa.GetValueOrDefault(k) != fb.GetValueOrDefault(k))
+                .Select(k => $"{k}: checkpoint {fa.GetValueOrDefault(k) ?? "-"}, this run {fb.GetValueOrDefault(k) ?? "-"}").ToList();
+            return diffs.Count == 0 ? "formatting differs" : string.Join("; ", diffs);
+        }
+        catch (JsonException) { return "checkpoint config is not valid JSON"; }
+    }
+
+    private static Dictionary<string, string> Flatten(JsonElement e, string prefix)
+    {
+        var d = new Dictionary<string, string>();
+        if (e.ValueKind == JsonValueKind.Object)
+            foreach (var p in e.EnumerateObject())
+                foreach (var kv in Flatten(p.Value, prefix.Length == 0 ? p.Name : prefix + "." + p.Name)) d[kv.Key] = kv.Value;
+        else d[prefix] = e.GetRawText();
+        return d;
     }
 
     private void SaveCheckpoint(int step) => Checkpoint.Save(CheckpointPath, Model, Optimizer, step, SamplerState, ConfigJson);

@@ -149,3 +149,52 @@ public class AutogradTests
         Assert.Contains("Keep()", e.Message);
     }
 }
+
+[Collection("pool")]
+public class ScopeOwnershipTests
+{
+    [Fact]
+    public void KeepOnlyMovesTensorsTheCurrentScopeOwns()
+    {
+        var p = new Parameter(4);
+        Tensor outer;
+        using (Tensor.Scope())
+        {
+            outer = Tensor.Ones(3);
+            using (Tensor.Scope())
+            {
+                p.Keep();      // unscoped: stays unscoped
+                outer.Keep();  // owned by the outer scope: stays there
+            }
+            Assert.Equal(3f, outer.Sum().Item());
+        }
+        p.Data[0] = 1f; // still alive after both scopes
+        Assert.Throws<ObjectDisposedException>(() => outer.Data[0]);
+    }
+
+    [Fact]
+    public void ModulesBuiltInsideAScopeKeepTheirBuffers()
+    {
+        Ortho.Activations.HermiteActivation h;
+        using (Tensor.Scope()) h = new Ortho.Activations.HermiteActivation(3);
+        Assert.Equal(3, h.StateDict().Count);
+        Assert.Equal(1f, h.StateDict()["coeffs"].Data[0]);
+    }
+
+    [Fact]
+    public void BackwardAfterTheScopeEndedSaysWhatToDo()
+    {
+        var w = new Parameter(Tensor.Ones(4, 4).Data, 4, 4);
+        Tensor loss;
+        using (Tensor.Scope())
+        {
+            var y = Functional.Linear(Tensor.Ones(2, 4), w).Exp();
+            loss = y.Sum();
+            y.Keep(); // kept, but its history is dropped
+            Assert.True(y.IsLeaf);
+            loss = (loss * 1f).Keep();
+        }
+        Assert.True(loss.IsLeaf);
+        Assert.Throws<InvalidOperationException>(() => loss.Backward());
+    }
+}

@@ -81,3 +81,26 @@ public class GptFixtureTests
         finally { File.Delete(path); }
     }
 }
+
+public class GptTiedHeadTests
+{
+    [Fact]
+    public void LoadsStateDictsThatNameTheTiedHeadEitherWay()
+    {
+        var src = new Gpt(new GptConfig(32, 8, 1, 2, 16, "gelu"), new Rng(1));
+        var dst = new Gpt(new GptConfig(32, 8, 1, 2, 16, "gelu"), new Rng(2));
+        var sd = src.StateDict();
+        // PyTorch's state_dict(): both names.
+        var both = new Dictionary<string, Tensor>(sd) { ["lm_head.weight"] = sd["transformer.wte.weight"] };
+        dst.LoadStateDict(both);
+        Assert.Equal(sd["transformer.wte.weight"].ToArray(), dst.StateDict()["transformer.wte.weight"].ToArray());
+        // safetensors' save_model may keep only lm_head.weight.
+        var headOnly = new Dictionary<string, Tensor>(sd);
+        headOnly["lm_head.weight"] = headOnly["transformer.wte.weight"];
+        headOnly.Remove("transformer.wte.weight");
+        new Gpt(new GptConfig(32, 8, 1, 2, 16, "gelu"), new Rng(3)).LoadStateDict(headOnly);
+        // A head that differs from the embedding cannot be tied.
+        var bad = new Dictionary<string, Tensor>(sd) { ["lm_head.weight"] = Tensor.Zeros(32, 16) };
+        Assert.Throws<Ortho.NN.StateDictException>(() => dst.LoadStateDict(bad));
+    }
+}

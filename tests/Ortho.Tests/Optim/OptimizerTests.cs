@@ -88,3 +88,21 @@ public class OptimizerTests
         Close.All(b.Grad.Data, new[] { 0.8f }, "b", atol: 1e-5);
     }
 }
+
+public class OptimizerFreezeTests
+{
+    [Fact]
+    public void AdamWLeavesFrozenParametersAloneAndCountsStepsPerParameter()
+    {
+        var a = new Parameter([1f, 2f]);
+        var b = new Parameter([3f]);
+        var opt = new AdamW([a, b], lr: 0.1f, weightDecay: 0.5f);
+        a.Grad = Tensor.FromArray([1f, 1f], 2); b.Grad = Tensor.FromArray([1f], 1);
+        b.RequiresGrad = false;
+        opt.Step();
+        Assert.Equal(3f, b.Data[0]);
+        Assert.NotEqual(1f, a.Data[0]);
+        var steps = opt.State().Single(s => s.Name == "step").Value.ToArray();
+        Assert.Equal(new[] { 1f, 0f }, steps);
+    }
+}
