@@ -78,7 +78,17 @@ public unsafe class GemmTests
     {
         { 1, 1, 1 }, { 7, 13, 5 }, { 33, 65, 17 }, { 100, 3, 250 }, { 129, 257, 63 },
         { 12, 32, 8 }, { 13, 33, 9 }, { 5, 300, 40 }, { 300, 5, 40 }, { 64, 64, 300 }, { 50, 70, 600 },
+        // Blocked path (m * n * k above Gemm.SmallWork) with fewer rows or columns than one register tile.
+        { 5, 300, 100 }, { 300, 5, 100 }, { 13, 33, 400 }, { 1, 1000, 200 }, { 1000, 1, 200 },
     };
+
+    [Fact]
+    public void SizesCoverBothPaths()
+    {
+        var work = Sizes.Select(row => (long)(int)row[0] * (int)row[1] * (int)row[2]).ToList();
+        Assert.Contains(work, w => w <= Gemm.SmallWork);
+        Assert.True(work.Count(w => w > Gemm.SmallWork) >= 5);
+    }
 
     [Theory]
     [MemberData(nameof(Sizes))]
@@ -101,7 +111,7 @@ public unsafe class GemmTests
         foreach (bool ta in new[] { false, true })
             foreach (bool tb in new[] { false, true })
             {
-                RunCase(ta, tb, 37, 45, 29, alpha, beta, 0, 0, 0, seed: 5);      // packed path
+                RunCase(ta, tb, 37, 45, 129, alpha, beta, 0, 0, 0, seed: 5);     // blocked path
                 RunCase(ta, tb, 6, 9, 11, alpha, beta, 0, 0, 0, seed: 6);        // small path
                 RunCase(ta, tb, 70, 100, 300, alpha, beta, 0, 0, 0, seed: 7);    // several k blocks
             }

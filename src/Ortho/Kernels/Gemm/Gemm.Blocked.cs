@@ -120,7 +120,9 @@ public static unsafe partial class Gemm
         /// <summary>
         /// Computes the tile at rows ic + ir (mr of them) and columns jc + jr (nr of them). The first
         /// tile to use an A panel is the one with jr == 0, the first to use a B panel the one with
-        /// ir == 0 in the first row block, whichever of the two loop orders runs.
+        /// ir == 0 in the first row block: those read their panel from the source and pack it as they go.
+        /// Partial tiles go through <see cref="Tile"/> and are combined into C element by element with
+        /// the same formula as the full ones.
         /// </summary>
         public void Run(int ir, int mr, int jr, int nr)
         {

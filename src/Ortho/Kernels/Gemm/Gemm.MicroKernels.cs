@@ -275,7 +275,7 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
     public static int NR => 16;
     public static int KC => 256;
     public static int MC => 96;
-    public static int NC => 2048;
+    public static int NC => 1024;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,

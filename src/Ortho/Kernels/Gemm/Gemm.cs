@@ -24,8 +24,12 @@ namespace Ortho.Kernels;
 /// </para>
 /// <para>
 /// The implementation is BLIS-style: panels of op(A) and op(B) are packed into reusable, aligned,
-/// thread-local buffers and a register-blocked micro-kernel (Vector512 12x32, Vector256 6x16 or
-/// scalar 4x4, chosen by the hardware) computes each tile. Large products are split over
+/// thread-local buffers (no allocation per call once warm) and a register-blocked micro-kernel
+/// (Vector512 12x32, Vector256 6x16 or scalar 4x4, chosen by the hardware) computes each tile.
+/// Panels stored as contiguous runs per k step (A transposed, B not) are packed by the first tile
+/// that uses them, so that memory traffic overlaps arithmetic; full panels of a plain A are read in
+/// place; transposing packs use register transposes. Tiny products take an unpacked path.
+/// Large products (about a millisecond of work or more) are split over
 /// <see cref="EngineSettings.ParallelFor"/>; every element of C is computed by one thread in the
 /// same k order, so results are bit-identical whatever <see cref="EngineSettings.Threads"/> is.
 /// </para>
@@ -33,7 +37,7 @@ namespace Ortho.Kernels;
 public static unsafe partial class Gemm
 {
     /// <summary>Products with <c>m * n * k</c> at or below this use the unpacked small-shape path.</summary>
-    internal const long SmallWork = 12 * 1024;
+    internal const long SmallWork = 128 * 1024;
 
     /// <summary>
     /// Computes <c>C = alpha * op(A) * op(B) + beta * C</c> on row-major matrices given by pointers.
@@ -257,8 +261,11 @@ public static unsafe partial class Gemm
         });
     }
 
-    /// <summary>Floating-point work of about a millisecond: the least worth a ParallelFor chunk.</summary>
-    internal const double ParallelFlops = 1.5e8;
+    /// <summary>
+    /// The least floating-point work worth a ParallelFor chunk: 1e8 flops, about 0.6 ms at the kernel's
+    /// single-thread rate, so the ~20 us cost of a dispatch stays a few percent.
+    /// </summary>
+    internal const double ParallelFlops = 1e8;
 
     /// <summary>How many chunks to split <paramref name="flops"/> of work into (1 = run serially).</summary>
     private static int ParallelChunks(double flops)
