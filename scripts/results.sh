@@ -2,10 +2,11 @@
 # The default recipes end to end, for docs/results.md: LM 600 steps and image 1 epoch for GELU, Hermite-3,
 # Fourier-5 and Tropical-5, plus the PyTorch peer's GELU runs of the same recipes when ../shared/reference and
 # python3-torch are there. Prints a markdown table; run logs go to runs/results-*.
-# Usage: scripts/results.sh [THREADS]   (default: 1, the faster setting on a 2-vCPU machine sharing one core)
+# Usage: scripts/results.sh [OUR_THREADS] [PEER_THREADS]   (defaults 2 and 1: each side's faster setting here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-th="${1:-1}"
+th="${1:-2}"
+pth="${2:-1}"
 dotnet build -c Release src/Ortho.Cli >/dev/null
 ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
 acts="gelu hermite:3 fourier:5 tropical:5"
@@ -18,12 +19,12 @@ done
 ref=../shared/reference
 peer_lm="" peer_img=""
 if [ -d "$ref" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    peer_lm=$(/usr/bin/python3 "$ref/train_gpt.py" data/brown gelu 600 "$th" | tail -1)
-    peer_img=$(/usr/bin/python3 "$ref/train_convnext.py" data/fashion-mnist gelu 1 "$th" | tail -1)
+    peer_lm=$(/usr/bin/python3 "$ref/train_gpt.py" data/brown gelu 600 "$pth" | tail -1)
+    peer_img=$(/usr/bin/python3 "$ref/train_convnext.py" data/fashion-mnist gelu 1 "$pth" | tail -1)
 fi
-/usr/bin/python3 - "$th" "$peer_lm" "$peer_img" $acts <<'PY'
+/usr/bin/python3 - "$th" "$pth" "$peer_lm" "$peer_img" $acts <<'PY'
 import json, sys
-th, peer_lm, peer_img, acts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+th, pth, peer_lm, peer_img, acts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 def last(path):
     return [json.loads(l) for l in open(path) if '"event"' in l][-1]
 print(f"| activation | LM val loss (600 steps) | LM ms/step | LM peak MiB | image test acc (1 epoch) | image ms/step | image peak MiB |")
@@ -35,5 +36,5 @@ for a in acts:
 if peer_lm:
     p = json.loads(peer_lm); q = json.loads(peer_img)
     print(f"| PyTorch peer, gelu | {p['val_loss']:.4f} | {1000*p['seconds']/p['steps']:.1f} (incl. eval) | | {100*q['test_acc']:.2f}% | {1000*q['seconds']/q['steps']:.1f} (incl. eval) | |")
-print(f"\nthreads: {th}")
+print(f"\nthreads: ours {th}, peer {pth}")
 PY
