@@ -10,6 +10,7 @@ pth="${2:-1}"
 dotnet build -c Release src/Ortho.Cli >/dev/null
 ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
 acts="gelu hermite:3 fourier:5 tropical:5"
+mkdir -p runs
 for a in $acts; do
     d="runs/results-lm-${a/:/-}"; rm -rf "$d"
     ortho train lm --activation "$a" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
