@@ -13,6 +13,7 @@ echo "== gemm";        ortho bench gemm --json --threads 1,2 | tee "$out/gemm.js
 echo "== openblas";    /usr/bin/python3 scripts/bench_openblas.py --threads 1,2 | tee "$out/gemm-openblas.jsonl" || true
 echo "== activations"; ortho bench activations --json --threads 1,2 | tee "$out/activations.jsonl"
 echo "== torch";       /usr/bin/python3 scripts/bench_torch_activations.py --threads 1,2 | tee "$out/activations-torch.jsonl" || true
+echo "== kernels";     ortho bench kernels --json --threads 1,2 | tee "$out/kernels.jsonl"
 echo "== attention";   ortho bench attention --json --threads 1,2 | tee "$out/attention.jsonl"
 echo "== conv";        ortho bench conv --json --threads 1,2 | tee "$out/conv.jsonl"
 echo "== train lm";    ortho bench train --task lm --activation gelu,hermite:3,fourier:5,tropical:5 --threads 1,2 --json | tee "$out/train-lm.jsonl"

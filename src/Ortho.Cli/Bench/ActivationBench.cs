@@ -31,7 +31,7 @@ internal static class ActivationBench
         rng.FillNormal(x);
         rng.FillNormal(dy);
 
-        var cases = new List<Case> { Gelu(x, dy, y, dx) };
+        var cases = new List<Case> { Copy(x, dy, y, dx), Gelu(x, dy, y, dx) };
         foreach (int d in new[] { 3, 8 }) cases.Add(Generic("hermite", ActivationParameters.Initial(ActivationKind.Hermite, d), x, dy, y, dx));
         foreach (int d in new[] { 5, 8 })
         {
@@ -123,6 +123,17 @@ internal static class ActivationBench
                 ActivationKernels.Backward(p, g, dx, x, dy, frequencyGradient: learned);
             });
     }
+
+    /// <summary>
+    /// The memory-bandwidth ceiling: the same traffic as an elementwise forward (read x, write y) and backward
+    /// (read x and dy, write dx) with no arithmetic.
+    /// </summary>
+    private static Case Copy(float[] x, float[] dy, float[] y, float[] dx) =>
+        new("memcpy", 0, () => x.AsSpan().CopyTo(y), () =>
+        {
+            x.AsSpan().CopyTo(y);
+            System.Numerics.Tensors.TensorPrimitives.Add(x, dy, dx);
+        });
 
     /// <summary>Our fused GELU (erf form): the baseline every learnable activation is compared with.</summary>
     private static Case Gelu(float[] x, float[] dy, float[] y, float[] dx) =>

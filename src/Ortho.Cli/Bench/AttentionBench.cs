@@ -18,7 +18,7 @@ internal static class AttentionBench
         ("gpt2-124m", 4, 1024, 12, 64),
     };
 
-    /// <summary>Runs the benchmark and writes one line per measurement (or a JSON array when <paramref name="json"/>).</summary>
+    /// <summary>Runs the benchmark and writes one line per measurement (or one JSON object per line when <paramref name="json"/>).</summary>
     public static void Run(TextWriter output, bool json)
     {
         var rows = new List<Row>();
@@ -52,23 +52,9 @@ internal static class AttentionBench
     {
         if (json)
         {
-            using var ms = new MemoryStream();
-            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-            {
-                w.WriteStartArray();
-                foreach (var r in rows)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", r.Name);
-                    w.WriteString("shape", r.Shape);
-                    w.WriteNumber("ms", Math.Round(r.Seconds * 1e3, 4));
-                    w.WriteNumber("gflops", Math.Round(r.Gflops, 2));
-                    w.WriteNumber("threads", EngineSettings.Threads);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }
-            output.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+            // One compact JSON object per line, like every other `ortho bench --json`.
+            foreach (var r in rows)
+                output.WriteLine(JsonSerializer.Serialize(new { name = r.Name, shape = r.Shape, ms = Math.Round(r.Seconds * 1e3, 4), gflops = Math.Round(r.Gflops, 2), threads = EngineSettings.Threads }));
         }
         else
         {

@@ -11,7 +11,7 @@ namespace Ortho.Cli.Bench;
 /// </summary>
 internal static class ConvBench
 {
-    /// <summary>Runs the benchmark and writes one line per measurement (or a JSON array when <paramref name="json"/>).</summary>
+    /// <summary>Runs the benchmark and writes one line per measurement (or one JSON object per line when <paramref name="json"/>).</summary>
     public static void Run(TextWriter output, bool json)
     {
         const int B = 128;
