@@ -58,18 +58,9 @@ public sealed class AdamW : Optimizer
     public override void Step()
     {
         StepCount++;
-        int i = 0;
         var steps = _steps.Data;
-        foreach (var g in Groups)
-        {
-            float lr = g.Lr ?? Lr, wd = g.WeightDecay ?? WeightDecay;
-            foreach (var p in g.Parameters)
-            {
-                if (p.Grad != null && p.RequiresGrad)
-                    AdamWKernels.Step(p.Data, p.Grad.Data, _m[i].Data, _v[i].Data, lr, Beta1, Beta2, Eps, wd, (int)++steps[i]);
-                i++;
-            }
-        }
+        foreach (var (p, i, lr, wd) in UpdatableParameters(WeightDecay))
+            AdamWKernels.Step(p.Data, p.Grad!.Data, _m[i].Data, _v[i].Data, lr, Beta1, Beta2, Eps, wd, (int)++steps[i]);
     }
 
     /// <inheritdoc/>

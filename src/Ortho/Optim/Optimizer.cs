@@ -49,6 +49,24 @@ public abstract class Optimizer
     /// <summary>Updates every parameter that has a gradient.</summary>
     public abstract void Step();
 
+    /// <summary>
+    /// The parameters to update this step (requiring grad and holding a gradient), with their index over all groups
+    /// (the index of their optimizer state) and their group's learning rate and weight decay.
+    /// </summary>
+    protected IEnumerable<(Parameter Parameter, int Index, float Lr, float WeightDecay)> UpdatableParameters(float defaultWeightDecay)
+    {
+        int i = 0;
+        foreach (var g in Groups)
+        {
+            float lr = g.Lr ?? Lr, wd = g.WeightDecay ?? defaultWeightDecay;
+            foreach (var p in g.Parameters)
+            {
+                if (p.Grad != null && p.RequiresGrad) yield return (p, i, lr, wd);
+                i++;
+            }
+        }
+    }
+
     /// <summary>Zeroes every parameter's gradient (keeping the storage, so steady-state steps do not allocate).</summary>
     public void ZeroGrad()
     {

@@ -35,21 +35,8 @@ public sealed class Sgd : Optimizer
     public override void Step()
     {
         StepCount++;
-        int i = 0;
-        foreach (var g in Groups)
-        {
-            float lr = g.Lr ?? Lr, wd = g.WeightDecay ?? WeightDecay;
-            foreach (var p in g.Parameters)
-            {
-                if (p.Grad != null && p.RequiresGrad) Update(p.Data, p.Grad.Data, i, lr, wd);
-                i++;
-            }
-        }
-    }
-
-    private void Update(Span<float> p, ReadOnlySpan<float> grad, int i, float lr, float wd)
-    {
-        Kernels.SgdKernels.Step(p, grad, Momentum != 0 ? _buf[i]!.Data : default, lr, Momentum, wd, Nesterov);
+        foreach (var (p, i, lr, wd) in UpdatableParameters(WeightDecay))
+            Kernels.SgdKernels.Step(p.Data, p.Grad!.Data, Momentum != 0 ? _buf[i]!.Data : default, lr, Momentum, wd, Nesterov);
     }
 
     /// <inheritdoc/>
