@@ -54,32 +54,11 @@ public sealed record SafeTensorEntry(string Name, string Dtype, int[] Shape, Rea
                 for (int i = 0; i < n; i++)
                     destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(s[(2 * i)..]) << 16);
                 break;
-            case SafeTensorDtypes.I64:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadInt64LittleEndian(s[(8 * i)..]);
-                break;
             case SafeTensorDtypes.U64:
                 for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadUInt64LittleEndian(s[(8 * i)..]);
                 break;
-            case SafeTensorDtypes.I32:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadInt32LittleEndian(s[(4 * i)..]);
-                break;
-            case SafeTensorDtypes.U32:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadUInt32LittleEndian(s[(4 * i)..]);
-                break;
-            case SafeTensorDtypes.I16:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadInt16LittleEndian(s[(2 * i)..]);
-                break;
-            case SafeTensorDtypes.U16:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadUInt16LittleEndian(s[(2 * i)..]);
-                break;
-            case SafeTensorDtypes.I8:
-                for (int i = 0; i < n; i++) destination[i] = (sbyte)s[i];
-                break;
-            case SafeTensorDtypes.U8:
-                for (int i = 0; i < n; i++) destination[i] = s[i];
-                break;
-            case SafeTensorDtypes.BOOL:
-                for (int i = 0; i < n; i++) destination[i] = s[i] != 0 ? 1f : 0f;
+            case var d when IsInteger(d):
+                for (int i = 0; i < n; i++) destination[i] = IntegerAt(s, i);
                 break;
             default:
                 throw new NotSupportedException($"tensor '{Name}': dtype {Dtype} has no conversion to float32");
@@ -115,31 +94,29 @@ public sealed record SafeTensorEntry(string Name, string Dtype, int[] Shape, Rea
                     destination[i] = (long)v;
                 }
                 break;
-            case SafeTensorDtypes.I32:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadInt32LittleEndian(s[(4 * i)..]);
-                break;
-            case SafeTensorDtypes.U32:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadUInt32LittleEndian(s[(4 * i)..]);
-                break;
-            case SafeTensorDtypes.I16:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadInt16LittleEndian(s[(2 * i)..]);
-                break;
-            case SafeTensorDtypes.U16:
-                for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadUInt16LittleEndian(s[(2 * i)..]);
-                break;
-            case SafeTensorDtypes.I8:
-                for (int i = 0; i < n; i++) destination[i] = (sbyte)s[i];
-                break;
-            case SafeTensorDtypes.U8:
-                for (int i = 0; i < n; i++) destination[i] = s[i];
-                break;
-            case SafeTensorDtypes.BOOL:
-                for (int i = 0; i < n; i++) destination[i] = s[i] != 0 ? 1 : 0;
+            case var d when IsInteger(d):
+                for (int i = 0; i < n; i++) destination[i] = IntegerAt(s, i);
                 break;
             default:
                 throw new InvalidOperationException($"tensor '{Name}': dtype {Dtype} is not an integer dtype; use ToFloat32");
         }
     }
+
+    private static bool IsInteger(string dtype) => dtype is SafeTensorDtypes.I64 or SafeTensorDtypes.I32 or SafeTensorDtypes.U32
+        or SafeTensorDtypes.I16 or SafeTensorDtypes.U16 or SafeTensorDtypes.I8 or SafeTensorDtypes.U8 or SafeTensorDtypes.BOOL;
+
+    /// <summary>Element <paramref name="i"/> of an integer (or BOOL) dtype other than U64, exactly.</summary>
+    private long IntegerAt(ReadOnlySpan<byte> s, int i) => Dtype switch
+    {
+        SafeTensorDtypes.I64 => BinaryPrimitives.ReadInt64LittleEndian(s[(8 * i)..]),
+        SafeTensorDtypes.I32 => BinaryPrimitives.ReadInt32LittleEndian(s[(4 * i)..]),
+        SafeTensorDtypes.U32 => BinaryPrimitives.ReadUInt32LittleEndian(s[(4 * i)..]),
+        SafeTensorDtypes.I16 => BinaryPrimitives.ReadInt16LittleEndian(s[(2 * i)..]),
+        SafeTensorDtypes.U16 => BinaryPrimitives.ReadUInt16LittleEndian(s[(2 * i)..]),
+        SafeTensorDtypes.I8 => (sbyte)s[i],
+        SafeTensorDtypes.U8 => s[i],
+        _ => s[i] != 0 ? 1 : 0, // BOOL
+    };
 
     /// <summary>A short description: name, dtype and shape.</summary>
     public override string ToString() => $"{Name} {Dtype}[{string.Join(", ", Shape)}]";
