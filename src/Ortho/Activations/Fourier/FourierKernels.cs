@@ -332,7 +332,10 @@ public static unsafe class FourierKernels
             TV xv = TS.Load(x + i), f = f0;
             for (int j = 0; j < n; j++)
             {
-                SinCos<TV, TS, TChecked>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out _, out TV c);
+                TV a = TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j]));
+                TV c;
+                if (TChecked.On) SinCosKernels.Eval<TV, TS>(a, out _, out c);
+                else c = FourierSinCos.Cos<TV, TS>(a);
                 f = TS.Fma(TS.Splat(t1[j]), c, f);
             }
             TS.Store(y + i, f);
@@ -395,41 +398,56 @@ public static unsafe class FourierKernels
         return len;
     }
 
-    // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta).
+    // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta). Term-outer within each run of
+    // SubBlock elements: a term's three lane sums stay in registers, the run's dx sums sit in a small stack buffer.
     private static int GeneralBackward<TV, TS, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
         where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
-        int n = job.N, stride = 1 + 4 * n;
+        int n = job.N;
         float* d1 = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV zero = TS.Splat(0f);
-        TV* acc = stackalloc TV[stride];
+        float* db = stackalloc float[KernelBlocks.SubBlock], gxb = stackalloc float[KernelBlocks.SubBlock];
         for (int s = 0; s < len; s += KernelBlocks.SubBlock)
         {
             int e = Math.Min(len, s + KernelBlocks.SubBlock);
-            for (int k = 0; k < stride; k++) acc[k] = default;
-            for (int i = s; i < e; i += TS.Count)
+            float* xs = x + s, gs = dy + s;
+            int m = e - s;
+            if (TGrid.On)
+                for (int i = 0; i < m; i += TS.Count) TS.Store(gxb + i, TS.Mul(TS.Load(gs + i), TS.Load(xs + i)));
+            for (int j = 0; j < n; j++)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
-                TV gx = TGrid.On ? TS.Mul(g, xv) : zero, d = zero;
-                acc[0] = TS.Add(acc[0], g);
-                for (int j = 0; j < n; j++)
+                TV wj = TS.Splat(w[j]), pj = TS.Splat(p[j]), ej = TS.Splat(d1[j]);
+                TV aCos = zero, aSin = zero, aXSin = zero;
+                for (int i = 0; i < m; i += TS.Count)
                 {
-                    SinCos<TV, TS, TChecked>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out TV sn, out TV cs);
-                    TV* a = acc + 1 + 4 * j;
-                    a[0] = TS.Fma(g, cs, a[0]);
-                    a[1] = TS.Fma(g, sn, a[1]);
-                    if (TGrid.On) a[2] = TS.Fma(gx, sn, a[2]);
-                    d = TS.Fma(TS.Splat(d1[j]), sn, d);
+                    TV xv = TS.Load(xs + i), g = TS.Load(gs + i);
+                    TV sn, cs, arg = TS.Fms(wj, xv, pj);
+                    if (TChecked.On) SinCosKernels.Eval<TV, TS>(arg, out sn, out cs);
+                    else FourierSinCos.SinCos<TV, TS>(arg, out sn, out cs);
+                    aCos = TS.Fma(g, cs, aCos);
+                    aSin = TS.Fma(g, sn, aSin);
+                    if (TGrid.On) aXSin = TS.Fma(TS.Load(gxb + i), sn, aXSin);
+                    if (needDx) TS.Store(db + i, TS.Fma(ej, sn, j == 0 ? zero : TS.Load(db + i)));
                 }
+                double* a = sums + 1 + 4 * j;
+                a[0] += TS.SumToDouble(aCos);
+                a[1] += TS.SumToDouble(aSin);
+                a[2] += TS.SumToDouble(aXSin);
+            }
+            TV aG = zero;
+            for (int i = 0; i < m; i += TS.Count)
+            {
+                TV g = TS.Load(gs + i);
+                aG = TS.Add(aG, g);
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, d);
-                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TS.Mul(g, TS.Load(db + i));
+                    if (accDx) v = TS.Add(TS.Load(dx + s + i), v);
+                    TS.Store(dx + s + i, v);
                 }
             }
-            for (int k = 0; k < stride; k++) sums[k] += TS.SumToDouble(acc[k]);
+            sums[0] += TS.SumToDouble(aG);
         }
         return len;
     }
