@@ -68,10 +68,10 @@ internal static class FourierSinCos
         TV r = Reduce<TV, TS>(a, out TV qm);
         TV s = TS.Mul(r, r);
         TV q = TS.Fma(s, TS.Splat(K5), TS.Splat(K4));
-        q = TS.Fma(s, q, TS.Splat(K3));
-        q = TS.Fma(s, q, TS.Splat(K2));
-        q = TS.Fma(s, q, TS.Splat(K1));
-        TV c = TS.Fma(s, q, TS.Splat(1f));
+        q = TS.Fma(q, s, TS.Splat(K3));
+        q = TS.Fma(q, s, TS.Splat(K2));
+        q = TS.Fma(q, s, TS.Splat(K1));
+        TV c = TS.Fma(q, s, TS.Splat(1f));
         return TS.Xor(c, TS.ShiftLeftBits(qm, 31));
     }
 
@@ -82,14 +82,14 @@ internal static class FourierSinCos
         TV r = Reduce<TV, TS>(a, out TV qm);
         TV s = TS.Mul(r, r);
         TV p = TS.Fma(s, TS.Splat(S4), TS.Splat(S3));
-        p = TS.Fma(s, p, TS.Splat(S2));
-        p = TS.Fma(s, p, TS.Splat(S1));
+        p = TS.Fma(p, s, TS.Splat(S2));
+        p = TS.Fma(p, s, TS.Splat(S1));
         TV sr = TS.Fma(TS.Mul(r, s), p, r);
         TV q = TS.Fma(s, TS.Splat(K5), TS.Splat(K4));
-        q = TS.Fma(s, q, TS.Splat(K3));
-        q = TS.Fma(s, q, TS.Splat(K2));
-        q = TS.Fma(s, q, TS.Splat(K1));
-        TV cr = TS.Fma(s, q, TS.Splat(1f));
+        q = TS.Fma(q, s, TS.Splat(K3));
+        q = TS.Fma(q, s, TS.Splat(K2));
+        q = TS.Fma(q, s, TS.Splat(K1));
+        TV cr = TS.Fma(q, s, TS.Splat(1f));
         TV sign = TS.ShiftLeftBits(qm, 31);
         sin = TS.Xor(sr, sign);
         cos = TS.Xor(cr, sign);
