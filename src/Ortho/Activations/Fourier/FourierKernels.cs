@@ -15,13 +15,15 @@ namespace Ortho.Activations;
 /// init, and while frequencies are frozen) one sin/cos of u = w_1 x per element gives every harmonic through
 /// the Chebyshev recurrence cos(ku) = 2 cos(u) cos((k-1)u) - cos((k-2)u) (likewise sin): one FMA each, and
 /// cos(ku - p) = cos(ku) cos p + sin(ku) sin p with the per-call constants c_k cos p_k / k!, c_k sin p_k / k!.
-/// <b>General</b>: one vectorized float sincos (<see cref="SinCosKernels"/>) per term.</para>
+/// <b>General</b>: per term, one cosine (forward) or sine and cosine (backward) reduced modulo pi, where sin and cos share
+/// the sign (-1)^m and need no quadrant selection (<see cref="FourierSinCos"/>); blocks with arguments beyond
+/// <see cref="SinCosKernels.FastPathLimit"/> use the checked <see cref="SinCosKernels"/> sincos.</para>
 /// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
 /// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
 /// frequency gradient (frozen frequencies).</para>
 /// <para>Each block of 32K elements first takes max |x| (a read of the block that leaves it in cache): when every
 /// sine/cosine argument of the block is within <see cref="SinCosKernels.FastPathLimit"/> the loop runs the all-float
-/// sincos with no range check; otherwise the checked sincos (double reduction or scalar fallback per vector).</para>
+/// sine/cosine with no range check; otherwise the checked sincos (double reduction or scalar fallback per vector).</para>
 /// <para>Degrees 1..<see cref="MaxDegree"/>: 1/k! is a normal float up to k = 33.</para>
 /// </remarks>
 public static unsafe class FourierKernels
@@ -332,7 +334,10 @@ public static unsafe class FourierKernels
             TV xv = TS.Load(x + i), f = f0;
             for (int j = 0; j < n; j++)
             {
-                SinCos<TV, TS, TChecked>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out _, out TV c);
+                TV a = TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j]));
+                TV c;
+                if (TChecked.On) SinCosKernels.Eval<TV, TS>(a, out _, out c);
+                else c = FourierSinCos.Cos<TV, TS>(a);
                 f = TS.Fma(TS.Splat(t1[j]), c, f);
             }
             TS.Store(y + i, f);
@@ -395,7 +400,8 @@ public static unsafe class FourierKernels
         return len;
     }
 
-    // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta).
+    // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta). Element-outer (measured
+    // faster than term-outer runs with the lane sums in registers and a dx-sum buffer).
     private static int GeneralBackward<TV, TS, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
         where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
@@ -408,14 +414,59 @@ public static unsafe class FourierKernels
         {
             int e = Math.Min(len, s + KernelBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
-            for (int i = s; i < e; i += TS.Count)
+            int i = s;
+            // Two vectors per iteration: two independent sincos chains per term and one update of each lane sum
+            // (in element order, so the bits are those of one vector at a time).
+            for (; i + 2 * TS.Count <= e; i += 2 * TS.Count)
+            {
+                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
+                TV xv2 = TS.Load(x + i + TS.Count), g2 = TS.Load(dy + i + TS.Count);
+                TV gx = TGrid.On ? TS.Mul(g, xv) : zero, d = zero;
+                TV gx2 = TGrid.On ? TS.Mul(g2, xv2) : zero, d2 = zero;
+                acc[0] = TS.Add(TS.Add(acc[0], g), g2);
+                for (int j = 0; j < n; j++)
+                {
+                    TV wj = TS.Splat(w[j]), pj = TS.Splat(p[j]), ej = TS.Splat(d1[j]);
+                    TV sn, cs, sn2, cs2, arg = TS.Fms(wj, xv, pj), arg2 = TS.Fms(wj, xv2, pj);
+                    if (TChecked.On)
+                    {
+                        SinCosKernels.Eval<TV, TS>(arg, out sn, out cs);
+                        SinCosKernels.Eval<TV, TS>(arg2, out sn2, out cs2);
+                    }
+                    else
+                    {
+                        FourierSinCos.SinCos<TV, TS>(arg, out sn, out cs);
+                        FourierSinCos.SinCos<TV, TS>(arg2, out sn2, out cs2);
+                    }
+                    TV* a = acc + 1 + 4 * j;
+                    a[0] = TS.Fma(g2, cs2, TS.Fma(g, cs, a[0]));
+                    a[1] = TS.Fma(g2, sn2, TS.Fma(g, sn, a[1]));
+                    if (TGrid.On) a[2] = TS.Fma(gx2, sn2, TS.Fma(gx, sn, a[2]));
+                    d = TS.Fma(ej, sn, d);
+                    d2 = TS.Fma(ej, sn2, d2);
+                }
+                if (needDx)
+                {
+                    TV v = TS.Mul(g, d), v2 = TS.Mul(g2, d2);
+                    if (accDx)
+                    {
+                        v = TS.Add(TS.Load(dx + i), v);
+                        v2 = TS.Add(TS.Load(dx + i + TS.Count), v2);
+                    }
+                    TS.Store(dx + i, v);
+                    TS.Store(dx + i + TS.Count, v2);
+                }
+            }
+            for (; i < e; i += TS.Count)
             {
                 TV xv = TS.Load(x + i), g = TS.Load(dy + i);
                 TV gx = TGrid.On ? TS.Mul(g, xv) : zero, d = zero;
                 acc[0] = TS.Add(acc[0], g);
                 for (int j = 0; j < n; j++)
                 {
-                    SinCos<TV, TS, TChecked>(TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j])), out TV sn, out TV cs);
+                    TV sn, cs, arg = TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j]));
+                    if (TChecked.On) SinCosKernels.Eval<TV, TS>(arg, out sn, out cs);
+                    else FourierSinCos.SinCos<TV, TS>(arg, out sn, out cs);
                     TV* a = acc + 1 + 4 * j;
                     a[0] = TS.Fma(g, cs, a[0]);
                     a[1] = TS.Fma(g, sn, a[1]);
