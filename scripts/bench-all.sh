@@ -22,5 +22,10 @@ ref=../shared/reference
 if [ -d "$ref" ]; then
     echo "== torch lm step"
     for t in 1 2; do for a in gelu hermiterec3; do /usr/bin/python3 "$ref/bench_gpt.py" $a $t 10; done; done | tee "$out/train-lm-torch.txt" || true
+    if [ -d data/fashion-mnist ]; then
+        echo "== torch image step"
+        for t in 1 2; do echo "$t $(/usr/bin/python3 "$ref/train_convnext.py" data/fashion-mnist gelu 1 $t --bench)"; done | tee "$out/train-image-torch.txt" || true
+    fi
 fi
+/usr/bin/python3 scripts/bench-report.py "$out" > "$out/benchmarks.md" && echo "report: $out/benchmarks.md (copy to docs/benchmarks.md)"
 echo "results in $out"
