@@ -61,17 +61,6 @@ public sealed class FourierActivation : LearnableActivation
         FourierKernels.Forward(y, x, Fundamental.Data, Coefficients.Data, Phases.Data, Grid.Data, Degree);
 
     /// <inheritdoc/>
-    public override double Evaluate(double x, out double derivative)
-    {
-        double f = Fundamental.Data[0], d = 0, fact = 1;
-        for (int k = 1; k <= Degree; k++)
-        {
-            fact *= k;
-            double c = Coefficients.Data[k - 1], w = Grid.Data[k - 1], th = w * x - Phases.Data[k - 1];
-            f += c * Math.Cos(th) / fact;
-            d -= c * w * Math.Sin(th) / fact;
-        }
-        derivative = d;
-        return f;
-    }
+    public override double Evaluate(double x, out double derivative) =>
+        FourierKernels.Evaluate(x, Fundamental.Data, Coefficients.Data, Phases.Data, Grid.Data, Degree, out derivative);
 }

@@ -46,17 +46,5 @@ public sealed class TropicalActivation : LearnableActivation
     public override void Apply(ReadOnlySpan<float> x, Span<float> y) => TropicalKernels.Forward(y, x, Coefficients.Data, Degree);
 
     /// <inheritdoc/>
-    public override double Evaluate(double x, out double derivative)
-    {
-        double best = double.NegativeInfinity;
-        int arg = 0;
-        for (int k = 0; k <= Degree; k++)
-        {
-            double v = k * x + Coefficients.Data[k];
-            if (v > best) { best = v; arg = k; }
-        }
-        double s = Math.Sqrt(2) / Degree;
-        derivative = s * arg;
-        return s * best;
-    }
+    public override double Evaluate(double x, out double derivative) => TropicalKernels.Evaluate(x, Coefficients.Data, Degree, out derivative);
 }

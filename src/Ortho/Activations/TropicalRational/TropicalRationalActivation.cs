@@ -56,21 +56,6 @@ public sealed class TropicalRationalActivation : LearnableActivation
         TropicalRationalKernels.Forward(y, x, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree);
 
     /// <inheritdoc/>
-    public override double Evaluate(double x, out double derivative)
-    {
-        double Max(ReadOnlySpan<float> p, ReadOnlySpan<float> a, out double slope)
-        {
-            double best = double.NegativeInfinity; slope = 0;
-            for (int k = 0; k <= Degree; k++)
-            {
-                double v = p[k] * x + a[k];
-                if (v > best) { best = v; slope = p[k]; }
-            }
-            return best;
-        }
-        double num = Max(PowersNum.Data, CoefficientsNum.Data, out double sn);
-        double den = Max(PowersDenom.Data, CoefficientsDenom.Data, out double sd);
-        derivative = sn - sd;
-        return num - den;
-    }
+    public override double Evaluate(double x, out double derivative) =>
+        TropicalRationalKernels.Evaluate(x, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree, out derivative);
 }
