@@ -23,7 +23,7 @@ internal static class Program
         {
             // Kernels run under Parallel.For, which wraps what they throw.
             while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
-            bool expected = e is ArgumentException or FormatException or IOException or InvalidOperationException or System.Text.Json.JsonException
+            bool expected = e is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException or System.Text.Json.JsonException
                 or OverflowException or Training.NonFiniteLossException or NN.StateDictException or UnauthorizedAccessException;
             Console.Error.WriteLine($"ortho: {e.Message}");
             if (!expected || Environment.GetEnvironmentVariable("ORTHO_DEBUG") == "1") Console.Error.WriteLine(e);
