@@ -14,7 +14,7 @@ public sealed record ActivationSpec(string Kind, int Degree)
     public static readonly IReadOnlyList<string> Classic = ["gelu", "gelu_tanh", "relu", "silu", "tanh", "sigmoid"];
 
     /// <summary>Learnable kinds (need a degree).</summary>
-    public static readonly IReadOnlyList<string> Learnable = ["hermite", "fourier", "tropical", "tropical_rational"];
+    public static readonly IReadOnlyList<string> Learnable = Enum.GetValues<ActivationKind>().Select(ActivationInfo.Name).ToArray();
 
     /// <summary>Parses a spec; the error lists the accepted forms.</summary>
     public static ActivationSpec Parse(string text)
@@ -31,10 +31,10 @@ public sealed record ActivationSpec(string Kind, int Degree)
             while (i > 0 && char.IsDigit(s[i - 1])) i--;
             kind = s[..i]; deg = s[i..];
         }
-        if (!Learnable.Contains(kind) || !int.TryParse(deg, NumberStyles.None, CultureInfo.InvariantCulture, out int degree))
+        if (!ActivationInfo.TryParse(kind, out var k) || !int.TryParse(deg, NumberStyles.None, CultureInfo.InvariantCulture, out int degree))
             throw new FormatException($"Unknown activation '{text}'. Use one of {string.Join(", ", Classic)}, or KIND:DEGREE with KIND in {string.Join(", ", Learnable)} (e.g. hermite:3).");
         var spec = new ActivationSpec(kind, degree);
-        spec.ValidateDegree();
+        ActivationInfo.ValidateDegree(k, degree);
         return spec;
     }
 
@@ -59,15 +59,4 @@ public sealed record ActivationSpec(string Kind, int Degree)
         "tropical_rational" => new TropicalRationalActivation(Degree, rng ?? Rng.Default),
         _ => throw new InvalidOperationException($"Unhandled activation kind '{Kind}'."),
     };
-
-    private void ValidateDegree()
-    {
-        switch (Kind)
-        {
-            case "hermite": HermiteActivation.ValidateDegree(Degree); break;
-            case "fourier": FourierActivation.ValidateDegree(Degree); break;
-            case "tropical": TropicalActivation.ValidateDegree(Degree); break;
-            case "tropical_rational": TropicalRationalActivation.ValidateDegree(Degree); break;
-        }
-    }
 }

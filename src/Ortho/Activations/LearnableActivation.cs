@@ -80,9 +80,19 @@ public abstract class LearnableActivation : UnaryModule
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"degree={Degree}";
 
-    /// <summary>The gradient buffer of a parameter, or a throw-away buffer when it is frozen (the fused pass computes all).</summary>
-    protected static Span<float> GradOrEmpty(Tensor p) => p.RequiresGrad ? p.GradSpan() : new float[p.Length];
+    private readonly Dictionary<Tensor, float[]> _frozenScratch = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// The gradient buffer of a parameter, or, when it is frozen, a reused throw-away buffer (the fused pass computes
+    /// every parameter gradient).
+    /// </summary>
+    protected Span<float> GradOrEmpty(Tensor p)
+    {
+        if (p.RequiresGrad) return p.GradSpan();
+        if (!_frozenScratch.TryGetValue(p, out var s)) _frozenScratch[p] = s = new float[p.Length];
+        return s;
+    }
 
     /// <summary>The gradient buffer of the input, or an empty span when no gradient flows to it.</summary>
-    protected static Span<float> InputGrad(Tensor x) => x.RequiresGrad ? x.GradSpan() : default;
+    protected static Span<float> InputGrad(Tensor x) => x.GradSpanIfRequired();
 }

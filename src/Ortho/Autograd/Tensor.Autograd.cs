@@ -66,6 +66,9 @@ public partial class Tensor
         return Grad.Data;
     }
 
+    /// <summary>The gradient buffer if this tensor requires a gradient, else an empty span (kernels skip empty gradients).</summary>
+    internal Span<float> GradSpanIfRequired() => RequiresGrad ? GradSpan() : default;
+
     /// <summary>Records <paramref name="output"/> as produced by <paramref name="op"/> if any input needs a gradient.</summary>
     internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward)
     {

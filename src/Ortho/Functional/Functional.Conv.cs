@@ -16,7 +16,7 @@ public static partial class Functional
         var y = Tensor.Empty([g.Batch, g.OutChannels, g.OutHeight, g.OutWidth]);
         Conv2dKernels.Forward(y.Data, x.Data, weight.Data, BiasData(bias, g), g);
         return Tensor.Record(y, "conv2d", Inputs(x, weight, bias), dy => Conv2dKernels.Backward(
-            GradIfNeeded(x), GradIfNeeded(weight), bias == null ? default : GradIfNeeded(bias), dy.Data, x.Data, weight.Data, g));
+            x.GradSpanIfRequired(), weight.GradSpanIfRequired(), bias == null ? default : bias.GradSpanIfRequired(), dy.Data, x.Data, weight.Data, g));
     }
 
     /// <summary>
@@ -31,7 +31,7 @@ public static partial class Functional
         var y = Tensor.Empty([g.Batch, g.OutHeight, g.OutWidth, g.OutChannels]);
         Conv2dKernels.PatchifyForward(y.Data, x.Data, weight.Data, BiasData(bias, g), g);
         return Tensor.Record(y, "patch_conv", Inputs(x, weight, bias), dy => Conv2dKernels.PatchifyBackward(
-            GradIfNeeded(x), GradIfNeeded(weight), bias == null ? default : GradIfNeeded(bias), dy.Data, x.Data, weight.Data, g));
+            x.GradSpanIfRequired(), weight.GradSpanIfRequired(), bias == null ? default : bias.GradSpanIfRequired(), dy.Data, x.Data, weight.Data, g));
     }
 
     /// <summary>
@@ -47,7 +47,7 @@ public static partial class Functional
         var y = Tensor.Empty(x.Shape);
         Conv2dKernels.DepthwiseForward(y.Data, x.Data, weight.Data, BiasData(bias, g), g);
         return Tensor.Record(y, "depthwise_conv7", Inputs(x, weight, bias), dy => Conv2dKernels.DepthwiseBackward(
-            GradIfNeeded(x), GradIfNeeded(weight), bias == null ? default : GradIfNeeded(bias), dy.Data, x.Data, weight.Data, g));
+            x.GradSpanIfRequired(), weight.GradSpanIfRequired(), bias == null ? default : bias.GradSpanIfRequired(), dy.Data, x.Data, weight.Data, g));
     }
 
     /// <summary>Mean over the spatial dimensions of channels-last x [N, H, W, C], giving [N, C].</summary>
@@ -68,6 +68,4 @@ public static partial class Functional
     }
 
     private static Tensor[] Inputs(Tensor x, Tensor w, Tensor? b) => b == null ? [x, w] : [x, w, b];
-
-    private static Span<float> GradIfNeeded(Tensor t) => t.RequiresGrad ? t.GradSpan() : default;
 }

@@ -19,9 +19,9 @@ public static partial class Functional
         LayerNormKernels.Forward(y.Data, mean.Data, rstd.Data, x.Data, weight != null ? weight.Data : default, bias != null ? bias.Data : default, rows, c, eps);
         Tensor[] inputs = new[] { x, weight, bias }.OfType<Tensor>().ToArray();
         return Tensor.Record(y, "layer_norm", inputs, g => LayerNormKernels.Backward(
-            x.RequiresGrad ? x.GradSpan() : default,
-            weight is { RequiresGrad: true } ? weight.GradSpan() : default,
-            bias is { RequiresGrad: true } ? bias.GradSpan() : default,
+            x.GradSpanIfRequired(),
+            weight == null ? default : weight.GradSpanIfRequired(),
+            bias == null ? default : bias.GradSpanIfRequired(),
             g.Data, x.Data, weight != null ? weight.Data : default, mean.Data, rstd.Data, rows, c));
     }
 

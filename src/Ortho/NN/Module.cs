@@ -137,7 +137,6 @@ public abstract class Module
         }
         foreach (var (key, dst) in own)
             if (state.TryGetValue(key, out var src)) src.Data.CopyTo(dst.Data);
-        OnStateLoaded();
     }
 
     /// <summary>
@@ -145,9 +144,6 @@ public abstract class Module
     /// saved under its other name). The default returns <paramref name="state"/> unchanged.
     /// </summary>
     protected virtual IReadOnlyDictionary<string, Tensor> NormalizeStateDict(IReadOnlyDictionary<string, Tensor> state) => state;
-
-    /// <summary>Called after <see cref="LoadStateDict"/> copied values (e.g. to refresh cached derived data).</summary>
-    protected virtual void OnStateLoaded() { }
 
     /// <summary>Sets training mode on this module and all submodules.</summary>
     public Module Train(bool on = true)

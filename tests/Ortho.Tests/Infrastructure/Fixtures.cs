@@ -32,8 +32,6 @@ public static class Fixtures
         return list.ToArray();
     }
 
-    public static double[] Doubles(JsonElement e) => Floats(e).Select(f => (double)f).ToArray();
-
     public static int[] Shape(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
 
     private static void Flatten(JsonElement e, List<float> into)
