@@ -34,6 +34,8 @@ public static class ActivationParameterNames
         public const string Phases = "phases";
         /// <summary>w_1..w_n (frequencies).</summary>
         public const string Grid = "grid";
+        /// <summary>The constants (1!, ..., n!): a float32 buffer in torchortho checkpoints, not a parameter.</summary>
+        public const string NormalizationTerm = "normalization_term";
     }
 
     /// <summary>Tropical polynomial activation names.</summary>

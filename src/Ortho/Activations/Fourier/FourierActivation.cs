@@ -4,7 +4,8 @@ namespace Ortho.Activations;
 
 /// <summary>
 /// f(x) = f0 + sum_{k=1..n} c_k cos(w_k x - p_k) / k!. Parameters (torchortho's names): <c>fundamental</c> f0 [1],
-/// <c>coefficients</c> c [n], <c>phases</c> p [n], <c>grid</c> w [n] (the frequencies). Init: c_k = 1/sqrt(I0(2)),
+/// <c>coefficients</c> c [n], <c>phases</c> p [n], <c>grid</c> w [n] (the frequencies); constant buffer
+/// <c>normalization_term</c> (1!, ..., n!) as torchortho stores it. Init: c_k = 1/sqrt(I0(2)),
 /// p_k = pi/4, w_k = k, f0 = c sqrt(1 - 1/(n!)^2). While the frequencies are integer multiples of one base (always at
 /// init; always with <c>frozenFrequencies</c>), the kernel uses the angle-addition recurrence (one sin/cos per element).
 /// </summary>
@@ -23,6 +24,11 @@ public sealed class FourierActivation : LearnableActivation
         Coefficients = Param(ActivationParameterNames.Fourier.Coefficients);
         Phases = Param(ActivationParameterNames.Fourier.Phases);
         Grid = Param(ActivationParameterNames.Fourier.Grid);
+        // torchortho keeps (1!, ..., n!) as a float32 buffer in every checkpoint; carried for strict keys both ways.
+        var norm = Tensor.Unscoped([degree]);
+        double f = 1;
+        for (int k = 1; k <= degree; k++) norm.Data[k - 1] = (float)(f *= k);
+        RegisterBuffer(ActivationParameterNames.Fourier.NormalizationTerm, norm);
         if (frozen) Freeze();
         if (frozenFrequencies) Grid.RequiresGrad = false;
     }
