@@ -8,7 +8,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("Ortho: learnable Hermite, Fourier and tropical activations, and a CPU engine to train them.")
+        var root = new OrthoRootCommand("Ortho: learnable Hermite, Fourier and tropical activations, and a CPU engine to train them.")
         {
             TrainCommand.Create(),
             BenchCommand.Create(),

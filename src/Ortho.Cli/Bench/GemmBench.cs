@@ -45,14 +45,17 @@ internal static class GemmBench
 
     /// <summary>Measures every shape at each thread count and writes one line (JSON) or table row per measurement.</summary>
     /// <param name="threads">Thread counts to measure (EngineSettings.Threads is set to each, then restored).</param>
-    /// <param name="json">One JSON object per line instead of a table.</param>
+    /// <param name="json">One JSON object per line (with the <see cref="BenchHeader"/> members) instead of a table.</param>
     /// <param name="output">Where to write.</param>
     public static void Run(int[] threads, bool json, TextWriter output)
     {
         if (threads.Length == 0) threads = [EngineSettings.Threads];
         int saved = EngineSettings.Threads;
         if (!json)
+        {
+            BenchHeader.WriteTable(output);
             output.WriteLine($"{"case",-18} {"m",5} {"n",5} {"k",5} {"transA",6} {"transB",6} {"threads",7} {"GFLOP/s",8}");
+        }
         try
         {
             foreach (var shape in Shapes)
@@ -64,7 +67,7 @@ internal static class GemmBench
                     EngineSettings.Threads = t;
                     double gflops = Measure(shape, buffers, warmupSeconds: first ? 0.5 : 0.1);
                     first = false;
-                    output.WriteLine(json ? Json(shape, t, gflops) : Row(shape, t, gflops));
+                    output.WriteLine(json ? BenchHeader.AddTo(Json(shape, t, gflops)) : Row(shape, t, gflops));
                     output.Flush();
                 }
             }
