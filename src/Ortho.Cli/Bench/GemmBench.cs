@@ -9,14 +9,14 @@ namespace Ortho.Cli.Bench;
 /// SGEMM throughput: 1024^3, 2048^3 and the Linear layers of the default LM (C = 128, B x T = 2048
 /// rows) in their three products (forward y = x W^T, backward dx = dy W, dW = dy^T x), in GFLOP/s.
 /// Each shape is warmed up (about 0.5 s, so the JIT has tiered up) and then timed several times;
-/// the median is reported. scripts/bench_openblas.py measures the same shapes with NumPy/OpenBLAS.
+/// the median is reported. scripts/peer/bench_openblas.py measures the same shapes with NumPy/OpenBLAS.
 /// </summary>
 internal static class GemmBench
 {
     /// <summary>One benchmarked product: C[m x n] = op(A) op(B) with op(A) m x k, op(B) k x n.</summary>
     internal readonly record struct Shape(string Case, int M, int N, int K, bool TransA, bool TransB);
 
-    /// <summary>The shapes measured, in order (scripts/bench_openblas.py lists the same).</summary>
+    /// <summary>The shapes measured, in order (scripts/peer/bench_openblas.py lists the same).</summary>
     internal static IReadOnlyList<Shape> Shapes { get; } = BuildShapes();
 
     private static Shape[] BuildShapes()

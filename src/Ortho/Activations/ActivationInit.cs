@@ -1,7 +1,7 @@
 namespace Ortho.Activations;
 
 /// <summary>
-/// torchortho's initial parameter values (DESIGN 1.1-1.4), chosen so that under x ~ N(0, 1) the forward and
+/// torchortho's initial parameter values (the paper's variance-preserving initialization), chosen so that under x ~ N(0, 1) the forward and
 /// backward second moments are balanced (Hermite), or E[f'^2] = 1 (tropical).
 /// </summary>
 public static class ActivationInit

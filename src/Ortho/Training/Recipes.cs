@@ -1,6 +1,6 @@
 namespace Ortho.Training;
 
-/// <summary>The default language-model recipe (DESIGN section 3); every number can be overridden.</summary>
+/// <summary>The default language-model recipe (the PyTorch peer's scripts/peer/train_gpt.py); every number can be overridden.</summary>
 public sealed record LmRecipe
 {
     /// <summary>Training steps.</summary>
@@ -57,7 +57,7 @@ public sealed record LmRecipe
     }
 }
 
-/// <summary>The default image recipe (DESIGN section 3): Fashion-MNIST ConvNeXt.</summary>
+/// <summary>The default image recipe (the PyTorch peer's scripts/peer/train_convnext.py): Fashion-MNIST ConvNeXt.</summary>
 public sealed record ImageRecipe
 {
     /// <summary>Epochs over the 60,000 training images (fractions allowed).</summary>

@@ -4,7 +4,7 @@ namespace Ortho.Tests.Activations;
 
 /// <summary>
 /// Test helpers: random parameters and inputs, a runner over the kind-generic kernels, and double-precision
-/// reference forwards written from the DESIGN formulas independently of the library code.
+/// reference forwards written from the paper's formulas independently of the library code.
 /// </summary>
 internal static class ActivationTestKit
 {
@@ -48,7 +48,7 @@ internal static class ActivationTestKit
             if ((int)w <= (int)best) yield return w;
     }
 
-    /// <summary>f(x) in double straight from the DESIGN formulas (independent of the library's code).</summary>
+    /// <summary>f(x) in double straight from the paper's formulas (independent of the library's code).</summary>
     public static double Reference(ActivationKind kind, int n, IReadOnlyDictionary<string, double[]> q, double x)
     {
         switch (kind)

@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Ortho.Activations;
 
 /// <summary>
-/// Fits a learnable activation to a classical one by matching the function and its derivative (DESIGN 1.6):
+/// Fits a learnable activation to a classical one by matching the function and its derivative (as the paper does):
 /// minimize sum_i w_i [(f(x_i) - g(x_i))^2 + (f'(x_i) - g'(x_i))^2] on an equally spaced grid of [Lo, Hi].
 /// </summary>
 /// <remarks>

@@ -22,7 +22,7 @@ public readonly record struct MomentsResult(double Mean, double SecondMoment, do
 }
 
 /// <summary>
-/// E[f], E[f^2], E[f'^2] under x ~ N(0, sigma^2) (DESIGN 1.7): Gauss-Hermite quadrature for any f given with its
+/// E[f], E[f^2], E[f'^2] under x ~ N(0, sigma^2) (the paper's gains): Gauss-Hermite quadrature for any f given with its
 /// derivative, exact quadrature for Hermite (a polynomial), closed forms for Fourier (Gaussian characteristic
 /// function) and exact piecewise integration (normal distribution function) for the piecewise-linear tropical kinds.
 /// </summary>
