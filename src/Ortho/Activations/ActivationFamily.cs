@@ -12,8 +12,9 @@ namespace Ortho.Activations;
 /// </summary>
 /// <remarks>
 /// Kernel methods receive the parameters as <see cref="IParameterSpans"/> in the order of <see cref="Parameters"/>.
-/// A family instance may carry configuration of its own (a subclass with constructor arguments registered under its
-/// own name), and declares its constant buffers with their values, so checkpoints carry them as the peer does.
+/// Every method is an instance method, so a family instance can carry options of its own (a configured variant of a
+/// kind); families are compared with <see cref="object.Equals(object)"/> (parameters, modules, the fit cache), which
+/// such a variant overrides. Constant buffers are declared with their values (<see cref="Buffers"/>).
 /// </remarks>
 public abstract partial class ActivationFamily
 {
@@ -106,7 +107,7 @@ public abstract partial class ActivationFamily
     public MomentsResult Moments(ActivationParameters p, double sigma = 1)
     {
         ArgumentNullException.ThrowIfNull(p);
-        if (p.Family != this) throw new ArgumentException($"{p.Kind} parameters given to the {Name} moments.", nameof(p));
+        if (!p.Family.Equals(this)) throw new ArgumentException($"{p.Kind} parameters given to the {Name} moments.", nameof(p));
         ActivationMoments.CheckSigma(sigma);
         return ComputeMoments(p, sigma);
     }

@@ -30,7 +30,7 @@ public static class ActivationKernels
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(grads);
-        if (grads.Family != p.Family || grads.Degree != p.Degree)
+        if (!grads.Family.Equals(p.Family) || grads.Degree != p.Degree)
             throw new ArgumentException($"gradients are {grads.Kind}{grads.Degree}, parameters {p.Kind}{p.Degree}.", nameof(grads));
         p.Family.Backward(dx, frequencyGradient ? grads : new WithoutSkippable(grads), x, dy, p, p.Degree, needDx, accumulateDx);
     }

@@ -71,7 +71,7 @@ public class LearnableActivation : UnaryModule
     public void Load(ActivationParameters values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (values.Family != Family || values.Degree != Degree)
+        if (!values.Family.Equals(Family) || values.Degree != Degree)
             throw new ArgumentException($"Cannot load {values.Kind}:{values.Degree} parameters into {Spec}.");
         foreach (var (name, p) in NamedParameters()) values[name].CopyTo(p.Data);
     }

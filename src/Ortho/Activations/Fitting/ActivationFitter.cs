@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Ortho.Activations;
 
 /// <summary>
-/// Fits a learnable activation to a classical one by matching the function and its derivative (DESIGN 1.6):
+/// Fits a learnable activation to a classical one by matching the function and its derivative:
 /// minimize sum_i w_i [(f(x_i) - g(x_i))^2 + (f'(x_i) - g'(x_i))^2] on an equally spaced grid of [Lo, Hi]. The
 /// algorithm is the kind's own (<see cref="ActivationFamily.Fit"/>: Hermite and Fourier least squares, tropical Lloyd
 /// iterations, tropical rational least squares plus Adam); this class validates, caches and reports.
@@ -39,7 +39,7 @@ public static class ActivationFitter
         var sw = Stopwatch.StartNew();
         var grid = new FitGrid(target, options);
         var p = family.Fit(degree, grid, options);
-        if (p.Family != family || p.Degree != degree)
+        if (!p.Family.Equals(family) || p.Degree != degree)
             throw new InvalidOperationException($"{family.Name}:{degree} fit returned {p.Kind}:{p.Degree} parameters.");
         double objective = grid.Objective(p);
         sw.Stop();

@@ -7,26 +7,18 @@ namespace Ortho.Activations;
 /// p_k = pi/4, w_k = k, f0 = c sqrt(1 - 1/(n!)^2). Fit: harmonic least squares (optionally Levenberg-Marquardt);
 /// moments in closed form.
 /// </summary>
-public sealed class FourierFamily : ActivationFamily
+internal sealed class FourierFamily : ActivationFamily
 {
     private FourierFamily() { }
-
-    /// <summary>The registered instance.</summary>
     public static FourierFamily Instance { get; } = new();
 
     /// <summary>1/sqrt(I0(2)) with I0(2) = sum_k 1/(k!)^2 = 2.2795853...: the coefficient init (0.6623264).</summary>
     public static double Amplitude { get; } = 1.0 / Math.Sqrt(BesselI0At2());
 
-    /// <inheritdoc/>
     public override string Name => "fourier";
-
-    /// <inheritdoc/>
     public override int MinDegree => FourierKernels.MinDegree;
-
-    /// <inheritdoc/>
     public override int MaxDegree => FourierKernels.MaxDegree;
 
-    /// <inheritdoc/>
     public override IReadOnlyList<ActivationParameterSpec> Parameters { get; } =
     [
         new(ActivationParameterNames.Fourier.Fundamental, _ => 1),
@@ -44,7 +36,6 @@ public sealed class FourierFamily : ActivationFamily
         return [new(ActivationParameterNames.Fourier.NormalizationTerm, [degree], norm)];
     }
 
-    /// <inheritdoc/>
     protected override void Initialize(ActivationParameters p, Rng? rng)
     {
         int n = p.Degree;
@@ -70,20 +61,16 @@ public sealed class FourierFamily : ActivationFamily
         return sum;
     }
 
-    /// <inheritdoc/>
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) =>
         FourierKernels.Forward(y, x, p[0], p[1], p[2], p[3], degree);
 
-    /// <inheritdoc/>
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx) =>
         FourierKernels.Backward(dx, grads[0], grads[1], grads[2], grads[3], x, dy, p[0], p[1], p[2], p[3], degree, needDx, accumulateDx);
 
-    /// <inheritdoc/>
     public override double Evaluate(double x, IParameterSpans p, int degree, out double derivative) =>
         FourierKernels.Evaluate(x, p[0], p[1], p[2], p[3], degree, out derivative);
 
-    /// <inheritdoc/>
     public override ActivationParameters Fit(int degree, FitGrid grid, FitOptions options) => FourierFit.Fit(degree, grid, options);
 
     /// <summary>
@@ -119,7 +106,6 @@ public sealed class FourierFamily : ActivationFamily
         return new MomentsResult(mean, m2, d2, s2);
     }
 
-    /// <inheritdoc/>
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new FourierActivation(degree);
 }
 

@@ -6,23 +6,14 @@ namespace Ortho.Activations;
 /// coefficients and powers of He_k/k!). Init: a_0 = e^{-1/2} sqrt(1 - 1/n!), a_k = e^{-1/2}, which balances the
 /// forward and backward second moments under x ~ N(0, 1). Fit: linear least squares; moments: exact quadrature.
 /// </summary>
-public sealed class HermiteFamily : ActivationFamily
+internal sealed class HermiteFamily : ActivationFamily
 {
     private HermiteFamily() { }
-
-    /// <summary>The registered instance.</summary>
     public static HermiteFamily Instance { get; } = new();
-
-    /// <inheritdoc/>
     public override string Name => "hermite";
-
-    /// <inheritdoc/>
     public override int MinDegree => HermiteKernels.MinDegree;
-
-    /// <inheritdoc/>
     public override int MaxDegree => HermiteKernels.MaxDegree;
 
-    /// <inheritdoc/>
     public override IReadOnlyList<ActivationParameterSpec> Parameters { get; } =
         [new(ActivationParameterNames.Hermite.Coefficients, n => n + 1)];
 
@@ -42,7 +33,6 @@ public sealed class HermiteFamily : ActivationFamily
         return [new(ActivationParameterNames.Hermite.Coeffs, [n + 1, w], c), new(ActivationParameterNames.Hermite.Grid, [n + 1, w], g, "I64")];
     }
 
-    /// <inheritdoc/>
     protected override void Initialize(ActivationParameters p, Rng? rng)
     {
         double c = Math.Exp(-0.5);
@@ -51,20 +41,16 @@ public sealed class HermiteFamily : ActivationFamily
         for (int k = 1; k <= p.Degree; k++) a[k] = (float)c;
     }
 
-    /// <inheritdoc/>
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) =>
         HermiteKernels.Forward(y, x, p[0], degree);
 
-    /// <inheritdoc/>
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx) =>
         HermiteKernels.Backward(dx, grads[0], x, dy, p[0], degree, needDx, accumulateDx);
 
-    /// <inheritdoc/>
     public override double Evaluate(double x, IParameterSpans p, int degree, out double derivative) =>
         HermiteKernels.Evaluate(x, p[0], degree, out derivative);
 
-    /// <inheritdoc/>
     public override ActivationParameters Fit(int degree, FitGrid grid, FitOptions options) => HermiteFit.Fit(degree, grid, options.HermiteRidge);
 
     /// <summary>Exact: f^2 has degree 2n &lt;= 64, integrated by the 64-node Gauss-Hermite rule (exact to degree 127).</summary>
@@ -83,7 +69,6 @@ public sealed class HermiteFamily : ActivationFamily
         return new MomentsResult(m1, m2, d2, sigma * sigma);
     }
 
-    /// <inheritdoc/>
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new HermiteActivation(degree);
 
     private static double Factorial(int n)

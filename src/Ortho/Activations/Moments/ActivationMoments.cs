@@ -22,7 +22,7 @@ public readonly record struct MomentsResult(double Mean, double SecondMoment, do
 }
 
 /// <summary>
-/// E[f], E[f^2], E[f'^2] under x ~ N(0, sigma^2) (DESIGN 1.7): Gauss-Hermite quadrature for any f given with its
+/// E[f], E[f^2], E[f'^2] under x ~ N(0, sigma^2): Gauss-Hermite quadrature for any f given with its
 /// derivative; each family's own method for its parameters (exact quadrature for Hermite, closed forms for Fourier,
 /// exact piecewise integration with the normal distribution function for the piecewise-linear tropical kinds).
 /// </summary>

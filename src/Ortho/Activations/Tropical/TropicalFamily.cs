@@ -5,23 +5,14 @@ namespace Ortho.Activations;
 /// buffer <c>powers</c>, as torchortho stores it) and learnable <c>coefficients</c> a (init 1, so f = sqrt(2)/n +
 /// sqrt(2) ReLU(x) and E[f'^2] = 1). Fit: tangent lines plus Lloyd iterations; moments exact (piecewise linear).
 /// </summary>
-public sealed class TropicalFamily : ActivationFamily
+internal sealed class TropicalFamily : ActivationFamily
 {
     private TropicalFamily() { }
-
-    /// <summary>The registered instance.</summary>
     public static TropicalFamily Instance { get; } = new();
-
-    /// <inheritdoc/>
     public override string Name => "tropical";
-
-    /// <inheritdoc/>
     public override int MinDegree => TropicalKernels.MinDegree;
-
-    /// <inheritdoc/>
     public override int MaxDegree => TropicalKernels.MaxDegree;
 
-    /// <inheritdoc/>
     public override IReadOnlyList<ActivationParameterSpec> Parameters { get; } =
         [new(ActivationParameterNames.Tropical.Coefficients, n => n + 1)];
 
@@ -31,24 +22,19 @@ public sealed class TropicalFamily : ActivationFamily
 
     private static float[] Slopes(int degree) => Enumerable.Range(0, degree + 1).Select(k => (float)k).ToArray();
 
-    /// <inheritdoc/>
     protected override void Initialize(ActivationParameters p, Rng? rng) =>
         Array.Fill(p[ActivationParameterNames.Tropical.Coefficients], 1f);
 
-    /// <inheritdoc/>
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) =>
         TropicalKernels.Forward(y, x, p[0], degree);
 
-    /// <inheritdoc/>
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx) =>
         TropicalKernels.Backward(dx, grads[0], x, dy, p[0], degree, needDx, accumulateDx);
 
-    /// <inheritdoc/>
     public override double Evaluate(double x, IParameterSpans p, int degree, out double derivative) =>
         TropicalKernels.Evaluate(x, p[0], degree, out derivative);
 
-    /// <inheritdoc/>
     public override ActivationParameters Fit(int degree, FitGrid grid, FitOptions options) => TropicalFit.Fit(degree, grid, options.Iterations);
 
     /// <summary>Exact: f is piecewise linear, integrated segment by segment with the normal distribution function.</summary>
@@ -63,7 +49,6 @@ public sealed class TropicalFamily : ActivationFamily
         }, sigma);
     }
 
-    /// <inheritdoc/>
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new TropicalActivation(degree);
 }
 

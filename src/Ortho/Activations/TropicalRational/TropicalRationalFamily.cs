@@ -5,23 +5,14 @@ namespace Ortho.Activations;
 /// <c>powers_num</c> p, <c>powers_denom</c> q, <c>coefficients_num</c> a, <c>coefficients_denom</c> b, drawn from
 /// N(0, 1) in that order as torchortho does. Fit: piecewise-linear least squares plus Adam; moments exact.
 /// </summary>
-public sealed class TropicalRationalFamily : ActivationFamily
+internal sealed class TropicalRationalFamily : ActivationFamily
 {
     private TropicalRationalFamily() { }
-
-    /// <summary>The registered instance.</summary>
     public static TropicalRationalFamily Instance { get; } = new();
-
-    /// <inheritdoc/>
     public override string Name => "tropical_rational";
-
-    /// <inheritdoc/>
     public override int MinDegree => TropicalRationalKernels.MinDegree;
-
-    /// <inheritdoc/>
     public override int MaxDegree => TropicalRationalKernels.MaxDegree;
 
-    /// <inheritdoc/>
     public override IReadOnlyList<ActivationParameterSpec> Parameters { get; } =
     [
         new(ActivationParameterNames.TropicalRational.PowersNum, n => n + 1),
@@ -37,20 +28,16 @@ public sealed class TropicalRationalFamily : ActivationFamily
         foreach (var name in p.Names) rng.FillNormal(p[name]);
     }
 
-    /// <inheritdoc/>
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) =>
         TropicalRationalKernels.Forward(y, x, p[0], p[1], p[2], p[3], degree);
 
-    /// <inheritdoc/>
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx) =>
         TropicalRationalKernels.Backward(dx, grads[0], grads[1], grads[2], grads[3], x, dy, p[0], p[1], p[2], p[3], degree, needDx, accumulateDx);
 
-    /// <inheritdoc/>
     public override double Evaluate(double x, IParameterSpans p, int degree, out double derivative) =>
         TropicalRationalKernels.Evaluate(x, p[0], p[1], p[2], p[3], degree, out derivative);
 
-    /// <inheritdoc/>
     public override ActivationParameters Fit(int degree, FitGrid grid, FitOptions options) => TropicalRationalFit.Fit(degree, grid, options.Iterations);
 
     /// <summary>Exact: piecewise linear between the breakpoints of both maxima.</summary>
@@ -66,7 +53,6 @@ public sealed class TropicalRationalFamily : ActivationFamily
         }, sigma);
     }
 
-    /// <inheritdoc/>
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new TropicalRationalActivation(degree, rng);
 }
 
