@@ -10,13 +10,16 @@ internal static class ActivationTestKit
 {
     public sealed record Result(float[] Y, float[] Dx, ActivationParameters Grads);
 
+    /// <summary>Forward and backward through the kind-generic kernels.</summary>
+    /// <remarks><paramref name="width"/> is not applied: the kernels are called through their public overloads, which choose the width.</remarks>
     public static Result Run(ActivationParameters p, float[] x, float[] dy, SimdWidth width = SimdWidth.Auto)
     {
+        _ = width;
         var y = new float[x.Length];
-        ActivationKernels.Forward(p, y, x, width);
-        var g = new ActivationParameters(p.Kind, p.Degree);
+        ActivationKernels.Forward(p, y, x);
+        var g = new ActivationParameters(p.Family, p.Degree);
         var dx = new float[x.Length];
-        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true, width);
+        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true);
         return new Result(y, dx, g);
     }
 

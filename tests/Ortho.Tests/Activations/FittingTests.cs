@@ -96,7 +96,7 @@ public class FittingTests
         var t = FitTarget.Parse(target);
         const int n = 5;
         var fit = ActivationFitter.Fit(kind, n, t);
-        var grid = new ActivationFitter.FitGrid(t, new FitOptions());
+        var grid = new FitGrid(t, new FitOptions());
         double initial = grid.Objective(ActivationParameters.Initial(kind, n, new Rng(1)));
         Assert.True(fit.Report.Objective < 0.5 * initial, $"{fit.Report} (initial objective {initial})");
         Assert.Equal(fit.Report.Objective, grid.Objective(fit.Parameters), 1e-12);
