@@ -43,9 +43,19 @@ public sealed record MlpConfig(int Inputs, int[] Hidden, int Outputs, string[] A
     public static MlpConfig FromJson(string json)
     {
         MlpConfig? c;
-        try { c = JsonSerializer.Deserialize<MlpConfig>(json); }
+        try
+        {
+            using (var doc = JsonDocument.Parse(json))
+            {
+                // Trainers' configs (GPT, ConvNeXt) have no architecture tag: say what the file is not.
+                if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(nameof(Architecture), out var tag)
+                    || tag.ValueKind != JsonValueKind.String || tag.GetString() != MlpArchitecture)
+                    throw new InvalidDataException("The model config does not describe an MLP (no \"Architecture\": \"mlp\"); this command reads MLP model files.");
+            }
+            c = JsonSerializer.Deserialize<MlpConfig>(json);
+        }
         catch (JsonException e) { throw new InvalidDataException($"MLP config is not valid JSON: {e.Message}", e); }
-        if (c is null || c.Architecture != MlpArchitecture) throw new InvalidDataException($"The model config does not describe an MLP (architecture '{c?.Architecture}').");
+        if (c is null) throw new InvalidDataException("The MLP config is empty.");
         try { c.Validate(); }
         catch (Exception e) when (e is ArgumentException or FormatException) { throw new InvalidDataException(e.Message, e); }
         return c;

@@ -224,15 +224,33 @@ public sealed class SliceRegions
     {
         ArgumentNullException.ThrowIfNull(net);
         if (resolution < 1) throw new ArgumentOutOfRangeException(nameof(resolution), "resolution must be positive");
-        var seen = new HashSet<string>();
+        var seen = new HashSet<int[]>(PatternComparer.Instance);
         var x = Origin.ToArray();
         for (int a = 0; a < resolution; a++)
             for (int c = 0; c < resolution; c++)
             {
                 x[DimU] = URange.Lo + (a + 0.5) * (URange.Hi - URange.Lo) / resolution;
                 x[DimV] = VRange.Lo + (c + 0.5) * (VRange.Hi - VRange.Lo) / resolution;
-                seen.Add(string.Join(",", net.PatternAt(x)));
+                seen.Add(net.PatternAt(x));
             }
         return seen.Count;
+    }
+}
+
+/// <summary>Compares activation patterns by value.</summary>
+public sealed class PatternComparer : IEqualityComparer<int[]>
+{
+    /// <summary>The comparer.</summary>
+    public static PatternComparer Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public bool Equals(int[]? x, int[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
+
+    /// <inheritdoc/>
+    public int GetHashCode(int[] obj)
+    {
+        var h = new HashCode();
+        foreach (var v in obj) h.Add(v);
+        return h.ToHashCode();
     }
 }
