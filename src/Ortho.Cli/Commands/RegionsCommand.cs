@@ -85,7 +85,7 @@ internal static class RegionsCommand
         if (text)
         {
             Console.WriteLine($"segment ({Fmt(a)}) -> ({Fmt(b)}): {r.Regions} regions (exact), {r.LinearPieces} linear pieces of the outputs");
-            Console.WriteLine($"  upper bound on a line, prod_l (1 + n_l (p_l - 1)): {N(arch)} for the architecture, {N(trained)} with the trained activations' pieces");
+            Console.WriteLine($"  upper bound on a line, prod_l (1 + n_l (p_l - 1)): {N(arch)} for the architecture, {N(trained)} with these activations' pieces");
             foreach (var f in files) Console.WriteLine($"  wrote {f}");
         }
         return new()
@@ -115,7 +115,7 @@ internal static class RegionsCommand
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"slice x{d[0]} in [{rg[0]}, {rg[1]}], x{d[1]} in [{rg[2]}, {rg[3]}]{(model.Config.Inputs > 2 ? $", other inputs at ({Fmt(origin)})" : "")}: {s.Count} regions (exact)"));
-            Console.WriteLine($"  upper bound in 2-D, prod_l sum_(i<=min(2,n_1..n_l)) C(n_l, i) (p_l - 1)^i: {N(arch)} for the architecture, {N(trained)} with the trained activations' pieces");
+            Console.WriteLine($"  upper bound in 2-D, prod_l sum_(i<=min(2,n_1..n_l)) C(n_l, i) (p_l - 1)^i: {N(arch)} for the architecture, {N(trained)} with these activations' pieces");
             if (sampled is int c) Console.WriteLine($"  sampling a {samples} x {samples} grid finds {c} of them");
             foreach (var f in files) Console.WriteLine($"  wrote {f}");
         }
