@@ -5,10 +5,13 @@ namespace Ortho.Analysis;
 /// (round-to-nearest is off by at most half an ulp), so the result encloses the exact result of the exact operands:
 /// interval arithmetic without switching the rounding mode.
 /// </summary>
-public readonly record struct Interval(double Lo, double Hi)
+public readonly record struct Interval(double Lo, double Hi) : IForwardNumber<Interval>
 {
     /// <summary>The point interval of an exactly representable value.</summary>
     public static Interval Point(double x) => new(x, x);
+
+    /// <summary>The point interval of an exactly representable value.</summary>
+    public static Interval FromDouble(double x) => Point(x);
 
     /// <summary>An interval enclosing sqrt(2).</summary>
     public static Interval Sqrt2 { get; } = new(Math.BitDecrement(Math.Sqrt(2)), Math.BitIncrement(Math.Sqrt(2)));

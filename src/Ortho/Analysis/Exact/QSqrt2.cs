@@ -5,7 +5,7 @@ namespace Ortho.Analysis;
 /// sqrt(2)/n is irrational, so the breakpoints of a deep tropical network are in this field, not in Q; its sums,
 /// products, quotients and signs are all exact, which makes region counting exact.
 /// </summary>
-public readonly struct QSqrt2 : IEquatable<QSqrt2>, IComparable<QSqrt2>
+public readonly struct QSqrt2 : IEquatable<QSqrt2>, IComparable<QSqrt2>, IForwardNumber<QSqrt2>
 {
     /// <summary>a + b sqrt(2).</summary>
     public QSqrt2(Rational a, Rational b) { A = a; B = b; }
@@ -64,6 +64,9 @@ public readonly struct QSqrt2 : IEquatable<QSqrt2>, IComparable<QSqrt2>
         var p = x * conj;
         return new(p.A / norm, p.B / norm);
     }
+
+    /// <summary>Division by a nonzero integer.</summary>
+    public static QSqrt2 operator /(QSqrt2 x, int k) => x / (QSqrt2)k;
 
     /// <summary>-1, 0 or 1, decided exactly (compares a^2 with 2 b^2 when the parts have opposite signs).</summary>
     public int Sign
