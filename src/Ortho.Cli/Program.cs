@@ -14,6 +14,9 @@ internal static class Program
             BenchCommand.Create(),
             InspectCommand.Create(),
             FitCommand.Create(),
+            MlpCommand.Create(),
+            PolynomialCommand.Create(),
+            RegionsCommand.Create(),
         };
         try
         {
