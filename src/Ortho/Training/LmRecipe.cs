@@ -44,8 +44,8 @@ public sealed record LmRecipe
     /// <summary>Checks every number; the message names the field.</summary>
     public void Validate()
     {
-        Train.Validate();
         TrainRecipe.Check(Train.Steps > 0, "Steps", Train.Steps, "> 0");
+        Train.Validate();
         TrainRecipe.Check(Block > 1, nameof(Block), Block, "> 1");
         TrainRecipe.Check(EvalBatches > 0, nameof(EvalBatches), EvalBatches, "> 0");
     }

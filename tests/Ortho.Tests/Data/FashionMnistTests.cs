@@ -9,7 +9,7 @@ namespace Ortho.Tests.Data;
 
 public class FashionMnistTests
 {
-    private static byte[] Idx(int magicRank, int[] dims, byte[] data, uint? magic = null)
+    internal static byte[] Idx(int magicRank, int[] dims, byte[] data, uint? magic = null)
     {
         var bytes = new byte[4 + 4 * dims.Length + data.Length];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, magic ?? (uint)(0x0800 + magicRank));
@@ -18,7 +18,7 @@ public class FashionMnistTests
         return bytes;
     }
 
-    private static void WriteGz(string path, byte[] content)
+    internal static void WriteGz(string path, byte[] content)
     {
         using var fs = File.Create(path);
         using var gz = new GZipStream(fs, CompressionLevel.Fastest);
