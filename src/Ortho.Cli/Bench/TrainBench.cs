@@ -71,7 +71,7 @@ internal static class TrainBench
     /// <summary>Times the task's batch plus the trainer's <see cref="TrainStep"/> at the recipe's peak learning rate.</summary>
     private static double Time(ITrainingTask task, int steps)
     {
-        var step = new TrainStep(task.Model, task.Train.CreateOptimizer(task.Model), task.Train.Clip);
+        var step = TrainStep.ForTask(task);
         Func<Tensor> loss = task.Loss;
         Func<string?> diagnose = task.DiagnoseNonFinite;
         int n = 0;

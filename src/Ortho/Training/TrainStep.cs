@@ -28,6 +28,9 @@ public sealed class TrainStep
         _parameters = model.Parameters().ToArray();
     }
 
+    /// <summary>The step of a task's recipe: its model, AdamW from <see cref="TrainRecipe.CreateOptimizer"/>, its clip.</summary>
+    public static TrainStep ForTask(ITrainingTask task) => new(task.Model, task.Train.CreateOptimizer(task.Model), task.Train.Clip);
+
     /// <summary>The model.</summary>
     public Module Model { get; }
 

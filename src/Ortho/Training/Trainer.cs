@@ -23,11 +23,9 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(task);
         Task = task;
-        var r = task.Train;
-        r.Validate();
-        Optimizer = r.CreateOptimizer(task.Model);
-        _schedule = r.Schedule(task.TotalSteps);
-        _step = new TrainStep(task.Model, Optimizer, r.Clip);
+        task.Train.Validate();
+        _step = TrainStep.ForTask(task);
+        _schedule = task.Train.Schedule(task.TotalSteps);
         _loss = task.Loss;
         _diagnose = task.DiagnoseNonFinite;
         RunDirectory = runDirectory;
@@ -41,7 +39,7 @@ public sealed class Trainer
     public Module Model => Task.Model;
 
     /// <summary>The optimizer.</summary>
-    public Optimizer Optimizer { get; }
+    public Optimizer Optimizer => _step.Optimizer;
 
     /// <summary>Total steps of the run.</summary>
     public int TotalSteps => Task.TotalSteps;

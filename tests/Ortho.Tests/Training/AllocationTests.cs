@@ -28,7 +28,7 @@ public class AllocationTests(ITestOutputHelper output)
         var corpus = new byte[4096];
         for (int i = 0; i < corpus.Length; i++) corpus[i] = (byte)rng.NextInt(256);
         var task = new LmTask(recipe, corpus, corpus);
-        var train = new TrainStep(task.Model, recipe.Train.CreateOptimizer(task.Model), recipe.Train.Clip);
+        var train = TrainStep.ForTask(task);
         Assert.Equal(1f, train.Clip); // the clipping path
         Func<Tensor> loss = task.Loss;
         Func<string?> diagnose = task.DiagnoseNonFinite;
