@@ -57,7 +57,8 @@ internal static class TrainBench
     /// <summary>The default image recipe's task on one batch of random 28x28 images: the trainer's model, optimizer and guarded step.</summary>
     private static double Image(string act, int steps)
     {
-        var recipe = new ImageRecipe { Model = ConvNeXtConfig.FashionMnist(act) };
+        var d = new ImageRecipe();
+        var recipe = d with { Model = d.Model with { Activation = act } };
         int b = recipe.Train.Batch, size = recipe.Model.ImageSize;
         var rng = new Rng(1);
         var images = new float[b * size * size];
