@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ortho.Data;
-using Ortho.Models;
 using Ortho.Training;
 
 namespace Ortho.Cli.Bench;
