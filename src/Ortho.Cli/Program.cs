@@ -17,7 +17,7 @@ internal static class Program
     /// </summary>
     internal static int Run(string[] args)
     {
-        var root = new RootCommand("Ortho: learnable Hermite, Fourier and tropical activations, and a CPU engine to train them.")
+        var root = new OrthoRootCommand("Ortho: learnable Hermite, Fourier and tropical activations, and a CPU engine to train them.")
         {
             TrainCommand.Create(),
             BenchCommand.Create(),

@@ -6,17 +6,28 @@ namespace Ortho.Activations;
 /// <summary>
 /// The one activation format used everywhere (CLI, configs, checkpoints): <c>gelu</c>, <c>gelu_tanh</c>, <c>relu</c>,
 /// <c>silu</c>, <c>tanh</c>, <c>sigmoid</c>, or a learnable one with its degree: <c>hermite:3</c>, <c>fourier:5</c>,
-/// <c>tropical:5</c>, <c>tropical_rational:3</c> (the peer's <c>hermite3</c> spelling is accepted too).
+/// <c>tropical:5</c>, <c>tropical_rational:3</c>, or any kind added to <see cref="ActivationRegistry"/> (the peer's
+/// <c>hermite3</c> spelling is accepted too).
 /// </summary>
 public sealed record ActivationSpec(string Kind, int Degree)
 {
+    private static readonly (string Name, Func<UnaryModule> Create)[] ClassicModules =
+    [
+        ("gelu", () => new Gelu()),
+        ("gelu_tanh", () => new Gelu("tanh")),
+        ("relu", () => new Relu()),
+        ("silu", () => new Silu()),
+        ("tanh", () => new Tanh()),
+        ("sigmoid", () => new Sigmoid()),
+    ];
+
     /// <summary>Kinds without a degree.</summary>
-    public static readonly IReadOnlyList<string> Classic = ["gelu", "gelu_tanh", "relu", "silu", "tanh", "sigmoid"];
+    public static readonly IReadOnlyList<string> Classic = ClassicModules.Select(c => c.Name).ToArray();
 
-    /// <summary>Learnable kinds (need a degree).</summary>
-    public static readonly IReadOnlyList<string> Learnable = Enum.GetValues<ActivationKind>().Select(ActivationInfo.Name).ToArray();
+    /// <summary>Learnable kinds (need a degree): the names in <see cref="ActivationRegistry"/>.</summary>
+    public static IReadOnlyList<string> Learnable => ActivationRegistry.Names;
 
-    /// <summary>Parses a spec; the error lists the accepted forms.</summary>
+    /// <summary>Parses a spec (aliases become the kind's name); the error lists the accepted forms.</summary>
     public static ActivationSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -31,11 +42,10 @@ public sealed record ActivationSpec(string Kind, int Degree)
             while (i > 0 && char.IsDigit(s[i - 1])) i--;
             kind = s[..i]; deg = s[i..];
         }
-        if (!ActivationInfo.TryParse(kind, out var k) || !int.TryParse(deg, NumberStyles.None, CultureInfo.InvariantCulture, out int degree))
+        if (!ActivationRegistry.TryGet(kind, out var family) || !int.TryParse(deg, NumberStyles.None, CultureInfo.InvariantCulture, out int degree))
             throw new FormatException($"Unknown activation '{text}'. Use one of {string.Join(", ", Classic)}, or KIND:DEGREE with KIND in {string.Join(", ", Learnable)} (e.g. hermite:3).");
-        var spec = new ActivationSpec(kind, degree);
-        ActivationInfo.ValidateDegree(k, degree);
-        return spec;
+        family.ValidateDegree(degree);
+        return new ActivationSpec(family.Name, degree);
     }
 
     /// <summary>Whether the activation has learnable parameters.</summary>
@@ -44,19 +54,13 @@ public sealed record ActivationSpec(string Kind, int Degree)
     /// <summary>The canonical text form, e.g. "hermite:3".</summary>
     public override string ToString() => IsLearnable ? $"{Kind}:{Degree}" : Kind;
 
-    /// <summary>Creates the module (tropical-rational parameters are drawn from <paramref name="rng"/>).</summary>
-    public UnaryModule Create(Rng? rng = null) => Kind switch
+    /// <summary>Creates the module (kinds that draw their initial values, e.g. tropical rational, draw from <paramref name="rng"/>).</summary>
+    /// <exception cref="ArgumentException">The kind is not registered.</exception>
+    public UnaryModule Create(Rng? rng = null)
     {
-        "gelu" => new Gelu(),
-        "gelu_tanh" => new Gelu("tanh"),
-        "relu" => new Relu(),
-        "silu" => new Silu(),
-        "tanh" => new Tanh(),
-        "sigmoid" => new Sigmoid(),
-        "hermite" => new HermiteActivation(Degree),
-        "fourier" => new FourierActivation(Degree),
-        "tropical" => new TropicalActivation(Degree),
-        "tropical_rational" => new TropicalRationalActivation(Degree, rng ?? Rng.Default),
-        _ => throw new InvalidOperationException($"Unhandled activation kind '{Kind}'."),
-    };
+        if (IsLearnable) return ActivationRegistry.Get(Kind).CreateModule(Degree, rng);
+        foreach (var (name, create) in ClassicModules)
+            if (name == Kind) return create();
+        throw new ArgumentException($"Unknown classic activation '{Kind}'; expected one of {string.Join(", ", Classic)}.");
+    }
 }

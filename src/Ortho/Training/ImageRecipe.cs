@@ -5,7 +5,7 @@ using Ortho.Models;
 namespace Ortho.Training;
 
 /// <summary>
-/// The default image recipe: the Fashion-MNIST ConvNeXt (dims 32/64/128, depths 2/2/2) trained for one epoch of
+/// The default image recipe (the PyTorch peer's scripts/peer/train_convnext.py): the Fashion-MNIST ConvNeXt (dims 32/64/128, depths 2/2/2) trained for one epoch of
 /// batches of 128 with AdamW (lr 2e-3 to 0, 100 warmup steps, weight decay 0.05, betas 0.9/0.999, no clip).
 /// </summary>
 public sealed record ImageRecipe

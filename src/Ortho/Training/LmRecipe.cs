@@ -5,7 +5,7 @@ using Ortho.Models;
 namespace Ortho.Training;
 
 /// <summary>
-/// The default language-model recipe: a byte-level GPT (block 128, 4 layers, 4 heads, 128 dims) trained for 600
+/// The default language-model recipe (the PyTorch peer's scripts/peer/train_gpt.py): a byte-level GPT (block 128, 4 layers, 4 heads, 128 dims) trained for 600
 /// steps of 16 sequences with AdamW (lr 1e-3 to 1e-4, 50 warmup steps, weight decay 0.1, betas 0.9/0.95, clip 1);
 /// every number can be overridden.
 /// </summary>

@@ -4,19 +4,22 @@ namespace Ortho.Tests.Activations;
 
 /// <summary>
 /// Test helpers: random parameters and inputs, a runner over the kind-generic kernels, and double-precision
-/// reference forwards written from the DESIGN formulas independently of the library code.
+/// reference forwards written from the paper's formulas independently of the library code.
 /// </summary>
 internal static class ActivationTestKit
 {
     public sealed record Result(float[] Y, float[] Dx, ActivationParameters Grads);
 
+    /// <summary>Forward and backward through the kind-generic kernels.</summary>
+    /// <remarks><paramref name="width"/> is not applied: the kernels are called through their public overloads, which choose the width.</remarks>
     public static Result Run(ActivationParameters p, float[] x, float[] dy, SimdWidth width = SimdWidth.Auto)
     {
+        _ = width;
         var y = new float[x.Length];
-        ActivationKernels.Forward(p, y, x, width);
-        var g = new ActivationParameters(p.Kind, p.Degree);
+        ActivationKernels.Forward(p, y, x);
+        var g = new ActivationParameters(p.Family, p.Degree);
         var dx = new float[x.Length];
-        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true, width);
+        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true);
         return new Result(y, dx, g);
     }
 
@@ -48,7 +51,7 @@ internal static class ActivationTestKit
             if ((int)w <= (int)best) yield return w;
     }
 
-    /// <summary>f(x) in double straight from the DESIGN formulas (independent of the library's code).</summary>
+    /// <summary>f(x) in double straight from the paper's formulas (independent of the library's code).</summary>
     public static double Reference(ActivationKind kind, int n, IReadOnlyDictionary<string, double[]> q, double x)
     {
         switch (kind)

@@ -8,7 +8,7 @@ namespace Ortho.Tests.Data;
 
 public class BrownCorpusTests
 {
-    /// <summary>A small Brown-like directory exercising every rule; expected bytes written by hand from DESIGN section 3.</summary>
+    /// <summary>A small Brown-like directory exercising every rule; expected bytes written by hand from the split rules (BrownCorpus's documentation).</summary>
     [Fact]
     public void SyntheticCorpusGivesExactBytes()
     {
@@ -93,7 +93,7 @@ public class BrownCorpusTests
         Assert.EndsWith("cr09 first\nline\n", Encoding.UTF8.GetString(train));
     }
 
-    /// <summary>The real corpus (when scripts/fetch-data.sh has run): sizes from DESIGN section 3 and hashes from reference/brown.py.</summary>
+    /// <summary>The real corpus (when scripts/fetch-data.sh has run): sizes and hashes of the PyTorch peer's scripts/peer/brown.py output.</summary>
     [RealDataFact("brown")]
     public void RealCorpusHasTheSpecifiedSizes()
     {
@@ -104,7 +104,7 @@ public class BrownCorpusTests
         Assert.Equal(615_992, validation.Length);
         Assert.Equal(BrownCorpus.ExpectedTrainBytes, train.Length);
         Assert.Equal(BrownCorpus.ExpectedValidationBytes, validation.Length);
-        // SHA-256 of the output of shared/reference/brown.py on the same files.
+        // SHA-256 of the output of scripts/peer/brown.py on the same files.
         Assert.Equal("51285e0691a18e5dd11b6d26b81ca3289e9ad4d6b90074d8bb308c275892fec7", Convert.ToHexStringLower(SHA256.HashData(train)));
         Assert.Equal("b26286942081057434425e318777c256729170596c5438d689d2261b51f41c56", Convert.ToHexStringLower(SHA256.HashData(validation)));
         Assert.StartsWith("Austin , Texas\n-- Committee approval of Gov. Price Daniel's ", Encoding.UTF8.GetString(train, 0, 100));

@@ -44,7 +44,7 @@ public class GptFixtureTests
         int batch = root.GetProperty("idx").GetArrayLength();
         int tokens = idx.Length / batch;
         var logits = model.Forward(idx, batch, tokens);
-        // Looser than the op tolerance: the whole network's float32 rounding accumulates (DESIGN: atol 1e-4 + rtol 1e-3 for models).
+        // Looser than the op tolerance: the whole network's float32 rounding accumulates (atol 1e-4 + rtol 1e-3 for whole models).
         Close.All(logits.Data[..model.Config.Vocab], Fixtures.Floats(root.GetProperty("logits_first_row")), "logits[0]", 1e-4, 1e-3);
         var loss = Functional.CrossEntropy(logits.Reshape(batch * tokens, model.Config.Vocab), targets);
         Close.All([loss.Item()], [(float)root.GetProperty("loss").GetDouble()], "loss", 1e-4, 1e-3);

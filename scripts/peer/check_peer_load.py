@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Loads a model.safetensors written by `ortho train` into the PyTorch peer with strict keys and runs it once.
 
-Usage: /usr/bin/python3 scripts/check_peer_load.py RUN_DIR/model.safetensors [REFERENCE_DIR]
-REFERENCE_DIR holds the peer's gpt.py / convnext.py / safetensors_io.py (default: ../shared/reference).
+Usage: /usr/bin/python3 scripts/peer/check_peer_load.py RUN_DIR/model.safetensors [PEER_DIR]
+PEER_DIR holds the peer's gpt.py / convnext.py / safetensors_io.py (default: this script's directory, scripts/peer).
 Needs Debian's python3-torch. For learnable activations without torchortho installed, the peer's activation
 modules are stood in for by parameter-and-buffer shells with torchortho's names and shapes (only the load is
 checked for those; GELU models also run a forward pass)."""
 import json, math, os, sys
-ref = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'reference')
+ref = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(ref))
 import torch, torch.nn as nn
 import safetensors_io
@@ -43,7 +43,7 @@ def main():
         spec = act.split(':')
         gpt.make_activation = (lambda name: nn.GELU()) if act == 'gelu' else (lambda name: Shell(spec[0], int(spec[1])))
         m = gpt.GPT(vocab=256, block=cfg['Block'], n_layer=cfg['Layers'], n_head=cfg['Heads'], n_embd=cfg['Embd'], act=act)
-        state['lm_head.weight'] = state['transformer.wte.weight']  # tied: stored once, as DESIGN says
+        state['lm_head.weight'] = state['transformer.wte.weight']  # tied: stored once, as the peer writes it
     else:
         import convnext, gpt
         mc = cfg['model']; act = mc['Activation']; spec = act.split(':')

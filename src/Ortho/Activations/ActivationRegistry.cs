@@ -1,0 +1,85 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace Ortho.Activations;
+
+/// <summary>
+/// The learnable activation kinds by name: the four built-in families, plus any registered with
+/// <see cref="Register"/>. <see cref="ActivationSpec"/>, checkpoints, fitting and moments look kinds up here.
+/// </summary>
+public static class ActivationRegistry
+{
+    private static readonly Lock Gate = new();
+
+    // The built-in kinds: one line each.
+    private static ActivationFamily[] _families =
+    [
+        HermiteFamily.Instance,
+        FourierFamily.Instance,
+        TropicalFamily.Instance,
+        TropicalRationalFamily.Instance,
+    ];
+
+    /// <summary>The registered families, built-in ones first.</summary>
+    public static IReadOnlyList<ActivationFamily> Families => Volatile.Read(ref _families);
+
+    /// <summary>The registered families' names.</summary>
+    public static IReadOnlyList<string> Names => Families.Select(f => f.Name).ToArray();
+
+    /// <summary>
+    /// Adds a kind: from then on <c>ActivationSpec.Parse("name:3")</c> creates its modules. Registering the same
+    /// instance again does nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The family is malformed, or its name or an alias is taken (by another kind or a classic activation).</exception>
+    public static void Register(ActivationFamily family)
+    {
+        ArgumentNullException.ThrowIfNull(family);
+        family.Check();
+        lock (Gate)
+        {
+            if (_families.Contains(family)) return;
+            foreach (var name in family.Aliases.Prepend(family.Name))
+            {
+                if (ActivationSpec.Classic.Contains(name)) throw new ArgumentException($"'{name}' is a classic activation; choose another name for {family.GetType().Name}.", nameof(family));
+                if (TryGet(name, out var other)) throw new ArgumentException($"'{name}' is already the name of {other.GetType().Name}.", nameof(family));
+            }
+            Volatile.Write(ref _families, [.. _families, family]);
+        }
+    }
+
+    /// <summary>The family named (or aliased) <paramref name="name"/>, case-insensitive; false if none.</summary>
+    public static bool TryGet(string name, [NotNullWhen(true)] out ActivationFamily? family)
+    {
+        foreach (var f in Families)
+            if (string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase) || f.Aliases.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                family = f;
+                return true;
+            }
+        family = null;
+        return false;
+    }
+
+    /// <summary>The family named (or aliased) <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">No such kind; the message lists the registered ones.</exception>
+    public static ActivationFamily Get(string name) => TryGet(name, out var f) ? f
+        : throw new ArgumentException($"Unknown learnable activation kind '{name}'; registered kinds: {string.Join(", ", Names)}.", nameof(name));
+
+    /// <summary>The built-in family <paramref name="kind"/> names (the enum member is the spec name in PascalCase).</summary>
+    public static ActivationFamily Get(ActivationKind kind)
+    {
+        if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation kind");
+        return Get(SnakeCase(kind.ToString()));
+    }
+
+    private static string SnakeCase(string pascal)
+    {
+        var sb = new StringBuilder(pascal.Length + 4);
+        foreach (char c in pascal)
+        {
+            if (char.IsUpper(c) && sb.Length > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+}
