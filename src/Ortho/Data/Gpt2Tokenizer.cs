@@ -47,7 +47,18 @@ public sealed class Gpt2Tokenizer : ITokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return [.. _bpe.EncodeToIds(text)];
+        // The special token is split out here, and the text between encoded on its own (as GPT-2 does): the library
+        // (Microsoft.ML.Tokenizers 2.0.1) stops recognizing it once its cache has seen about 8,000 distinct words.
+        var ids = new List<int>(text.Length / 4 + 1);
+        for (int start = 0; ;)
+        {
+            int at = text.IndexOf(EndOfText, start, StringComparison.Ordinal);
+            var segment = text.AsSpan(start, (at < 0 ? text.Length : at) - start);
+            if (!segment.IsEmpty) ids.AddRange(_bpe.EncodeToIds(segment));
+            if (at < 0) return [.. ids];
+            ids.Add(EndOfTextId);
+            start = at + EndOfText.Length;
+        }
     }
 
     /// <inheritdoc/>
