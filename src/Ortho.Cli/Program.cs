@@ -13,8 +13,8 @@ internal static class Program
             TrainCommand.Create(),
             BenchCommand.Create(),
             InspectCommand.Create(),
-            FitCommand.Create(),
             ImportCommand.Create(),
+            FitCommand.Create(),
         };
         try
         {
