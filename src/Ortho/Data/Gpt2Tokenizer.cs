@@ -12,7 +12,7 @@ namespace Ortho.Data;
 /// leading space) and each piece's UTF-8 bytes are merged by rank; e.g. "Hello world" is [15496, 995] and " the" is
 /// [262]. The text <c>&lt;|endoftext|&gt;</c> inside the input becomes the special token 50256, as Hugging Face's
 /// GPT-2 tokenizer does. Decoding joins the tokens' bytes, so a token list cut inside a multi-byte character decodes
-/// with U+FFFD there.
+/// with U+FFFD there. Safe to call from several threads (calls into the library are serialized).
 /// </remarks>
 public sealed class Gpt2Tokenizer : ITokenizer
 {
@@ -25,6 +25,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
     private static readonly Lazy<Gpt2Tokenizer> Shared = new(() => new Gpt2Tokenizer(), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly TiktokenTokenizer _bpe;
+    private readonly Lock _lock = new(); // the library keeps a mutable cache of encoded words
 
     private Gpt2Tokenizer()
     {
@@ -54,7 +55,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
         {
             int at = text.IndexOf(EndOfText, start, StringComparison.Ordinal);
             var segment = text.AsSpan(start, (at < 0 ? text.Length : at) - start);
-            if (!segment.IsEmpty) ids.AddRange(_bpe.EncodeToIds(segment));
+            if (!segment.IsEmpty) lock (_lock) ids.AddRange(_bpe.EncodeToIds(segment));
             if (at < 0) return [.. ids];
             ids.Add(EndOfTextId);
             start = at + EndOfText.Length;
@@ -71,6 +72,6 @@ public sealed class Gpt2Tokenizer : ITokenizer
             if ((uint)t >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), t, $"token {i} is outside [0, {VocabSize})");
             ids[i] = t;
         }
-        return _bpe.Decode(ids) ?? "";
+        lock (_lock) return _bpe.Decode(ids) ?? "";
     }
 }
