@@ -212,6 +212,7 @@ public class HuggingFaceImportTests
         { "drop ln_f.weight", ["missing 1: ln_f.weight"] },
         { "add h.0.attn.c_attn.scale", ["unexpected 1: h.0.attn.c_attn.scale"] },
         { "add foo", ["unexpected 1: foo"] },
+        { "add h.2000000000.ln_1.weight", ["a key names block h.2000000000, but the file has only 29 tensors"] },
         { "add transformer.wpe.weight", ["unexpected 1: wpe.weight (duplicates transformer.wpe.weight)"] },
         { "shape h.0.attn.c_attn.weight", ["wrong shape 1: h.0.attn.c_attn.weight is [96, 32], expected [32, 96] (Conv1D layout [in, out])"] },
         { "shape h.1.mlp.c_fc.weight", ["h.1.mlp.c_fc.weight is [32, 64], expected [32, 128]", "MLP of 4 x n_embd"] },

@@ -112,6 +112,8 @@ public static partial class Gpt2Import
             if (m.Success && int.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int n)) layers = Math.Max(layers, n + 1);
         }
         if (layers == 0) throw new InvalidDataException($"no transformer blocks: no key starts with h.0. (keys: {Sample(shapes.Keys)}).");
+        if (layers > shapes.Count) // each block has 12 tensors, so a block number this high cannot be real
+            throw new InvalidDataException($"a key names block h.{layers - 1}, but the file has only {shapes.Count} tensors.");
 
         // Expected shapes, as stored (Conv1D weights [in, out]).
         var expected = new Dictionary<string, int[]>(StringComparer.Ordinal) { ["wte.weight"] = [vocab, embd], ["wpe.weight"] = [block, embd] };
