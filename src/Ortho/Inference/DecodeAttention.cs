@@ -1,0 +1,41 @@
+using System.Numerics.Tensors;
+
+namespace Ortho.Inference;
+
+/// <summary>
+/// Attention of one new query row against the cached keys and values of T positions, per head:
+/// y_h = softmax(q_h k_h^T / sqrt(D)) v_h over all T positions (the query is the newest, so every cached key is
+/// in its causal past). O(T D) per head.
+/// </summary>
+internal static class DecodeAttention
+{
+    /// <param name="y">Output [C] (overwritten), C = heads x headDim, head h at [h D, (h + 1) D).</param>
+    /// <param name="q">The query [C].</param>
+    /// <param name="keys">Cached keys [>= T, C], row j = position j.</param>
+    /// <param name="values">Cached values [>= T, C].</param>
+    /// <param name="scores">Scratch of at least T floats.</param>
+    /// <param name="tokens">T, the cached positions to attend to (including the new one).</param>
+    /// <param name="heads">H.</param>
+    /// <param name="headDim">D.</param>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> scores,
+        int tokens, int heads, int headDim)
+    {
+        int c = heads * headDim;
+        if (y.Length < c || q.Length < c || keys.Length < tokens * c || values.Length < tokens * c || scores.Length < tokens || tokens < 1)
+            throw new ArgumentException($"DecodeAttention: buffers too small for T={tokens}, H={heads}, D={headDim}.");
+        float scale = 1f / MathF.Sqrt(headDim);
+        var s = scores[..tokens];
+        for (int h = 0; h < heads; h++)
+        {
+            var qh = q.Slice(h * headDim, headDim);
+            for (int j = 0; j < tokens; j++) s[j] = TensorPrimitives.Dot(qh, keys.Slice(j * c + h * headDim, headDim)) * scale;
+            float max = TensorPrimitives.Max(s);
+            TensorPrimitives.Subtract(s, max, s);
+            TensorPrimitives.Exp(s, s);
+            float inv = 1f / TensorPrimitives.Sum(s);
+            var yh = y.Slice(h * headDim, headDim);
+            yh.Clear();
+            for (int j = 0; j < tokens; j++) TensorPrimitives.MultiplyAdd(values.Slice(j * c + h * headDim, headDim), s[j] * inv, yh, yh);
+        }
+    }
+}
