@@ -27,6 +27,10 @@ internal static class Program
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
+            PlotCommand.Create(),
+            ReportCommand.Create(),
+            EvalCommand.Create(),
+            GenerateCommand.Create(),
         };
         try
         {
