@@ -17,7 +17,7 @@ internal static class PlotCommand
         var curves = new Option<bool>("--curves") { Description = "Plot loss curves (train raw + smoothed, validation, test accuracy) instead of activations." };
         var x = new Option<string>("--x") { Description = "Loss curves against 'steps' or wall 'time'.", DefaultValueFactory = _ => "steps" };
         var smooth = new Option<double?>("--smooth") { Description = "EMA weight of the smoothed training loss, in [0, 1) (0: raw only; default: 1 - 50/steps, at most 0.95)." };
-        var range = new Option<string>("--range") { Description = "x range of the activation plots, LO,HI.", DefaultValueFactory = _ => "-4,4" };
+        var range = new Option<string>("--range") { Description = "x range of the activation plots: LO,HI, or 'inputs' for each activation's own input range (with --data).", DefaultValueFactory = _ => "-4,4" };
         var reference = new Option<string>("--reference") { Description = "Reference curve: gelu, gelu_tanh, relu, silu, tanh, sigmoid or none.", DefaultValueFactory = _ => "gelu" };
         var layout = new Option<string>("--layout") { Description = "'grid': one figure with a row per activation; 'per-layer': one figure per activation.", DefaultValueFactory = _ => "grid" };
         var sigma = new Option<double>("--sigma") { Description = "Shade N(0, sigma^2)'s one- and two-sigma bands when no --data is run.", DefaultValueFactory = _ => 1.0 };
@@ -48,8 +48,8 @@ internal static class PlotCommand
             {
                 string lay = p.GetValue(layout)!;
                 if (lay is not ("grid" or "per-layer")) throw new ArgumentException($"--layout must be grid or per-layer, got '{lay}'.");
-                var (lo, hi) = RunLoader.Range(p.GetValue(range)!);
-                var options = new ActivationPlotOptions(lo, hi, Reference(p.GetValue(reference)!), p.GetValue(sigma));
+                var (lo, hi, fit) = RunLoader.Range(p.GetValue(range)!);
+                var options = new ActivationPlotOptions(lo, hi, Reference(p.GetValue(reference)!), p.GetValue(sigma), fit);
                 options.Validate();
                 int n = p.GetValue(batches);
                 if (n < 1) throw new ArgumentException($"--batches must be at least 1, got {n}.");

@@ -16,7 +16,7 @@ internal static class ReportCommand
     {
         var runs = new Argument<string[]>("runs") { Description = "Run directories of 'ortho train' (or model files).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "The HTML file to write.", DefaultValueFactory = _ => "report.html" };
-        var range = new Option<string>("--range") { Description = "x range of the activation plots, LO,HI.", DefaultValueFactory = _ => "-4,4" };
+        var range = new Option<string>("--range") { Description = "x range of the activation plots: LO,HI, or 'inputs' for each activation's own input range (with --data).", DefaultValueFactory = _ => "-4,4" };
         var reference = new Option<string>("--reference") { Description = "Reference curve: gelu, gelu_tanh, relu, silu, tanh, sigmoid or none.", DefaultValueFactory = _ => "gelu" };
         var sigma = new Option<double>("--sigma") { Description = "Input standard deviation of the moments, gains and the shaded band.", DefaultValueFactory = _ => 1.0 };
         var smooth = new Option<double?>("--smooth") { Description = "EMA weight of the smoothed training loss, in [0, 1) (0: raw only; default: 1 - 50/steps, at most 0.95)." };
@@ -31,9 +31,9 @@ internal static class ReportCommand
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
             var paths = p.GetValue(runs)!;
-            var (lo, hi) = RunLoader.Range(p.GetValue(range)!);
+            var (lo, hi, fit) = RunLoader.Range(p.GetValue(range)!);
             double s = p.GetValue(sigma);
-            var plot = new ActivationPlotOptions(lo, hi, PlotCommand.Reference(p.GetValue(reference)!), s);
+            var plot = new ActivationPlotOptions(lo, hi, PlotCommand.Reference(p.GetValue(reference)!), s, fit);
             plot.Validate();
             int n = p.GetValue(batches);
             if (n < 1) throw new ArgumentException($"--batches must be at least 1, got {n}.");

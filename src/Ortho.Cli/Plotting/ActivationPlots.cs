@@ -17,7 +17,8 @@ internal sealed record ActivationSet(string Run, IReadOnlyList<(string Module, L
 /// <param name="Hi">Right end of the x range.</param>
 /// <param name="Reference">The classical activation drawn for comparison, or null.</param>
 /// <param name="Sigma">Standard deviation of the N(0, sigma^2) band shaded when no input statistics were recorded.</param>
-internal sealed record ActivationPlotOptions(double Lo = -4, double Hi = 4, FitTarget? Reference = null, double Sigma = 1)
+/// <param name="FitInputs">Each module's x range from its recorded inputs (the central 99.8%, widened by a fifth) where there are some.</param>
+internal sealed record ActivationPlotOptions(double Lo = -4, double Hi = 4, FitTarget? Reference = null, double Sigma = 1, bool FitInputs = false)
 {
     /// <summary>Checks the range and sigma.</summary>
     public void Validate()
@@ -65,6 +66,7 @@ internal static class ActivationPlots
     private static void AddModule(Figure fig, string module, IReadOnlyList<ActivationSet> sets, ActivationPlotOptions o)
     {
         var present = sets.Select((s, i) => (Set: s, Color: i, Act: s.Activations.FirstOrDefault(a => a.Module == module).Act)).Where(x => x.Act != null).ToList();
+        o = o.FitInputs ? InputRange(module, present.Select(p => p.Set), o) : o;
         string what = present.Select(p => p.Act.Spec.ToString()).Distinct().Count() == 1 ? $" ({present[0].Act.Spec})" : "";
         var f = fig.Add();
         var d = fig.Add();
@@ -97,6 +99,15 @@ internal static class ActivationPlots
         }
         f.ShowLegend(Alignment.UpperLeft);
         d.ShowLegend(Alignment.UpperLeft);
+    }
+
+    // The range that holds the module's recorded inputs in every run, or the given one where none were recorded.
+    private static ActivationPlotOptions InputRange(string module, IEnumerable<ActivationSet> sets, ActivationPlotOptions o)
+    {
+        var stats = sets.Select(s => s.Inputs?.GetValueOrDefault(module)).OfType<ActivationInputStats>().ToList();
+        if (stats.Count == 0) return o;
+        double lo = stats.Min(s => s.Quantile(0.001)), hi = stats.Max(s => s.Quantile(0.999)), pad = Math.Max(0.1 * (hi - lo), 1e-3);
+        return o with { Lo = lo - pad, Hi = hi + pad };
     }
 
     // The input band: measured central intervals per run, else N(0, sigma^2).

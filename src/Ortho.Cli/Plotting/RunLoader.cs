@@ -82,13 +82,14 @@ internal static class RunLoader
     public static FitTarget? Reference(string name) =>
         name.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : FitTarget.Parse(name);
 
-    /// <summary>Parses <c>LO,HI</c>.</summary>
-    public static (double Lo, double Hi) Range(string text)
+    /// <summary>Parses <c>LO,HI</c>, or <c>inputs</c> (each module's own input range; [-4, 4] where none was recorded).</summary>
+    public static (double Lo, double Hi, bool FitInputs) Range(string text)
     {
+        if (text.Trim().Equals("inputs", StringComparison.OrdinalIgnoreCase)) return (-4, 4, true);
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out double lo)
             || !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out double hi) || !(lo < hi) || !double.IsFinite(lo) || !double.IsFinite(hi))
-            throw new ArgumentException($"--range must be LO,HI with LO < HI (e.g. -4,4), got '{text}'.");
-        return (lo, hi);
+            throw new ArgumentException($"--range must be LO,HI with LO < HI (e.g. -4,4) or 'inputs', got '{text}'.");
+        return (lo, hi, false);
     }
 }

@@ -119,7 +119,8 @@ internal static class HtmlReport
         }
         string band = sets.Any(s => s.Inputs != null) ? (sets.Count > 1 ? "the central 95%" : "the central 68% and 95%") + " of the inputs each activation received on held-out data" : I($"N(0, {o.Plot.Sigma:G3}²)'s one- and two-sigma bands");
         string reference = o.Plot.Reference is { } r ? $", beside {E(r.Name.ToUpperInvariant())} (thin grey)" : "";
-        h.Append(I($"<p>f(x) and f'(x) on [{o.Plot.Lo:G4}, {o.Plot.Hi:G4}]{reference}; shaded: {band}.</p>\n"));
+        string range = o.Plot.FitInputs ? "over each activation's input range" : I($"on [{o.Plot.Lo:G4}, {o.Plot.Hi:G4}]");
+        h.Append(I($"<p>f(x) and f'(x) {range}{reference}; shaded: {band}.</p>\n"));
         Image(h, ActivationPlots.Grid(sets, o.Plot), "learned activations and their derivatives");
         h.Append("</section>\n");
     }

@@ -162,6 +162,17 @@ public class GenerationTests
     }
 
     [Fact]
+    public void TextStreamOfGpt2TokensRebuildsTheText()
+    {
+        const string text = "naïve café: 😀 → 東京";
+        var tokenizer = Gpt2Tokenizer.Instance;
+        var s = new TokenTextStream(tokenizer);
+        var pieces = tokenizer.Encode(text).Select(s.Push).ToList();
+        Assert.Equal(text, string.Concat(pieces) + s.Flush());
+        Assert.DoesNotContain(pieces, p => p.Contains('\uFFFD'));
+    }
+
+    [Fact]
     public void TokenizerFollowsTheVocabulary()
     {
         Assert.Same(ByteTokenizer.Instance, Tokenizers.For(new GptConfig(Vocab: 256)));
