@@ -36,14 +36,14 @@ public sealed record OnnxExportOptions
     /// <summary>Extra metadata_props entries (key to value) written beside Ortho's own.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
-    /// <summary>Throws with the offending field named.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> with the offending field named.</summary>
     public void Validate()
     {
         if (Opset < MinOpset || Opset > MaxOpset)
-            throw new ArgumentOutOfRangeException(nameof(Opset), Opset, $"ONNX export: opset must be in [{MinOpset}, {MaxOpset}]; got {Opset}.");
-        if (!DynamicBatch && BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "ONNX export: the batch size must be at least 1.");
-        if (SequenceLength is < 1) throw new ArgumentOutOfRangeException(nameof(SequenceLength), SequenceLength, "ONNX export: the sequence length must be at least 1.");
-        if (ImageSize is < 1) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "ONNX export: the image size must be at least 1.");
+            throw new ArgumentException($"ONNX export: opset must be in [{MinOpset}, {MaxOpset}]; got {Opset}.");
+        if (!DynamicBatch && BatchSize < 1) throw new ArgumentException($"ONNX export: the batch size must be at least 1; got {BatchSize}.");
+        if (SequenceLength is < 1) throw new ArgumentException($"ONNX export: the sequence length must be at least 1; got {SequenceLength}.");
+        if (ImageSize is < 1) throw new ArgumentException($"ONNX export: the image size must be at least 1; got {ImageSize}.");
     }
 
     /// <summary>The ONNX IR version that goes with an operator set (8 for 17-18, 9 for 19-20, 10 for 21-22, 11 for 23).</summary>
