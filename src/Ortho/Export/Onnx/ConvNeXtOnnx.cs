@@ -6,8 +6,9 @@ namespace Ortho.Export.Onnx;
 /// <summary>
 /// The ConvNeXt as an ONNX graph: <c>images</c> float [B, C, S, S] to <c>logits</c> float [B, classes]. The residual
 /// stream stays NCHW (Conv's layout): the stem and downsampling convolutions and the depthwise 7x7 are Conv nodes
-/// with PyTorch's weights as they are; each block transposes to channels-last for LayerNorm, the two Linears, the
-/// activation and the layer scale, and back; GlobalAveragePool, LayerNorm and the head end it.
+/// with PyTorch's weights as they are; each block turns the pixels into rows [B*H*W, C] (channels-last) for
+/// LayerNorm, the two Linears (Gemm), the activation and the layer scale, and back; GlobalAveragePool, LayerNorm and
+/// the head end it.
 /// </summary>
 internal static class ConvNeXtOnnx
 {
@@ -21,8 +22,10 @@ internal static class ConvNeXtOnnx
         (c with { ImageSize = size }).Validate();
         g.Input(Input, OnnxDataType.Float, options.Batch, c.InChans, size, size);
         string x = Input;
+        size /= c.Stem;
         for (int i = 0; i < model.Stages.Count; i++)
         {
+            if (i > 0) size /= 2; // a 2x2 stride-2 convolution floors odd sizes
             var down = (ConvNeXtStem)model.DownsampleLayers[i];
             string p = $"downsample_layers.{i}";
             using (g.Scope(p))
@@ -33,7 +36,7 @@ internal static class ConvNeXtOnnx
                 if (i == 0) x = ChannelNorm(layers, x, down.Norm);
             }
             for (int j = 0; j < model.Stages[i].Count; j++)
-                x = Block(layers, x, (ConvNeXtBlock)model.Stages[i][j], $"stages.{i}.{j}");
+                x = Block(layers, x, (ConvNeXtBlock)model.Stages[i][j], $"stages.{i}.{j}", size);
         }
         using (g.Scope("norm"))
         {
@@ -44,22 +47,26 @@ internal static class ConvNeXtOnnx
         g.Output(Output, x, OnnxDataType.Float, options.Batch, c.Classes);
     }
 
-    private static string Block(OnnxLayers layers, string x, ConvNeXtBlock block, string p)
+    private static string Block(OnnxLayers layers, string x, ConvNeXtBlock block, string p, int size)
     {
         var g = layers.Graph;
+        int ch = block.Dwconv.Weight.Size(0);
         string y;
         using (g.Scope(p + ".dwconv"))
         {
-            int ch = block.Dwconv.Weight.Size(0);
             y = g.Node("Conv", [x, g.Weight(block.Dwconv.Weight), g.Weight(block.Dwconv.Bias)], OnnxAttribute.Ints("kernel_shape", 7, 7),
                 OnnxAttribute.Ints("pads", 3, 3, 3, 3), OnnxAttribute.Int("group", ch));
-            y = ToChannelsLast(g, y);
+            y = g.Node("Reshape", [ToChannelsLast(g, y), g.Int64s(-1, ch)]);
         }
         using (g.Scope(p + ".norm")) y = layers.LayerNorm(y, block.Norm);
         using (g.Scope(p + ".pwconv1")) y = layers.Linear(y, block.Pwconv1);
         using (g.Scope(p + ".act")) y = layers.Activation(y, block.Act);
         using (g.Scope(p + ".pwconv2")) y = layers.Linear(y, block.Pwconv2);
-        using (g.Scope(p)) return g.Add(x, ToChannelsFirst(g, g.Mul(y, g.Weight(block.Gamma))));
+        using (g.Scope(p))
+        {
+            y = g.Node("Reshape", [g.Mul(y, g.Weight(block.Gamma)), g.Int64s(-1, size, size, ch)]);
+            return g.Add(x, ToChannelsFirst(g, y));
+        }
     }
 
     private static string PatchConv(OnnxGraphBuilder g, string x, PatchConv conv) =>

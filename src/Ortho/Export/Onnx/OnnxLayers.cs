@@ -4,27 +4,24 @@ using Ortho.NN;
 namespace Ortho.Export.Onnx;
 
 /// <summary>
-/// The layers the models share, written into one graph: Linear (MatMul with the transposed weight, which runtimes
-/// fold into a constant at load; the initializer keeps PyTorch's [out, in] layout and state-dict name), LayerNorm
+/// The layers the models share, written into one graph: Linear (Gemm with transB on rows [N, in]: the weight keeps
+/// PyTorch's [out, in] layout and state-dict name, and the bias add is part of the product), LayerNorm
 /// (LayerNormalization over the last axis) and the activations (classic ones here, learnable ones by their family).
+/// The models keep their activations as rows [N, C] around the Linears, reshaping only where attention or a
+/// convolution needs more axes.
 /// </summary>
 internal sealed class OnnxLayers(OnnxGraphBuilder g)
 {
-    private readonly Dictionary<string, string> _transposed = [];
-
     public OnnxGraphBuilder Graph => g;
 
-    /// <summary>x W^T + b for x [..., in].</summary>
+    /// <summary>x W^T + b for rows x [N, in].</summary>
     public string Linear(string x, Linear layer) => Linear(x, layer.Weight, layer.Bias);
 
-    /// <summary>x W^T (+ b) for x [..., in], W [out, in].</summary>
+    /// <summary>x W^T (+ b) for rows x [N, in], W [out, in].</summary>
     public string Linear(string x, Tensor weight, Tensor? bias)
     {
-        string w = g.Weight(weight);
-        if (!_transposed.TryGetValue(w, out var wt))
-            _transposed[w] = wt = g.Node("Transpose", [w], OnnxAttribute.Ints("perm", 1, 0));
-        string y = g.MatMul(x, wt);
-        return bias is null ? y : g.Add(y, g.Weight(bias));
+        string[] inputs = bias is null ? [x, g.Weight(weight)] : [x, g.Weight(weight), g.Weight(bias)];
+        return g.Node("Gemm", inputs, OnnxAttribute.Int("transB", 1));
     }
 
     /// <summary>LayerNorm over the last axis.</summary>
