@@ -29,8 +29,8 @@ public class ProtoWriterTests
         Assert.Equal("120774657374696E67", Hex(w => w.String(2, "testing")));
         Assert.Equal("", Hex(w => w.String(2, null)));
         Assert.Equal("150000803F", Hex(w => w.Float(2, 1f)));
-        Assert.Equal("4A080000803F000000C0", Hex(w => w.FloatBytes(9, [1f, -2f])));
-        Assert.Equal("4A080300000000000000", Hex(w => w.Int64Bytes(9, [3L])));
+        Assert.Equal("4A080000803F000000C0", Hex(w => w.LittleEndian<float>(9, [1f, -2f])));
+        Assert.Equal("4A080300000000000000", Hex(w => w.LittleEndian<long>(9, [3L])));
     }
 
     [Fact]

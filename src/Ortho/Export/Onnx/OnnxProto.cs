@@ -109,8 +109,8 @@ internal sealed class TensorProto : IProtoMessage
         foreach (long d in Dims) w.Int64(1, d);
         w.Int64(2, (long)DataType);
         w.String(8, Name);
-        if (Floats != null) w.FloatBytes(9, Floats);
-        else w.Int64Bytes(9, Int64s);
+        if (Floats != null) w.LittleEndian<float>(9, Floats);
+        else w.LittleEndian<long>(9, Int64s);
     }
 }
 

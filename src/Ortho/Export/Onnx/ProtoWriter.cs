@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -67,32 +68,25 @@ internal sealed class ProtoWriter
         Raw(value);
     }
 
-    /// <summary>A bytes field holding <paramref name="values"/> as little-endian float32.</summary>
-    public void FloatBytes(int field, ReadOnlySpan<float> values)
+    /// <summary>A bytes field holding <paramref name="values"/> (float32, int64, ...) in little-endian byte order.</summary>
+    public void LittleEndian<T>(int field, ReadOnlySpan<T> values) where T : unmanaged
     {
+        var bytes = MemoryMarshal.AsBytes(values);
         Tag(field, LengthDelimited);
-        WriteVarint((ulong)values.Length * 4);
-        if (BitConverter.IsLittleEndian) Raw(MemoryMarshal.AsBytes(values));
-        else
-            foreach (float v in values)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(_scratch, v);
-                Raw(_scratch.AsSpan(0, 4));
-            }
-    }
-
-    /// <summary>A bytes field holding <paramref name="values"/> as little-endian int64.</summary>
-    public void Int64Bytes(int field, ReadOnlySpan<long> values)
-    {
-        Tag(field, LengthDelimited);
-        WriteVarint((ulong)values.Length * 8);
-        if (BitConverter.IsLittleEndian) Raw(MemoryMarshal.AsBytes(values));
-        else
-            foreach (long v in values)
-            {
-                BinaryPrimitives.WriteInt64LittleEndian(_scratch, v);
-                Raw(_scratch.AsSpan(0, 8));
-            }
+        WriteVarint((ulong)bytes.Length);
+        if (BitConverter.IsLittleEndian)
+        {
+            Raw(bytes);
+            return;
+        }
+        int size = Unsafe.SizeOf<T>();
+        Span<byte> one = stackalloc byte[size];
+        for (int i = 0; i < bytes.Length; i += size)
+        {
+            bytes.Slice(i, size).CopyTo(one);
+            one.Reverse();
+            Raw(one);
+        }
     }
 
     /// <summary>A top-level message: its fields, without a tag or length.</summary>
