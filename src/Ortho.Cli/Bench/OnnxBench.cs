@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Ortho.Cli.Commands;
@@ -19,7 +20,7 @@ namespace Ortho.Cli.Bench;
 /// other processes weighs on both alike. Items are tokens for the LM and images for the ConvNeXt; the ratio is
 /// Ortho's time over ONNX Runtime's (above 1: ONNX Runtime is faster).
 /// </summary>
-internal static class OnnxBench
+internal static partial class OnnxBench
 {
     /// <summary>The <c>bench onnx</c> command.</summary>
     public static Command Create()
@@ -28,9 +29,13 @@ internal static class OnnxBench
         var act = new Option<string>("--activation") { Description = "Activation specs (comma-separated).", DefaultValueFactory = _ => new Training.LmRecipe().Activation };
         var threads = CommonOptions.ThreadList();
         var json = CommonOptions.Json();
+        var cpu = new Option<bool>("--cpu-time")
+        {
+            Description = "Time the process's CPU time instead of the wall clock (one thread only): steadier on a machine that other jobs load.",
+        };
         var c = new Command("onnx", "Inference ms per forward and items/s: ONNX Runtime on the exported default LM and Fashion-MNIST ConvNeXt beside Ortho's forward.")
         {
-            task, act, threads, json,
+            task, act, threads, json, cpu,
         };
         c.SetAction(p =>
         {
@@ -39,7 +44,9 @@ internal static class OnnxBench
             foreach (var t in tasks)
                 if (t is not ("lm" or "image")) throw new ArgumentException($"--task takes lm and image, got '{t}'.");
             var acts = List(p.GetValue(act)!).Select(a => Activations.ActivationSpec.Parse(a).ToString()).ToArray();
-            Run(tasks, acts, CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json), Console.Out);
+            var counts = CommonOptions.ParseThreadList(p.GetValue(threads)!);
+            if (p.GetValue(cpu) && counts.Any(t => t != 1)) throw new ArgumentException("--cpu-time measures one thread: add --threads 1.");
+            Run(tasks, acts, counts, p.GetValue(json), Console.Out, p.GetValue(cpu));
             return 0;
         });
         return c;
@@ -47,12 +54,14 @@ internal static class OnnxBench
 
     private sealed record Row(string Model, string Activation, string Shape, int Threads, long Items, double OrthoSeconds, double OrtSeconds);
 
-    public static void Run(string[] tasks, string[] activations, int[] threads, bool json, TextWriter output)
+    public static void Run(string[] tasks, string[] activations, int[] threads, bool json, TextWriter output, bool cpuTime = false)
     {
+        s_clock = cpuTime ? CpuSeconds : WallSeconds;
+        s_clockName = cpuTime ? "cpu" : "wall";
         if (!json)
         {
             BenchHeader.WriteTable(output);
-            output.WriteLine($"# ONNX Runtime {OnnxVerify.RuntimeVersion}, CPU execution provider, all graph optimizations; ratio = Ortho ms / ONNX Runtime ms");
+            output.WriteLine($"# ONNX Runtime {OnnxVerify.RuntimeVersion}, CPU execution provider, all graph optimizations; {(cpuTime ? "process CPU" : "wall-clock")} ms; ratio = Ortho ms / ONNX Runtime ms");
             output.WriteLine($"{"model",-9} {"activation",-12} {"shape",-16} {"threads",7} {"Ortho ms",10} {"ORT ms",10} {"Ortho items/s",14} {"ORT items/s",14} {"ratio",6}");
         }
         int saved = EngineSettings.Threads;
@@ -109,7 +118,7 @@ internal static class OnnxBench
     }
 
     /// <summary>
-    /// Seconds per forward of Ortho and of ONNX Runtime on the same input: each warmed up (3 calls and 0.3 s), then
+    /// Seconds per forward of Ortho and of ONNX Runtime on the same input: each warmed up (0.5 s, then 5 calls), then
     /// seven alternating rounds of about 0.1 s each; the fastest round of each engine.
     /// </summary>
     private static (double Ortho, double Ort) Time<T>(Action ortho, InferenceSession session, T[] data, long[] shape) where T : unmanaged
@@ -132,21 +141,50 @@ internal static class OnnxBench
         return (a, b);
     }
 
+    private static Func<double> s_clock = WallSeconds;
+    private static string s_clockName = "wall";
+    private static readonly Stopwatch Wall = Stopwatch.StartNew();
+
+    private static double WallSeconds() => Wall.Elapsed.TotalSeconds;
+
+    // The process's CPU time: clock_gettime(CLOCK_PROCESS_CPUTIME_ID) on Linux (nanoseconds; the Process API counts
+    // 10 ms ticks there), else the Process API.
+    private static double CpuSeconds()
+    {
+        if (OperatingSystem.IsLinux() && ClockGetTime(2, out var ts) == 0) return ts.Seconds + ts.Nanoseconds * 1e-9;
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
+
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    private static bool s_warm;
+
+    // At least 5 calls and 0.5 s; the first warm-up of the process 2 s, while the JIT's tiers settle.
     private static double WarmUp(Action body)
     {
-        var sw = Stopwatch.StartNew();
-        int n = 0;
-        while (n < 3 || sw.Elapsed.TotalSeconds < 0.3) { body(); n++; }
-        return sw.Elapsed.TotalSeconds / n;
+        double seconds = s_warm ? 0.5 : 2;
+        s_warm = true;
+        double start = WallSeconds();
+        while (WallSeconds() - start < seconds) body();
+        double t0 = s_clock();
+        for (int i = 0; i < 5; i++) body();
+        return Math.Max(s_clock() - t0, 1e-9) / 5;
     }
 
     private static int Reps(double secondsPerCall) => Math.Max(1, (int)(0.1 / secondsPerCall));
 
     private static double PerCall(Action body, int reps)
     {
-        var sw = Stopwatch.StartNew();
+        double t0 = s_clock();
         for (int i = 0; i < reps; i++) body();
-        return sw.Elapsed.TotalSeconds / reps;
+        return (s_clock() - t0) / reps;
     }
 
     private static void Write(Row r, bool json, TextWriter output)
@@ -158,7 +196,7 @@ internal static class OnnxBench
                 name = "onnx." + r.Model, activation = r.Activation, shape = r.Shape, threads = r.Threads,
                 ortho_ms = Math.Round(r.OrthoSeconds * 1e3, 4), ort_ms = Math.Round(r.OrtSeconds * 1e3, 4),
                 ortho_items_per_s = Math.Round(orthoRate, 1), ort_items_per_s = Math.Round(ortRate, 1), ratio = Math.Round(ratio, 3),
-                onnxruntime = OnnxVerify.RuntimeVersion,
+                onnxruntime = OnnxVerify.RuntimeVersion, clock = s_clockName,
             }, BenchHeader.JsonOptions))
             : string.Create(CultureInfo.InvariantCulture,
                 $"{r.Model,-9} {r.Activation,-12} {r.Shape,-16} {r.Threads,7} {r.OrthoSeconds * 1e3,10:F3} {r.OrtSeconds * 1e3,10:F3} {orthoRate,14:F0} {ortRate,14:F0} {ratio,6:F2}"));
