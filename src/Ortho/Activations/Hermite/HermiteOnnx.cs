@@ -16,6 +16,10 @@ internal static class HermiteOnnx
 
     public static string Emit(OnnxGraphBuilder g, string x, LearnableActivation module)
     {
+        // Only the plain form: a Hermite module with more parameters (torchortho's soft clamp, clamp.lim_val) is refused.
+        var other = module.NamedParameters().Select(p => p.Name).Where(name => name != ActivationParameterNames.Hermite.Coefficients).ToList();
+        if (other.Count > 0)
+            throw new NotSupportedException($"hermite activations with {string.Join(", ", other)} (the soft clamp) have no ONNX form yet; only the plain Hermite activation exports.");
         int n = module.Degree;
         string a = g.Parameter(module, ActivationParameterNames.Hermite.Coefficients);
         return n <= HornerMaxDegree ? Horner(g, x, a, n) : Recurrence(g, x, a, n);

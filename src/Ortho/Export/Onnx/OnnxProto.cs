@@ -154,7 +154,7 @@ internal sealed class ValueInfoProto : IProtoMessage
 }
 
 /// <summary>A dimension of a graph input or output: a fixed size, or a symbolic name (e.g. "batch") for a size chosen at run time.</summary>
-public readonly record struct OnnxDim : IProtoMessage
+internal readonly record struct OnnxDim : IProtoMessage
 {
     /// <summary>A fixed size.</summary>
     public OnnxDim(long value)
