@@ -31,6 +31,7 @@ internal static class Program
             ReportCommand.Create(),
             EvalCommand.Create(),
             GenerateCommand.Create(),
+            ExportCommand.Create(),
         };
         try
         {

@@ -18,6 +18,7 @@ internal static class BenchCommand
             (t, j) => NnKernelBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Train());
         cmd.Subcommands.Add(GenerateBench.Create());
+        cmd.Subcommands.Add(OnnxBench.Create());
         return cmd;
     }
 
