@@ -1,11 +1,8 @@
-using System.CommandLine;
-using Ortho.Activations;
-using Ortho.Cli.Commands;
 using Ortho.Inference;
 
 namespace Ortho.Cli.Plotting;
 
-/// <summary>Reads the runs and models named on a command line, and the data options the viewing commands share.</summary>
+/// <summary>Reads the runs and models named on a command line, with names for legends.</summary>
 internal static class RunLoader
 {
     /// <summary>Loads each run directory or model file.</summary>
@@ -43,53 +40,5 @@ internal static class RunLoader
     {
         var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
         return Directory.Exists(full) ? Path.GetFileName(full) : Path.GetFileName(Path.GetDirectoryName(full)) ?? Path.GetFileNameWithoutExtension(full);
-    }
-
-    /// <summary><c>--data [DIR]</c>: run held-out data through the model (DIR: the data root; default $ORTHO_DATA or ./data).</summary>
-    public static Option<string?> DataOption() => new("--data")
-    {
-        Description = "Run a few held-out batches through each model and shade where each activation's inputs actually fall (optional value: data directory holding brown/ and fashion-mnist/; default $ORTHO_DATA or ./data).",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
-
-    /// <summary>The data root when <c>--data</c> was given (its value, or the default directory), else null.</summary>
-    public static string? DataRoot(ParseResult p, Option<string?> data) =>
-        p.GetResult(data) is null ? null : p.GetValue(data) ?? Ortho.Data.DataDirectory.Resolve();
-
-    /// <summary>
-    /// Each model's learnable activations, with their inputs recorded on <paramref name="batches"/> held-out batches
-    /// when <paramref name="dataRoot"/> is set.
-    /// </summary>
-    public static IReadOnlyList<ActivationSet> Activations(IReadOnlyList<TrainedModel> models, IReadOnlyList<string> names, string? dataRoot, int batches)
-    {
-        var sets = new List<ActivationSet>();
-        for (int i = 0; i < models.Count; i++)
-        {
-            var m = models[i];
-            IReadOnlyDictionary<string, ActivationInputStats>? inputs = null;
-            if (dataRoot != null)
-            {
-                string sub = m.Gpt != null ? "brown" : "fashion-mnist";
-                DataFetch.EnsureData(dataRoot, sub, fetch: false); // a missing data set: the one-line message of training
-                inputs = ActivationInputs.Record(m.Model, EvaluationData.Batches(m, dataRoot, batches));
-            }
-            sets.Add(new ActivationSet(names[i], m.LearnableActivations(), inputs));
-        }
-        return sets;
-    }
-
-    /// <summary>The reference activation of <c>--reference</c> (none: null).</summary>
-    public static FitTarget? Reference(string name) =>
-        name.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : FitTarget.Parse(name);
-
-    /// <summary>Parses <c>LO,HI</c>, or <c>inputs</c> (each module's own input range; [-4, 4] where none was recorded).</summary>
-    public static (double Lo, double Hi, bool FitInputs) Range(string text)
-    {
-        if (text.Trim().Equals("inputs", StringComparison.OrdinalIgnoreCase)) return (-4, 4, true);
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out double lo)
-            || !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out double hi) || !(lo < hi) || !double.IsFinite(lo) || !double.IsFinite(hi))
-            throw new ArgumentException($"--range must be LO,HI with LO < HI (e.g. -4,4) or 'inputs', got '{text}'.");
-        return (lo, hi, false);
     }
 }

@@ -28,7 +28,7 @@ internal static class Browser
 
     private static string? Find()
     {
-        if (Environment.GetEnvironmentVariable("ORTHO_CHROMIUM") is { Length: > 0 } e) return e;
+        if (Environment.GetEnvironmentVariable("ORTHO_CHROMIUM") is { Length: > 0 } e) return File.Exists(e) ? e : null;
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome" })
                 if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
