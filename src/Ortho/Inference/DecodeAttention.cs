@@ -3,12 +3,24 @@ using System.Numerics.Tensors;
 namespace Ortho.Inference;
 
 /// <summary>
-/// Attention of one new query row against the cached keys and values of T positions, per head:
+/// The one-row kernels of decoding: a linear layer applied to one row, and the attention of one new query row
+/// against the cached keys and values of T positions, per head:
 /// y_h = softmax(q_h k_h^T / sqrt(D)) v_h over all T positions (the query is the newest, so every cached key is
 /// in its causal past). O(T D) per head.
 /// </summary>
 internal static class DecodeAttention
 {
+    /// <summary>y = W x (+ b) for one row x [K] and W [N, K] row-major: y[j] = dot(W[j], x) (+ b[j]).</summary>
+    public static void RowTimesTransposed(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias)
+    {
+        int k = x.Length, n = y.Length;
+        if (w.Length != n * k || (!bias.IsEmpty && bias.Length != n))
+            throw new ArgumentException($"DecodeAttention: a [{n}, {k}] weight has {w.Length} floats, bias {bias.Length}.");
+        for (int j = 0; j < n; j++) y[j] = TensorPrimitives.Dot(x, w.Slice(j * k, k));
+        if (!bias.IsEmpty) TensorPrimitives.Add(y, bias, y);
+    }
+
+    /// <summary>Attention of the newest query against all T cached positions.</summary>
     /// <param name="y">Output [C] (overwritten), C = heads x headDim, head h at [h D, (h + 1) D).</param>
     /// <param name="q">The query [C].</param>
     /// <param name="keys">Cached keys [>= T, C], row j = position j.</param>

@@ -101,16 +101,26 @@ public sealed class GptDecoder
         for (int i = 0; i < body.H.Count; i++)
         {
             var b = body.H[i];
-            var qkv = b.Attn.CAttn.Forward(b.Ln1.Forward(x)).Data; // [1, 1, 3C]
+            var qkv = RowLinear(b.Ln1.Forward(x), b.Attn.CAttn).Data; // [1, 1, 3C]
             qkv.Slice(_c, _c).CopyTo(_keys[i].AsSpan(pos * _c));
             qkv.Slice(2 * _c, _c).CopyTo(_values[i].AsSpan(pos * _c));
             var y = Tensor.Empty([1, 1, _c]);
             DecodeAttention.Forward(y.Data, qkv[.._c], _keys[i], _values[i], _scores, pos + 1, _heads, hd);
-            x = x + b.Attn.CProj.Forward(y);
-            x = x + b.Mlp.Forward(b.Ln2.Forward(x));
+            x = x + RowLinear(y, b.Attn.CProj);
+            var m = b.Mlp;
+            x = x + RowLinear(m.Act.Forward(RowLinear(b.Ln2.Forward(x), m.CFc)), m.CProj);
         }
         Length = pos + 1;
         return Logits(x);
+    }
+
+    // One row through a Linear layer: a dot product per output (the weight's rows are contiguous), where a GEMM
+    // with one row would copy and transpose the whole weight first.
+    private static Tensor RowLinear(Tensor x, NN.Linear layer)
+    {
+        var y = Tensor.Empty([1, 1, layer.OutFeatures]);
+        DecodeAttention.RowTimesTransposed(y.Data, x.Data, layer.Weight.Data, layer.Bias is { } b ? b.Data : default);
+        return y;
     }
 
     /// <summary>
@@ -132,7 +142,7 @@ public sealed class GptDecoder
     private float[] Logits(Tensor last)
     {
         var body = _model.Transformer;
-        Functional.Linear(body.LnF.Forward(last), body.Wte.Weight).Data.CopyTo(_logits);
+        DecodeAttention.RowTimesTransposed(_logits, body.LnF.Forward(last).Data, body.Wte.Weight.Data, default);
         return _logits;
     }
 }
