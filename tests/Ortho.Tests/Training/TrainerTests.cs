@@ -42,7 +42,7 @@ public class TrainerTests
         var first = Lm(Tiny(), train, val, b).Run(new Inline(p => { if (p.Step == 6) cts.Cancel(); }), cts.Token);
         Assert.True(first.Interrupted);
         Assert.Equal(6, first.Steps);
-        var second = Lm(Tiny(), train, val, b).Run(resume: true);
+        var second = Lm(Tiny(), train, val, b).Run(start: TrainStart.Resume);
         Assert.False(second.Interrupted);
 
         Assert.Equal(Losses(a), Losses(b)); // bit-identical, step for step
@@ -56,7 +56,7 @@ public class TrainerTests
         var (train, val) = Corpus();
         string dir = TempDir();
         Lm(Tiny(4), train, val, dir).Run();
-        var e = Assert.Throws<InvalidDataException>(() => Lm(Tiny(4) with { Embd = 16 }, train, val, dir).Run(resume: true));
+        var e = Assert.Throws<InvalidDataException>(() => Lm(Tiny(4) with { Embd = 16 }, train, val, dir).Run(start: TrainStart.Resume));
         Assert.Contains("checkpoint", e.Message);
     }
 
@@ -120,7 +120,7 @@ public class TrainerTests
         using var cts = new CancellationTokenSource();
         var first = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(new Inline(p => { if (p.Step == 7) cts.Cancel(); }), cts.Token);
         Assert.Equal(7, first.Steps); // 4 batches per epoch: stopped inside the second epoch
-        var second = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(resume: true);
+        var second = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(start: TrainStart.Resume);
         Assert.Equal(Losses(a), Losses(b));
         Assert.Equal(full.TestAccuracy, second.TestAccuracy);
     }
