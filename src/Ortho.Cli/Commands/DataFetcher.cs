@@ -67,7 +67,7 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
             else FetchFashionMnist(work, staging, set, root);
             var problems = set.Verify(staging);
             if (problems.Count > 0)
-                throw new IOException($"The downloaded {set.Title} failed verification ({string.Join("; ", problems.Take(3))}); nothing was installed into {target}.");
+                throw new IOException($"The downloaded {Named(set)} failed verification ({string.Join("; ", problems.Take(3))}); nothing was installed into {target}.");
             if (Directory.Exists(target) || File.Exists(target))
             {
                 string aside = $"{target}.replaced-{DateTime.Now:yyyyMMdd-HHmmss}";
@@ -185,8 +185,11 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
 
     private IOException Failed(DataSet set, string root, string what, string output, string source, string alternative) =>
         IsNetworkError(output)
-            ? new IOException($"Fetching the {set.Title} failed: {source} is unreachable ({what}: {LastLine(output)}). Connect to the network and run: {set.FetchCommand(root)}; or {alternative}.")
-            : new IOException($"Fetching the {set.Title} failed: {what}: {LastLine(output)}. Run: {set.FetchCommand(root)} again; or {alternative}.");
+            ? new IOException($"Fetching {Named(set)} failed: {source} is unreachable ({what}: {LastLine(output)}). Connect to the network and run: {set.FetchCommand(root)}; or {alternative}.")
+            : new IOException($"Fetching {Named(set)} failed: {what}: {LastLine(output)}. Run: {set.FetchCommand(root)} again; or {alternative}.");
+
+    /// <summary>"the Brown corpus", "Fashion-MNIST".</summary>
+    private static string Named(DataSet set) => set.Title.Contains(' ', StringComparison.Ordinal) ? "the " + set.Title : set.Title;
 
     private static readonly string[] NetworkErrors =
     [
