@@ -52,7 +52,11 @@ internal sealed class DataFetcher(TextWriter log, FetchTools? tools = null)
     public bool Fetch(DataSet set, string root)
     {
         root = Path.GetFullPath(root);
-        Directory.CreateDirectory(root);
+        try { Directory.CreateDirectory(root); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Data directory {root} cannot be created{(e is UnauthorizedAccessException ? ": permission denied" : "")}.", e);
+        }
         string target = set.DirectoryUnder(root);
         using var held = Lock(set, root);
         if (set.Verify(target).Count == 0) return false; // another process fetched it meanwhile

@@ -41,6 +41,8 @@ public sealed class RunDirectory : IDisposable
     {
         string full = System.IO.Path.GetFullPath(dir);
         if (File.Exists(full)) throw new InvalidOperationException($"Run directory {full} is a file, not a directory.");
+        for (var up = System.IO.Path.GetDirectoryName(full); up != null && !Directory.Exists(up); up = System.IO.Path.GetDirectoryName(up))
+            if (File.Exists(up)) throw new InvalidOperationException($"Run directory {full} cannot be created: {up} is a file.");
         var entries = Directory.Exists(full) ? Contents(full) : [];
         string checkpoint = System.IO.Path.Combine(full, "checkpoint.safetensors");
         switch (start)
@@ -65,7 +67,11 @@ public sealed class RunDirectory : IDisposable
     {
         Check(dir, start);
         string full = System.IO.Path.GetFullPath(dir);
-        Directory.CreateDirectory(full);
+        try { Directory.CreateDirectory(full); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Run directory {full} cannot be created{(e is UnauthorizedAccessException ? ": permission denied" : "")}.", e);
+        }
         string lockPath = System.IO.Path.Combine(full, LockFileName);
         FileStream stream;
         try { stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }

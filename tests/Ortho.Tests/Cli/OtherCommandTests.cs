@@ -57,7 +57,8 @@ public class OtherCommandTests
         Assert.Equal("Error loading: missing keys: a; shape mismatches: b.", Program.Sentence(new InvalidDataException("Error loading:\n  missing keys: a\n  shape mismatches: b")));
         using var tmp = new TempDirectory();
         File.WriteAllText(tmp.File("file"), "x");
-        var line = Cli.FailsWith(["train", "lm", "--run-dir", tmp.File("file/run"), "--data-dir", tmp.Path, "--no-fetch"]);
+        var line = Cli.FailsWith(["train", "lm", "--run-dir", tmp.File("file/run"), "--data-dir", tmp.Path, "--no-fetch"],
+            $"Run directory {tmp.File("file/run")} cannot be created: {tmp.File("file")} is a file.");
         Assert.DoesNotContain("Could not find", line);
     }
 
