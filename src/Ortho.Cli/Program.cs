@@ -46,10 +46,12 @@ internal static class Program
             DataCommand.Create(),
             BenchCommand.Create(),
             InspectCommand.Create(),
+            ImportCommand.Create(),
             FitCommand.Create(),
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
+            ExportCommand.Create(),
         };
         // Wide enough that Spectre.Console never wraps a redirected line.
         if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = 10_000;
