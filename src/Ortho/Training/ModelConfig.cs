@@ -47,7 +47,10 @@ public static class ModelConfig
         }
     }
 
-    /// <summary>The recipe of a config (LM or image), every value checked; errors name <paramref name="source"/> and the key.</summary>
+    /// <summary>
+    /// The recipe of a config (LM or image), its model's values checked (the training values do not change the model;
+    /// a resume compares them whole); errors name <paramref name="source"/> and the key.
+    /// </summary>
     private static object Parse(string configJson, string source)
     {
         JsonDocument doc;
@@ -60,14 +63,13 @@ public static class ModelConfig
                 if (ImageRecipe.IsConfig(doc.RootElement))
                 {
                     var r = ImageRecipe.FromConfigJson(configJson);
-                    r.Validate(k => $"key '{k}'");
+                    r.Model.Validate();
                     return r;
                 }
                 if (LmRecipe.IsConfig(doc.RootElement))
                 {
                     var r = LmRecipe.FromConfigJson(configJson);
-                    // The stored config zeroes the evaluation size: any valid value checks the rest.
-                    (r with { EvalBatches = 1 }).Validate(k => $"key '{k}'");
+                    r.ValidateModel(k => $"key '{k}'");
                     return r;
                 }
             }
