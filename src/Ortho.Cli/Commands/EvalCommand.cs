@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Ortho.Cli.Plotting;
 using Ortho.Data;
 using Ortho.Inference;
 
@@ -9,20 +10,23 @@ namespace Ortho.Cli.Commands;
 /// <summary>
 /// <c>ortho eval RUN</c>: a language model's loss on the whole Brown validation split (every token predicted once,
 /// in non-overlapping windows of the block size) in nats and bits per byte and perplexity; an image model's test
-/// accuracy and confusion matrix on the 10,000 Fashion-MNIST test images.
+/// accuracy and confusion matrix on the 10,000 Fashion-MNIST test images. The data is verified (and fetched) as
+/// <c>ortho train</c> does it.
 /// </summary>
 internal static class EvalCommand
 {
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "A run directory of 'ortho train', or a model file (model.safetensors, checkpoint.safetensors, an imported GPT-2)." };
-        var data = new Option<string?>("--data") { Description = "Data directory holding brown/ and fashion-mnist/ (default: $ORTHO_DATA or ./data)." };
+        var data = DataCommand.DataDirOption("--data");
+        var manifest = ViewOptions.ManifestOption();
+        var noFetch = new Option<bool>("--no-fetch") { Description = "Do not download a missing or damaged data set; fail instead." };
         var batch = new Option<int>("--batch") { Description = "Sequences (LM) or images per forward pass.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var threads = CommonOptions.Threads();
         var cmd = new Command("eval", "Evaluate a trained model on the whole held-out split: LM loss in nats/bits per byte and perplexity; image accuracy and confusion matrix.")
         {
-            run, data, batch, json, threads,
+            run, data, manifest, noFetch, batch, json, threads,
         };
         cmd.SetAction(p =>
         {
@@ -30,11 +34,11 @@ internal static class EvalCommand
             var m = TrainedModel.Load(p.GetValue(run)!);
             int b = p.GetValue(batch);
             if (b < 0) throw new ArgumentException($"--batch must be positive, got {b}.");
-            string root = p.GetValue(data) ?? DataDirectory.Resolve();
+            string root = Path.GetFullPath(p.GetValue(data) ?? DataDirectory.Resolve());
+            string Verified(DataSet set) => ViewOptions.VerifiedData(set, root, p.GetValue(manifest)!, !p.GetValue(noFetch));
             if (m.Gpt is { } gpt)
             {
-                string dir = DataFetch.EnsureData(root, "brown", fetch: false);
-                var (tokens, bytes) = EvaluationData.BrownValidation(gpt, dir);
+                var (tokens, bytes) = EvaluationData.BrownValidation(gpt, Verified(DataSet.Brown));
                 var r = Evaluation.Lm(gpt, tokens, bytes, b > 0 ? b : 16);
                 if (p.GetValue(json)) Json(m, new()
                 {
@@ -53,7 +57,7 @@ internal static class EvalCommand
             }
             if (m.ConvNeXt is { } net)
             {
-                var test = FashionMnist.Load(DataFetch.EnsureData(root, "fashion-mnist", fetch: false)).Test;
+                var test = FashionMnist.Load(Verified(DataSet.FashionMnist)).Test;
                 var r = Evaluation.Images(net, test, batch: b > 0 ? b : 500);
                 if (p.GetValue(json)) Json(m, new()
                 {

@@ -37,7 +37,7 @@ internal static class ExportCommand
         var verify = new Option<bool>("--verify") { Description = "Run the exported file in ONNX Runtime on random inputs and compare with Ortho (max error)." };
         var init = new Option<string?>("--init") { Description = "Export a freshly initialized model instead: lm (the default LM recipe's GPT) or fashion-mnist (the ConvNeXt)." };
         var activation = new Option<string>("--activation") { Description = "With --init: the activation.", DefaultValueFactory = _ => new LmRecipe().Activation };
-        var seed = new Option<long>("--seed") { Description = "With --init: the initialization seed.", DefaultValueFactory = _ => (long)new LmRecipe().Seed };
+        var seed = new Option<long>("--seed") { Description = "With --init: the initialization seed.", DefaultValueFactory = _ => (long)new LmRecipe().Train.Seed };
         var cmd = new Command("onnx", "Write a GPT or ConvNeXt (any activation) as an ONNX file for ONNX Runtime: standard operators, weights included.")
         {
             model, output, opset, seq, imageSize, dynamicBatch, batch, verify, init, activation, seed,

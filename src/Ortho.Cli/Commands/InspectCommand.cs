@@ -23,6 +23,9 @@ internal static class InspectCommand
         cmd.SetAction(p =>
         {
             var s = p.GetValue(sigma);
+            if (!(double.IsFinite(s) && s > 0)) throw new ArgumentException($"--sigma must be a finite number > 0, got {s.ToString(CultureInfo.InvariantCulture)}.");
+            if (p.GetValue(act) is string && p.GetValue(file) is string given)
+                throw new ArgumentException($"inspect: give a model file ({given}) or --activation, not both.");
             if (p.GetValue(act) is string spec)
             {
                 var m = ActivationSpec.Parse(spec).Create(new Rng(0));
@@ -44,9 +47,9 @@ internal static class InspectCommand
     private static Module Load(string path)
     {
         var f = SafeTensorsFile.Read(path);
-        if (!f.Metadata.TryGetValue("config", out var cfg)) throw new InvalidDataException($"{path}: no 'config' metadata; inspect reads files written by 'ortho train'.");
-        var model = ModelConfig.Create(cfg);
         bool checkpoint = f.Metadata.TryGetValue("format", out var fmt) && fmt == Checkpoint.Format;
+        // The config is checked against the file's tensor shapes before the model is allocated.
+        var model = ModelConfig.CreateFor(f, checkpoint ? "model." : "");
         model.LoadStateDict(StateDictFile.ToTensors(f, checkpoint ? "model." : ""));
         return model;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ortho.Activations;
 using Ortho.Cli.Commands;
+using Ortho.Data;
 using Ortho.Inference;
 
 namespace Ortho.Cli.Plotting;
@@ -33,13 +34,14 @@ internal sealed class ViewOptions
         Description = "Run a few held-out batches through each model and shade where each activation's inputs actually fall (optional value: the data directory holding brown/ and fashion-mnist/; default $ORTHO_DATA or ./data).",
         Arity = ArgumentArity.ZeroOrOne,
     };
+    private readonly Option<string[]> _manifests = ManifestOption();
     private readonly Option<int> _batches = new("--batches") { Description = "Held-out batches run with --data.", DefaultValueFactory = _ => 4 };
     private readonly Option<int> _threads = CommonOptions.Threads();
 
     /// <summary>Adds every shared option to <paramref name="c"/>.</summary>
     public void AddTo(Command c)
     {
-        foreach (Option o in new Option[] { _range, _reference, _sigma, _smooth, _data, _batches, _threads }) c.Options.Add(o);
+        foreach (Option o in new Option[] { _range, _reference, _sigma, _smooth, _data, _manifests, _batches, _threads }) c.Options.Add(o);
     }
 
     /// <summary>Applies --threads.</summary>
@@ -79,7 +81,7 @@ internal sealed class ViewOptions
     {
         int batches = p.GetValue(_batches);
         if (batches < 1) throw new ArgumentException($"--batches must be at least 1, got {batches}.");
-        string? root = p.GetResult(_data) is null ? null : p.GetValue(_data) ?? Ortho.Data.DataDirectory.Resolve();
+        string? root = p.GetResult(_data) is null ? null : Path.GetFullPath(p.GetValue(_data) ?? DataDirectory.Resolve());
         var sets = new List<ActivationSet>();
         for (int i = 0; i < models.Count; i++)
         {
@@ -87,12 +89,31 @@ internal sealed class ViewOptions
             IReadOnlyDictionary<string, ActivationInputStats>? inputs = null;
             if (root != null)
             {
-                DataFetch.EnsureData(root, m.Gpt != null ? "brown" : "fashion-mnist", fetch: false); // a missing data set: training's one-line message
+                VerifiedData(m.Gpt != null ? DataSet.Brown : DataSet.FashionMnist, root, p.GetValue(_manifests)!, fetch: false);
                 inputs = ActivationInputs.Record(m.Model, EvaluationData.Batches(m, root, batches));
             }
             sets.Add(new ActivationSet(names[i], m.LearnableActivations(), inputs));
         }
         return sets;
+    }
+
+    /// <summary><c>--data-manifest FILE</c>, repeatable: manifests of one's own data files, as <c>ortho train</c> takes them.</summary>
+    public static Option<string[]> ManifestOption() => new("--data-manifest")
+    {
+        Description = "Verify a data set against this manifest ('SHA-256 size name' or sha256sum lines) instead of the built-in one, as 'ortho train' does; repeat it for LM and image data (each applies to the data set whose files it names).",
+        DefaultValueFactory = _ => [],
+    };
+
+    /// <summary>
+    /// The data set's directory under <paramref name="root"/>, verified as training verifies it: against the first of
+    /// <paramref name="manifests"/> that names a file of the set's directory, else the built-in manifest (then fetched
+    /// when it does not verify and <paramref name="fetch"/> allows).
+    /// </summary>
+    public static string VerifiedData(DataSet set, string root, IReadOnlyList<string> manifests, bool fetch)
+    {
+        string dir = set.DirectoryUnder(root);
+        var own = manifests.Select(set.WithManifest).FirstOrDefault(s => s.Files.Any(f => File.Exists(Path.Combine(dir, f.Name))));
+        return new DataFetcher(Console.Error).Ensure(own ?? set, root, fetch, builtInManifest: own is null);
     }
 
     private static FitTarget? Reference(string name)

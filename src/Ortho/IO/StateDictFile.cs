@@ -38,12 +38,15 @@ public static class StateDictFile
     }
 
     /// <summary>The entries whose names start with <paramref name="prefix"/>, keyed without it, as float32 tensors.</summary>
+    /// <exception cref="InvalidDataException">An entry's dtype has no float32 conversion (F8); the message names the file and the tensor.</exception>
     public static Dictionary<string, Tensor> ToTensors(SafeTensorsFile file, string prefix = "")
     {
         var d = new Dictionary<string, Tensor>();
         foreach (var e in file.Entries)
         {
             if (!e.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (e.Dtype is SafeTensorDtypes.F8_E4M3 or SafeTensorDtypes.F8_E5M2)
+                throw new InvalidDataException($"{file.Source}: tensor '{e.Name}' has dtype {e.Dtype}, which Ortho cannot convert to float32 (it reads F64, F32, F16, BF16 and integer tensors).");
             var t = Tensor.Unscoped(e.Shape);
             e.CopyToFloat32(t.Data);
             d[e.Name[prefix.Length..]] = t;

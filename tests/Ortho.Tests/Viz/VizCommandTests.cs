@@ -67,13 +67,17 @@ public class VizCommandTests(TinyRuns runs) : IClassFixture<TinyRuns>
     public void PlotWithDataShadesTheMeasuredInputs()
     {
         string dir = runs.NewDirectory();
-        var files = Written(CliRunner.Succeeds("plot", runs.LmHermite, runs.Image, "--data", runs.DataDir, "--batches", "2", "--out", dir));
+        var files = Written(CliRunner.Succeeds(["plot", runs.LmHermite, runs.Image, .. runs.DataFlags, "--batches", "2", "--out", dir]));
         string svg = File.ReadAllText(files[1]);
         Assert.Contains("lm-hermite-3 inputs, central 95%", svg);
         Assert.Contains("image-tropical-3 inputs, central 95%", svg);
         Assert.DoesNotContain("central 68%", svg); // one band per run when several are overlaid
         Assert.DoesNotContain("N(0, 1²)", svg);
-        CliRunner.FailsWith(["plot", runs.LmHermite, "--data", runs.NewDirectory(), "--out", dir], "'brown' not found");
+        string empty = runs.NewDirectory();
+        CliRunner.FailsWith(["plot", runs.LmHermite, "--data", empty, "--out", dir], "Brown corpus in " + Path.Combine(empty, "brown"), "failed verification", "ortho data fetch lm");
+        File.AppendAllText(Path.Combine(runs.DataDir, "brown", "cb99"), "a file the manifest does not list\n");
+        try { CliRunner.FailsWith(["plot", runs.LmHermite, .. runs.DataFlags, "--out", dir], "cb99 is not part of the data set"); }
+        finally { File.Delete(Path.Combine(runs.DataDir, "brown", "cb99")); }
     }
 
     [Fact]
@@ -138,7 +142,7 @@ public class VizCommandTests(TinyRuns runs) : IClassFixture<TinyRuns>
     {
         string dir = runs.NewDirectory();
         string file = Path.Combine(dir, "report.html");
-        CliRunner.Succeeds("report", runs.LmHermite, runs.Image, "--data", runs.DataDir, "--batches", "1", "--out", file);
+        CliRunner.Succeeds(["report", runs.LmHermite, runs.Image, .. runs.DataFlags, "--batches", "1", "--out", file]);
         var shot = Browser.Screenshot(file, Path.Combine(dir, "report.png"), 1200, 2000);
         AssertDrawn(shot, 1200, 2000);
         var (dom, log) = Browser.DumpDom(file);
@@ -150,7 +154,7 @@ public class VizCommandTests(TinyRuns runs) : IClassFixture<TinyRuns>
     [Fact]
     public void EvalLmCoversTheWholeValidationSplit()
     {
-        var json = JsonDocument.Parse(CliRunner.Succeeds("eval", runs.LmHermite, "--data", runs.DataDir, "--json")).RootElement;
+        var json = JsonDocument.Parse(CliRunner.Succeeds(["eval", runs.LmHermite, .. runs.DataFlags, "--json"])).RootElement;
         var (_, validation) = BrownCorpus.Load(Path.Combine(runs.DataDir, "brown"));
         Assert.Equal(validation.Length - 1, json.GetProperty("tokens").GetInt64());
         Assert.Equal(validation.Length, json.GetProperty("bytes").GetInt64());
@@ -164,7 +168,7 @@ public class VizCommandTests(TinyRuns runs) : IClassFixture<TinyRuns>
         var direct = Evaluation.Lm(model.Gpt!, Array.ConvertAll(validation, b => (int)b), batch: 3);
         Assert.Equal(direct.NatsPerToken, json.GetProperty("nats_per_token").GetDouble(), 1e-5);
 
-        string text = CliRunner.Succeeds("eval", Path.Combine(runs.LmHermite, "checkpoint.safetensors"), "--data", runs.DataDir);
+        string text = CliRunner.Succeeds(["eval", Path.Combine(runs.LmHermite, "checkpoint.safetensors"), .. runs.DataFlags]);
         Assert.Contains("bits/byte", text);
         Assert.Contains("step 6", text);
     }
@@ -172,16 +176,16 @@ public class VizCommandTests(TinyRuns runs) : IClassFixture<TinyRuns>
     [Fact]
     public void EvalImagePrintsAccuracyAndConfusionMatrix()
     {
-        string text = CliRunner.Succeeds("eval", runs.Image, "--data", runs.DataDir);
+        string text = CliRunner.Succeeds(["eval", runs.Image, .. runs.DataFlags]);
         Assert.Contains("16 images; accuracy", text);
         foreach (var c in Evaluation.FashionMnistClasses) Assert.Contains(c, text);
-        var json = JsonDocument.Parse(CliRunner.Succeeds("eval", runs.Image, "--data", runs.DataDir, "--json", "--batch", "5")).RootElement;
+        var json = JsonDocument.Parse(CliRunner.Succeeds(["eval", runs.Image, .. runs.DataFlags, "--json", "--batch", "5"])).RootElement;
         var rows = json.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
         Assert.Equal(10, rows.Length);
         Assert.Equal(16, rows.Sum(r => r.Sum()));
         Assert.Equal([2, 2, 2, 2, 2, 2, 1, 1, 1, 1], rows.Select(r => r.Sum())); // test labels are i % 10 for 16 images
         Assert.Equal(Enumerable.Range(0, 10).Sum(i => rows[i][i]) / 16.0, json.GetProperty("accuracy").GetDouble(), 1e-12);
-        CliRunner.FailsWith(["eval", runs.Image, "--data", runs.NewDirectory()], "'fashion-mnist' not found");
+        CliRunner.FailsWith(["eval", runs.Image, "--data", runs.NewDirectory(), "--no-fetch"], "Fashion-MNIST in", "failed verification");
     }
 
     [Fact]
