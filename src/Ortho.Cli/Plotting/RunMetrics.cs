@@ -102,6 +102,8 @@ internal sealed class RunMetrics
         // One clock for every point: the logged wall time if every line has it, else the summed step times.
         bool wallLogged = rows.Count > 0 && rows.All(r => r.Wall.HasValue);
         var train = rows.Select(r => new TrainPoint(r.Step, r.Loss, wallLogged ? r.Wall!.Value : r.Summed, r.Lr)).ToList();
+        // A run evaluated at its last step twice (periodic, then final on the whole evaluation set): keep the final.
+        evals = evals.GroupBy(e => e.Step).Select(g => g.Last()).OrderBy(e => e.Step).ToList();
         var evalPoints = evals.Select(v => new EvalPoint(v.Step, v.Val, v.Acc, wallLogged && v.Wall is double w ? w : WallAt(train, v.Step))).ToList();
         return new RunMetrics(name, train, evalPoints, wallLogged, skipped, msPerStep, peak);
     }

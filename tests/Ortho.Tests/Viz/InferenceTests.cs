@@ -156,7 +156,8 @@ public class InferenceTests
             """{"step":1,"loss":2.5,"lr":1E-05,"ms":10,"items_per_s":3,"wall_s":3.0}""",
             """{"event":"eval","step":1,"val_loss":"NaN","test_acc":0.5,"wall_s":4.0}""",
             """{"step":2,"loss":2.0,"lr":1E-05,"ms":10,"items_per_s":3,"wall_s":5.0}""",
-            """{"event":"eval","step":2,"val_loss":1.9,"test_acc":0.75,"wall_s":6.5}""",
+            """{"event":"eval","step":2,"val_loss":1.95,"test_acc":0.7,"wall_s":6.0}""",
+            """{"event":"eval","step":2,"val_loss":1.9,"test_acc":0.75,"wall_s":6.5,"final":true}""",
         ]);
         m = RunMetrics.Read(fresh, "new");
         Assert.True(m.WallTimeLogged);
