@@ -48,7 +48,7 @@ internal static class GenerateCommand
             catch (ArgumentOutOfRangeException e) { throw new ArgumentException(Flag(e.ParamName) + ": " + e.Message.Split(" (Parameter")[0]); }
 
             var output = Console.Out;
-            output.Write(text);
+            if (p.GetValue(prompt) != null || tokenizer is ByteTokenizer) output.Write(text); // not GPT-2's default <|endoftext|>
             output.Flush();
             var stream = new TokenTextStream(tokenizer);
             var clock = Stopwatch.StartNew();

@@ -31,7 +31,7 @@ internal sealed class ViewOptions
     };
     private readonly Option<string?> _data = new("--data")
     {
-        Description = "Run a few held-out batches through each model and shade where each activation's inputs actually fall (optional value: the data directory holding brown/ and fashion-mnist/; default $ORTHO_DATA or ./data).",
+        Description = "Run a few held-out batches through each model and shade where each activation's inputs actually fall (optional value: the data directory holding brown/ and fashion-mnist/; default $ORTHO_DATA or ./data; without a value, put it after the runs).",
         Arity = ArgumentArity.ZeroOrOne,
     };
     private readonly Option<string[]> _manifests = ManifestOption();

@@ -105,7 +105,7 @@ public sealed class GptDecoder
             qkv.Slice(_c, _c).CopyTo(_keys[i].AsSpan(pos * _c));
             qkv.Slice(2 * _c, _c).CopyTo(_values[i].AsSpan(pos * _c));
             var y = Tensor.Empty([1, 1, _c]);
-            DecodeAttention.Forward(y.Data, qkv[.._c], _keys[i], _values[i], _scores, pos + 1, _heads, hd);
+            DecodeKernels.Attention(y.Data, qkv[.._c], _keys[i], _values[i], _scores, pos + 1, _heads, hd);
             x = x + RowLinear(y, b.Attn.CProj);
             var m = b.Mlp;
             x = x + RowLinear(m.Act.Forward(RowLinear(b.Ln2.Forward(x), m.CFc)), m.CProj);
@@ -119,7 +119,7 @@ public sealed class GptDecoder
     private static Tensor RowLinear(Tensor x, NN.Linear layer)
     {
         var y = Tensor.Empty([1, 1, layer.OutFeatures]);
-        DecodeAttention.RowTimesTransposed(y.Data, x.Data, layer.Weight.Data, layer.Bias is { } b ? b.Data : default);
+        DecodeKernels.RowTimesTransposed(y.Data, x.Data, layer.Weight.Data, layer.Bias is { } b ? b.Data : default);
         return y;
     }
 
@@ -142,7 +142,7 @@ public sealed class GptDecoder
     private float[] Logits(Tensor last)
     {
         var body = _model.Transformer;
-        DecodeAttention.RowTimesTransposed(_logits, body.LnF.Forward(last).Data, body.Wte.Weight.Data, default);
+        DecodeKernels.RowTimesTransposed(_logits, body.LnF.Forward(last).Data, body.Wte.Weight.Data, default);
         return _logits;
     }
 }

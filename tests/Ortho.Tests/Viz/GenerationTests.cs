@@ -144,7 +144,7 @@ public class GenerationTests
             qkv.AsSpan(j * 3 * c + 2 * c, c).CopyTo(values.AsSpan(j * c));
         }
         var last = new float[c];
-        DecodeAttention.Forward(last, qkv.AsSpan((t - 1) * 3 * c, c), keys, values, new float[t], t, h, d);
+        DecodeKernels.Attention(last, qkv.AsSpan((t - 1) * 3 * c, c), keys, values, new float[t], t, h, d);
         for (int i = 0; i < c; i++) Assert.Equal(y[(t - 1) * c + i], last[i], 1e-5f);
     }
 

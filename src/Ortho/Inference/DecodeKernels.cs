@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ortho.Inference;
 
@@ -8,14 +9,15 @@ namespace Ortho.Inference;
 /// y_h = softmax(q_h k_h^T / sqrt(D)) v_h over all T positions (the query is the newest, so every cached key is
 /// in its causal past). O(T D) per head.
 /// </summary>
-internal static class DecodeAttention
+internal static class DecodeKernels
 {
     /// <summary>y = W x (+ b) for one row x [K] and W [N, K] row-major: y[j] = dot(W[j], x) (+ b[j]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: skip the unoptimized tier
     public static void RowTimesTransposed(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias)
     {
         int k = x.Length, n = y.Length;
         if (w.Length != n * k || (!bias.IsEmpty && bias.Length != n))
-            throw new ArgumentException($"DecodeAttention: a [{n}, {k}] weight has {w.Length} floats, bias {bias.Length}.");
+            throw new ArgumentException($"DecodeKernels: a [{n}, {k}] weight has {w.Length} floats, bias {bias.Length}.");
         for (int j = 0; j < n; j++) y[j] = TensorPrimitives.Dot(x, w.Slice(j * k, k));
         if (!bias.IsEmpty) TensorPrimitives.Add(y, bias, y);
     }
@@ -29,12 +31,13 @@ internal static class DecodeAttention
     /// <param name="tokens">T, the cached positions to attend to (including the new one).</param>
     /// <param name="heads">H.</param>
     /// <param name="headDim">D.</param>
-    public static void Forward(Span<float> y, ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> scores,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Attention(Span<float> y, ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> scores,
         int tokens, int heads, int headDim)
     {
         int c = heads * headDim;
         if (y.Length < c || q.Length < c || keys.Length < tokens * c || values.Length < tokens * c || scores.Length < tokens || tokens < 1)
-            throw new ArgumentException($"DecodeAttention: buffers too small for T={tokens}, H={heads}, D={headDim}.");
+            throw new ArgumentException($"DecodeKernels: buffers too small for T={tokens}, H={heads}, D={headDim}.");
         float scale = 1f / MathF.Sqrt(headDim);
         var s = scores[..tokens];
         for (int h = 0; h < heads; h++)
