@@ -38,7 +38,7 @@ public static class ActivationRegistry
         lock (Gate)
         {
             if (_families.Contains(family)) return;
-            foreach (var name in family.Aliases.Prepend(family.Name))
+            foreach (var name in family.Aliases.Prepend(family.Name).Concat(family.OptionAliases.Keys))
             {
                 if (ActivationSpec.Classic.Contains(name)) throw new ArgumentException($"'{name}' is a classic activation; choose another name for {family.GetType().Name}.", nameof(family));
                 if (TryGet(name, out var other)) throw new ArgumentException($"'{name}' is already the name of {other.GetType().Name}.", nameof(family));
@@ -47,15 +47,26 @@ public static class ActivationRegistry
         }
     }
 
-    /// <summary>The family named (or aliased) <paramref name="name"/>, case-insensitive; false if none.</summary>
+    /// <summary>
+    /// The family named (or aliased) <paramref name="name"/>, case-insensitive; an option alias ("hermiteclamp") gives
+    /// the kind with those options. False if none.
+    /// </summary>
     public static bool TryGet(string name, [NotNullWhen(true)] out ActivationFamily? family)
     {
         foreach (var f in Families)
+        {
             if (string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase) || f.Aliases.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 family = f;
                 return true;
             }
+            foreach (var (alias, options) in f.OptionAliases)
+                if (string.Equals(alias, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    family = f.WithOptions(options);
+                    return true;
+                }
+        }
         family = null;
         return false;
     }
