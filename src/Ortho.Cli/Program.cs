@@ -14,6 +14,7 @@ internal static class Program
             BenchCommand.Create(),
             InspectCommand.Create(),
             FitCommand.Create(),
+            ConvertCommand.Create(),
         };
         try
         {

@@ -76,6 +76,44 @@ public static class ActivationRegistry
     public static ActivationFamily Get(string name) => TryGet(name, out var f) ? f
         : throw new ArgumentException($"Unknown learnable activation kind '{name}'; registered kinds: {string.Join(", ", Names)}.", nameof(name));
 
+    /// <summary>
+    /// The learnable activation whose state dict has exactly these keys and shapes (keys relative to the activation
+    /// module, e.g. "coefficients", "clamp.lim_val"), trying every registered kind and variant; optional buffers may be
+    /// present or not. Null when none matches (a classic activation has no keys at all).
+    /// </summary>
+    public static ActivationSpec? Infer(IReadOnlyDictionary<string, int[]> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        foreach (var kind in Families)
+            foreach (var f in kind.Variants)
+            {
+                if (f.Parameters.Any(p => !shapes.ContainsKey(p.Name))) continue;
+                var first = f.Parameters[0];
+                var observed = shapes[first.Name];
+                for (int degree = f.MinDegree; degree <= f.MaxDegree; degree++)
+                    if (first.Shape(degree).SequenceEqual(observed) && Matches(f, degree, shapes))
+                        return new ActivationSpec(f.Name, degree, string.Join("+", f.Options));
+            }
+        return null;
+    }
+
+    private static bool Matches(ActivationFamily f, int degree, IReadOnlyDictionary<string, int[]> shapes)
+    {
+        int required = 0;
+        foreach (var p in f.Parameters)
+        {
+            if (!shapes.TryGetValue(p.Name, out var s) || !s.SequenceEqual(p.Shape(degree))) return false;
+            required++;
+        }
+        foreach (var b in f.Buffers(degree))
+        {
+            if (!shapes.TryGetValue(b.Name, out var s)) { if (b.Optional) continue; return false; }
+            if (!s.SequenceEqual(b.Shape)) return false;
+            required++;
+        }
+        return required == shapes.Count;
+    }
+
     /// <summary>The built-in family <paramref name="kind"/> names (the enum member is the spec name in PascalCase).</summary>
     public static ActivationFamily Get(ActivationKind kind)
     {
