@@ -72,14 +72,15 @@ public sealed class ModelFile
     /// <summary>Who wrote it.</summary>
     public ModelFileSource Source { get; }
 
-    /// <summary>The model with the file's weights loaded (strict keys): a <see cref="Gpt"/>, a <see cref="ConvNeXt"/> or a <see cref="LearnableActivation"/>.</summary>
+    /// <summary>The model with the file's weights loaded (strict keys): a <see cref="Gpt"/>, a <see cref="ConvNeXt"/>, an <see cref="Mlp"/> or a <see cref="LearnableActivation"/>.</summary>
     public Module Model { get; }
 
-    /// <summary>"gpt", "convnext" or "activation".</summary>
+    /// <summary>"gpt", "convnext", "mlp" or "activation".</summary>
     public string Architecture => Model switch
     {
         Gpt => "gpt",
         ConvNeXt => "convnext",
+        Mlp => "mlp",
         _ => "activation",
     };
 
@@ -94,6 +95,7 @@ public sealed class ModelFile
     {
         Gpt g => Invariant($"GPT: layers {g.Config.Layers}, heads {(Unknown.Contains("heads") ? "unknown" : g.Config.Heads.ToString(CultureInfo.InvariantCulture))}, embd {g.Config.Embd}, vocab {g.Config.Vocab}, block {g.Config.Block}, activation {g.Config.Activation}"),
         ConvNeXt c => Invariant($"ConvNeXt: depths {List(c.Config.Depths)}, dims {List(c.Config.Dims)}, stem {c.Config.Stem}, in_chans {c.Config.InChans}, classes {c.Config.Classes}, image size {(Unknown.Contains("image size") ? "unknown" : c.Config.ImageSize.ToString(CultureInfo.InvariantCulture))}, activation {c.Config.Activation}"),
+        Mlp m => $"MLP: inputs {m.Config.Inputs}, hidden {List(m.Config.Hidden)}, outputs {m.Config.Outputs}, activations [{string.Join(", ", m.Config.Activations)}]",
         LearnableActivation a => $"activation {a.Spec}",
         _ => Model.GetType().Name,
     };
@@ -136,6 +138,11 @@ public sealed class ModelFile
                 source = ModelFileSource.PyTorch;
                 model = new ConvNeXt(InferConvNeXt(shapes, md, hints, notes, unknown), new Rng(0));
             }
+            else if (shapes.TryGetValue("layers.0.weight", out var first) && first.Length == 2)
+            {
+                source = ModelFileSource.PyTorch;
+                model = new Mlp(InferMlp(shapes, md, hints, notes, unknown), new Rng(0));
+            }
             else
             {
                 source = ModelFileSource.Activation;
@@ -169,6 +176,7 @@ public sealed class ModelFile
     {
         Gpt g => [new(ModelKey, "gpt"), new("config", JsonSerializer.Serialize(g.Config))],
         ConvNeXt c => [new(ModelKey, "convnext"), new("config", JsonSerializer.Serialize(new { model = c.Config }))],
+        Mlp m => [new(ModelKey, "mlp"), new(Mlp.ConfigMetadataKey, m.Config.ToJson())],
         LearnableActivation a => [new(ModelKey, "activation"), new("activation", a.Spec.ToString())],
         _ => throw new ArgumentException($"{model.GetType().Name} is not a model Ortho files describe."),
     };
@@ -188,6 +196,11 @@ public sealed class ModelFile
             new("classes", Invariant($"{c.Config.Classes}")), new("depths", Tuple(c.Config.Depths)), new("dims", Tuple(c.Config.Dims)),
             new("stem", Invariant($"{c.Config.Stem}")),
         ],
+        Mlp m =>
+        [
+            new("model", "mlp"), new("inputs", Invariant($"{m.Config.Inputs}")), new("hidden", Tuple(m.Config.Hidden)), new("outputs", Invariant($"{m.Config.Outputs}")),
+            new("activations", "(" + string.Join(", ", m.Config.Activations.Select(a => ActivationSpec.Parse(a).ToPeerName())) + (m.Config.Activations.Length == 1 ? ",)" : ")")),
+        ],
         LearnableActivation a => [new("model", "activation"), new("activation", a.Spec.ToPeerName())],
         _ => throw new ArgumentException($"{model.GetType().Name} is not a model Ortho files describe."),
     };
@@ -206,6 +219,8 @@ public sealed class ModelFile
                 return new Gpt(root.Deserialize<GptConfig>() ?? throw new InvalidDataException("empty GPT config"), new Rng(0));
             if (root.TryGetProperty("model", out var m) && !root.TryGetProperty("recipe", out _))
                 return new ConvNeXt(m.Deserialize<ConvNeXtConfig>() ?? throw new InvalidDataException("empty ConvNeXt config"), new Rng(0));
+            if (root.TryGetProperty(nameof(MlpConfig.Architecture), out var arch) && arch.ValueKind == JsonValueKind.String && arch.GetString() == MlpConfig.MlpArchitecture)
+                return new Mlp(MlpConfig.FromJson(json), new Rng(0));
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: config metadata is not valid JSON: {e.Message}", e); }
         try { return ModelConfig.Create(json); } // a trainer's run config
@@ -263,6 +278,30 @@ public sealed class ModelFile
         return new ConvNeXtConfig(stem[1], head[0], depths, dims, stem[2], act, size);
     }
 
+    private static MlpConfig InferMlp(Dictionary<string, int[]> s, IReadOnlyDictionary<string, string> md, ModelFileHints hints, List<string> notes, List<string> unknown)
+    {
+        // layers.0 Linear, layers.1 activation, layers.2 Linear, ...: PyTorch's nn.Sequential keys.
+        int count = CountIndexed(s.Keys, "layers.", upToLast: true); // a parameter-free activation has no keys
+        if (count % 2 == 0) throw new InvalidDataException($"MLP keys layers.0..{count - 1}: expected Linear, activation, ..., Linear (an odd number of layers).");
+        var widths = new List<int>();
+        for (int i = 0; i < count; i += 2)
+        {
+            var w = Require(s, $"layers.{i}.weight", "MLP");
+            if (w.Length != 2) throw new InvalidDataException($"MLP layers.{i}.weight has shape [{string.Join(", ", w)}], expected [out, in].");
+            if (i == 0) widths.Add(w[1]);
+            widths.Add(w[0]);
+        }
+        var given = md.TryGetValue("activations", out var listed) ? listed.Trim('(', ')', '[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+        var acts = new string[count / 2];
+        for (int l = 0; l < acts.Length; l++)
+        {
+            var layer = l < given.Length ? new Dictionary<string, string> { ["activation"] = given[l] } : new Dictionary<string, string>();
+            acts[l] = InferActivation(s, $"layers.{2 * l + 1}.", layer, hints, notes, unknown);
+        }
+        notes.Insert(0, $"MLP from the keys: widths {List(widths.ToArray())} (layers.N.weight)");
+        return new MlpConfig(widths[0], widths.Skip(1).SkipLast(1).ToArray(), widths[^1], acts);
+    }
+
     private static string InferActivation(Dictionary<string, int[]> s, string prefix, IReadOnlyDictionary<string, string> md, ModelFileHints hints,
         List<string> notes, List<string> unknown)
     {
@@ -276,7 +315,7 @@ public sealed class ModelFile
         }
         if (hints.Activation is string a) { notes.Add($"activation {a}: given"); return ActivationSpec.Parse(a).ToString(); }
         if (md.TryGetValue("activation", out var named)) { notes.Add($"activation {named}: from the metadata"); return ActivationSpec.Parse(named).ToString(); }
-        unknown.Add("activation");
+        if (!unknown.Contains("activation")) unknown.Add("activation");
         notes.Add("activation: no parameters under " + prefix + ", so a classic one (gelu, relu, silu, ...) that the weights cannot name; loaded as gelu (pass --activation)");
         return "gelu";
     }
@@ -284,8 +323,8 @@ public sealed class ModelFile
     private static int[] Require(Dictionary<string, int[]> s, string key, string model) =>
         s.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{model} state dict without '{key}'.");
 
-    // The number of consecutive indices i with keys "{prefix}{i}." (0, 1, 2, ...).
-    private static int CountIndexed(IEnumerable<string> keys, string prefix)
+    // The number of consecutive indices i with keys "{prefix}{i}." (0, 1, 2, ...), or with upToLast the largest such i + 1.
+    private static int CountIndexed(IEnumerable<string> keys, string prefix, bool upToLast = false)
     {
         var seen = new HashSet<int>();
         foreach (var k in keys)
@@ -294,6 +333,7 @@ public sealed class ModelFile
             int dot = k.IndexOf('.', prefix.Length);
             if (dot > prefix.Length && int.TryParse(k.AsSpan(prefix.Length, dot - prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int i)) seen.Add(i);
         }
+        if (upToLast) return seen.Count == 0 ? 0 : seen.Max() + 1;
         int n = 0;
         while (seen.Contains(n)) n++;
         return n;

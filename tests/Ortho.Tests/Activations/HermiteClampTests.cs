@@ -212,7 +212,7 @@ public class HermiteClampTests
         Assert.Equal(gpt.Loss(idx, targets, 1, 4).Item(), again.Loss(idx, targets, 1, 4).Item());
         // The trainer's config (LM recipe) keeps the canonical spec, and rebuilds a clamped model from it.
         var recipe = new Ortho.Training.LmRecipe { Activation = ActivationSpec.Parse("hermiteclamp4").ToString(), Block = 8, Layers = 1, Heads = 2, Embd = 16 };
-        var json = System.Text.Json.JsonSerializer.Serialize(recipe);
+        var json = recipe.ToConfigJson();
         Assert.Contains("\"hermite:4\\u002Bclamp\"", json);
         var rebuilt = Assert.IsType<Gpt>(Ortho.Training.ModelConfig.Create(json));
         Assert.True(((HermiteActivation)rebuilt.Transformer.H[0].Mlp.Act).IsClamped);

@@ -95,6 +95,29 @@ public class ModelFileTests
         Assert.Equal(ConvLogits(net), ConvLogits(back));
     }
 
+    [Fact]
+    public void AnMlpRoundTripsWithMixedActivations()
+    {
+        var mlp = new Mlp(new MlpConfig(3, [6, 5, 4], 2, ["hermite:2+clamp", "relu", "tropical_rational:2"]), new Rng(7));
+        Perturb(mlp, 8);
+        using var tmp = new TempDirectory();
+        mlp.Save(tmp.File("mlp.safetensors")); // Mlp's own file: the config under "config"
+        var ortho = ModelFile.Load(tmp.File("mlp.safetensors"));
+        Assert.Equal("mlp", ortho.Architecture);
+        ortho.Save(tmp.File("torch.safetensors"), ModelFileLayout.Torchortho);
+        Assert.Equal("(hermiteclamp2, relu, tropical_rational2)", SafeTensorsFile.Read(tmp.File("torch.safetensors")).Metadata["activations"]);
+        var back = Assert.IsType<Mlp>(ModelFile.Load(tmp.File("torch.safetensors")).Model);
+        Assert.Equal(["hermite:2+clamp", "relu", "tropical_rational:2"], back.Config.Activations);
+        SameTensors(mlp, back);
+        var x = Tensor.FromArray(Enumerable.Range(0, 12).Select(i => 0.3f * i - 1.5f).ToArray(), 4, 3);
+        Assert.Equal(mlp.Forward(x).ToArray(), back.Forward(x).ToArray());
+        // Without metadata the parameter-free activation is the one thing the weights cannot tell.
+        StateDictFile.Save(mlp, tmp.File("plain.safetensors"));
+        var plain = ModelFile.Load(tmp.File("plain.safetensors"));
+        Assert.Equal(["activation"], plain.Unknown);
+        Assert.Contains("hidden [6, 5, 4]", plain.Describe());
+    }
+
     /// <summary>Every peer fixture: read as PyTorch wrote it, written in Ortho's layout and back in torchortho's, tensor bytes unchanged.</summary>
     [Theory]
     [MemberData(nameof(FixtureWeights))]
@@ -149,10 +172,10 @@ public class ModelFileTests
         using var tmp = new TempDirectory();
         // A training checkpoint (the trainer's config metadata, model under "model.").
         var recipe = new Ortho.Training.LmRecipe { Block = 8, Layers = 1, Heads = 2, Embd = 16, Activation = "hermite:4+clamp" };
-        var model = Ortho.Training.ModelConfig.Create(System.Text.Json.JsonSerializer.Serialize(recipe));
+        var model = Ortho.Training.ModelConfig.Create(recipe.ToConfigJson());
         Perturb(model, 9);
         Ortho.Training.Checkpoint.Save(tmp.File("checkpoint.safetensors"), model, AdamW.ForModel(model, 1e-3f, 0.1f), 3, "0",
-            System.Text.Json.JsonSerializer.Serialize(recipe));
+            recipe.ToConfigJson());
         var ck = ModelFile.Load(tmp.File("checkpoint.safetensors"));
         Assert.Equal(ModelFileSource.OrthoCheckpoint, ck.Source);
         SameTensors(model, ck.Model);
