@@ -12,11 +12,11 @@ public class ConvertCommandTests
     [Fact]
     public void InspectDescribesAPeerFileAndConvertMovesItBothWays()
     {
-        string fixture = Path.Combine(Fixtures.Directory, "gpt-tiny-hermiteclamp4.safetensors");
+        string fixture = Path.Combine(Fixtures.Directory, "gpt-tiny-fourier3.safetensors");
         string shown = Cli.Succeeds("inspect", fixture);
         Assert.Contains("PyTorch state dict", shown);
-        Assert.Contains("GPT: layers 2, heads 2, embd 32, vocab 64, block 16, activation hermite:4+clamp", shown);
-        Assert.Contains("clamp.lim_val = [", shown);
+        Assert.Contains("GPT: layers 2, heads 2, embd 32, vocab 64, block 16, activation fourier:3", shown);
+        Assert.Contains("grid = [", shown);
 
         using var tmp = new TempDirectory();
         Assert.Contains("Ortho's layout", Cli.Succeeds("convert", fixture, "--to", "ortho", "--out", tmp.File("ortho.safetensors")));
