@@ -22,6 +22,7 @@ internal static class Program
             TrainCommand.Create(),
             BenchCommand.Create(),
             InspectCommand.Create(),
+            ImportCommand.Create(),
             FitCommand.Create(),
             ConvertCommand.Create(),
             MlpCommand.Create(),
