@@ -20,7 +20,8 @@ internal static class InspectCommand
         var file = new Argument<string?>("file") { Description = "A model file: Ortho's model.safetensors or checkpoint.safetensors, an 'ortho fit --out' file, or a PyTorch/torchortho state dict.", Arity = ArgumentArity.ZeroOrOne };
         var act = new Option<string?>("--activation") { Description = "Inspect one activation at initialization instead (e.g. hermite:3)." };
         var sigma = new Option<double>("--sigma") { Description = "Input standard deviation for the moments.", DefaultValueFactory = _ => 1.0 };
-        var cmd = new Command("inspect", "Show the learnable activations of a model: parameters, moments and gains.") { file, act, sigma };
+        var heads = new Option<int?>("--heads") { Description = "GPT attention heads, for a Hugging Face GPT-2 file whose heads nothing tells." };
+        var cmd = new Command("inspect", "Show what a model file holds and its learnable activations: parameters, moments and gains.") { file, act, sigma, heads };
         cmd.SetAction(p =>
         {
             var s = p.GetValue(sigma);
@@ -32,7 +33,7 @@ internal static class InspectCommand
                 return 0;
             }
             var path = p.GetValue(file) ?? throw new ArgumentException("inspect: give a model file or --activation.");
-            var loaded = ModelFile.Load(path);
+            var loaded = ModelFile.Load(path, new ModelFileHints { Heads = p.GetValue(heads) });
             Console.WriteLine($"{path}: {SourceText(loaded.Source)}");
             Console.WriteLine($"  {loaded.Describe()}");
             foreach (var note in loaded.Notes) Console.WriteLine($"  - {note}");
@@ -49,6 +50,7 @@ internal static class InspectCommand
         ModelFileSource.Ortho => "Ortho model file (config metadata)",
         ModelFileSource.OrthoCheckpoint => "Ortho training checkpoint",
         ModelFileSource.Activation => "one activation's parameters",
+        ModelFileSource.HuggingFace => "Hugging Face GPT-2 checkpoint",
         _ => "PyTorch state dict (no Ortho config; architecture inferred from the keys and shapes)",
     };
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Ortho.Activations;
+using Ortho.IO.HuggingFace;
 using Ortho.Models;
 using Ortho.NN;
 using Ortho.Training;
@@ -18,6 +19,8 @@ public enum ModelFileSource
     Activation,
     /// <summary>A PyTorch state dict without Ortho's config (torchortho, the PyTorch peer): the architecture is read from the keys and shapes.</summary>
     PyTorch,
+    /// <summary>A Hugging Face GPT-2 checkpoint (Conv1D layout), read by <see cref="Gpt2Import"/>.</summary>
+    HuggingFace,
 }
 
 /// <summary>The layout <see cref="ModelFile.Save"/> writes.</summary>
@@ -36,7 +39,7 @@ public enum ModelFileLayout
 /// <summary>What a caller knows about a model that its weights do not say (attention heads, image size, a classic activation).</summary>
 public sealed record ModelFileHints
 {
-    /// <summary>GPT attention heads (the weights' shapes do not depend on them).</summary>
+    /// <summary>GPT attention heads (no weight's shape depends on them).</summary>
     public int? Heads { get; init; }
 
     /// <summary>ConvNeXt input image size (not stored in the weights).</summary>
@@ -128,6 +131,12 @@ public sealed class ModelFile
         else
         {
             var shapes = file.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
+            if (IsHuggingFaceGpt2(shapes))
+            {
+                var r = Gpt2Import.Read(path, hints.Heads);
+                notes.Add($"Hugging Face GPT-2 (Conv1D weights transposed): heads ({r.Layout.HeadsSource}), activation ({r.Layout.ActivationSource})");
+                return new ModelFile(path, ModelFileSource.HuggingFace, r.Model, notes, unknown);
+            }
             if (shapes.ContainsKey("transformer.wte.weight") || shapes.ContainsKey("lm_head.weight"))
             {
                 source = ModelFileSource.PyTorch;
@@ -171,10 +180,10 @@ public sealed class ModelFile
         StateDictFile.Save(Model, path, md);
     }
 
-    /// <summary>Ortho's metadata for <paramref name="model"/>: the architecture and its config JSON.</summary>
+    /// <summary>Ortho's metadata for <paramref name="model"/>: the architecture and its config JSON (a GPT's as <see cref="GptModelFile"/> writes it).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> OrthoMetadata(Module model) => model switch
     {
-        Gpt g => [new(ModelKey, "gpt"), new("config", JsonSerializer.Serialize(g.Config))],
+        Gpt g => [new(ModelKey, "gpt"), new(GptModelFile.ConfigKey, GptModelFile.ConfigJson(g.Config))],
         ConvNeXt c => [new(ModelKey, "convnext"), new("config", JsonSerializer.Serialize(new { model = c.Config }))],
         Mlp m => [new(ModelKey, "mlp"), new(Mlp.ConfigMetadataKey, m.Config.ToJson())],
         LearnableActivation a => [new(ModelKey, "activation"), new("activation", a.Spec.ToString())],
@@ -212,11 +221,10 @@ public sealed class ModelFile
         var json = md["config"];
         try
         {
+            if (GptModelFile.TryParseConfig(json, out var gpt)) return new Gpt(gpt, new Rng(0)); // any vocabulary (imports, conversions)
             using var doc = JsonDocument.Parse(json);
             var root = doc.RootElement;
-            // Written by Save: the model's own config (any vocabulary; a ConvNeXt without a recipe).
-            if (root.TryGetProperty(nameof(GptConfig.Vocab), out _))
-                return new Gpt(root.Deserialize<GptConfig>() ?? throw new InvalidDataException("empty GPT config"), new Rng(0));
+            // Written by Save: a ConvNeXt's own config (no recipe), an MLP's.
             if (root.TryGetProperty("model", out var m) && !root.TryGetProperty("recipe", out _))
                 return new ConvNeXt(m.Deserialize<ConvNeXtConfig>() ?? throw new InvalidDataException("empty ConvNeXt config"), new Rng(0));
             if (root.TryGetProperty(nameof(MlpConfig.Architecture), out var arch) && arch.ValueKind == JsonValueKind.String && arch.GetString() == MlpConfig.MlpArchitecture)
@@ -228,6 +236,11 @@ public sealed class ModelFile
     }
 
     // ---- inference from keys and shapes ----
+
+    // Hugging Face's GPT-2: keys without "transformer." (GPT2Model), or Conv1D projections stored [in, out] = [C, 3C].
+    private static bool IsHuggingFaceGpt2(Dictionary<string, int[]> s) =>
+        s.ContainsKey("wte.weight") && s.ContainsKey("h.0.attn.c_attn.weight")
+        || s.TryGetValue("transformer.h.0.attn.c_attn.weight", out var w) && w.Length == 2 && w[1] == 3 * w[0];
 
     private static GptConfig InferGpt(Dictionary<string, int[]> s, IReadOnlyDictionary<string, string> md, ModelFileHints hints, List<string> notes, List<string> unknown)
     {

@@ -144,7 +144,7 @@ public class ModelFileTests
     public static TheoryData<string> FixtureWeights()
     {
         var d = new TheoryData<string>();
-        foreach (var f in Fixtures.Files("*-tiny-*.safetensors")) d.Add(Path.GetFileName(f));
+        foreach (var f in Fixtures.Files("gpt-tiny-*.safetensors").Concat(Fixtures.Files("convnext-tiny-*.safetensors"))) d.Add(Path.GetFileName(f));
         return d;
     }
 
@@ -196,6 +196,23 @@ public class ModelFileTests
         new SafeTensorsWriter().Add("encoder.weight", new float[4], [2, 2]).Save(tmp.File("other.safetensors"));
         var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(tmp.File("other.safetensors")));
         Assert.Contains("neither a GPT", e.Message);
+    }
+
+    [Fact]
+    public void AHuggingFaceGpt2IsReadThroughTheImporterAndMovesToTorchortho()
+    {
+        string path = Path.Combine(Fixtures.Directory, "hf-gpt2-tiny.safetensors");
+        Assert.True(File.Exists(path), $"fixture {path} is missing");
+        int heads = Ortho.IO.HuggingFace.Gpt2Import.Read(path, 2).Model.Config.Heads;
+        var hf = ModelFile.Load(path, new ModelFileHints { Heads = heads });
+        Assert.Equal(ModelFileSource.HuggingFace, hf.Source);
+        var gpt = Assert.IsType<Gpt>(hf.Model);
+        using var tmp = new TempDirectory();
+        hf.Save(tmp.File("torch.safetensors"), ModelFileLayout.Torchortho);
+        Assert.Equal("gelu_tanh", SafeTensorsFile.Read(tmp.File("torch.safetensors")).Metadata["activation"]);
+        var back = Assert.IsType<Gpt>(ModelFile.Load(tmp.File("torch.safetensors")).Model);
+        SameTensors(gpt, back);
+        Assert.Equal(GptLogits(gpt), GptLogits(back));
     }
 
     [Fact]
