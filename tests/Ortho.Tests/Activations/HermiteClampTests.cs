@@ -199,6 +199,35 @@ public class HermiteClampTests
     }
 
     [Fact]
+    public void ATrainingCheckpointWithTheClampResumesItsLimitAndOptimizerState()
+    {
+        var recipe = new Ortho.Training.LmRecipe { Activation = "hermiteclamp3", Block = 8, Layers = 1, Heads = 2, Embd = 16 };
+        var model = (Gpt)Ortho.Training.ModelConfig.Create(recipe.ToConfigJson());
+        var opt = Ortho.Optim.AdamW.ForModel(model, 1e-2f, 0.1f);
+        int[] idx = [1, 2, 3, 4, 5, 6, 7, 8], targets = [2, 3, 4, 5, 6, 7, 8, 9];
+        void Step(Gpt m, Ortho.Optim.Optimizer o)
+        {
+            using var scope = Tensor.Scope();
+            var loss = m.Loss(idx, targets, 1, 8);
+            o.ZeroGrad();
+            loss.Backward();
+            o.Step();
+        }
+        Step(model, opt);
+        using var tmp = new TempDirectory();
+        Ortho.Training.Checkpoint.Save(tmp.File("ck.safetensors"), model, opt, 1, "0", recipe.ToConfigJson());
+        var resumed = (Gpt)Ortho.Training.ModelConfig.Create(Ortho.Training.Checkpoint.ReadConfig(tmp.File("ck.safetensors")));
+        var opt2 = Ortho.Optim.AdamW.ForModel(resumed, 1e-2f, 0.1f);
+        Ortho.Training.Checkpoint.Load(tmp.File("ck.safetensors"), resumed, opt2);
+        var limit = ((HermiteActivation)resumed.Transformer.H[0].Mlp.Act).ClampLimit!;
+        Assert.NotEqual(MathF.Sqrt(3), limit.Item()); // moved by the step, and restored
+        Step(model, opt);
+        Step(resumed, opt2);
+        Assert.Equal(((HermiteActivation)model.Transformer.H[0].Mlp.Act).ClampLimit!.Item(), limit.Item());
+        Assert.Equal(model.Loss(idx, targets, 1, 8).Item(), resumed.Loss(idx, targets, 1, 8).Item());
+    }
+
+    [Fact]
     public void FitsGeluOnTheClampedBasisAndItsMomentsIntegrateTheClampedFunction()
     {
         var m = new HermiteActivation(8, clamp: true);
