@@ -143,9 +143,6 @@ public abstract class Module
         slot.Present = present;
     }
 
-    /// <summary>The keys of every optional constant buffer, present or not.</summary>
-    public IEnumerable<string> OptionalBufferKeys() => BufferSlots().Where(b => b.Slot.Optional).Select(b => b.Key);
-
     private BufferSlot OptionalSlot(string key)
     {
         foreach (var (k, b) in BufferSlots())
@@ -179,8 +176,8 @@ public abstract class Module
     /// Copies values into this module's parameters and persistent buffers. With <paramref name="strict"/>,
     /// missing or unexpected keys are an error; shape mismatches always are, and so are constant buffers whose values
     /// differ from their definition (<see cref="RegisterConstant"/>): such a state dict would compute another function.
-    /// Optional constants are never missing, and afterwards present exactly when the state dict had them. The error
-    /// lists every problem; nothing is copied unless everything checks.
+    /// Optional constants are never missing, and afterwards present exactly when the state dict had them (a non-strict
+    /// load keeps one it does not mention). The error lists every problem; nothing is copied unless everything checks.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
