@@ -28,6 +28,7 @@ internal static class Program
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
+            ExportCommand.Create(),
         };
         try
         {

@@ -174,6 +174,15 @@ public abstract partial class ActivationFamily
     /// </summary>
     public virtual ActivationSubmodule CreateSubmodule(string name) => new();
 
+    /// <summary>
+    /// Writes y = f(<paramref name="input"/>) of <paramref name="module"/> (this kind) into <paramref name="graph"/> with
+    /// standard ONNX operators, its parameters as initializers (<see cref="Export.Onnx.OnnxGraphBuilder.Parameter"/>),
+    /// and returns y's name: how <c>ortho export onnx</c> exports the kind. The default has no ONNX form.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The kind (or this configuration of it) has no ONNX form.</exception>
+    public virtual string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) =>
+        throw new NotSupportedException($"{Name} activations have no ONNX form (override ActivationFamily.EmitOnnx to export them).");
+
     /// <summary>The built-in family an <see cref="ActivationKind"/> names.</summary>
     public static implicit operator ActivationFamily(ActivationKind kind) => ActivationRegistry.Get(kind);
 

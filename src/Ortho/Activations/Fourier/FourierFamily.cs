@@ -102,6 +102,8 @@ internal sealed class FourierFamily : ActivationFamily
     }
 
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new FourierActivation(degree);
+
+    public override string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) => FourierOnnx.Emit(graph, input, module);
 }
 
 public static partial class ActivationParameterNames

@@ -156,6 +156,8 @@ internal sealed class HermiteFamily : ActivationFamily
 
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new HermiteActivation(degree, clamp: _clamp);
 
+    public override string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) => HermiteOnnx.Emit(graph, input, module);
+
     private static double Factorial(int n)
     {
         double f = 1;
