@@ -81,9 +81,11 @@ public static class ActivationRegistry
     /// module, e.g. "coefficients", "clamp.lim_val"), trying every registered kind and variant; optional buffers may be
     /// present or not. Null when none matches (a classic activation has no keys at all).
     /// </summary>
+    /// <exception cref="ArgumentException">Several registered kinds have exactly these keys and shapes (the message names them).</exception>
     public static ActivationSpec? Infer(IReadOnlyDictionary<string, int[]> shapes)
     {
         ArgumentNullException.ThrowIfNull(shapes);
+        var found = new List<ActivationSpec>();
         foreach (var kind in Families)
             foreach (var f in kind.Variants)
             {
@@ -92,9 +94,17 @@ public static class ActivationRegistry
                 var observed = shapes[first.Name];
                 for (int degree = f.MinDegree; degree <= f.MaxDegree; degree++)
                     if (first.Shape(degree).SequenceEqual(observed) && Matches(f, degree, shapes))
-                        return new ActivationSpec(f.Name, degree, string.Join("+", f.Options));
+                    {
+                        found.Add(new ActivationSpec(f.Name, degree, string.Join("+", f.Options)));
+                        break;
+                    }
             }
-        return null;
+        return found.Count switch
+        {
+            0 => null,
+            1 => found[0],
+            _ => throw new ArgumentException($"the keys {string.Join(", ", shapes.Keys)} fit several registered kinds ({string.Join(", ", found)}); name the activation.", nameof(shapes)),
+        };
     }
 
     private static bool Matches(ActivationFamily f, int degree, IReadOnlyDictionary<string, int[]> shapes)

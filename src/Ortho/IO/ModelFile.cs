@@ -155,7 +155,7 @@ public sealed class ModelFile
             else
             {
                 source = ModelFileSource.Activation;
-                var spec = md.TryGetValue("activation", out var a) ? ActivationSpec.Parse(a) : ActivationRegistry.Infer(shapes)
+                var spec = md.TryGetValue("activation", out var a) ? ActivationSpec.Parse(a) : InferSpec(shapes)
                     ?? throw new InvalidDataException($"{path}: neither a GPT (transformer.wte.weight), a ConvNeXt (downsample_layers.0.0.weight) nor one learnable activation's parameters and buffers (keys: {string.Join(", ", shapes.Keys.Take(8))}{(shapes.Count > 8 ? ", ..." : "")}).");
                 if (!spec.IsLearnable) throw new InvalidDataException($"{path}: activation '{spec}' has no parameters to load.");
                 model = spec.Create(new Rng(0));
@@ -321,7 +321,7 @@ public sealed class ModelFile
         var keys = s.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
         if (keys.Count > 0)
         {
-            var spec = ActivationRegistry.Infer(keys)
+            var spec = InferSpec(keys)
                 ?? throw new InvalidDataException($"the activation keys under {prefix} ({string.Join(", ", keys.Keys)}) match no registered kind ({string.Join(", ", ActivationRegistry.Names)}).");
             notes.Add($"activation {spec}: kind and degree from the keys under {prefix}");
             return spec.ToString();
@@ -331,6 +331,12 @@ public sealed class ModelFile
         if (!unknown.Contains("activation")) unknown.Add("activation");
         notes.Add("activation: no parameters under " + prefix + ", so a classic one (gelu, relu, silu, ...) that the weights cannot name; loaded as gelu (pass --activation)");
         return "gelu";
+    }
+
+    private static ActivationSpec? InferSpec(IReadOnlyDictionary<string, int[]> keys)
+    {
+        try { return ActivationRegistry.Infer(keys); }
+        catch (ArgumentException e) { throw new InvalidDataException(e.Message, e); }
     }
 
     private static int[] Require(Dictionary<string, int[]> s, string key, string model) =>

@@ -226,6 +226,28 @@ public class ModelFileTests
                     var shapes = m.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
                     Assert.Equal(m.Spec, ActivationRegistry.Infer(shapes));
                 }
-        Assert.Null(ActivationRegistry.Infer(new Dictionary<string, int[]> { ["coefficients"] = [4] })); // Hermite without its buffers
+        Assert.Null(ActivationRegistry.Infer(new Dictionary<string, int[]> { ["coefficients"] = [4], ["coeffs"] = [4, 2] })); // Hermite without its grid
+        // Two kinds with the same keys: the file cannot tell them apart, and says so.
+        Ortho.Tests.Export.SeriesFamily.Registered();
+        Ortho.Tests.Activations.Custom.SmoothRationalFamily.Registered();
+        ActivationRegistry.Register(TwinOfSeries.Instance);
+        var e = Assert.Throws<ArgumentException>(() => ActivationRegistry.Infer(new Dictionary<string, int[]> { ["coefficients"] = [4] }));
+        Assert.Contains("onnx_series:3", e.Message);
+        Assert.Contains("twin_series:3", e.Message);
+    }
+
+    /// <summary>A kind with the same state-dict keys as <see cref="Ortho.Tests.Export.SeriesFamily"/> (only "coefficients").</summary>
+    private sealed class TwinOfSeries : ActivationFamily
+    {
+        public static TwinOfSeries Instance { get; } = new();
+        public override string Name => "twin_series";
+        public override int MinDegree => 1;
+        public override int MaxDegree => 4;
+        public override IReadOnlyList<ActivationParameterSpec> Parameters { get; } = [new("coefficients", n => n + 1)];
+        protected override void Initialize(ActivationParameters p, Rng? rng) { }
+        public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) => throw new NotSupportedException();
+        public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, IParameterSpans p, int degree,
+            bool needDx, bool accumulateDx) => throw new NotSupportedException();
+        public override double Evaluate(double x, IParameterSpans p, int degree, out double derivative) => throw new NotSupportedException();
     }
 }
