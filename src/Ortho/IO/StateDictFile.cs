@@ -5,11 +5,18 @@ namespace Ortho.IO;
 /// <summary>Model weights as safetensors with PyTorch's state-dict keys (loadable by the PyTorch peer with strict keys).</summary>
 public static class StateDictFile
 {
-    /// <summary>Writes a module's state dict atomically; integer buffers are stored as I64 like PyTorch does.</summary>
+    /// <summary>The metadata pair Hugging Face's loaders expect in a PyTorch model file: <c>"format": "pt"</c>.</summary>
+    public static readonly KeyValuePair<string, string> PyTorchFormat = new("format", "pt");
+
+    /// <summary>
+    /// Writes a module's state dict atomically; integer buffers are stored as I64 like PyTorch does. The metadata gets
+    /// <c>"format": "pt"</c> (unless <paramref name="metadata"/> sets another format), as PyTorch model files carry.
+    /// </summary>
     public static void Save(Module model, string path, IEnumerable<KeyValuePair<string, string>>? metadata = null)
     {
         var w = new SafeTensorsWriter();
         AddModel(w, model, prefix: "");
+        w.SetMetadata(PyTorchFormat.Key, PyTorchFormat.Value);
         if (metadata != null) w.SetMetadata(metadata);
         w.Save(path);
     }

@@ -19,7 +19,8 @@ public class OnnxActivationExportTests
     public static TheoryData<string, bool> Cases()
     {
         var d = new TheoryData<string, bool>();
-        foreach (var spec in new[] { "hermite:1", "hermite:2", "hermite:3", "hermite:8", "hermite:9", "hermite:12", "hermite:16", "hermite:32", "fourier:1", "fourier:4", "fourier:33",
+        foreach (var spec in new[] { "hermite:1", "hermite:2", "hermite:3", "hermite:8", "hermite:9", "hermite:12", "hermite:16", "hermite:32",
+                     "hermite:4+clamp", "hermite:12+clamp", "fourier:1", "fourier:4", "fourier:33",
                      "tropical:1", "tropical:5", "tropical:40", "tropical_rational:1", "tropical_rational:3", "tropical_rational:40" })
             foreach (bool perturb in new[] { false, true })
                 d.Add(spec, perturb);

@@ -7,7 +7,8 @@ namespace Ortho.Activations;
 /// <see cref="HornerMaxDegree"/>: the monomial coefficients b = a M (M: the monomial coefficients of He_k/k!, the
 /// same numbers as torchortho's <c>coeffs</c> buffer; runtimes fold the product at load) and Horner's rule, 2n
 /// elementwise nodes. Above it, where the monomial form cancels badly in float32, the kernel's recurrence phi_0 = 1,
-/// phi_1 = x, phi_k = (x phi_{k-1} - phi_{k-2}) * (1/k), f = sum_k a_k phi_k (5 nodes per degree).
+/// phi_1 = x, phi_k = (x phi_{k-1} - phi_{k-2}) * (1/k), f = sum_k a_k phi_k (5 nodes per degree). With torchortho's soft
+/// clamp (<c>hermite:n+clamp</c>) the basis is taken at (Sigmoid(x) - 1/2) 2L, L the initializer <c>clamp.lim_val</c>.
 /// </summary>
 internal static class HermiteOnnx
 {
@@ -16,10 +17,16 @@ internal static class HermiteOnnx
 
     public static string Emit(OnnxGraphBuilder g, string x, LearnableActivation module)
     {
-        // Only the plain form: a Hermite module with more parameters (torchortho's soft clamp, clamp.lim_val) is refused.
-        var other = module.NamedParameters().Select(p => p.Name).Where(name => name != ActivationParameterNames.Hermite.Coefficients).ToList();
+        // The coefficients, and with torchortho's soft clamp its limit L: x <- (Sigmoid(x) - 1/2) 2L first.
+        var other = module.NamedParameters().Select(p => p.Name)
+            .Where(name => name is not (ActivationParameterNames.Hermite.Coefficients or ActivationParameterNames.Hermite.ClampLimit)).ToList();
         if (other.Count > 0)
-            throw new NotSupportedException($"hermite activations with {string.Join(", ", other)} (the soft clamp) have no ONNX form yet; only the plain Hermite activation exports.");
+            throw new NotSupportedException($"hermite activations with {string.Join(", ", other)} have no ONNX form.");
+        if (module is HermiteActivation { IsClamped: true })
+        {
+            string limit = g.Parameter(module, ActivationParameterNames.Hermite.ClampLimit);
+            x = g.Mul(g.Sub(g.Node("Sigmoid", [x]), g.Scalar(0.5f)), g.Mul(limit, g.Scalar(2f)));
+        }
         int n = module.Degree;
         string a = g.Parameter(module, ActivationParameterNames.Hermite.Coefficients);
         return n <= HornerMaxDegree ? Horner(g, x, a, n) : Recurrence(g, x, a, n);
