@@ -70,8 +70,7 @@ internal static class HtmlReport
         var s = new List<KeyValuePair<string, string>>();
         void Add(string k, string v) => s.Add(new(k, v));
         var m = r.Model;
-        Add("model", m.Gpt is { } g ? I($"GPT, {g.Config.Layers} layers, {g.Config.Heads} heads, {g.Config.Embd} dims, block {g.Config.Block}, vocab {g.Config.Vocab}")
-            : m.ConvNeXt is { } c ? I($"ConvNeXt, dims {string.Join("/", c.Config.Dims)}, depths {string.Join("/", c.Config.Depths)}") : m.Model.GetType().Name);
+        Add("model", m.Description);
         Add("activation", m.Gpt?.Config.Activation ?? m.ConvNeXt?.Config.Activation ?? "–");
         Add("parameters", m.Model.ParameterCount().ToString("N0", CultureInfo.InvariantCulture));
         if (r.Metrics is { } x)
@@ -157,9 +156,14 @@ internal static class HtmlReport
             }
             h.Append("</table>\n");
         }
-        h.Append("<h3>Configuration</h3>\n<table class=\"kv\">\n");
-        foreach (var (k, v) in FlattenConfig(r.Model.ConfigJson)) h.Append($"<tr><th>{E(k)}</th><td><code>{E(v)}</code></td></tr>\n");
-        h.Append("</table>\n</section>\n");
+        h.Append($"<h3>Configuration</h3>\n<p>{E(r.Model.Description)}</p>\n");
+        if (r.Model.ConfigJson is { } config)
+        {
+            h.Append("<table class=\"kv\">\n");
+            foreach (var (k, v) in FlattenConfig(config)) h.Append($"<tr><th>{E(k)}</th><td><code>{E(v)}</code></td></tr>\n");
+            h.Append("</table>\n");
+        }
+        h.Append("</section>\n");
     }
 
     /// <summary>The config JSON as dotted keys and values.</summary>

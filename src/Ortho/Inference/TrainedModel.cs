@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Ortho.Activations;
 using Ortho.IO;
-using Ortho.IO.HuggingFace;
 using Ortho.Models;
 using Ortho.NN;
 using Ortho.Training;
@@ -10,9 +9,9 @@ using Ortho.Training;
 namespace Ortho.Inference;
 
 /// <summary>
-/// A trained model read back from disk: a run directory of <c>ortho train</c> (its <c>model.safetensors</c>, else its
-/// <c>checkpoint.safetensors</c>), one of those files, or a GPT model file such as <c>ortho import gpt2</c> writes. The
-/// model is rebuilt from the file's <c>config</c> metadata and its weights loaded (strict keys), in evaluation mode.
+/// A trained model read back from disk with what is known about its run: a run directory of <c>ortho train</c> (its
+/// <c>model.safetensors</c>, else its <c>checkpoint.safetensors</c>), or any model file <see cref="ModelFile.Load"/>
+/// reads (Ortho, PyTorch, torchortho, Hugging Face GPT-2). Weights loaded with strict keys, in evaluation mode.
 /// </summary>
 public sealed class TrainedModel
 {
@@ -25,12 +24,13 @@ public sealed class TrainedModel
     /// <summary>The metrics log of a run.</summary>
     public const string MetricsFileName = "metrics.jsonl";
 
-    private TrainedModel(Module model, string file, string? runDirectory, string configJson, int? step, LmRecipe? lm, ImageRecipe? image)
+    private TrainedModel(Module model, string file, string? runDirectory, string? configJson, string description, int? step, LmRecipe? lm, ImageRecipe? image)
     {
         Model = model;
         File = file;
         RunDirectory = runDirectory;
         ConfigJson = configJson;
+        Description = description;
         Step = step;
         LmRecipe = lm;
         ImageRecipe = image;
@@ -55,8 +55,11 @@ public sealed class TrainedModel
     /// <summary>A short name for legends and tables: the run directory's name, else the file name without extension.</summary>
     public string Name { get; }
 
-    /// <summary>The <c>config</c> metadata (JSON) the model was rebuilt from.</summary>
-    public string ConfigJson { get; }
+    /// <summary>The Ortho <c>config</c> metadata (JSON) the model was rebuilt from; null for a file without one (PyTorch, Hugging Face).</summary>
+    public string? ConfigJson { get; }
+
+    /// <summary>The architecture in one line (<see cref="ModelFile.Describe"/>).</summary>
+    public string Description { get; }
 
     /// <summary>The training step the weights are from (a checkpoint's step, or the recipe's steps for a run's model file), when known.</summary>
     public int? Step { get; }
@@ -73,19 +76,23 @@ public sealed class TrainedModel
     /// <summary>Every learnable activation module with its dotted name, in model order.</summary>
     public IReadOnlyList<(string Name, LearnableActivation Activation)> LearnableActivations() => LearnableActivationsOf(Model);
 
-    /// <summary>Every learnable activation module of <paramref name="model"/> with its dotted name, in model order.</summary>
+    /// <summary>Every learnable activation module of <paramref name="model"/> with its dotted name ("activation" for the root), in model order.</summary>
     public static IReadOnlyList<(string Name, LearnableActivation Activation)> LearnableActivationsOf(Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.NamedModules().Where(m => m.Module is LearnableActivation).Select(m => (m.Name, (LearnableActivation)m.Module)).ToList();
+        // A bare activation (e.g. a file of 'ortho fit --out') is the root module: name it "activation".
+        return model.NamedModules().Where(m => m.Module is LearnableActivation)
+            .Select(m => (m.Name.Length == 0 ? "activation" : m.Name, (LearnableActivation)m.Module)).ToList();
     }
 
     /// <summary>
     /// Loads a run directory or a model file. A directory must hold <see cref="ModelFileName"/> or
-    /// <see cref="CheckpointFileName"/> (the model file wins: it is the finished run).
+    /// <see cref="CheckpointFileName"/> (the model file wins: it is the finished run); a file is read by
+    /// <see cref="ModelFile.Load"/>, so PyTorch- and torchortho-written state dicts and Hugging Face GPT-2 checkpoints
+    /// load too.
     /// </summary>
     /// <exception cref="FileNotFoundException">Nothing to load at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file has no model configuration, or weights that do not fit it.</exception>
+    /// <exception cref="InvalidDataException">The file holds no supported model, or weights that do not fit it.</exception>
     public static TrainedModel Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -99,35 +106,24 @@ public sealed class TrainedModel
         }
         else if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or run directory.", path);
 
-        var st = SafeTensorsFile.Read(file);
-        if (!st.Metadata.TryGetValue("config", out var config))
-            throw new InvalidDataException($"{file}: no 'config' metadata; expected a file written by 'ortho train' or 'ortho import'.");
-        bool checkpoint = st.Metadata.TryGetValue("format", out var format) && format == Checkpoint.Format;
-        Module model;
+        var loaded = ModelFile.Load(file);
+        var model = loaded.Model;
+        model.Eval();
+        var metadata = SafeTensorsFile.Read(file).Metadata;
+        string? config = loaded.Source is ModelFileSource.Ortho or ModelFileSource.OrthoCheckpoint ? metadata.GetValueOrDefault("config") : null;
         LmRecipe? lm = null;
         ImageRecipe? image = null;
-        try
+        if (config != null)
         {
-            if (GptModelFile.TryParseConfig(config, out var gpt)) model = new Gpt(gpt, new Rng(0));
-            else
-            {
-                model = ModelConfig.Create(config);
-                using var doc = JsonDocument.Parse(config);
-                if (LmRecipe.IsConfig(doc.RootElement)) lm = LmRecipe.FromConfigJson(config);
-                else image = ImageRecipe.FromConfigJson(config);
-            }
-            model.LoadStateDict(StateDictFile.ToTensors(st, checkpoint ? "model." : ""));
+            using var doc = JsonDocument.Parse(config);
+            if (LmRecipe.IsConfig(doc.RootElement)) lm = LmRecipe.FromConfigJson(config);
+            else if (ImageRecipe.IsConfig(doc.RootElement)) image = ImageRecipe.FromConfigJson(config);
         }
-        catch (Exception e) when (e is StateDictException or ArgumentException or JsonException)
-        {
-            throw new InvalidDataException($"{file}: {e.Message}", e);
-        }
-        model.Eval();
         int? step = lm?.Train.Steps;
-        if (checkpoint && st.Metadata.TryGetValue("step", out var s) && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)) step = v;
+        if (loaded.Source == ModelFileSource.OrthoCheckpoint && metadata.TryGetValue("step", out var s)
+            && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)) step = v;
         string dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        string name = Path.GetFileName(file);
-        bool inRun = name is ModelFileName or CheckpointFileName || System.IO.File.Exists(Path.Combine(dir, MetricsFileName));
-        return new TrainedModel(model, file, inRun ? dir : null, config, step, lm, image);
+        bool inRun = Path.GetFileName(file) is ModelFileName or CheckpointFileName || System.IO.File.Exists(Path.Combine(dir, MetricsFileName));
+        return new TrainedModel(model, file, inRun ? dir : null, config, loaded.Describe(), step, lm, image);
     }
 }

@@ -119,9 +119,23 @@ public class InferenceTests
         Assert.False(m.Model.Training);
         Assert.Equal(2, m.LearnableActivations().Count);
 
+        // A PyTorch-style state dict without Ortho's config: the architecture comes from the keys and shapes.
         string bare = tmp.File("bare.safetensors");
         StateDictFile.Save(gpt, bare);
-        Assert.Contains("no 'config' metadata", Assert.Throws<InvalidDataException>(() => TrainedModel.Load(bare)).Message);
+        var inferred = TrainedModel.Load(bare);
+        Assert.Null(inferred.ConfigJson);
+        Assert.StartsWith("GPT: layers 2", inferred.Description);
+        Assert.Equal(gpt.Transformer.H[1].Mlp.CProj.Weight.ToArray(), inferred.Gpt!.Transformer.H[1].Mlp.CProj.Weight.ToArray());
+        // One activation's parameters (as 'ortho fit --out' writes them).
+        string act = tmp.File("act.safetensors");
+        StateDictFile.Save(new HermiteActivation(3), act);
+        var single = TrainedModel.Load(act);
+        Assert.Equal("activation", Assert.Single(single.LearnableActivations()).Name);
+        string junk = tmp.File("junk.safetensors");
+        var w = new SafeTensorsWriter();
+        w.Add("something", new float[] { 1f, 2f }, [2]);
+        w.Save(junk);
+        Assert.Throws<InvalidDataException>(() => TrainedModel.Load(junk));
         Assert.Contains("no such file", Assert.Throws<FileNotFoundException>(() => TrainedModel.Load(tmp.File("none"))).Message);
         Assert.Contains("no model.safetensors", Assert.Throws<FileNotFoundException>(() => TrainedModel.Load(tmp.Path)).Message);
         var other = new Gpt(gpt.Config with { Embd = 8 }, new Rng(0));

@@ -64,6 +64,17 @@ public class VizCommandTests(TinyRuns runs) : IClassFixture<TinyRuns>
     }
 
     [Fact]
+    public void PlotShowsAFittedActivationFile()
+    {
+        string dir = runs.NewDirectory(), file = Path.Combine(dir, "hermite6.safetensors");
+        CliRunner.Succeeds("fit", "--activation", "hermite:6", "--target", "gelu", "--out", file);
+        var files = Written(CliRunner.Succeeds("plot", file, "--layout", "per-layer", "--out", dir));
+        Assert.Equal(Path.Combine(dir, "activation-activation.png"), files[0]);
+        AssertDrawn(files[0], 2 * 620, 440);
+        Assert.Contains("activation (hermite:6): f(x)", File.ReadAllText(files[1]));
+    }
+
+    [Fact]
     public void PlotWithDataShadesTheMeasuredInputs()
     {
         string dir = runs.NewDirectory();
