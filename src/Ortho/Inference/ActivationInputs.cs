@@ -65,7 +65,7 @@ public sealed class ActivationInputStats
             if (v < lo || v > hi) continue;
             double pos = (v - lo) / step;
             int i = Math.Min((int)pos, points - 2);
-            double f = pos - i;
+            double f = Math.Clamp(pos - i, 0, 1); // rounding can put the largest value a hair past the last point
             w[i] += (1 - f) * unit;
             w[i + 1] += f * unit;
         }

@@ -27,6 +27,12 @@ public class WeightedFitTests
         Assert.Equal(values.Average(v => (double)v), mean, 1e-6);
         // Over half the range only about half the mass.
         Assert.InRange(s.Histogram(s.Min, 0.3, 101).Sum(), 0.45, 0.55);
+        // Over the sample's own range, whatever the rounding of its ends: no weight below zero.
+        for (ulong seed = 10; seed < 60; seed++)
+        {
+            var t = ActivationInputStats.From(Normal(100, 0, 1 + seed % 7, seed));
+            Assert.True(t.Histogram(t.Min, t.Max, 2001).Min() >= 0, $"seed {seed}");
+        }
         Assert.Throws<ArgumentOutOfRangeException>(() => s.Histogram(-1, 1, 1));
         Assert.Throws<ArgumentException>(() => s.Histogram(1, -1, 10));
     }
