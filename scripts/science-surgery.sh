@@ -2,7 +2,8 @@
 # Regenerates every number and picture of the section "Surgery: swapping GELU for a fitted activation" in
 # docs/science.md. For each task (the default LM recipe on the Brown corpus, the default image recipe on
 # Fashion-MNIST): train a GELU model (seed 1), swap its GELUs with 'ortho swap' for Hermite 4/6/8/12, Fourier 5/8 and
-# Tropical 8 (each layer fitted over its own inputs on 4 training batches, clamp auto), evaluate every swapped model
+# Tropical 8 (each layer fitted over its own inputs on 4 training batches, clamp auto; Hermite-8 also with the clamp
+# forced on and off), evaluate every swapped model
 # before any training, then fine-tune the Hermite-8 swap for 200 steps and continue the GELU model for the same 200
 # steps with the same recipe, over seeds 1-3. Validation loss is 'ortho eval' on the whole Brown validation split
 # (nats per byte); accuracy is on the 10,000 Fashion-MNIST test images. Runs go to runs/science-surgery/ (finished ones
@@ -50,6 +51,11 @@ surgery() {
             if [ "$a" = hermite:8 ]; then plot=(--plot "$out/$task-plots"); else plot=(); fi
             ortho swap "$base" --activation "$a" --out "$f" --threads "$th" --no-fetch "${plot[@]}" > "${f%.safetensors}.swap.txt"
         fi
+        evaluate "$f"
+    done
+    for c in on off; do # Hermite-8 with the clamp forced on and off, beside auto's choice
+        local f="$out/$task-hermite8-clamp$c.safetensors"
+        [ -f "$f" ] || ortho swap "$base" --activation hermite:8 --clamp $c --out "$f" --threads "$th" --no-fetch > "${f%.safetensors}.swap.txt"
         evaluate "$f"
     done
     cp "$out/$task-hermite8.swap.txt" "docs/data/surgery-$task-hermite8-swap.txt"
@@ -102,32 +108,33 @@ for task in (["lm", "image"] if what == "all" else [what]):
     metric = (lambda e: e["nats_per_byte"]) if lm else (lambda e: 100 * e["accuracy"])
     name, unit = ("validation loss", "nats/byte") if lm else ("test accuracy", "%")
     base = metric(ev(f"{out}/{task}-gelu"))
+    digits = 5 if lm else 2
     rows, data = [], {"task": task, "threads": int(th), "metric": f"{name} ({unit})", "gelu": base, "swaps": {}, "fine_tune": {}}
     lines = [f"### {task}: swapped before any training", "",
              f"| activation | clamp | worst layer rms\\|f-g\\| | worst layer rms\\|f'-g'\\| | output change (rms, % of rms) | {name} ({unit}) | vs GELU |",
              "|---|---|---|---|---|---|---|",
-             f"| gelu (original) | | | | | {base:.4f} | |"]
-    for a in swaps:
-        k = a.replace(":", "")
+             f"| gelu (original) | | | | | {base:.{digits}f} | |"]
+    for a in swaps + ["hermite:8 --clamp on", "hermite:8 --clamp off"]:
+        k = a.replace(":", "").replace(" --clamp ", "-clamp")
         r, v = report(f"{out}/{task}-{k}.safetensors"), metric(ev(f"{out}/{task}-{k}.safetensors"))
         rel = 100 * (v - base) / base if lm else v - base
         data["swaps"][a] = {"value": v, "report": r}
         worst = max(r["layers"], key=lambda l: l["rms_error"])
         worst_d = max(r["layers"], key=lambda l: l["rms_derivative_error"])
-        lines.append(f"| {r['activation']} | {'yes' if 'clamp' in r['activation'] else 'no'} | {worst['rms_error']:.2e} | {worst_d['rms_derivative_error']:.2e} | "
-                     f"{100 * r['output_change_rms'] / r['output_rms']:.3f}% | {v:.4f} | {rel:+.2f}{'%' if lm else ' points'} |")
+        lines.append(f"| {r['activation']}{' (' + a.split(' ', 1)[1] + ')' if ' ' in a else ''} | {'yes' if 'clamp' in r['activation'] else 'no'} | {worst['rms_error']:.2e} | {worst_d['rms_derivative_error']:.2e} | "
+                     f"{100 * r['output_change_rms'] / r['output_rms']:.3f}% | {v:.{digits}f} | {rel:+.{4 if lm else 2}f}{'%' if lm else ' points'} |")
     lines += ["", f"### {task}: {steps} more steps, Hermite-8 swap vs GELU continued (seeds 1-3)", "",
               f"| start | seed 1 | seed 2 | seed 3 | mean | std | min | max |", "|---|---|---|---|---|---|---|---|"]
     for start in ["gelu", "hermite8"]:
         vs = [metric(ev(f"{out}/{task}-ft-{start}-s{s}")) for s in (1, 2, 3)]
         m, sd, lo, hi = stats(vs)
         data["fine_tune"][start] = vs
-        lines.append(f"| {'GELU continued' if start == 'gelu' else 'Hermite-8 swap'} | " + " | ".join(f"{v:.4f}" for v in vs) + f" | {m:.4f} | {sd:.4f} | {lo:.4f} | {hi:.4f} |")
+        lines.append(f"| {'GELU continued' if start == 'gelu' else 'Hermite-8 swap'} | " + " | ".join(f"{v:.{digits}f}" for v in vs) + f" | {m:.{digits}f} | {sd:.{digits}f} | {lo:.{digits}f} | {hi:.{digits}f} |")
     g, h = data["fine_tune"]["gelu"], data["fine_tune"]["hermite8"]
     diffs = [b - a for a, b in zip(g, h)]
     m, sd, lo, hi = stats(diffs)
     data["fine_tune"]["paired_difference"] = diffs
-    lines.append(f"| Hermite-8 minus GELU, paired by seed | " + " | ".join(f"{d:+.4f}" for d in diffs) + f" | {m:+.4f} | {sd:.4f} | {lo:+.4f} | {hi:+.4f} |")
+    lines.append(f"| Hermite-8 minus GELU, paired by seed | " + " | ".join(f"{d:+.{digits}f}" for d in diffs) + f" | {m:+.{digits}f} | {sd:.{digits}f} | {lo:+.{digits}f} | {hi:+.{digits}f} |")
     if lm:
         lines += ["", "### lm: fine-tuning rate (seed 1; min lr = peak / 10)", "", "| peak lr | GELU continued | Hermite-8 swap |", "|---|---|---|"]
         data["rates"] = {}
@@ -135,7 +142,7 @@ for task in (["lm", "image"] if what == "all" else [what]):
             suffix = "" if lr == "3e-4" else f"-lr{lr}"
             a, b = metric(ev(f"{out}/lm-ft-gelu-s1{suffix}")), metric(ev(f"{out}/lm-ft-hermite8-s1{suffix}"))
             data["rates"][lr] = {"gelu": a, "hermite8": b}
-            lines.append(f"| {lr} | {a:.4f} | {b:.4f} |")
+            lines.append(f"| {lr} | {a:.5f} | {b:.5f} |")
     text = "\n".join(lines) + "\n"
     print(text)
     open(f"docs/data/surgery-{task}.md", "w").write(text)

@@ -12,7 +12,7 @@ namespace Ortho.Cli.Plotting;
 /// </summary>
 internal static class SwapPlots
 {
-    private const int Points = 801, Bins = 120;
+    private const int Points = 401, Bins = 120;
 
     /// <summary>One figure, a row of three panels per swapped layer.</summary>
     public static Figure Fits(SwapResult result)
