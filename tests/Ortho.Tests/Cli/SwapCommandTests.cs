@@ -56,6 +56,9 @@ public class SwapCommandTests
         using (var report = JsonDocument.Parse(SafeTensorsFile.Read(swapped).Metadata[ActivationSwap.ReportKey]))
             Assert.Equal(2, report.RootElement.GetProperty("layers").GetArrayLength());
         Assert.Contains("hermite:8", Cli.Succeeds("inspect", swapped));
+        Cli.Succeeds("export", "onnx", swapped, "--out", tmp.File("swapped.onnx"), "--verify");
+        Cli.Succeeds(["plot", swapped, "--out", tmp.File("act-plots"), "--data", tmp.Path, "--data-manifest", manifest, "--threads", "1"]);
+        Assert.True(File.Exists(Path.Combine(tmp.File("act-plots"), "activations.png")));
         using (var eval = JsonDocument.Parse(Cli.Succeeds(["eval", swapped, .. Data(tmp.Path, manifest), "--json"])))
             Assert.True(eval.RootElement.GetProperty("nats_per_byte").GetDouble() is > 0 and < 10);
         using (var json = JsonDocument.Parse(Cli.Succeeds(["swap", run, "--activation", "fourier:5", "--out", tmp.File("f5.safetensors"), "--json", .. Data(tmp.Path, manifest)])))
@@ -93,6 +96,7 @@ public class SwapCommandTests
         Assert.Equal("hermite:6+clamp", TrainedModel.Load(swapped).ImageRecipe!.Model.Activation);
         string tuned = Cli.Succeeds(TrainImage(tmp.Path, manifest, tmp.File("tuned"), "--steps", "1", "--init-from", swapped));
         Assert.Contains("Done: 1 steps", tuned);
+        Cli.Succeeds("export", "onnx", swapped, "--out", tmp.File("swapped.onnx"), "--verify");
         Assert.Contains($"Weights from {swapped}", tuned);
         Cli.FailsWith(TrainImage(tmp.Path, manifest, tmp.File("bad"), "--init-from", swapped, "--activation", "hermite:3"), "--activation hermite:3 differs");
     }
