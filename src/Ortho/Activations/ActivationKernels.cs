@@ -8,7 +8,28 @@ namespace Ortho.Activations;
 public static class ActivationKernels
 {
     /// <summary>y = f(x) elementwise.</summary>
-    public static void Forward(ActivationParameters p, Span<float> y, ReadOnlySpan<float> x) => Forward(p, y, x, SimdWidth.Auto);
+    public static void Forward(ActivationParameters p, Span<float> y, ReadOnlySpan<float> x)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int n = p.Degree;
+        switch (p.Kind)
+        {
+            case ActivationKind.Hermite:
+                HermiteKernels.Forward(y, x, p[ActivationParameterNames.Hermite.Coefficients], n);
+                break;
+            case ActivationKind.Fourier:
+                FourierKernels.Forward(y, x, p[ActivationParameterNames.Fourier.Fundamental], p[ActivationParameterNames.Fourier.Coefficients],
+                    p[ActivationParameterNames.Fourier.Phases], p[ActivationParameterNames.Fourier.Grid], n);
+                break;
+            case ActivationKind.Tropical:
+                TropicalKernels.Forward(y, x, p[ActivationParameterNames.Tropical.Coefficients], n);
+                break;
+            case ActivationKind.TropicalRational:
+                TropicalRationalKernels.Forward(y, x, p[ActivationParameterNames.TropicalRational.PowersNum], p[ActivationParameterNames.TropicalRational.PowersDenom],
+                    p[ActivationParameterNames.TropicalRational.CoefficientsNum], p[ActivationParameterNames.TropicalRational.CoefficientsDenom], n);
+                break;
+        }
+    }
 
     /// <summary>
     /// Backward for the loss sum(y * dy): dx written (or added when <paramref name="accumulateDx"/>), parameter gradients
@@ -23,67 +44,40 @@ public static class ActivationKernels
     /// <param name="accumulateDx">True adds into dx.</param>
     /// <param name="frequencyGradient">Fourier only: false skips the <c>grid</c> gradient (frozen frequencies).</param>
     public static void Backward(ActivationParameters p, ActivationParameters grads, Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        bool needDx = true, bool accumulateDx = false, bool frequencyGradient = true) =>
-        Backward(p, grads, dx, x, dy, needDx, accumulateDx, frequencyGradient, SimdWidth.Auto);
-
-    internal static void Forward(ActivationParameters p, Span<float> y, ReadOnlySpan<float> x, SimdWidth width)
+        bool needDx = true, bool accumulateDx = false, bool frequencyGradient = true)
     {
         ArgumentNullException.ThrowIfNull(p);
-        int n = p.Degree;
-        switch (p.Kind)
-        {
-            case ActivationKind.Hermite:
-                HermiteKernels.Forward(y, x, p[ActivationParameterNames.Hermite.Coefficients], n, width);
-                break;
-            case ActivationKind.Fourier:
-                FourierKernels.Forward(y, x, p[ActivationParameterNames.Fourier.Fundamental], p[ActivationParameterNames.Fourier.Coefficients],
-                    p[ActivationParameterNames.Fourier.Phases], p[ActivationParameterNames.Fourier.Grid], n, width, allowHarmonic: true);
-                break;
-            case ActivationKind.Tropical:
-                TropicalKernels.Forward(y, x, p[ActivationParameterNames.Tropical.Coefficients], n, width);
-                break;
-            case ActivationKind.TropicalRational:
-                TropicalRationalKernels.Forward(y, x, p[ActivationParameterNames.TropicalRational.PowersNum], p[ActivationParameterNames.TropicalRational.PowersDenom],
-                    p[ActivationParameterNames.TropicalRational.CoefficientsNum], p[ActivationParameterNames.TropicalRational.CoefficientsDenom], n, width);
-                break;
-        }
-    }
-
-    internal static void Backward(ActivationParameters p, ActivationParameters g, Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        bool needDx, bool accumulateDx, bool frequencyGradient, SimdWidth width)
-    {
-        ArgumentNullException.ThrowIfNull(p);
-        ArgumentNullException.ThrowIfNull(g);
-        if (g.Kind != p.Kind || g.Degree != p.Degree)
-            throw new ArgumentException($"gradients are {ActivationInfo.Name(g.Kind)}{g.Degree}, parameters {ActivationInfo.Name(p.Kind)}{p.Degree}.", nameof(g));
+        ArgumentNullException.ThrowIfNull(grads);
+        if (grads.Kind != p.Kind || grads.Degree != p.Degree)
+            throw new ArgumentException($"gradients are {ActivationInfo.Name(grads.Kind)}{grads.Degree}, parameters {ActivationInfo.Name(p.Kind)}{p.Degree}.", nameof(grads));
         int n = p.Degree;
         switch (p.Kind)
         {
             case ActivationKind.Hermite:
             {
                 const string c = ActivationParameterNames.Hermite.Coefficients;
-                HermiteKernels.Backward(dx, g[c], x, dy, p[c], n, needDx, accumulateDx, width);
+                HermiteKernels.Backward(dx, grads[c], x, dy, p[c], n, needDx, accumulateDx);
                 break;
             }
             case ActivationKind.Fourier:
             {
                 const string f0 = ActivationParameterNames.Fourier.Fundamental, c = ActivationParameterNames.Fourier.Coefficients,
                     ph = ActivationParameterNames.Fourier.Phases, w = ActivationParameterNames.Fourier.Grid;
-                FourierKernels.Backward(dx, g[f0], g[c], g[ph], frequencyGradient ? g[w] : Span<float>.Empty, x, dy, p[f0], p[c], p[ph], p[w], n,
-                    needDx, accumulateDx, width, allowHarmonic: true);
+                FourierKernels.Backward(dx, grads[f0], grads[c], grads[ph], frequencyGradient ? grads[w] : Span<float>.Empty, x, dy, p[f0], p[c], p[ph], p[w], n,
+                    needDx, accumulateDx);
                 break;
             }
             case ActivationKind.Tropical:
             {
                 const string c = ActivationParameterNames.Tropical.Coefficients;
-                TropicalKernels.Backward(dx, g[c], x, dy, p[c], n, needDx, accumulateDx, width);
+                TropicalKernels.Backward(dx, grads[c], x, dy, p[c], n, needDx, accumulateDx);
                 break;
             }
             case ActivationKind.TropicalRational:
             {
                 const string pn = ActivationParameterNames.TropicalRational.PowersNum, pd = ActivationParameterNames.TropicalRational.PowersDenom,
                     cn = ActivationParameterNames.TropicalRational.CoefficientsNum, cd = ActivationParameterNames.TropicalRational.CoefficientsDenom;
-                TropicalRationalKernels.Backward(dx, g[pn], g[pd], g[cn], g[cd], x, dy, p[pn], p[pd], p[cn], p[cd], n, needDx, accumulateDx, width);
+                TropicalRationalKernels.Backward(dx, grads[pn], grads[pd], grads[cn], grads[cd], x, dy, p[pn], p[pd], p[cn], p[cd], n, needDx, accumulateDx);
                 break;
             }
         }

@@ -124,6 +124,6 @@ public static class ActivationInfo
     public static void ValidateDegree(ActivationKind kind, int degree)
     {
         var (min, max) = DegreeRange(kind);
-        KernelBlocks.CheckDegree(degree, min, max, Name(kind));
+        ActivationChecks.CheckDegree(degree, min, max, Name(kind));
     }
 }

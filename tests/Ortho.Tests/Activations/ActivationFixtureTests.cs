@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ortho.Activations;
+using Ortho.Kernels.Simd;
 using Ortho.Tests.Infrastructure;
 using Xunit;
 
@@ -52,21 +53,21 @@ public class ActivationFixtureTests
     private static ActivationParameters Load(string file, string name) => Load(file, name, out _, out _, out _);
 
     public static IEnumerable<object[]> CasesByWidth() =>
-        from c in Cases() from w in new[] { (int)SimdWidth.Auto, (int)SimdWidth.Scalar } select new object[] { c[0], c[1], w };
+        from c in Cases() from w in new[] { (int)SimdDispatch.Best, (int)SimdWidth.Scalar } select new object[] { c[0], c[1], w };
 
     [Theory]
     [MemberData(nameof(CasesByWidth))]
     public void MatchesPeer(string file, string name, int simdWidth)
     {
-        var width = (SimdWidth)simdWidth;
+        using var width = SimdDispatch.Force((SimdWidth)simdWidth);
         var p = Load(file, name, out var x, out var dy, out var c);
         var y = new float[x.Length];
-        ActivationKernels.Forward(p, y, x, width);
+        ActivationKernels.Forward(p, y, x);
         Close.All(y, Fixtures.Floats(c.GetProperty("y")), name + " y");
 
         var g = new ActivationParameters(p.Kind, p.Degree);
         var dx = new float[x.Length];
-        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true, width);
+        ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true);
         Close.All(dx, Fixtures.Floats(c.GetProperty("dx")), name + " dx");
         // Parameter gradients are sums over the 96 elements; the default tolerance holds for them as well.
         var dparams = c.GetProperty("dparams");

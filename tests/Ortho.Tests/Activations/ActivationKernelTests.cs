@@ -1,4 +1,5 @@
 using Ortho.Activations;
+using Ortho.Kernels.Simd;
 using Ortho.Tests.Infrastructure;
 using Xunit;
 using static Ortho.Tests.Activations.ActivationTestKit;
@@ -49,7 +50,7 @@ public class ActivationKernelTests
         var p = Params(kind, degree, 3, perturb);
         float[] x = Normal(length, 4), dy = Normal(length, 5, 1f);
         var scalar = Run(p, x, dy, SimdWidth.Scalar);
-        var v = Run(p, x, dy, SimdSupport.Best);
+        var v = Run(p, x, dy, SimdDispatch.Best);
         Assert.True(scalar.Y.AsSpan().SequenceEqual(v.Y));
         Assert.True(scalar.Dx.AsSpan().SequenceEqual(v.Dx));
         foreach (var name in p.Names)
@@ -148,8 +149,8 @@ public class ActivationKernelTests
         var dx = new float[x.Length];
         float[] df0 = new float[1], dc = new float[n], dp = new float[n], dw = new float[n];
         float[] f0 = p["fundamental"], c = p["coefficients"], ph = p["phases"], w = p["grid"];
-        FourierKernels.Forward(y, x, f0, c, ph, w, n, SimdWidth.Auto, allowHarmonic);
-        FourierKernels.Backward(dx, df0, dc, dp, dw, x, dy, f0, c, ph, w, n, true, false, SimdWidth.Auto, allowHarmonic);
+        FourierKernels.Forward(y, x, f0, c, ph, w, n, allowHarmonic);
+        FourierKernels.Backward(dx, df0, dc, dp, dw, x, dy, f0, c, ph, w, n, true, false, allowHarmonic);
         return [y, dx, df0, dc, dp, dw];
     }
 

@@ -1,4 +1,5 @@
 using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 using Xunit;
 
 namespace Ortho.Tests.Kernels;
@@ -31,14 +32,14 @@ public class NnKernelThreadingTests
             GeluKernels.Forward(y1, x);
             GeluKernels.Backward(dx1, x, dy);
             EngineSettings.Threads = 2;
-            Assert.True(ElementwiseKernels.ChunkCount(n) > 1, "the test must exercise the parallel path");
+            Assert.True(ElementwiseKernels.Chunks(n).Count > 1, "the test must exercise the parallel path");
             var y2 = new float[n];
             var dx2 = new float[n];
             GeluKernels.Forward(y2, x);
             GeluKernels.Backward(dx2, x, dy);
             Assert.True(y1.AsSpan().SequenceEqual(y2), "gelu forward differs between 1 and 2 threads");
             Assert.True(dx1.AsSpan().SequenceEqual(dx2), "gelu backward differs between 1 and 2 threads");
-            for (int i = 0; i < n; i += 4099) Assert.True(Same(GeluKernels.ForwardOp.Invoke(x[i]), y2[i]));
+            for (int i = 0; i < n; i += 4099) Assert.True(Same(GeluKernels.ForwardOp.Invoke<float, SimdScalar>(x[i]), y2[i]));
         }
         finally
         {
@@ -49,7 +50,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void LayerNormIsBitIdenticalForOneAndTwoThreads()
     {
-        int C = 256, rows = 2 * RowOps.ParallelChunkElements / C + 5; // above the parallel threshold, a ragged last block
+        int C = 256, rows = 2 * ParallelChunks.RowChunkElements / C + 5; // above the parallel threshold, a ragged last block
         var x = RefMath.RandomFloats(rows * C, 81, -3, 3);
         var w = RefMath.RandomFloats(C, 82, 0.5, 1.5);
         var b = RefMath.RandomFloats(C, 83, -1, 1);
@@ -72,7 +73,7 @@ public class NnKernelThreadingTests
             }
             var one = Run(1);
             var two = Run(2);
-            Assert.True(RowOps.RowChunks(rows, C, out _) > 1, "the test must exercise the parallel path");
+            Assert.True(ParallelChunks.Rows(rows, C).Count > 1, "the test must exercise the parallel path");
             Assert.True(one.y.AsSpan().SequenceEqual(two.y), "y");
             Assert.True(one.dx.AsSpan().SequenceEqual(two.dx), "dx");
             Assert.True(one.dw.AsSpan().SequenceEqual(two.dw), "dweight");
@@ -94,7 +95,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void SoftmaxIsIdenticalForOneAndTwoThreads()
     {
-        int cols = 500, rows = 2 * RowOps.ParallelChunkElements / cols + 3;
+        int cols = 500, rows = 2 * ParallelChunks.RowChunkElements / cols + 3;
         var x = RefMath.RandomFloats(rows * cols, 5, -5, 5);
         var dy = RefMath.RandomFloats(rows * cols, 6, -1, 1);
         int saved = EngineSettings.Threads;
@@ -111,7 +112,7 @@ public class NnKernelThreadingTests
             }
             var (y1, d1) = Run(1);
             var (y2, d2) = Run(2);
-            Assert.True(RowOps.RowChunks(rows, cols, out _) > 1, "the test must exercise the parallel path");
+            Assert.True(ParallelChunks.Rows(rows, cols).Count > 1, "the test must exercise the parallel path");
             Assert.True(y1.AsSpan().SequenceEqual(y2));
             Assert.True(d1.AsSpan().SequenceEqual(d2));
         }
@@ -124,7 +125,7 @@ public class NnKernelThreadingTests
     [Fact]
     public void CrossEntropyIsBitIdenticalForOneAndTwoThreads()
     {
-        int vocab = 257, rows = 2 * RowOps.ParallelChunkElements / vocab + 7;
+        int vocab = 257, rows = 2 * ParallelChunks.RowChunkElements / vocab + 7;
         var x = RefMath.RandomFloats(rows * vocab, 9, -6, 6);
         var rng = new Random(10);
         var t = Enumerable.Range(0, rows).Select(i => i % 13 == 0 ? -100 : rng.Next(vocab)).ToArray();
@@ -142,7 +143,7 @@ public class NnKernelThreadingTests
             }
             var (l1, d1) = Run(1);
             var (l2, d2) = Run(2);
-            Assert.True(RowOps.RowChunks(rows, vocab, out _) > 1, "the test must exercise the parallel path");
+            Assert.True(ParallelChunks.Rows(rows, vocab).Count > 1, "the test must exercise the parallel path");
             Assert.Equal(BitConverter.SingleToInt32Bits(l1), BitConverter.SingleToInt32Bits(l2));
             Assert.True(d1.AsSpan().SequenceEqual(d2));
         }

@@ -1,4 +1,5 @@
-using System.Runtime.Intrinsics;
+using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Activations;
 
@@ -10,7 +11,7 @@ namespace Ortho.Activations;
 /// phi_0 = 1, phi_1 = x, phi_k = (x phi_{k-1} - phi_{k-2}) / k (the recurrence, never powers);
 /// f'(x) = sum_{k=1..n} a_k phi_{k-1}(x); df/da_k = phi_k(x).
 /// Forward reads x once and writes y once; backward reads x and dy once, writes dx and reduces the
-/// coefficient gradient in the same pass (float lanes over runs of <see cref="KernelBlocks.SubBlock"/>
+/// coefficient gradient in the same pass (float lanes over runs of <see cref="FixedBlocks.SubBlock"/>
 /// elements, then double per block, then blocks added in order: same bits for any thread count).
 /// Degrees 1..<see cref="MaxDegree"/>: up to 32 the float recurrence stays within a few ulp of the
 /// double-precision value of f relative to sum |a_k phi_k| (checked by a test over |x| &lt;= 6).
@@ -27,7 +28,7 @@ public static unsafe class HermiteKernels
     public static int ParameterCount(int degree) => degree + 1;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
-    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Hermite");
+    public static void ValidateDegree(int degree) => ActivationChecks.CheckDegree(degree, MinDegree, MaxDegree, "Hermite");
 
     // 1/k, k = 0..MaxDegree (entry 0 unused).
     private static readonly float[] InverseK = Enumerable.Range(0, MaxDegree + 1).Select(k => k == 0 ? 0f : 1f / k).ToArray();
@@ -37,8 +38,14 @@ public static unsafe class HermiteKernels
     /// <param name="x">Input.</param>
     /// <param name="coefficients">a_0..a_n (n + 1 values).</param>
     /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
-    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree) =>
-        Forward(y, x, coefficients, degree, SimdWidth.Auto);
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree)
+    {
+        ValidateDegree(degree);
+        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
+        fixed (float* py = y, px = x, pa = coefficients, pinv = InverseK)
+            FixedBlocks.Run(x.Length, 2 + degree, new ForwardJob { Y = py, X = px, A = pa, Inv = pinv, Degree = degree });
+    }
 
     /// <summary>
     /// Backward of <see cref="Forward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> for the loss
@@ -54,33 +61,17 @@ public static unsafe class HermiteKernels
     /// <param name="needDx">False skips dx (parameter gradients only).</param>
     /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
     public static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false) =>
-        Backward(dx, dCoefficients, x, dy, coefficients, degree, needDx, accumulateDx, SimdWidth.Auto);
-
-    internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree, SimdWidth width)
-    {
-        ValidateDegree(degree);
-        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
-        fixed (float* py = y, px = x, pa = coefficients, pinv = InverseK)
-        {
-            var job = new ForwardJob { Y = py, X = px, A = pa, Inv = pinv, Degree = degree, Width = SimdSupport.Resolve(width) };
-            KernelBlocks.Run(x.Length, 2 + degree, job);
-        }
-    }
-
-    internal static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> coefficients, int degree, bool needDx, bool accumulateDx, SimdWidth width)
+        ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false)
     {
         ValidateDegree(degree);
         int n = x.Length, p = degree + 1;
-        KernelBlocks.CheckSameLength(n, dy.Length, nameof(dy));
-        if (needDx) KernelBlocks.CheckSameLength(n, dx.Length, nameof(dx));
-        KernelBlocks.CheckParam(coefficients.Length, p, nameof(coefficients), "Hermite", degree);
-        KernelBlocks.CheckParam(dCoefficients.Length, p, nameof(dCoefficients), "Hermite", degree);
-        int blocks = KernelBlocks.BlockCount(n);
+        ActivationChecks.CheckSameLength(n, dy.Length, nameof(dy));
+        if (needDx) ActivationChecks.CheckSameLength(n, dx.Length, nameof(dx));
+        ActivationChecks.CheckParam(coefficients.Length, p, nameof(coefficients), "Hermite", degree);
+        ActivationChecks.CheckParam(dCoefficients.Length, p, nameof(dCoefficients), "Hermite", degree);
+        int blocks = FixedBlocks.Count(n);
         if (blocks == 0) return;
-        double[] partials = KernelBlocks.RentPartials(blocks, p);
+        double[] partials = FixedBlocks.RentPartials(blocks, p);
         try
         {
             fixed (float* pdx = dx, px = x, pdy = dy, pa = coefficients, pinv = InverseK)
@@ -89,33 +80,26 @@ public static unsafe class HermiteKernels
                 var job = new BackwardJob
                 {
                     Dx = pdx, X = px, Dy = pdy, A = pa, Inv = pinv, Partials = pp, Degree = degree,
-                    NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                    NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
-                KernelBlocks.Run(n, 4 + 3 * degree, job);
+                FixedBlocks.Run(n, 4 + 3 * degree, job);
             }
             Span<double> total = stackalloc double[p];
-            KernelBlocks.SumRows(partials, blocks, p, total);
+            FixedBlocks.SumRows(partials, blocks, p, total);
             for (int k = 0; k < p; k++) dCoefficients[k] += (float)total[k];
         }
-        finally { KernelBlocks.ReturnPartials(partials); }
+        finally { FixedBlocks.ReturnPartials(partials); }
     }
 
     private struct ForwardJob : IBlockJob
     {
         public float* Y, X, A, Inv;
         public int Degree;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
-            int i = Width switch
-            {
-                SimdWidth.V512 => ForwardLoop<Vector512<float>, Simd512>(y, x, count, A, Inv, Degree),
-                SimdWidth.V256 => ForwardLoop<Vector256<float>, Simd256>(y, x, count, A, Inv, Degree),
-                SimdWidth.V128 => ForwardLoop<Vector128<float>, Simd128>(y, x, count, A, Inv, Degree),
-                _ => 0,
-            };
+            int i = ForwardLoop<TV, TOps>(y, x, count, A, Inv, Degree);
             ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, A, Inv, Degree);
         }
     }
@@ -126,80 +110,73 @@ public static unsafe class HermiteKernels
         public double* Partials;
         public int Degree;
         public bool NeedDx, AccumulateDx;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
             double* sums = Partials + (long)block * (Degree + 1);
-            int i = Width switch
-            {
-                SimdWidth.V512 => BackwardLoop<Vector512<float>, Simd512>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx),
-                SimdWidth.V256 => BackwardLoop<Vector256<float>, Simd256>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx),
-                SimdWidth.V128 => BackwardLoop<Vector128<float>, Simd128>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx),
-                _ => 0,
-            };
+            int i = BackwardLoop<TV, TOps>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx);
             BackwardLoop<float, SimdScalar>(dx + i, x + i, dy + i, count - i, A, Inv, Degree, sums, NeedDx, AccumulateDx);
         }
     }
 
-    // Processes the largest multiple of TS.Count elements; returns how many.
-    private static int ForwardLoop<TV, TS>(float* y, float* x, int count, float* a, float* inv, int degree)
-        where TV : unmanaged where TS : ISimd<TV>
+    // Processes the largest multiple of TOps.Count elements; returns how many.
+    private static int ForwardLoop<TV, TOps>(float* y, float* x, int count, float* a, float* inv, int degree)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int n = count - count % TS.Count;
-        TV one = TS.Splat(1f), a0 = TS.Splat(a[0]), a1 = TS.Splat(a[1]);
-        for (int i = 0; i < n; i += TS.Count)
+        int n = count - count % TOps.Count;
+        TV one = TOps.Splat(1f), a0 = TOps.Splat(a[0]), a1 = TOps.Splat(a[1]);
+        for (int i = 0; i < n; i += TOps.Count)
         {
-            TV xv = TS.Load(x + i);
+            TV xv = TOps.Load(x + i);
             TV p0 = one, p1 = xv;
-            TV f = TS.Fma(a1, xv, a0);
+            TV f = TOps.MulAdd(a1, xv, a0);
             for (int k = 2; k <= degree; k++)
             {
-                TV p2 = TS.Mul(TS.Fms(xv, p1, p0), TS.Splat(inv[k]));
-                f = TS.Fma(TS.Splat(a[k]), p2, f);
+                TV p2 = TOps.Mul(TOps.MulSub(xv, p1, p0), TOps.Splat(inv[k]));
+                f = TOps.MulAdd(TOps.Splat(a[k]), p2, f);
                 p0 = p1;
                 p1 = p2;
             }
-            TS.Store(y + i, f);
+            TOps.Store(y + i, f);
         }
         return n;
     }
 
-    private static int BackwardLoop<TV, TS>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
+    private static int BackwardLoop<TV, TOps>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
         double* sums, bool needDx, bool accumulateDx)
-        where TV : unmanaged where TS : ISimd<TV>
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int n = count - count % TS.Count;
+        int n = count - count % TOps.Count;
         TV* acc = stackalloc TV[degree + 1];
-        TV one = TS.Splat(1f), a1 = TS.Splat(a[1]);
-        for (int s = 0; s < n; s += KernelBlocks.SubBlock)
+        TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]);
+        for (int s = 0; s < n; s += FixedBlocks.SubBlock)
         {
-            int e = Math.Min(n, s + KernelBlocks.SubBlock);
+            int e = Math.Min(n, s + FixedBlocks.SubBlock);
             for (int k = 0; k <= degree; k++) acc[k] = default;
-            for (int i = s; i < e; i += TS.Count)
+            for (int i = s; i < e; i += TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 TV p0 = one, p1 = xv;
-                acc[0] = TS.Add(acc[0], g);
-                acc[1] = TS.Fma(g, xv, acc[1]);
+                acc[0] = TOps.Add(acc[0], g);
+                acc[1] = TOps.MulAdd(g, xv, acc[1]);
                 TV d = a1;                                   // f' = a_1 phi_0 + a_2 phi_1 + ...
                 for (int k = 2; k <= degree; k++)
                 {
-                    TV p2 = TS.Mul(TS.Fms(xv, p1, p0), TS.Splat(inv[k]));
-                    acc[k] = TS.Fma(g, p2, acc[k]);
-                    d = TS.Fma(TS.Splat(a[k]), p1, d);
+                    TV p2 = TOps.Mul(TOps.MulSub(xv, p1, p0), TOps.Splat(inv[k]));
+                    acc[k] = TOps.MulAdd(g, p2, acc[k]);
+                    d = TOps.MulAdd(TOps.Splat(a[k]), p1, d);
                     p0 = p1;
                     p1 = p2;
                 }
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, d);
-                    if (accumulateDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TOps.Mul(g, d);
+                    if (accumulateDx) v = TOps.Add(TOps.Load(dx + i), v);
+                    TOps.Store(dx + i, v);
                 }
             }
-            for (int k = 0; k <= degree; k++) sums[k] += TS.SumToDouble(acc[k]);
+            for (int k = 0; k <= degree; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
         return n;
     }
@@ -208,7 +185,7 @@ public static unsafe class HermiteKernels
     public static double Evaluate(double x, ReadOnlySpan<float> coefficients, int degree, out double derivative)
     {
         ValidateDegree(degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
         double p0 = 1, p1 = x, f = coefficients[0] + coefficients[1] * x, d = coefficients[1];
         for (int k = 2; k <= degree; k++)
         {

@@ -70,7 +70,7 @@ public static class ActivationMoments
     public static MomentsResult Hermite(ReadOnlySpan<float> coefficients, int degree, double sigma = 1)
     {
         HermiteKernels.ValidateDegree(degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
         CheckSigma(sigma);
         var (z, w) = GaussHermite.Rule(64);
         double m1 = 0, m2 = 0, d2 = 0;
@@ -92,10 +92,10 @@ public static class ActivationMoments
         ReadOnlySpan<float> grid, int degree, double sigma = 1)
     {
         FourierKernels.ValidateDegree(degree);
-        KernelBlocks.CheckParam(fundamental.Length, 1, nameof(fundamental), "Fourier", degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree, nameof(coefficients), "Fourier", degree);
-        KernelBlocks.CheckParam(phases.Length, degree, nameof(phases), "Fourier", degree);
-        KernelBlocks.CheckParam(grid.Length, degree, nameof(grid), "Fourier", degree);
+        ActivationChecks.CheckParam(fundamental.Length, 1, nameof(fundamental), "Fourier", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree, nameof(coefficients), "Fourier", degree);
+        ActivationChecks.CheckParam(phases.Length, degree, nameof(phases), "Fourier", degree);
+        ActivationChecks.CheckParam(grid.Length, degree, nameof(grid), "Fourier", degree);
         CheckSigma(sigma);
         double s2 = sigma * sigma, f0 = fundamental[0];
         Span<double> amp = stackalloc double[degree];
@@ -125,7 +125,7 @@ public static class ActivationMoments
     public static MomentsResult Tropical(ReadOnlySpan<float> coefficients, int degree, double sigma = 1)
     {
         TropicalKernels.ValidateDegree(degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Tropical", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Tropical", degree);
         CheckSigma(sigma);
         var slopes = new float[degree + 1];
         for (int k = 0; k <= degree; k++) slopes[k] = k;
