@@ -96,6 +96,7 @@ public static unsafe class LayerNormKernels
         public int C;
         public float Eps;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = C;
@@ -107,24 +108,36 @@ public static unsafe class LayerNormKernels
                 float s = 1f / MathF.Sqrt(v + Eps);
                 if (Mean != null) Mean[r] = m;
                 if (Rstd != null) Rstd[r] = s;
-                SimdLoop.Map<TV, TOps, NormalizeStep>(new NormalizeStep { X = xr, O = O + (long)r * c, W = W, B = B, M = m, S = s }, c);
+                var step = new NormalizeStep { X = xr, O = O + (long)r * c, W = W, B = B, M = m, S = s };
+                if (W != null)
+                {
+                    if (B != null) SimdLoop.Map<TV, TOps, Affine<Yes, Yes>>(new() { Row = step }, c);
+                    else SimdLoop.Map<TV, TOps, Affine<Yes, No>>(new() { Row = step }, c);
+                }
+                else if (B != null) SimdLoop.Map<TV, TOps, Affine<No, Yes>>(new() { Row = step }, c);
+                else SimdLoop.Map<TV, TOps, Affine<No, No>>(new() { Row = step }, c);
             }
         }
     }
 
-    // o = (x - m) s, then * w + b (each if present).
-    private struct NormalizeStep : ISimdStep
+    private struct NormalizeStep
     {
         public float* X, O, W, B;
         public float M, S;
+    }
+
+    // o = (x - m) s, then * w + b (each if present: the flags say which).
+    private struct Affine<THasW, THasB> : ISimdStep where THasW : struct, IFlag where THasB : struct, IFlag
+    {
+        public NormalizeStep Row;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            TV nv = TOps.Mul(TOps.Sub(TOps.Load(X + i), TOps.Splat(M)), TOps.Splat(S));
-            if (W != null) nv = B != null ? TOps.Fma(nv, TOps.Load(W + i), TOps.Load(B + i)) : TOps.Mul(nv, TOps.Load(W + i));
-            else if (B != null) nv = TOps.Add(nv, TOps.Load(B + i));
-            TOps.Store(O + i, nv);
+            TV nv = TOps.Mul(TOps.Sub(TOps.Load(Row.X + i), TOps.Splat(Row.M)), TOps.Splat(Row.S));
+            if (THasW.On) nv = THasB.On ? TOps.Fma(nv, TOps.Load(Row.W + i), TOps.Load(Row.B + i)) : TOps.Mul(nv, TOps.Load(Row.W + i));
+            else if (THasB.On) nv = TOps.Add(nv, TOps.Load(Row.B + i));
+            TOps.Store(Row.O + i, nv);
         }
     }
 
@@ -134,11 +147,13 @@ public static unsafe class LayerNormKernels
         public int Rows, Channels, BlockRows, PerBlock;
         public bool NeedW, NeedB;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int b0, int b1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int blk = b0; blk < b1; blk++) Block<TV, TOps>(blk);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Block<TV, TOps>(int blk) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = Channels;
@@ -209,6 +224,7 @@ public static unsafe class LayerNormKernels
         public int Blocks, PerBlock, Channels;
         public bool NeedW;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = Channels;

@@ -53,6 +53,7 @@ public static class AdamWKernels
         public float* P, G, M, V;
         public AdamWConstants C;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
             SimdLoop.Map<TV, TOps, AdamWStep>(new AdamWStep { P = P + start, G = G + start, M = M + start, V = V + start, C = C }, end - start);
     }
@@ -115,6 +116,7 @@ public static class SgdKernels
         public float NegLr, Wd, Mom;
         public bool UseWd, UseMom, Nesterov;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> => SimdLoop.Map<TV, TOps, SgdJob>(this, N);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -160,6 +162,7 @@ public static class GradNormKernels
         public int N;
         public double Sum;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             var seg = new Segment<TV, TOps> { X = X, N = N };
@@ -192,12 +195,14 @@ public static class GradNormKernels
             if (I + TOps.Count > N) return;
             TD a0 = TDOps.Zero, a1 = TDOps.Zero;
             nint i = I;
-            for (; i + TOps.Count <= N; i += TOps.Count)
+            do
             {
                 TDOps.Widen(TOps.Load(X + i), out TD lo, out TD hi);
                 a0 = TDOps.Fma(lo, lo, a0);
                 a1 = TDOps.Fma(hi, hi, a1);
+                i += TOps.Count;
             }
+            while (i + TOps.Count <= N);
             I = i;
             S += TDOps.Sum(TDOps.Add(a0, a1));
         }

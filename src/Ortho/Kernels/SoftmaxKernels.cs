@@ -37,6 +37,7 @@ public static unsafe class SoftmaxKernels
         public float* Y, X;
         public int Cols;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -54,6 +55,7 @@ public static unsafe class SoftmaxKernels
         public float* Dx, Y, Dy;
         public int Cols;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -110,6 +112,7 @@ public static unsafe class LogSoftmaxKernels
         public float* Y, X;
         public int Cols;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -138,6 +141,7 @@ public static unsafe class LogSoftmaxKernels
         public float* Dx, Y, Dy;
         public int Cols;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)

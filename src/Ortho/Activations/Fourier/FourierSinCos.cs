@@ -22,21 +22,16 @@ internal static class FourierSinCos
     private const float InvPi = (float)(1.0 / Math.PI);
     private const float RoundMagic = 12582912f;
 
-    private static readonly float P1 = (float)Split(Math.PI, 12);
-    private static readonly float P2 = (float)Split(Math.PI - Split(Math.PI, 12), 12);
-    private static readonly float P3 = (float)(Math.PI - (double)P1 - (double)P2);
+    // pi = P1 + P2 + P3 with P1 and P2 of 12 significant bits (P1 = pi truncated to 12 bits, P2 the next 12; a test
+    // recomputes them); constants so that kernels compiled before this class is initialized still use immediates.
+    internal const float P1 = 3.140625f;
+    internal const float P2 = 0.0009675026f;
+    private const float P3 = (float)(Math.PI - (double)P1 - (double)P2);
     private const float PF1 = (float)Math.PI;
-    private static readonly float PF2 = (float)(Math.PI - (double)PF1);
+    private const float PF2 = (float)(Math.PI - (double)PF1);
 
     private const float S1 = -0.1666666f, S2 = 0.0083330665f, S3 = -0.00019809602f, S4 = 2.6057805E-06f;
     private const float K1 = -0.5f, K2 = 0.04166664f, K3 = -0.0013888407f, K4 = 2.4762088E-05f, K5 = -2.6080406E-07f;
-
-    // v truncated to its leading `bits` significant bits (v > 0).
-    private static double Split(double v, int bits)
-    {
-        double scale = Math.Pow(2, bits - 1 - Math.Floor(Math.Log2(v)));
-        return Math.Floor(v * scale) / scale;
-    }
 
     // r = a - m pi and qm = 1.5*2^23 + m.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

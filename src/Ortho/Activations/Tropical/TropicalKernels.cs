@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ortho.Kernels;
 using Ortho.Kernels.Simd;
 
@@ -119,6 +120,7 @@ public static unsafe class TropicalKernels
         public float Scale;
         public bool NeedDx, AccumulateDx;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* x = X + start;
@@ -148,6 +150,7 @@ public static unsafe class TropicalKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in MaxAffinePlan plan, float scale)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
@@ -168,6 +171,7 @@ public static unsafe class TropicalKernels
         return len;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int BackwardScan<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {

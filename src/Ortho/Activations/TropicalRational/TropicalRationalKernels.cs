@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ortho.Kernels;
 using Ortho.Kernels.Simd;
 
@@ -140,6 +141,7 @@ public static unsafe class TropicalRationalKernels
         public MaxAffinePlan Num, Den;
         public bool NeedDx, AccumulateDx;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* x = X + start;
@@ -174,6 +176,7 @@ public static unsafe class TropicalRationalKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in Job job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int len = count - count % TOps.Count;
@@ -185,6 +188,7 @@ public static unsafe class TropicalRationalKernels
         return len;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Max<TV, TOps>(TV xv, in MaxAffinePlan plan) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         float* s = plan.S, a = plan.A;
@@ -198,6 +202,7 @@ public static unsafe class TropicalRationalKernels
     }
 
     // Winning slot and slope of one max (first strict maximum in scan order).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ArgMax<TV, TOps>(TV xv, in MaxAffinePlan plan, out TV slot, out TV slope) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         float* s = plan.S, a = plan.A;
@@ -216,6 +221,7 @@ public static unsafe class TropicalRationalKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int BackwardScan<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {

@@ -216,6 +216,7 @@ public static partial class Conv2dKernels
         public int Cols, C, Kh, Kw, Oh, Ow, Row0, Row1;
         public bool Accumulate, WeightGrad;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             if (WeightGrad) DepthwiseKernel<TV, TOps>.WeightGrad(Part, Xp, Cols, C, Kh, Kw, Y, Oh, Ow, Row0, Row1);
@@ -243,6 +244,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
     /// <paramref name="cols"/> columns (at least round-up-8(ow) + KW - 1). Rows of xp outside [row0, row1) are
     /// zero padding: kernel rows that would only read them are skipped.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
         int w = TOps.Count, blk = ow > 4 ? Block : 4;
@@ -280,6 +282,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         TOps.Store(p, v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block8(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
         TV b = bias == null ? TOps.Zero : TOps.Load(bias);
@@ -311,6 +314,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         if (cnt > 7) Put(y + 7 * c, a7, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block4(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
         TV b = bias == null ? TOps.Zero : TOps.Load(bias);
@@ -341,6 +345,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
     /// in registers, with a sliding window of 8 input vectors along ox (the scratch has 8 spare zero columns, so
     /// the last block may overrun KW).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         int w = TOps.Count;
@@ -350,6 +355,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         for (; ci < c; ci++) DepthwiseKernel<float, SimdScalar>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradColumn(float* part, float* xp, nint rowStride, nint c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         for (int ky = 0; ky < kh; ky++)

@@ -47,26 +47,31 @@ public static unsafe partial class Gemm
         public float* A, B, C;
         public nint Ars, Aks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            int w = TOps.Count, m = M, n = N, k = K;
-            float* bp = SmallB(TransB, n, k, B, Ldb, w, out nint ldbp);
-            TV va = TOps.Splat(Alpha), vb = TOps.Splat(Beta);
+            // Locals, not fields: the stores to C could alias this struct, so field reads would repeat in the loops.
+            int w = TOps.Count, m = M, n = N, k = K, ldc = Ldc;
+            bool transB = TransB;
+            float beta = Beta;
+            float* a = A, c = C;
+            float* bp = SmallB(transB, n, k, B, Ldb, w, out nint ldbp);
+            TV va = TOps.Splat(Alpha), vb = TOps.Splat(beta);
             nint ars = Ars, aks = Aks;
             for (int i = 0; i < m; i += 4)
             {
                 int rows = Math.Min(4, m - i);
                 // Missing rows of the last block repeat row i; their results are dropped.
-                float* a0 = A + i * ars;
+                float* a0 = a + i * ars;
                 float* a1 = rows > 1 ? a0 + ars : a0;
                 float* a2 = rows > 2 ? a0 + 2 * ars : a0;
                 float* a3 = rows > 3 ? a0 + 3 * ars : a0;
-                float* ci = C + (long)i * Ldc;
+                float* ci = c + (long)i * ldc;
                 for (int j = 0; j < n; j += w)
                 {
                     // Lanes past column n are masked off: loads of B in place and of C, and stores of C.
                     TV mask = TOps.FirstLanes(Math.Min(w, n - j));
-                    bool partial = j + w > n && !TransB;
+                    bool partial = j + w > n && !transB;
                     TV acc0 = TOps.Zero, acc1 = TOps.Zero, acc2 = TOps.Zero, acc3 = TOps.Zero;
                     float* bj = bp + j;
                     nint pa = 0;
@@ -78,10 +83,10 @@ public static unsafe partial class Gemm
                         acc2 = TOps.MulAdd(TOps.Splat(a2[pa]), bv, acc2);
                         acc3 = TOps.MulAdd(TOps.Splat(a3[pa]), bv, acc3);
                     }
-                    Put<TV, TOps>(acc0, ci + j, mask, va, vb, Beta);
-                    if (rows > 1) Put<TV, TOps>(acc1, ci + Ldc + j, mask, va, vb, Beta);
-                    if (rows > 2) Put<TV, TOps>(acc2, ci + 2 * Ldc + j, mask, va, vb, Beta);
-                    if (rows > 3) Put<TV, TOps>(acc3, ci + 3 * Ldc + j, mask, va, vb, Beta);
+                    Put<TV, TOps>(acc0, ci + j, mask, va, vb, beta);
+                    if (rows > 1) Put<TV, TOps>(acc1, ci + ldc + j, mask, va, vb, beta);
+                    if (rows > 2) Put<TV, TOps>(acc2, ci + 2 * ldc + j, mask, va, vb, beta);
+                    if (rows > 3) Put<TV, TOps>(acc3, ci + 3 * ldc + j, mask, va, vb, beta);
                 }
             }
         }

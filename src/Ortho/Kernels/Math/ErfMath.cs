@@ -62,7 +62,7 @@ internal static partial class VMath
     private static TV ErfcScaled<TV, TOps>(TV z) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         TV one = TOps.Splat(1f);
-        TV t = TOps.Div(one, TOps.Add(TOps.Min(z, TOps.Splat(ErfcMaxArg)), one));
+        TV t = TOps.Div(one, TOps.Add(AtMost<TV, TOps>(z, ErfcMaxArg), one));
         TV u = TOps.Sub(t, TOps.Splat(ErfcCenter));
         TV r = TOps.Fma(TOps.Splat(ErfcR10), u, TOps.Splat(ErfcR9));
         r = TOps.Fma(r, u, TOps.Splat(ErfcR8));
@@ -81,7 +81,7 @@ internal static partial class VMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV ErfcLarge<TV, TOps>(TV z) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV zc = TOps.Min(z, TOps.Splat(ErfcMaxArg));
+        TV zc = AtMost<TV, TOps>(z, ErfcMaxArg);
         TV hi = TOps.Mul(zc, zc);
         TV lo = TOps.Fma(zc, zc, TOps.Neg(hi));
         TV e = Exp<TV, TOps>(TOps.Neg(hi));
@@ -92,7 +92,7 @@ internal static partial class VMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV ExpNegHalfSquare<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV xc = TOps.Min(TOps.Abs(x), TOps.Splat(20f)); // exp(-200) is 0; keeps lo finite for infinite x
+        TV xc = AtMost<TV, TOps>(TOps.Abs(x), 20f); // exp(-200) is 0; keeps lo finite for infinite x
         TV hi = TOps.Mul(xc, xc);
         TV lo = TOps.Fma(xc, xc, TOps.Neg(hi));
         TV e = Exp<TV, TOps>(TOps.Mul(TOps.Splat(-0.5f), hi));

@@ -33,7 +33,7 @@ internal static partial class VMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Exp<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV xc = TOps.Min(TOps.Max(x, TOps.Splat(ExpMinInput)), TOps.Splat(ExpMaxInput));
+        TV xc = AtMost<TV, TOps>(AtLeast<TV, TOps>(x, ExpMinInput), ExpMaxInput);
         TV t = TOps.Fma(xc, TOps.Splat(Log2E), TOps.Splat(RoundShifter));
         TV n = TOps.Sub(t, TOps.Splat(RoundShifter));
         TV r = TOps.Fma(n, TOps.Splat(-Ln2Hi), xc);
@@ -67,6 +67,18 @@ internal static partial class VMath
         oneMinus = TOps.Select(TOps.GreaterThan(e, one), TOps.Sub(one, s), TOps.Mul(e, s));
         return s;
     }
+
+    /// <summary>
+    /// max(x, c) per lane for a constant c that is neither NaN nor zero: IEEE's maximum (NaN for NaN x) in one hardware
+    /// instruction, since the native max with c first returns x when x is NaN (x86 returns its second operand, Arm
+    /// propagates NaN, and so does the scalar struct's a &gt; b ? a : b).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV AtLeast<TV, TOps>(TV x, float c) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.MaxNative(TOps.Splat(c), x);
+
+    /// <summary>min(x, c) per lane for a constant c that is neither NaN nor zero (see <see cref="AtLeast{TV, TOps}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV AtMost<TV, TOps>(TV x, float c) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.MinNative(TOps.Splat(c), x);
 
     /// <summary>|value| with the sign of <paramref name="sign"/>, per lane (bitwise).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

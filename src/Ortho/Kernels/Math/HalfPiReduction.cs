@@ -12,7 +12,7 @@ internal static class HalfPiReduction
 {
     private const double TwoOverPi = 2.0 / Math.PI;
     private const double P1 = Math.PI / 2;                 // pi/2 rounded to double
-    private static readonly double P2 = Math.Cos(P1);      // pi/2 - P1 (= cos(P1) to double precision)
+    internal const double P2 = 6.123233995736766E-17;      // pi/2 - P1 (= cos(P1) to double precision; a test checks it)
 
     /// <summary>Returns r with x = q pi/2 + r; <paramref name="q"/> gets round(2x/pi).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -32,14 +32,16 @@ public static unsafe class SinCosKernels
     // 1.5 * 2^23: adding it to an integer-valued float |q| < 2^22 leaves q in the low mantissa bits.
     private const float RoundMagic = 12582912f;
 
-    // pi/2 = C1 + C2 + C3, C1 and C2 with 12 significant bits (exact products with |q| < 2^12).
-    private static readonly float C1 = (float)(Math.Floor(Math.PI / 2 * 2048.0) / 2048.0);
-    private static readonly float C2 = (float)(Math.Floor((Math.PI / 2 - Math.Floor(Math.PI / 2 * 2048.0) / 2048.0) * 4194304.0) / 4194304.0);
-    private static readonly float C3 = (float)(Math.PI / 2 - (double)C1 - (double)C2);
+    // pi/2 = C1 + C2 + C3, C1 and C2 with 12 significant bits (exact products with |q| < 2^12): C1 = floor(2048 pi/2) / 2048,
+    // C2 = floor(2^22 (pi/2 - C1)) / 2^22 (a test recomputes both). Constants, not static fields, so the kernels that are
+    // compiled before the class is initialized (AggressiveOptimization) still see them as immediates.
+    internal const float C1 = 1.5703125f;
+    internal const float C2 = 0.0004837513f;
+    private const float C3 = (float)(Math.PI / 2 - (double)C1 - (double)C2);
 
     // Full-precision second and third parts for the FMA reduction: pi/2 = C1 + C2F + C3F.
-    private static readonly float C2F = (float)(Math.PI / 2 - (double)C1);
-    private static readonly float C3F = (float)(Math.PI / 2 - (double)C1 - (double)C2F);
+    private const float C2F = (float)(Math.PI / 2 - (double)C1);
+    private const float C3F = (float)(Math.PI / 2 - (double)C1 - (double)C2F);
 
     // Near-minimax polynomials on |r| <= pi/4 (fitted offline by iteratively reweighted least squares):
     // sin r = r + r^3 (S1 + r^2 (S2 + r^2 S3)), max relative error 8.3e-9;
@@ -67,6 +69,7 @@ public static unsafe class SinCosKernels
 
         public static bool HasV128Path => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int i = Loop<TV, TOps>(X, Sin, Cos, N);
@@ -74,6 +77,7 @@ public static unsafe class SinCosKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Loop<TV, TOps>(float* x, float* s, float* c, int n) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int i = 0;

@@ -36,7 +36,7 @@ internal static partial class VMath
         TV ax = TOps.Abs(x);
         TV split = TOps.Splat(TanhSplit);
         if (TOps.AllLessThan(ax, split)) return TanhSmall<TV, TOps>(x);
-        TV e = Exp<TV, TOps>(TOps.Mul(TOps.Splat(2f), TOps.Min(ax, TOps.Splat(TanhClamp))));
+        TV e = Exp<TV, TOps>(TOps.Mul(TOps.Splat(2f), AtMost<TV, TOps>(ax, TanhClamp)));
         TV big = TOps.Sub(TOps.Splat(1f), TOps.Div(TOps.Splat(2f), TOps.Add(e, TOps.Splat(1f))));
         big = CopySign<TV, TOps>(big, x);
         if (!TOps.AnyLessThan(ax, split)) return big;

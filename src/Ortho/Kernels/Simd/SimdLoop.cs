@@ -44,11 +44,24 @@ internal static class SimdLoop
         where TV : unmanaged where TOps : struct, ISimd<TV> where TStep : struct, ISimdStep
     {
         nint i = 0;
-        if (TOps.Count > 1)
-            for (; i + TOps.Count <= n; i += TOps.Count) step.Step<TV, TOps>(i);
-        if (HasV256Tail(TOps.Count))
-            for (; i + 8 <= n; i += 8) step.Step<Vector256<float>, Simd256>(i);
+        if (TOps.Count > 1) MapVectors<TV, TOps, TStep>(step, ref i, n);
+        if (HasV256Tail(TOps.Count)) MapVectors<Vector256<float>, Simd256, TStep>(step, ref i, n);
         for (; i < n; i++) step.Step<float, SimdScalar>(i);
+    }
+
+    // The vector loops are written as guarded do-while loops: the JIT does not turn these generic for-loops into that
+    // shape itself, and without it the loop's constants are not hoisted into registers.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MapVectors<TV, TOps, TStep>(TStep step, ref nint i, nint n)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TStep : struct, ISimdStep
+    {
+        if (i + TOps.Count > n) return;
+        do
+        {
+            step.Step<TV, TOps>(i);
+            i += TOps.Count;
+        }
+        while (i + TOps.Count <= n);
     }
 
     /// <summary>The sum of <paramref name="fold"/> over [0, n) (0 for n = 0).</summary>
@@ -97,7 +110,12 @@ internal static class SimdLoop
     {
         if (i + TOps.Count > n) return;
         TV a0 = TOps.Zero, a1 = TOps.Zero;
-        for (; i + TOps.Count <= n; i += TOps.Count) fold.Step<TV, TOps>(ref a0, ref a1, i);
+        do
+        {
+            fold.Step<TV, TOps>(ref a0, ref a1, i);
+            i += TOps.Count;
+        }
+        while (i + TOps.Count <= n);
         s0 += TOps.Sum(a0);
         s1 += TOps.Sum(a1);
     }
@@ -108,7 +126,12 @@ internal static class SimdLoop
     {
         if (i + TOps.Count > n) return s;
         TV acc = TOps.Zero;
-        for (; i + TOps.Count <= n; i += TOps.Count) acc = fold.Step<TV, TOps>(acc, i);
+        do
+        {
+            acc = fold.Step<TV, TOps>(acc, i);
+            i += TOps.Count;
+        }
+        while (i + TOps.Count <= n);
         return s + TOps.Sum(acc);
     }
 
@@ -118,7 +141,12 @@ internal static class SimdLoop
     {
         if (i + TOps.Count > n) return m;
         TV acc = TOps.Splat(float.NegativeInfinity);
-        for (; i + TOps.Count <= n; i += TOps.Count) acc = fold.Step<TV, TOps>(acc, i);
+        do
+        {
+            acc = fold.Step<TV, TOps>(acc, i);
+            i += TOps.Count;
+        }
+        while (i + TOps.Count <= n);
         return MathF.Max(m, TOps.MaxLanes(acc));
     }
 }
