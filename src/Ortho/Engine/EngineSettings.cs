@@ -24,7 +24,7 @@ public static class EngineSettings
     /// <summary>
     /// Runs <paramref name="body"/> for each chunk index in [0, <paramref name="chunks"/>), on up to
     /// <see cref="Threads"/> threads; serially when one thread is allowed or there is one chunk.
-    /// Callers choose chunk sizes of roughly a millisecond of work or more.
+    /// Kernels size their chunks with one policy (<c>ParallelChunks</c>: roughly a millisecond of work or more each).
     /// </summary>
     public static void ParallelFor(int chunks, Action<int> body)
     {

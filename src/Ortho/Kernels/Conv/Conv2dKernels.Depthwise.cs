@@ -105,24 +105,24 @@ public static partial class Conv2dKernels
                             float* xp = s, dyp = s + (needDw ? xpad.Rows * xpad.Cols * c : 0);
                             for (int blk = b0; blk < b1; blk++)
                             {
-                            float* pw0 = (float*)apart + (nint)blk * partLen;    // [taps, C] then [C]
-                            new Span<float>(pw0, partLen).Clear();
-                            for (int n = blk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
-                            {
-                                float* dyn = (float*)ady + (nint)n * oh * ow * c;
-                                if (needDx)
+                                float* pw0 = (float*)apart + (nint)blk * partLen;    // [taps, C] then [C]
+                                new Span<float>(pw0, partLen).Clear();
+                                for (int n = blk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
                                 {
-                                    Pad(dyp, dpad.Rows, dpad.Cols, c, dyn, oh, ow, kh - 1 - g.PadH, kw - 1 - g.PadW);
-                                    float* dxn = (float*)adx + (nint)n * g.Height * g.Width * c;
-                                    DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, kh - 1 - g.PadH, kh - 1 - g.PadH + oh, true);
+                                    float* dyn = (float*)ady + (nint)n * oh * ow * c;
+                                    if (needDx)
+                                    {
+                                        Pad(dyp, dpad.Rows, dpad.Cols, c, dyn, oh, ow, kh - 1 - g.PadH, kw - 1 - g.PadW);
+                                        float* dxn = (float*)adx + (nint)n * g.Height * g.Width * c;
+                                        DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, kh - 1 - g.PadH, kh - 1 - g.PadH + oh, true);
+                                    }
+                                    if (needDw)
+                                    {
+                                        Pad(xp, xpad.Rows, xpad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
+                                        DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow, g.PadH, g.PadH + g.Height);
+                                    }
+                                    if (needDb) DepthwiseBiasGrad(pw0 + taps * c, dyn, oh * ow, c);
                                 }
-                                if (needDw)
-                                {
-                                    Pad(xp, xpad.Rows, xpad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
-                                    DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow, g.PadH, g.PadH + g.Height);
-                                }
-                                if (needDb) DepthwiseBiasGrad(pw0 + taps * c, dyn, oh * ow, c);
-                            }
                             }
                         }
                     }
@@ -224,9 +224,25 @@ public static partial class Conv2dKernels
         }
     }
 
+    // part[c] += dy[p, c] over the pixels p (one dispatch for the image).
     private static unsafe void DepthwiseBiasGrad(float* part, float* dy, int pixels, int c)
     {
-        for (int p = 0; p < pixels; p++) RowAdd(part, dy + (nint)p * c, c);
+        var job = new BiasGradJob { Part = part, Dy = dy, Pixels = pixels, C = c };
+        SimdDispatch.Run(ref job);
+    }
+
+    private unsafe struct BiasGradJob : ISimdJob
+    {
+        public float* Part, Dy;
+        public int Pixels, C;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            float* part = Part, dy = Dy;
+            int c = C;
+            for (int p = 0, n = Pixels; p < n; p++) RowOps.AddInto<TV, TOps>(part, dy + (nint)p * c, c);
+        }
     }
 }
 

@@ -25,7 +25,7 @@ namespace Ortho.Kernels;
 /// <para>
 /// The implementation is BLIS-style: panels of op(A) and op(B) are packed into reusable, aligned,
 /// thread-local buffers (no allocation per call once warm) and a register-blocked micro-kernel
-/// (Vector512 12x32, Vector256 6x16 or scalar 4x4, chosen by the hardware) computes each tile.
+/// (Vector512 12x32, Vector256 6x16 or scalar 4x4, for the width <see cref="Simd.SimdDispatch"/> chooses) computes each tile.
 /// Panels stored as contiguous runs per k step (A transposed, B not) are packed by the first tile
 /// that uses them, so that memory traffic overlaps arithmetic; full panels of a plain A are read in
 /// place; transposing packs use register transposes. Tiny products take an unpacked path.
