@@ -154,18 +154,11 @@ public static unsafe class TropicalKernels
     private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in MaxAffinePlan plan, float scale)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int len = count - count % TOps.Count, m = plan.M;
-        float* s = plan.S, a = plan.A;
-        TV sc = TOps.Splat(scale), s0 = TOps.Splat(s[0]), a0 = TOps.Splat(a[0]);
+        int len = count - count % TOps.Count;
+        TV sc = TOps.Splat(scale);
         for (int i = 0; i < len; i += TOps.Count)
         {
-            TV xv = TOps.Load(x + i);
-            TV best = TOps.Add(TOps.Mul(s0, xv), a0);
-            for (int j = 1; j < m; j++)
-            {
-                TV v = TOps.Add(TOps.Mul(TOps.Splat(s[j]), xv), TOps.Splat(a[j]));
-                best = TOps.Select(TOps.GreaterThan(v, best), v, best);
-            }
+            TV best = plan.Max<TV, TOps>(TOps.Load(x + i));
             TOps.Store(y + i, TOps.Mul(sc, best));
         }
         return len;
@@ -176,9 +169,8 @@ public static unsafe class TropicalKernels
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int len = count - count % TOps.Count, m = job.Plan.M;
-        float* s = job.Plan.S, a = job.Plan.A;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
-        TV sc = TOps.Splat(job.Scale), s0 = TOps.Splat(s[0]), a0 = TOps.Splat(a[0]), zero = TOps.Splat(0f);
+        TV sc = TOps.Splat(job.Scale);
         TV* acc = stackalloc TV[m];
         for (int b = 0; b < len; b += FixedBlocks.SubBlock)
         {
@@ -186,17 +178,8 @@ public static unsafe class TropicalKernels
             for (int j = 0; j < m; j++) acc[j] = default;
             for (int i = b; i < e; i += TOps.Count)
             {
-                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
-                TV best = TOps.Add(TOps.Mul(s0, xv), a0), slot = zero, slope = s0;
-                for (int j = 1; j < m; j++)
-                {
-                    TV sj = TOps.Splat(s[j]);
-                    TV v = TOps.Add(TOps.Mul(sj, xv), TOps.Splat(a[j]));
-                    TV win = TOps.GreaterThan(v, best);
-                    best = TOps.Select(win, v, best);
-                    slot = TOps.Select(win, TOps.Splat(j), slot);
-                    slope = TOps.Select(win, sj, slope);
-                }
+                TV g = TOps.Load(dy + i);
+                job.Plan.ArgMax<TV, TOps>(TOps.Load(x + i), out TV slot, out TV slope);
                 for (int j = 0; j < m; j++)
                     acc[j] = TOps.Add(acc[j], TOps.And(TOps.Equal(slot, TOps.Splat(j)), g));
                 if (needDx)

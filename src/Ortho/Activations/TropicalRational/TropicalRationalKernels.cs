@@ -183,42 +183,9 @@ public static unsafe class TropicalRationalKernels
         for (int i = 0; i < len; i += TOps.Count)
         {
             TV xv = TOps.Load(x + i);
-            TOps.Store(y + i, TOps.Sub(Max<TV, TOps>(xv, in job.Num), Max<TV, TOps>(xv, in job.Den)));
+            TOps.Store(y + i, TOps.Sub(job.Num.Max<TV, TOps>(xv), job.Den.Max<TV, TOps>(xv)));
         }
         return len;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Max<TV, TOps>(TV xv, in MaxAffinePlan plan) where TV : unmanaged where TOps : struct, ISimd<TV>
-    {
-        float* s = plan.S, a = plan.A;
-        TV best = TOps.Add(TOps.Mul(TOps.Splat(s[0]), xv), TOps.Splat(a[0]));
-        for (int j = 1; j < plan.M; j++)
-        {
-            TV v = TOps.Add(TOps.Mul(TOps.Splat(s[j]), xv), TOps.Splat(a[j]));
-            best = TOps.Select(TOps.GreaterThan(v, best), v, best);
-        }
-        return best;
-    }
-
-    // Winning slot and slope of one max (first strict maximum in scan order).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ArgMax<TV, TOps>(TV xv, in MaxAffinePlan plan, out TV slot, out TV slope) where TV : unmanaged where TOps : struct, ISimd<TV>
-    {
-        float* s = plan.S, a = plan.A;
-        TV s0 = TOps.Splat(s[0]);
-        TV best = TOps.Add(TOps.Mul(s0, xv), TOps.Splat(a[0]));
-        slot = TOps.Splat(0f);
-        slope = s0;
-        for (int j = 1; j < plan.M; j++)
-        {
-            TV sj = TOps.Splat(s[j]);
-            TV v = TOps.Add(TOps.Mul(sj, xv), TOps.Splat(a[j]));
-            TV win = TOps.GreaterThan(v, best);
-            best = TOps.Select(win, v, best);
-            slot = TOps.Select(win, TOps.Splat(j), slot);
-            slope = TOps.Select(win, sj, slope);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -237,8 +204,8 @@ public static unsafe class TropicalRationalKernels
             for (int i = b; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i), gx = TOps.Mul(g, xv);
-                ArgMax<TV, TOps>(xv, in job.Num, out TV slotN, out TV slopeN);
-                ArgMax<TV, TOps>(xv, in job.Den, out TV slotD, out TV slopeD);
+                job.Num.ArgMax<TV, TOps>(xv, out TV slotN, out TV slopeN);
+                job.Den.ArgMax<TV, TOps>(xv, out TV slotD, out TV slopeD);
                 for (int j = 0; j < mn; j++)
                 {
                     TV hit = TOps.Equal(slotN, TOps.Splat(j));
