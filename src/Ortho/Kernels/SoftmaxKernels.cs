@@ -13,23 +13,35 @@ public static unsafe class SoftmaxKernels
     /// <summary>y = softmax(x) per row. x, y: rows*cols.</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
-        NnArgs.Length(x.Length, (long)rows * cols, nameof(x));
-        NnArgs.Length(y.Length, (long)rows * cols, nameof(y));
-        if (rows == 0) return;
+        if (!SoftmaxKernels.CheckForward(y.Length, x.Length, rows, cols)) return;
         fixed (float* py = y, px = x) ParallelChunks.Rows(rows, cols).RunSimd(new ForwardRows { Y = py, X = px, Cols = cols });
     }
 
     /// <summary>dx += y (dy - sum(dy y)) per row, from the saved output y. dx, y, dy: rows*cols.</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int rows, int cols)
     {
+        if (!SoftmaxKernels.CheckBackward(dx.Length, y.Length, dy.Length, rows, cols)) return;
+        fixed (float* pdx = dx, py = y, pdy = dy) ParallelChunks.Rows(rows, cols).RunSimd(new BackwardRows { Dx = pdx, Y = py, Dy = pdy, Cols = cols });
+    }
+
+    /// <summary>Checks a forward pass's shapes (y, x: rows*cols); false when there is nothing to do.</summary>
+    internal static bool CheckForward(int yLength, int xLength, int rows, int cols)
+    {
+        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
+        NnArgs.Length(xLength, (long)rows * cols, "x");
+        NnArgs.Length(yLength, (long)rows * cols, "y");
+        return rows > 0;
+    }
+
+    /// <summary>Checks a backward pass's shapes (dx, y, dy: rows*cols); false when there is nothing to do.</summary>
+    internal static bool CheckBackward(int dxLength, int yLength, int dyLength, int rows, int cols)
+    {
         NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
         long n = (long)rows * cols;
-        NnArgs.Length(dx.Length, n, nameof(dx));
-        NnArgs.Length(y.Length, n, nameof(y));
-        NnArgs.Length(dy.Length, n, nameof(dy));
-        if (rows == 0) return;
-        fixed (float* pdx = dx, py = y, pdy = dy) ParallelChunks.Rows(rows, cols).RunSimd(new BackwardRows { Dx = pdx, Y = py, Dy = pdy, Cols = cols });
+        NnArgs.Length(dxLength, n, "dx");
+        NnArgs.Length(yLength, n, "y");
+        NnArgs.Length(dyLength, n, "dy");
+        return rows > 0;
     }
 
     private struct ForwardRows : ISimdRangeJob
@@ -88,22 +100,14 @@ public static unsafe class LogSoftmaxKernels
     /// <summary>y = log_softmax(x) per row. x, y: rows*cols.</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
-        NnArgs.Length(x.Length, (long)rows * cols, nameof(x));
-        NnArgs.Length(y.Length, (long)rows * cols, nameof(y));
-        if (rows == 0) return;
+        if (!SoftmaxKernels.CheckForward(y.Length, x.Length, rows, cols)) return;
         fixed (float* py = y, px = x) ParallelChunks.Rows(rows, cols).RunSimd(new ForwardRows { Y = py, X = px, Cols = cols });
     }
 
     /// <summary>dx += dy - exp(y) sum(dy) per row, from the saved output y. dx, y, dy: rows*cols.</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
-        long n = (long)rows * cols;
-        NnArgs.Length(dx.Length, n, nameof(dx));
-        NnArgs.Length(y.Length, n, nameof(y));
-        NnArgs.Length(dy.Length, n, nameof(dy));
-        if (rows == 0) return;
+        if (!SoftmaxKernels.CheckBackward(dx.Length, y.Length, dy.Length, rows, cols)) return;
         fixed (float* pdx = dx, py = y, pdy = dy) ParallelChunks.Rows(rows, cols).RunSimd(new BackwardRows { Dx = pdx, Y = py, Dy = pdy, Cols = cols });
     }
 

@@ -2,19 +2,6 @@ using System.Runtime.Intrinsics;
 
 namespace Ortho.Kernels.Simd;
 
-/// <summary>The vector widths a kernel can run with; the value is the number of float lanes.</summary>
-internal enum SimdWidth
-{
-    /// <summary>One float at a time (<see cref="SimdScalar"/>): the reference path.</summary>
-    Scalar = 1,
-    /// <summary>Vector128 (SSE / NEON), <see cref="Simd128"/>.</summary>
-    V128 = 4,
-    /// <summary>Vector256 (AVX2), <see cref="Simd256"/>.</summary>
-    V256 = 8,
-    /// <summary>Vector512 (AVX-512), <see cref="Simd512"/>.</summary>
-    V512 = 16,
-}
-
 /// <summary>
 /// Kernel work written once for every width: <see cref="SimdDispatch.Run{TJob}(ref TJob)"/> calls
 /// <see cref="Run{TV, TOps}"/> with the width's vector type and operations (<see cref="ISimd{TV}"/>).
@@ -40,7 +27,7 @@ internal interface ISimdJob
 /// </summary>
 /// <remarks>
 /// <see cref="Force"/> is an ambient, scoped override held in an <see cref="AsyncLocal{T}"/>: it applies to the calling
-/// thread's code and flows into the work it starts (the chunks <see cref="EngineSettings.ParallelFor"/> runs on other
+/// thread's code and flows into the work it starts (the parallel chunks of a kernel run on other
 /// threads, awaited tasks), never to unrelated threads. It exists so tests can run every width in one process
 /// (compare each vector path with the scalar one); the environment switches (<c>DOTNET_EnableAVX512=0</c>,
 /// <c>DOTNET_EnableAVX2=0</c>) still lower <see cref="Best"/> for the whole process. When no scope is open anywhere the
