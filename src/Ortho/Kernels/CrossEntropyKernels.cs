@@ -123,7 +123,7 @@ public static unsafe class CrossEntropyKernels
         public int* Targets;
         public int Vocab, IgnoreIndex;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -145,7 +145,7 @@ public static unsafe class CrossEntropyKernels
         public float UniformScale;
         public int Vocab, IgnoreIndex;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)

@@ -136,7 +136,7 @@ public static class ElementwiseKernels
     {
         public float* X, Y;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
             SimdLoop.Map<TV, TOps, MapStep<TOp>>(new MapStep<TOp> { X = X + start, Y = Y + start }, end - start);
     }
@@ -154,7 +154,7 @@ public static class ElementwiseKernels
     {
         public float* A, B, Y;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
             SimdLoop.Map<TV, TOps, ZipStep<TOp, TAccumulate>>(new ZipStep<TOp, TAccumulate> { A = A + start, B = B + start, Y = Y + start }, end - start);
     }

@@ -96,7 +96,7 @@ public static unsafe class LayerNormKernels
         public int C;
         public float Eps;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = C;
@@ -147,13 +147,13 @@ public static unsafe class LayerNormKernels
         public int Rows, Channels, BlockRows, PerBlock;
         public bool NeedW, NeedB;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int b0, int b1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int blk = b0; blk < b1; blk++) Block<TV, TOps>(blk);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private readonly void Block<TV, TOps>(int blk) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = Channels;
@@ -224,7 +224,7 @@ public static unsafe class LayerNormKernels
         public int Blocks, PerBlock, Channels;
         public bool NeedW;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = Channels;

@@ -53,7 +53,7 @@ public static class AdamWKernels
         public float* P, G, M, V;
         public AdamWConstants C;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
             SimdLoop.Map<TV, TOps, AdamWStep>(new AdamWStep { P = P + start, G = G + start, M = M + start, V = V + start, C = C }, end - start);
     }
@@ -116,7 +116,7 @@ public static class SgdKernels
         public float NegLr, Wd, Mom;
         public bool UseWd, UseMom, Nesterov;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> => SimdLoop.Map<TV, TOps, SgdJob>(this, N);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -162,7 +162,7 @@ public static class GradNormKernels
         public int N;
         public double Sum;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             var seg = new Segment<TV, TOps> { X = X, N = N };

@@ -49,7 +49,7 @@ public static unsafe class SoftmaxKernels
         public float* Y, X;
         public int Cols;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -67,7 +67,7 @@ public static unsafe class SoftmaxKernels
         public float* Dx, Y, Dy;
         public int Cols;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -116,7 +116,7 @@ public static unsafe class LogSoftmaxKernels
         public float* Y, X;
         public int Cols;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)
@@ -145,7 +145,7 @@ public static unsafe class LogSoftmaxKernels
         public float* Dx, Y, Dy;
         public int Cols;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             for (int r = r0; r < r1; r++)

@@ -60,6 +60,8 @@ public class SimdWidthTests
     {
         // 1003: whole Vector512s, a Vector256 step and a scalar tail.
         var x = R(1003, 1, -9, 9);
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 1e30f, -1e30f, 200f, -200f];
+        specials.CopyTo(x, 3);   // inside the first vector of every width
         var dy = R(1003, 2);
         EveryWidthMatchesScalar("elementwise", () =>
         {

@@ -120,6 +120,9 @@ public class VMathAccuracyTests
         var xs = new float[4096];
         for (int i = 0; i < xs.Length; i++)
             xs[i] = i < 2048 ? (float)(f.Lo + (f.Hi - f.Lo) * rng.NextDouble()) : (float)(f.Lo + (f.Hi - f.Lo) * (i - 2048) / 2048.0);
+        // Special values next to ordinary ones in the same vectors (NaN must propagate at every width).
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 1e30f, -1e30f, float.Epsilon];
+        for (int k = 0; k < specials.Length; k++) xs[1 + 2 * k] = specials[k];
         for (int i = 0; i + 16 <= xs.Length; i += 16)
         {
             if (Vector512.IsHardwareAccelerated)

@@ -222,7 +222,7 @@ public static unsafe class FourierKernels
         public float F0, W0;
         public bool Harmonic;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
@@ -239,7 +239,7 @@ public static unsafe class FourierKernels
         public float W0;
         public bool Harmonic, WantGrid, NeedDx, AccumulateDx;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
@@ -251,7 +251,7 @@ public static unsafe class FourierKernels
 
     // Picks the loop variant: harmonic or general, and (per block) whether every sin/cos argument is inside the
     // polynomial range (no per-vector range check, no call in the loop) or needs the checked sincos.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Forward<TV, TOps>(float* y, float* x, int count, in ForwardJob job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int len = count - count % TOps.Count;
@@ -263,7 +263,7 @@ public static unsafe class FourierKernels
         return fast ? GeneralForward<TV, TOps, No>(y, x, len, in job) : GeneralForward<TV, TOps, Yes>(y, x, len, in job);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Backward<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in BackwardJob job)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
@@ -289,7 +289,7 @@ public static unsafe class FourierKernels
         else SinCosKernels.EvalUnchecked<TV, TOps>(a, out s, out c);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int HarmonicForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
@@ -313,7 +313,7 @@ public static unsafe class FourierKernels
         return len;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int GeneralForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
@@ -337,7 +337,7 @@ public static unsafe class FourierKernels
     }
 
     // Accumulator slots per harmonic k: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int HarmonicBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
@@ -394,7 +394,7 @@ public static unsafe class FourierKernels
 
     // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta). Element-outer (measured
     // faster than term-outer runs with the lane sums in registers and a dx-sum buffer).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int GeneralBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {

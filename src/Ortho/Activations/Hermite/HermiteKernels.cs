@@ -97,7 +97,7 @@ public static unsafe class HermiteKernels
         public float* Y, X, A, Inv;
         public int Degree;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
@@ -113,7 +113,7 @@ public static unsafe class HermiteKernels
         public int Degree;
         public bool NeedDx, AccumulateDx;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
@@ -124,7 +124,7 @@ public static unsafe class HermiteKernels
     }
 
     // Processes the largest multiple of TOps.Count elements; returns how many.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int ForwardLoop<TV, TOps>(float* y, float* x, int count, float* a, float* inv, int degree)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
@@ -147,7 +147,7 @@ public static unsafe class HermiteKernels
         return n;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int BackwardLoop<TV, TOps>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
         double* sums, bool needDx, bool accumulateDx)
         where TV : unmanaged where TOps : struct, ISimd<TV>

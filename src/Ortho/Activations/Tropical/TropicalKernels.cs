@@ -120,7 +120,7 @@ public static unsafe class TropicalKernels
         public float Scale;
         public bool NeedDx, AccumulateDx;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* x = X + start;
@@ -150,7 +150,7 @@ public static unsafe class TropicalKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in MaxAffinePlan plan, float scale)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
@@ -164,7 +164,7 @@ public static unsafe class TropicalKernels
         return len;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int BackwardScan<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {

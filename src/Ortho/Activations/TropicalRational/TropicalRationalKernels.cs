@@ -141,7 +141,7 @@ public static unsafe class TropicalRationalKernels
         public MaxAffinePlan Num, Den;
         public bool NeedDx, AccumulateDx;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* x = X + start;
@@ -176,7 +176,7 @@ public static unsafe class TropicalRationalKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in Job job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int len = count - count % TOps.Count;
@@ -188,7 +188,7 @@ public static unsafe class TropicalRationalKernels
         return len;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int BackwardScan<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {

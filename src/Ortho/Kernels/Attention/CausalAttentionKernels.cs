@@ -241,7 +241,7 @@ public static class CausalAttentionKernels
         public int Scratch;
         public bool Backward;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly unsafe void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float[] buf = ArrayPool<float>.Shared.Rent(Scratch);
@@ -271,7 +271,7 @@ public static class CausalAttentionKernels
         /// block, element (d, t) at ((t / Tile) * D + d) * Tile + t % Tile. Panels keep the row stride of the
         /// score products at Tile floats (a full-length [D, T] transpose with a power-of-two T would alias L1 sets).
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TransposeTiles(float* dst, float* src, int ts, int T, int D)
         {
             for (int t = 0; t < T; t++)
@@ -324,7 +324,7 @@ public static class CausalAttentionKernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public static void Forward(in Args a, int p0, int p1, float* scratch)
         {
             int T = a.T, D = a.D;
@@ -383,7 +383,7 @@ public static class CausalAttentionKernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public static void Backward(in Args a, int p0, int p1, float* scratch)
         {
             int T = a.T, D = a.D;

@@ -30,7 +30,7 @@ internal static unsafe class TileGemm
         public nint Rsa, Csa, Ldb, Ldc;
         public bool Accumulate;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> =>
             TileGemm<TV, TOps>.Run(M, N, K, A, Rsa, Csa, B, Ldb, C, Ldc, Accumulate, Bias);
     }
@@ -39,7 +39,7 @@ internal static unsafe class TileGemm
 /// <summary>The width-generic body of <see cref="TileGemm"/>.</summary>
 internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps : struct, ISimd<TV>
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* bias = null)
     {
         if (m <= 0 || n <= 0) return;
@@ -108,7 +108,7 @@ internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps 
         TOps.Store(c, v);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block8x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         int w = TOps.Count;
@@ -141,7 +141,7 @@ internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps 
         Put(c, c70, acc, bias); Put(c + w, c71, acc, bias == null ? null : bias + w);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block4x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         int w = TOps.Count;
@@ -163,7 +163,7 @@ internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps 
         Put(c, c30, acc, bias); Put(c + w, c31, acc, bias == null ? null : bias + w);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block4x1(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
@@ -183,7 +183,7 @@ internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps 
         Put(c, c3, acc, bias);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block4xS(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
@@ -199,7 +199,7 @@ internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps 
         else { c[0] = s0; c[ldc] = s1; c[2 * ldc] = s2; c[3 * ldc] = s3; }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block1x2(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc, float* bias)
     {
         int w = TOps.Count;
@@ -214,7 +214,7 @@ internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps 
         Put(c, c0, acc, bias); Put(c + w, c1, acc, bias == null ? null : bias + w);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block1x1(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc, float* bias)
     {
         TV c0 = TOps.Zero;

@@ -194,6 +194,7 @@ public static partial class Conv2dKernels
         public float* Dst, Src;
         public int N;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> => RowOps.AddInto<TV, TOps>(Dst, Src, N);
     }
 
@@ -216,7 +217,7 @@ public static partial class Conv2dKernels
         public int Cols, C, Kh, Kw, Oh, Ow, Row0, Row1;
         public bool Accumulate, WeightGrad;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             if (WeightGrad) DepthwiseKernel<TV, TOps>.WeightGrad(Part, Xp, Cols, C, Kh, Kw, Y, Oh, Ow, Row0, Row1);
@@ -236,7 +237,7 @@ public static partial class Conv2dKernels
         public float* Part, Dy;
         public int Pixels, C;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* part = Part, dy = Dy;
@@ -260,7 +261,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
     /// <paramref name="cols"/> columns (at least round-up-8(ow) + KW - 1). Rows of xp outside [row0, row1) are
     /// zero padding: kernel rows that would only read them are skipped.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
         int w = TOps.Count, blk = ow > 4 ? Block : 4;
@@ -298,7 +299,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         TOps.Store(p, v);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block8(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
         TV b = bias == null ? TOps.Zero : TOps.Load(bias);
@@ -330,7 +331,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         if (cnt > 7) Put(y + 7 * c, a7, accumulate);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Block4(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
         TV b = bias == null ? TOps.Zero : TOps.Load(bias);
@@ -361,7 +362,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
     /// in registers, with a sliding window of 8 input vectors along ox (the scratch has 8 spare zero columns, so
     /// the last block may overrun KW).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void WeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         int w = TOps.Count;
@@ -371,7 +372,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         for (; ci < c; ci++) DepthwiseKernel<float, SimdScalar>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradColumn(float* part, float* xp, nint rowStride, nint c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         for (int ky = 0; ky < kh; ky++)

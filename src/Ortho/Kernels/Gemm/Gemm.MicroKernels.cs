@@ -51,7 +51,7 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
     public static int MC => 144;
     public static int NC => 1024;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
@@ -259,7 +259,7 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
     public static int MC => 96;
     public static int NC => 1024;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
@@ -396,7 +396,7 @@ internal readonly unsafe struct Kernel4x4 : IGemmMicroKernel
     public static int MC => 64;
     public static int NC => 1024;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag

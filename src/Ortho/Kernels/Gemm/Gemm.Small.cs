@@ -47,7 +47,7 @@ public static unsafe partial class Gemm
         public float* A, B, C;
         public nint Ars, Aks;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             // Locals, not fields: the stores to C could alias this struct, so field reads would repeat in the loops.

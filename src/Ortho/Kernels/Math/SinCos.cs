@@ -69,7 +69,7 @@ public static unsafe class SinCosKernels
 
         public static bool HasV128Path => true;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int i = Loop<TV, TOps>(X, Sin, Cos, N);
@@ -77,7 +77,7 @@ public static unsafe class SinCosKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Loop<TV, TOps>(float* x, float* s, float* c, int n) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int i = 0;
