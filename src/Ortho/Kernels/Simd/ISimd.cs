@@ -25,6 +25,13 @@ namespace Ortho.Kernels.Simd;
 /// <para><b>Lane reductions.</b> <see cref="Sum"/> adds the lanes in float in a fixed order of that width (so a
 /// result depends on the width but never on anything else); lane sums in double in a fixed order are
 /// <see cref="SimdDouble.SumToDouble{TV, TOps}(TV)"/>.</para>
+/// <para><b>Writing kernels against it</b> (what keeps the generic code as fast as hand-written Vector512 code):
+/// a kernel's width-generic entry points (the jobs' Run methods, large loops) are
+/// <c>[MethodImpl(NoInlining | AggressiveOptimization)]</c>, so they are fully optimized from the first call and never
+/// inlined into a caller whose inlining budget would then run out; a vector loop tested as i + Count &lt;= n is
+/// written as a guarded do-while loop (the JIT hoists its constants into registers only in that shape); an operator
+/// uses each of its arguments once (a branch on a hardware flag between two uses makes the JIT copy constant arguments
+/// into temporaries it no longer hoists); kernel constants are <c>const</c>, not static fields.</para>
 /// </remarks>
 /// <typeparam name="TV">The vector type (<c>float</c> for the scalar struct).</typeparam>
 internal unsafe interface ISimd<TV> where TV : unmanaged

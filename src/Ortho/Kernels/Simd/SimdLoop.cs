@@ -45,15 +45,7 @@ internal static class SimdLoop
     {
         nint i = 0;
         if (TOps.Count > 1) MapVectors<TV, TOps, TStep>(step, ref i, n);
-        if (i < n) MapTail(step, i, n, HasV256Tail(TOps.Count));
-    }
-
-    // The tails run out of line (and only when there is one): kept out of the caller, the main loop stays within the
-    // JIT's inlining budget, so its operators are inlined.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void MapTail<TStep>(TStep step, nint i, nint n, bool v256) where TStep : struct, ISimdStep
-    {
-        if (v256) MapVectors<Vector256<float>, Simd256, TStep>(step, ref i, n);
+        if (HasV256Tail(TOps.Count)) MapVectors<Vector256<float>, Simd256, TStep>(step, ref i, n);
         for (; i < n; i++) step.Step<float, SimdScalar>(i);
     }
 
@@ -80,13 +72,7 @@ internal static class SimdLoop
         nint i = 0;
         float s = 0f;
         if (TOps.Count > 1) s = SumVectors<TV, TOps, TFold>(fold, ref i, n, s);
-        return i < n ? SumTail(fold, i, n, s, HasV256Tail(TOps.Count)) : s;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float SumTail<TFold>(TFold fold, nint i, nint n, float s, bool v256) where TFold : struct, ISimdFold
-    {
-        if (v256) s = SumVectors<Vector256<float>, Simd256, TFold>(fold, ref i, n, s);
+        if (HasV256Tail(TOps.Count)) s = SumVectors<Vector256<float>, Simd256, TFold>(fold, ref i, n, s);
         for (; i < n; i++) s = fold.Step<float, SimdScalar>(s, i);
         return s;
     }
@@ -99,13 +85,7 @@ internal static class SimdLoop
         nint i = 0;
         float m = float.NegativeInfinity;
         if (TOps.Count > 1) m = MaxVectors<TV, TOps, TFold>(fold, ref i, n, m);
-        return i < n ? MaxTail(fold, i, n, m, HasV256Tail(TOps.Count)) : m;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float MaxTail<TFold>(TFold fold, nint i, nint n, float m, bool v256) where TFold : struct, ISimdFold
-    {
-        if (v256) m = MaxVectors<Vector256<float>, Simd256, TFold>(fold, ref i, n, m);
+        if (HasV256Tail(TOps.Count)) m = MaxVectors<Vector256<float>, Simd256, TFold>(fold, ref i, n, m);
         for (; i < n; i++) m = fold.Step<float, SimdScalar>(m, i);
         return m;
     }
@@ -118,16 +98,10 @@ internal static class SimdLoop
         nint i = 0;
         float s0 = 0f, s1 = 0f;
         if (TOps.Count > 1) Sum2Vectors<TV, TOps, TFold>(fold, ref i, n, ref s0, ref s1);
-        if (i < n) Sum2Tail(fold, i, n, ref s0, ref s1, HasV256Tail(TOps.Count));
+        if (HasV256Tail(TOps.Count)) Sum2Vectors<Vector256<float>, Simd256, TFold>(fold, ref i, n, ref s0, ref s1);
+        for (; i < n; i++) fold.Step<float, SimdScalar>(ref s0, ref s1, i);
         sum0 = s0;
         sum1 = s1;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Sum2Tail<TFold>(TFold fold, nint i, nint n, ref float s0, ref float s1, bool v256) where TFold : struct, ISimdFold2
-    {
-        if (v256) Sum2Vectors<Vector256<float>, Simd256, TFold>(fold, ref i, n, ref s0, ref s1);
-        for (; i < n; i++) fold.Step<float, SimdScalar>(ref s0, ref s1, i);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
