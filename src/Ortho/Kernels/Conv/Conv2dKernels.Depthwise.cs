@@ -254,14 +254,13 @@ public static partial class Conv2dKernels
 internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged where TOps : struct, ISimd<TV>
 {
     /// <summary>Output columns per register block: 8 with 32 vector registers (AVX-512), else 4.</summary>
-    public static int Block => TOps.Count >= 16 ? 8 : 4;
+    public static int Block { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TOps.Count >= 16 ? 8 : 4; }
 
     /// <summary>
     /// y[oy, ox, c] (+)= bias[c] + sum_{ky, kx} xp[oy + ky, ox + kx, c] wt[ky KW + kx, c] over a padded image xp with
     /// <paramref name="cols"/> columns (at least round-up-8(ow) + KW - 1). Rows of xp outside [row0, row1) are
     /// zero padding: kernel rows that would only read them are skipped.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
         int w = TOps.Count, blk = ow > 4 ? Block : 4;
@@ -299,7 +298,7 @@ internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged wher
         TOps.Store(p, v);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block8(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
         TV b = bias == null ? TOps.Zero : TOps.Load(bias);
