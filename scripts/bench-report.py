@@ -13,23 +13,42 @@ def lines(name):
 
 out = []
 w = out.append
-machine = open(os.path.join(R, 'machine.txt')).read().splitlines()
-cpu = next((l.split(':', 1)[1].strip() for l in machine if l.startswith('Model name')), '?')
+
+# The run's header: every `ortho bench --json` line carries cpu, cores, simd, dotnet, date, version and commit;
+# machine.txt (written by bench-all.sh) adds memory and OS, and stands in for results of older builds.
+machine = dict(l.split(':', 1) for l in open(os.path.join(R, 'machine.txt')).read().splitlines() if ':' in l)
+machine = {k.strip(): v.strip() for k, v in machine.items()}
+ours = [d for f in ('gemm.jsonl', 'activations.jsonl', 'kernels.jsonl', 'attention.jsonl', 'conv.jsonl',
+                    'train-lm.jsonl', 'train-image.jsonl') for d in jl(f)]
+def field(key, fallback):
+    vals = list(dict.fromkeys(str(d[key]) for d in ours if key in d))
+    return ', '.join(vals) if vals else machine.get(fallback, '?')
+cpu, cores, simd = field('cpu', 'Model name'), field('cores', 'CPU(s)'), field('simd', 'simd')
+date, commit, version, dotnet = field('date', 'date'), field('commit', 'commit'), field('version', 'version'), field('dotnet', 'dotnet')
+if dotnet == '?' and 'dotnet sdk' in machine: dotnet = 'SDK ' + machine['dotnet sdk']
+if ',' in commit:
+    print(f"bench-report: the results come from several commits ({commit})", file=sys.stderr)
 w("# Benchmarks\n")
-w(f"Every number on this page comes from one run of `scripts/bench-all.sh` (turned into this page by `scripts/bench-report.py`):")
-w(f"Release build, each case warmed up before timing, median of repeats, on the project's machine kind: 2 vCPUs ({cpu}, AVX-512),")
-w("24 GiB, Debian 12, .NET 10. The peers ran in the same run on the same machine: OpenBLAS 0.3.21 through NumPy (the script unsets")
-w("OPENBLAS_CORETYPE and, because this OpenBLAS release falls back to a generic kernel on this CPU, selects SkylakeX for the peer run")
-w("only) and PyTorch 1.13 (Debian `python3-torch`). Here the two vCPUs scale like two cores for compute-bound work (unlike the")
-w("shared core DESIGN describes), so both thread counts are shown. One command at a time:")
-w("`dotnet run -c Release --project src/Ortho.Cli -- bench <gemm|activations|kernels|attention|conv|train> [--threads 1,2] [--json]`.\n")
+w(f"- date: {date} (UTC)")
+dirty = ' with uncommitted changes' if 'uncommitted' in machine else ''
+w(f"- commit: `{commit}`{dirty} (ortho {version})")
+w(f"- machine: {cpu}, {cores} logical cores, {simd} path; {machine.get('memory', '?')} memory; {machine.get('os', '?')}")
+w(f"- .NET {dotnet}\n")
+w(f"Every number on this page comes from that one run of `scripts/bench-all.sh` (turned into this page by `scripts/bench-report.py`):")
+w("Release build, each case warmed up before timing, median of repeats. The peers ran in the same run on the same machine:")
+w("OpenBLAS through NumPy (the script unsets OPENBLAS_CORETYPE and, when the installed OpenBLAS release falls back to a generic")
+w("kernel on the CPU, selects the best one the CPU supports for the peer run only) and the PyTorch peer: PyTorch 1.13 (Debian's")
+w("`python3-torch` with `libopenblas0-pthread`) running the project's own PyTorch models and recipes in `scripts/peer/`")
+w("(see `scripts/peer/README.md`), with OPENBLAS_NUM_THREADS set to the thread count. Whether two vCPUs behave like two cores or")
+w("share one depends on the machine, so both thread counts are shown and each side is compared at its faster setting. One command")
+w("at a time: `dotnet run -c Release --project src/Ortho.Cli -- bench <gemm|activations|kernels|attention|conv|train> [--threads 1,2] [--json]`.\n")
 
 lm, im = jl('train-lm.jsonl'), jl('train-image.jsonl')
 tl, ti = lines('train-lm-torch.txt'), lines('train-image-torch.txt')
 w("## Training step\n")
 w("`ortho bench train --task lm|image --activation A --threads 1,2`: synthetic batches of the default recipes' shapes (LM: B16 x T128,")
 w("4 layers, 128 dims; image: the Fashion-MNIST ConvNeXt at B128), median of 10 steps after warm-up; a step is forward, backward,")
-w("clipping (LM) and AdamW. The peer: `reference/bench_gpt.py ACT THREADS 10` and `reference/train_convnext.py DIR gelu 1 THREADS --bench`.\n")
+w("clipping (LM) and AdamW. The peer: `scripts/peer/bench_gpt.py ACT THREADS 10` and `scripts/peer/train_convnext.py DIR gelu 1 THREADS --bench`.\n")
 w("| task | activation | ours, 1 thread (ms) | ours, 2 threads (ms) | vs our GELU, 2 threads |")
 w("|---|---|---|---|---|")
 for rows, task in ((lm, 'lm'), (im, 'image')):
@@ -50,10 +69,11 @@ if ti:
     ts = {int(x[0]): float(x[2]) for x in ti}
     best = min(ts.values()); ours = min(d['ms_per_step'] for d in im if d['activation'] == 'gelu')
     w(f"PyTorch peer, image step (GELU): {ts[1]:.1f} ms with 1 thread, {ts[2]:.1f} ms with 2; ours is **{ours / best:.2f}x** the peer's (faster settings).")
-w("DESIGN section 7 lists torchortho's own Hermite-3 LM step at 6675 ms on this machine kind (torchortho is not installable here).\n")
+w("torchortho 0.1.2's own Hermite-3 in the same LM step took 6675 ms with 1 thread when measured once on a 2-vCPU Intel Xeon (AVX-512);")
+w("torchortho is optional for the peer and not part of this run.\n")
 
 w("## SGEMM vs OpenBLAS\n")
-w("`ortho bench gemm` and `scripts/bench_openblas.py` on the same shapes; the LM shapes are the default model's Linear layers")
+w("`ortho bench gemm` and `scripts/peer/bench_openblas.py` on the same shapes; the LM shapes are the default model's Linear layers")
 w("in the three transposition cases of a Linear (forward NT, dx NN, dW TN).\n")
 g, o = jl('gemm.jsonl'), jl('gemm-openblas.jsonl')
 key = lambda d: (d.get('case'), d['m'], d['n'], d['k'], d['transA'], d['transB'], d['threads'])
@@ -69,10 +89,11 @@ w("")
 
 w("## Activations on 4M floats\n")
 w("`ortho bench activations`, Melem/s; forward+backward = forward, then dx and every parameter gradient in one fused pass. `memcpy`")
-w("moves the same bytes with no arithmetic (the bandwidth ceiling). The PyTorch column is `scripts/bench_torch_activations.py`: torch's")
-w("GELU and the same formulas written with torch ops in eager mode. torchortho itself is not installable here; DESIGN section 7")
-w("gives its figures on this machine kind with 2 threads (Hermite-3 0.7, Hermite-8 0.2, Fourier-3 3.5, Fourier-8 1.4, Tropical-3 4.9,")
-w("Tropical-8 4.3 Melem/s fwd+bwd), used for the last column (Fourier-5 and Tropical-5 against the degree-3 figures, a lower bound).\n")
+w("moves the same bytes with no arithmetic (the bandwidth ceiling). The PyTorch column is `scripts/peer/bench_torch_activations.py`:")
+w("torch's GELU and the same formulas written with torch ops in eager mode. torchortho 0.1.2 itself is not part of this run; measured")
+w("once on a 2-vCPU Intel Xeon (AVX-512) with 2 threads it gave Hermite-3 0.7, Hermite-8 0.2, Fourier-3 3.5, Fourier-8 1.4, Tropical-3")
+w("4.9 and Tropical-8 4.3 Melem/s fwd+bwd, used for the last column (Fourier-5 and Tropical-5 against the degree-3 figures, a lower")
+w("bound; figures from another day and machine, so the ratio is indicative only).\n")
 a = jl('activations.jsonl')
 t = {(d['name'], d['degree'], d['threads']): d for d in jl('activations-torch.jsonl')}
 gel = {d['threads']: d['fwdbwd_melem_s'] for d in a if d['name'] == 'gelu'}

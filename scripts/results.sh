@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The default recipes end to end, for docs/results.md: LM 600 steps and image 1 epoch for GELU, Hermite-3,
-# Fourier-5 and Tropical-5, plus the PyTorch peer's GELU runs of the same recipes when ../shared/reference and
-# python3-torch are there. Prints a markdown table; run logs go to runs/results-*.
+# Fourier-5 and Tropical-5, plus the PyTorch peer's GELU runs of the same recipes (scripts/peer, when Debian's
+# python3-torch is installed: see scripts/peer/README.md). Prints a markdown table; run logs go to runs/results-*.
 # Usage: scripts/results.sh [OUR_THREADS] [PEER_THREADS]   (defaults 2 and 1: each side's faster setting here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 th="${1:-2}"
 pth="${2:-1}"
+header="$(scripts/machine-info.sh | grep -v '^Flags')"
 dotnet build -c Release src/Ortho.Cli >/dev/null
 ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
 acts="gelu hermite:3 fourier:5 tropical:5"
@@ -17,15 +18,18 @@ for a in $acts; do
     d="runs/results-image-${a/:/-}"; rm -rf "$d"
     ortho train image --activation "$a" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
 done
-ref=../shared/reference
 peer_lm="" peer_img=""
-if [ -d "$ref" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    peer_lm=$(/usr/bin/python3 "$ref/train_gpt.py" data/brown gelu 600 "$pth" | tail -1)
-    peer_img=$(/usr/bin/python3 "$ref/train_convnext.py" data/fashion-mnist gelu 1 "$pth" | tail -1)
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    # OPENBLAS_NUM_THREADS too: Debian's OpenBLAS keeps its own pool beside torch.set_num_threads.
+    peer_lm=$(OPENBLAS_NUM_THREADS="$pth" /usr/bin/python3 scripts/peer/train_gpt.py data/brown gelu 600 "$pth" | tail -1)
+    peer_img=$(OPENBLAS_NUM_THREADS="$pth" /usr/bin/python3 scripts/peer/train_convnext.py data/fashion-mnist gelu 1 "$pth" | tail -1)
 fi
-/usr/bin/python3 - "$th" "$pth" "$peer_lm" "$peer_img" $acts <<'PY'
+/usr/bin/python3 - "$th" "$pth" "$peer_lm" "$peer_img" "$header" $acts <<'PY'
 import json, sys
-th, pth, peer_lm, peer_img, acts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+th, pth, peer_lm, peer_img, header, acts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+for line in header.splitlines():  # date, commit, machine of the run (scripts/machine-info.sh, taken at its start)
+    print(f"- {line}")
+print()
 def last(path):
     return [json.loads(l) for l in open(path) if '"event"' in l][-1]
 print(f"| activation | LM val loss (600 steps) | LM ms/step | LM peak MiB | image test acc (1 epoch) | image ms/step | image peak MiB |")

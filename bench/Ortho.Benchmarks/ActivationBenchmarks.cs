@@ -23,10 +23,10 @@ public class ActivationBenchmarks
     {
         new Rng(1).FillNormal(_x);
         new Rng(2).FillNormal(_dy);
-        _hermite = ActivationInit.Hermite(3);
-        _trop = ActivationInit.Tropical(5);
-        _f0 = ActivationInit.FourierFundamental(5); _fc = ActivationInit.FourierCoefficients(5);
-        _fp = ActivationInit.FourierPhases(5); _fw = ActivationInit.FourierGrid(5);
+        _hermite = ActivationParameters.Initial(ActivationKind.Hermite, 3)["coefficients"];
+        _trop = ActivationParameters.Initial(ActivationKind.Tropical, 5)["coefficients"];
+        var f = ActivationParameters.Initial(ActivationKind.Fourier, 5);
+        (_f0, _fc, _fp, _fw) = (f["fundamental"], f["coefficients"], f["phases"], f["grid"]);
     }
 
     [Benchmark(Baseline = true)]

@@ -14,7 +14,8 @@ internal static class ActivationBench
 
     /// <summary>Runs every case at every thread count and writes a table, or one JSON object per line.</summary>
     /// <param name="threads">Thread counts to measure (EngineSettings.Threads is restored afterwards).</param>
-    /// <param name="json">One JSON object per line: {name, degree, elements, threads, fwd_melem_s, fwdbwd_melem_s}.</param>
+    /// <param name="json">One JSON object per line: {name, degree, elements, threads, fwd_melem_s, fwdbwd_melem_s} and the
+    /// <see cref="BenchHeader"/> members.</param>
     /// <param name="output">Where to write.</param>
     /// <param name="elements">Tensor size (default 4M floats).</param>
     public static void Run(int[] threads, bool json, TextWriter output, long elements = 4 << 20)
@@ -33,6 +34,7 @@ internal static class ActivationBench
 
         var cases = new List<Case> { Copy(x, dy, y, dx), Gelu(x, dy, y, dx) };
         foreach (int d in new[] { 3, 8 }) cases.Add(Generic("hermite", ActivationParameters.Initial(ActivationKind.Hermite, d), x, dy, y, dx));
+        cases.Add(Generic("hermite+clamp", ActivationParameters.Initial(ActivationSpec.Parse("hermite:8+clamp").Family, 8), x, dy, y, dx));
         foreach (int d in new[] { 5, 8 })
         {
             cases.Add(Fourier(d, learned: true, x, dy, y, dx));
@@ -45,7 +47,10 @@ internal static class ActivationBench
         try
         {
             if (!json)
+            {
+                BenchHeader.WriteTable(output);
                 output.WriteLine($"{"activation",-22} {"degree",6} {"threads",7} {"fwd Melem/s",12} {"fwd+bwd Melem/s",16}   ({n:N0} floats)");
+            }
             foreach (int t in threads)
             {
                 EngineSettings.Threads = t;
@@ -54,8 +59,8 @@ internal static class ActivationBench
                     double fwd = n / 1e6 / Seconds(c.Forward);
                     double both = n / 1e6 / Seconds(c.ForwardBackward);
                     if (json)
-                        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{{\"name\":\"{c.Name}\",\"degree\":{c.Degree},\"elements\":{n},\"threads\":{t},\"fwd_melem_s\":{fwd:F1},\"fwdbwd_melem_s\":{both:F1}}}"));
+                        output.WriteLine(BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture,
+                            $"{{\"name\":\"{c.Name}\",\"degree\":{c.Degree},\"elements\":{n},\"threads\":{t},\"fwd_melem_s\":{fwd:F1},\"fwdbwd_melem_s\":{both:F1}}}")));
                     else
                         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Name,-22} {c.Degree,6} {t,7} {fwd,12:F1} {both,16:F1}"));
                     output.Flush();
@@ -94,7 +99,7 @@ internal static class ActivationBench
 
     private static Case Generic(string name, ActivationParameters p, float[] x, float[] dy, float[] y, float[] dx)
     {
-        var g = new ActivationParameters(p.Kind, p.Degree);
+        var g = new ActivationParameters(p.Family, p.Degree);
         return new Case(name, p.Degree,
             () => ActivationKernels.Forward(p, y, x),
             () =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Ortho.Kernels;
 
@@ -18,8 +19,16 @@ internal static class AttentionBench
         ("gpt2-124m", 4, 1024, 12, 64),
     };
 
-    /// <summary>Runs the benchmark and writes one line per measurement (or one JSON object per line when <paramref name="json"/>).</summary>
-    public static void Run(TextWriter output, bool json)
+    /// <summary>
+    /// Runs the benchmark at each thread count (EngineSettings.Threads is restored afterwards) and writes a table under
+    /// the <see cref="BenchHeader"/>, or one JSON object per line when <paramref name="json"/>.
+    /// </summary>
+    public static void Run(int[] threads, bool json, TextWriter output) => RunTable(threads, json, output, Rows);
+
+    /// <summary>Runs the benchmark at the current thread count, with its own header (see the thread-list overload).</summary>
+    public static void Run(TextWriter output, bool json) => Run([EngineSettings.Threads], json, output);
+
+    private static List<Row> Rows()
     {
         var rows = new List<Row>();
         foreach (var (name, B, T, H, D) in Shapes)
@@ -43,24 +52,41 @@ internal static class AttentionBench
             rows.Add(new Row($"attention.{name}.fwd", shape, fwd, fwdFlops / fwd * 1e-9));
             rows.Add(new Row($"attention.{name}.fwd+bwd", shape, both, 3.5 * fwdFlops / both * 1e-9));
         }
-        Write(output, json, rows);
+        return rows;
     }
 
+    /// <summary>One measurement: kernel, shape, seconds per call and GFLOP/s.</summary>
     internal readonly record struct Row(string Name, string Shape, double Seconds, double Gflops);
 
-    internal static void Write(TextWriter output, bool json, List<Row> rows)
+    /// <summary>
+    /// The attention and conv benches' driver: header and column names once, then <paramref name="measure"/>'s rows
+    /// at each thread count (one compact JSON object per line when <paramref name="json"/>, like every other bench).
+    /// </summary>
+    internal static void RunTable(int[] threads, bool json, TextWriter output, Func<List<Row>> measure)
     {
-        if (json)
+        ArgumentNullException.ThrowIfNull(threads);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!json)
         {
-            // One compact JSON object per line, like every other `ortho bench --json`.
-            foreach (var r in rows)
-                output.WriteLine(JsonSerializer.Serialize(new { name = r.Name, shape = r.Shape, ms = Math.Round(r.Seconds * 1e3, 4), gflops = Math.Round(r.Gflops, 2), threads = EngineSettings.Threads }));
+            BenchHeader.WriteTable(output);
+            output.WriteLine($"{"kernel",-34} {"shape",-28} {"threads",7} {"ms",10} {"GFLOP/s",8}");
         }
-        else
+        int saved = EngineSettings.Threads;
+        try
         {
-            foreach (var r in rows)
-                output.WriteLine($"{r.Name,-34} {r.Shape,-28} {r.Seconds * 1e3,10:F3} ms {r.Gflops,8:F1} GFLOP/s");
+            foreach (int t in threads)
+            {
+                EngineSettings.Threads = t;
+                foreach (var r in measure())
+                {
+                    output.WriteLine(json
+                        ? BenchHeader.AddTo(JsonSerializer.Serialize(new { name = r.Name, shape = r.Shape, ms = Math.Round(r.Seconds * 1e3, 4), gflops = Math.Round(r.Gflops, 2), threads = t }, BenchHeader.JsonOptions))
+                        : string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.Shape,-28} {t,7} {r.Seconds * 1e3,10:F3} {r.Gflops,8:F1}"));
+                }
+                output.Flush();
+            }
         }
+        finally { EngineSettings.Threads = saved; }
     }
 
     /// <summary>

@@ -11,8 +11,16 @@ namespace Ortho.Cli.Bench;
 /// </summary>
 internal static class ConvBench
 {
-    /// <summary>Runs the benchmark and writes one line per measurement (or one JSON object per line when <paramref name="json"/>).</summary>
-    public static void Run(TextWriter output, bool json)
+    /// <summary>
+    /// Runs the benchmark at each thread count (EngineSettings.Threads is restored afterwards) and writes a table under
+    /// the <see cref="BenchHeader"/>, or one JSON object per line when <paramref name="json"/>.
+    /// </summary>
+    public static void Run(int[] threads, bool json, TextWriter output) => AttentionBench.RunTable(threads, json, output, Rows);
+
+    /// <summary>Runs the benchmark at the current thread count, with its own header (see the thread-list overload).</summary>
+    public static void Run(TextWriter output, bool json) => Run([EngineSettings.Threads], json, output);
+
+    private static List<AttentionBench.Row> Rows()
     {
         const int B = 128;
         var rows = new List<AttentionBench.Row>();
@@ -23,7 +31,7 @@ internal static class ConvBench
         Depthwise(rows, "dw7 7x7x64", new Conv2dGeometry(B, 64, 7, 7, 64, 7, 1, 3, 64), general: false);
         Depthwise(rows, "dw7 3x3x128", new Conv2dGeometry(B, 128, 3, 3, 128, 7, 1, 3, 128), general: false);
         Depthwise(rows, "dw7 14x14x32 (general NCHW)", new Conv2dGeometry(B, 32, 14, 14, 32, 7, 1, 3, 32), general: true);
-        AttentionBench.Write(output, json, rows);
+        return rows;
     }
 
     private static double Flops(in Conv2dGeometry g) =>

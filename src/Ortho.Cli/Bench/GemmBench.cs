@@ -9,14 +9,14 @@ namespace Ortho.Cli.Bench;
 /// SGEMM throughput: 1024^3, 2048^3 and the Linear layers of the default LM (C = 128, B x T = 2048
 /// rows) in their three products (forward y = x W^T, backward dx = dy W, dW = dy^T x), in GFLOP/s.
 /// Each shape is warmed up (about 0.5 s, so the JIT has tiered up) and then timed several times;
-/// the median is reported. scripts/bench_openblas.py measures the same shapes with NumPy/OpenBLAS.
+/// the median is reported. scripts/peer/bench_openblas.py measures the same shapes with NumPy/OpenBLAS.
 /// </summary>
 internal static class GemmBench
 {
     /// <summary>One benchmarked product: C[m x n] = op(A) op(B) with op(A) m x k, op(B) k x n.</summary>
     internal readonly record struct Shape(string Case, int M, int N, int K, bool TransA, bool TransB);
 
-    /// <summary>The shapes measured, in order (scripts/bench_openblas.py lists the same).</summary>
+    /// <summary>The shapes measured, in order (scripts/peer/bench_openblas.py lists the same).</summary>
     internal static IReadOnlyList<Shape> Shapes { get; } = BuildShapes();
 
     private static Shape[] BuildShapes()
@@ -45,14 +45,17 @@ internal static class GemmBench
 
     /// <summary>Measures every shape at each thread count and writes one line (JSON) or table row per measurement.</summary>
     /// <param name="threads">Thread counts to measure (EngineSettings.Threads is set to each, then restored).</param>
-    /// <param name="json">One JSON object per line instead of a table.</param>
+    /// <param name="json">One JSON object per line (with the <see cref="BenchHeader"/> members) instead of a table.</param>
     /// <param name="output">Where to write.</param>
     public static void Run(int[] threads, bool json, TextWriter output)
     {
         if (threads.Length == 0) threads = [EngineSettings.Threads];
         int saved = EngineSettings.Threads;
         if (!json)
+        {
+            BenchHeader.WriteTable(output);
             output.WriteLine($"{"case",-18} {"m",5} {"n",5} {"k",5} {"transA",6} {"transB",6} {"threads",7} {"GFLOP/s",8}");
+        }
         try
         {
             foreach (var shape in Shapes)
@@ -64,7 +67,7 @@ internal static class GemmBench
                     EngineSettings.Threads = t;
                     double gflops = Measure(shape, buffers, warmupSeconds: first ? 0.5 : 0.1);
                     first = false;
-                    output.WriteLine(json ? Json(shape, t, gflops) : Row(shape, t, gflops));
+                    output.WriteLine(json ? BenchHeader.AddTo(Json(shape, t, gflops)) : Row(shape, t, gflops));
                     output.Flush();
                 }
             }

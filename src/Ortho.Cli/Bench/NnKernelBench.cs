@@ -36,7 +36,11 @@ internal static class NnKernelBench
         };
         var copySrc = new float[adam * 4];
         var copyDst = new float[adam * 4];
-        if (!json) output.WriteLine($"{"kernel",-20} {"threads",7} {"GB/s",9} {"memcpy GB/s",12} {"ratio",7}");
+        if (!json)
+        {
+            BenchHeader.WriteTable(output);
+            output.WriteLine($"{"kernel",-20} {"threads",7} {"GB/s",9} {"memcpy GB/s",12} {"ratio",7}");
+        }
         foreach (var t in threads)
         {
             EngineSettings.Threads = t;
@@ -48,7 +52,7 @@ internal static class NnKernelBench
                 double copySec = Time(() => copySrc.AsSpan(0, floats).CopyTo(copyDst));
                 double gbs = bytes / sec / 1e9, copyGbs = 8.0 * floats / copySec / 1e9;
                 if (json)
-                    output.WriteLine(JsonSerializer.Serialize(new { name, threads = t, gb_s = Math.Round(gbs, 2), memcpy_gb_s = Math.Round(copyGbs, 2), ratio = Math.Round(gbs / copyGbs, 3) }));
+                    output.WriteLine(BenchHeader.AddTo(JsonSerializer.Serialize(new { name, threads = t, gb_s = Math.Round(gbs, 2), memcpy_gb_s = Math.Round(copyGbs, 2), ratio = Math.Round(gbs / copyGbs, 3) }, BenchHeader.JsonOptions)));
                 else
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} {t,7} {gbs,9:F1} {copyGbs,12:F1} {gbs / copyGbs,7:F2}"));
             }

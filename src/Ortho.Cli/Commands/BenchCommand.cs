@@ -17,6 +17,7 @@ internal static class BenchCommand
         cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy and AdamW in GB/s, next to a memory copy of the same bytes.",
             (t, j) => NnKernelBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Train());
+        cmd.Subcommands.Add(OnnxBench.Create());
         return cmd;
     }
 
@@ -51,7 +52,7 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps after warm-up.", DefaultValueFactory = _ => 10 };
         var threads = CommonOptions.ThreadList();
         var json = CommonOptions.Json();
-        var c = new Command("train", "Milliseconds per training step of the default recipe (synthetic data of the recipe's shapes).")
+        var c = new Command("train", "Milliseconds per training step of the default recipe: the trainer's guarded step on synthetic data of the recipe's shapes.")
         {
             task, act, steps, threads, json,
         };

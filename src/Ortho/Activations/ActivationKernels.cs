@@ -1,9 +1,8 @@
 namespace Ortho.Activations;
 
 /// <summary>
-/// Kind-generic entry points over <see cref="ActivationParameters"/>: they dispatch to
-/// <see cref="HermiteKernels"/>, <see cref="FourierKernels"/>, <see cref="TropicalKernels"/> and
-/// <see cref="TropicalRationalKernels"/> (a module's forward/backward is one call each).
+/// Kind-generic entry points over <see cref="ActivationParameters"/>: each forwards to the parameters' family
+/// (whose kernels are <see cref="HermiteKernels"/>, <see cref="FourierKernels"/>, ...).
 /// </summary>
 public static class ActivationKernels
 {
@@ -11,24 +10,7 @@ public static class ActivationKernels
     public static void Forward(ActivationParameters p, Span<float> y, ReadOnlySpan<float> x)
     {
         ArgumentNullException.ThrowIfNull(p);
-        int n = p.Degree;
-        switch (p.Kind)
-        {
-            case ActivationKind.Hermite:
-                HermiteKernels.Forward(y, x, p[ActivationParameterNames.Hermite.Coefficients], n);
-                break;
-            case ActivationKind.Fourier:
-                FourierKernels.Forward(y, x, p[ActivationParameterNames.Fourier.Fundamental], p[ActivationParameterNames.Fourier.Coefficients],
-                    p[ActivationParameterNames.Fourier.Phases], p[ActivationParameterNames.Fourier.Grid], n);
-                break;
-            case ActivationKind.Tropical:
-                TropicalKernels.Forward(y, x, p[ActivationParameterNames.Tropical.Coefficients], n);
-                break;
-            case ActivationKind.TropicalRational:
-                TropicalRationalKernels.Forward(y, x, p[ActivationParameterNames.TropicalRational.PowersNum], p[ActivationParameterNames.TropicalRational.PowersDenom],
-                    p[ActivationParameterNames.TropicalRational.CoefficientsNum], p[ActivationParameterNames.TropicalRational.CoefficientsDenom], n);
-                break;
-        }
+        p.Family.Forward(y, x, p, p.Degree);
     }
 
     /// <summary>
@@ -42,60 +24,28 @@ public static class ActivationKernels
     /// <param name="dy">Upstream gradient.</param>
     /// <param name="needDx">False skips dx.</param>
     /// <param name="accumulateDx">True adds into dx.</param>
-    /// <param name="frequencyGradient">Fourier only: false skips the <c>grid</c> gradient (frozen frequencies).</param>
+    /// <param name="frequencyGradient">False skips the gradients marked <see cref="ActivationParameterSpec.SkippableGradient"/> (Fourier: <c>grid</c>, frozen frequencies).</param>
     public static void Backward(ActivationParameters p, ActivationParameters grads, Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         bool needDx = true, bool accumulateDx = false, bool frequencyGradient = true)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(grads);
-        if (grads.Kind != p.Kind || grads.Degree != p.Degree)
-            throw new ArgumentException($"gradients are {ActivationInfo.Name(grads.Kind)}{grads.Degree}, parameters {ActivationInfo.Name(p.Kind)}{p.Degree}.", nameof(grads));
-        int n = p.Degree;
-        switch (p.Kind)
-        {
-            case ActivationKind.Hermite:
-            {
-                const string c = ActivationParameterNames.Hermite.Coefficients;
-                HermiteKernels.Backward(dx, grads[c], x, dy, p[c], n, needDx, accumulateDx);
-                break;
-            }
-            case ActivationKind.Fourier:
-            {
-                const string f0 = ActivationParameterNames.Fourier.Fundamental, c = ActivationParameterNames.Fourier.Coefficients,
-                    ph = ActivationParameterNames.Fourier.Phases, w = ActivationParameterNames.Fourier.Grid;
-                FourierKernels.Backward(dx, grads[f0], grads[c], grads[ph], frequencyGradient ? grads[w] : Span<float>.Empty, x, dy, p[f0], p[c], p[ph], p[w], n,
-                    needDx, accumulateDx);
-                break;
-            }
-            case ActivationKind.Tropical:
-            {
-                const string c = ActivationParameterNames.Tropical.Coefficients;
-                TropicalKernels.Backward(dx, grads[c], x, dy, p[c], n, needDx, accumulateDx);
-                break;
-            }
-            case ActivationKind.TropicalRational:
-            {
-                const string pn = ActivationParameterNames.TropicalRational.PowersNum, pd = ActivationParameterNames.TropicalRational.PowersDenom,
-                    cn = ActivationParameterNames.TropicalRational.CoefficientsNum, cd = ActivationParameterNames.TropicalRational.CoefficientsDenom;
-                TropicalRationalKernels.Backward(dx, grads[pn], grads[pd], grads[cn], grads[cd], x, dy, p[pn], p[pd], p[cn], p[cd], n, needDx, accumulateDx);
-                break;
-            }
-        }
+        if (!grads.Family.Equals(p.Family) || grads.Degree != p.Degree)
+            throw new ArgumentException($"gradients are {grads.Kind}{grads.Degree}, parameters {p.Kind}{p.Degree}.", nameof(grads));
+        p.Family.Backward(dx, frequencyGradient ? grads : new WithoutSkippable(grads), x, dy, p, p.Degree, needDx, accumulateDx);
     }
 
     /// <summary>f(x) and f'(x) in double precision from the (float) parameters.</summary>
     public static double Evaluate(ActivationParameters p, double x, out double derivative)
     {
         ArgumentNullException.ThrowIfNull(p);
-        int n = p.Degree;
-        return p.Kind switch
-        {
-            ActivationKind.Hermite => HermiteKernels.Evaluate(x, p[ActivationParameterNames.Hermite.Coefficients], n, out derivative),
-            ActivationKind.Fourier => FourierKernels.Evaluate(x, p[ActivationParameterNames.Fourier.Fundamental], p[ActivationParameterNames.Fourier.Coefficients],
-                p[ActivationParameterNames.Fourier.Phases], p[ActivationParameterNames.Fourier.Grid], n, out derivative),
-            ActivationKind.Tropical => TropicalKernels.Evaluate(x, p[ActivationParameterNames.Tropical.Coefficients], n, out derivative),
-            _ => TropicalRationalKernels.Evaluate(x, p[ActivationParameterNames.TropicalRational.PowersNum], p[ActivationParameterNames.TropicalRational.PowersDenom],
-                p[ActivationParameterNames.TropicalRational.CoefficientsNum], p[ActivationParameterNames.TropicalRational.CoefficientsDenom], n, out derivative),
-        };
+        return p.Family.Evaluate(x, p, p.Degree, out derivative);
+    }
+
+    // The gradients with an empty span for every skippable one.
+    private sealed class WithoutSkippable(ActivationParameters grads) : IParameterSpans
+    {
+        public Span<float> this[int index] =>
+            grads.Family.Parameters[index].SkippableGradient ? Span<float>.Empty : ((IParameterSpans)grads)[index];
     }
 }

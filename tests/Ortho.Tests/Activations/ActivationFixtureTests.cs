@@ -21,7 +21,7 @@ public class ActivationFixtureTests
                 || cases.ValueKind != JsonValueKind.Array) continue;
             foreach (var c in cases.EnumerateArray())
                 if (c.ValueKind == JsonValueKind.Object && c.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String
-                    && ActivationInfo.TryParse(k.GetString()!, out _))
+                    && ActivationRegistry.TryGet(k.GetString()!, out _))
                     yield return [Path.GetFileName(file), c.GetProperty("name").GetString()!];
         }
     }
@@ -37,8 +37,8 @@ public class ActivationFixtureTests
     {
         using var doc = Fixtures.Load(Path.Combine(Fixtures.Directory, file));
         c = doc.RootElement.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name).Clone();
-        Assert.True(ActivationInfo.TryParse(c.GetProperty("kind").GetString()!, out var kind));
-        var p = new ActivationParameters(kind, c.GetProperty("degree").GetInt32());
+        Assert.True(ActivationRegistry.TryGet(c.GetProperty("kind").GetString()!, out var family));
+        var p = new ActivationParameters(family, c.GetProperty("degree").GetInt32());
         foreach (var pname in p.Names)
         {
             var v = Fixtures.Floats(c.GetProperty("params").GetProperty(pname));
@@ -65,7 +65,7 @@ public class ActivationFixtureTests
         ActivationKernels.Forward(p, y, x);
         Close.All(y, Fixtures.Floats(c.GetProperty("y")), name + " y");
 
-        var g = new ActivationParameters(p.Kind, p.Degree);
+        var g = new ActivationParameters(p.Family, p.Degree);
         var dx = new float[x.Length];
         ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true);
         Close.All(dx, Fixtures.Floats(c.GetProperty("dx")), name + " dx");

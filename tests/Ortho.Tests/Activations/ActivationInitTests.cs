@@ -6,11 +6,13 @@ namespace Ortho.Tests.Activations;
 
 public class ActivationInitTests
 {
+    private static float[] Hermite(int n) => ActivationParameters.Initial(ActivationKind.Hermite, n)["coefficients"];
+
     [Fact]
     public void Hermite3InitInMonomialsMatchesDesign()
     {
         // phi_2 = (x^2 - 1)/2, phi_3 = (x^3 - 3x)/6  =>  monomial coefficients of sum a_k phi_k.
-        var a = ActivationInit.Hermite(3).Select(v => (double)v).ToArray();
+        var a = Hermite(3).Select(v => (double)v).ToArray();
         double c0 = a[0] - a[2] / 2, c1 = a[1] - a[3] / 2, c2 = a[2] / 2, c3 = a[3] / 6;
         Assert.Equal(0.2504189, c0, 5e-8);
         Assert.Equal(0.3032653, c1, 5e-8);
@@ -23,26 +25,44 @@ public class ActivationInitTests
     {
         foreach (int n in new[] { 1, 2, 5, 8, 32 })
         {
-            var a = ActivationInit.Hermite(n);
+            var a = Hermite(n);
             double fact = Enumerable.Range(1, n).Aggregate(1.0, (x, k) => x * k);
             Assert.Equal((float)(Math.Exp(-0.5) * Math.Sqrt(1 - 1 / fact)), a[0]);
             Assert.All(a.Skip(1), v => Assert.Equal((float)Math.Exp(-0.5), v));
             Assert.Equal(n + 1, a.Length);
         }
-        Assert.Equal(0f, ActivationInit.Hermite(1)[0]);
+        Assert.Equal(0f, Hermite(1)[0]);
+    }
+
+    [Fact]
+    public void HermiteBuffersAreTheMonomialTablesOfHeKOverKFactorial()
+    {
+        // He_4/4! = (x^4 - 6x^2 + 3)/24: row 4 is [1/24, -1/4, 1/8] at powers [4, 2, 0].
+        // torchortho's state-dict order: the optional (0!, ..., n!) of use_numba=True, then coeffs and grid.
+        var buffers = HermiteFamily.Instance.Buffers(4);
+        Assert.Equal(["normalization_term", "coeffs", "grid"], buffers.Select(b => b.Name));
+        Assert.Equal([true, false, false], buffers.Select(b => b.Optional));
+        Assert.Equal([1f, 1f, 2f, 6f, 24f], buffers[0].Values);
+        Assert.Equal([5, 3], buffers[1].Shape);
+        Assert.Equal([(float)(1.0 / 24), -0.25f, 0.125f], buffers[1].Values.AsSpan(12, 3).ToArray());
+        Assert.Equal([4f, 2f, 0f], buffers[2].Values.AsSpan(12, 3).ToArray());
+        Assert.Equal(["F32", "F32", "I64"], buffers.Select(b => b.Dtype));
     }
 
     [Fact]
     public void FourierInitFollowsTheFormula()
     {
-        Assert.Equal(0.6623264, ActivationInit.FourierAmplitude, 5e-8);
-        Assert.Equal(2.2795853, 1 / (ActivationInit.FourierAmplitude * ActivationInit.FourierAmplitude), 5e-8);
+        Assert.Equal(0.6623264, FourierFamily.Amplitude, 5e-8);
+        Assert.Equal(2.2795853, 1 / (FourierFamily.Amplitude * FourierFamily.Amplitude), 5e-8);
         var p = ActivationParameters.Initial(ActivationKind.Fourier, 3);
         Assert.Equal([1f, 2f, 3f], p[ActivationParameterNames.Fourier.Grid]);
         Assert.All(p[ActivationParameterNames.Fourier.Phases], v => Assert.Equal((float)(Math.PI / 4), v));
         Assert.All(p[ActivationParameterNames.Fourier.Coefficients], v => Assert.Equal(0.6623264f, v, 1e-7f));
         Assert.Equal(0.6623264 * Math.Sqrt(1 - 1 / 36.0), p[ActivationParameterNames.Fourier.Fundamental][0], 1e-7);
-        Assert.Equal(0f, ActivationInit.FourierFundamental(1)[0]);
+        Assert.Equal(0f, ActivationParameters.Initial(ActivationKind.Fourier, 1)[ActivationParameterNames.Fourier.Fundamental][0]);
+        var norm = Assert.Single(FourierFamily.Instance.Buffers(4));
+        Assert.Equal(("normalization_term", "F32"), (norm.Name, norm.Dtype));
+        Assert.Equal([1f, 2f, 6f, 24f], norm.Values);
     }
 
     [Fact]
@@ -50,7 +70,9 @@ public class ActivationInitTests
     {
         var p = ActivationParameters.Initial(ActivationKind.Tropical, 5);
         Assert.Equal(Enumerable.Repeat(1f, 6), p[ActivationParameterNames.Tropical.Coefficients]);
-        Assert.Equal([0L, 1, 2, 3, 4, 5], ActivationInit.TropicalPowers(5));
+        var powers = Assert.Single(TropicalFamily.Instance.Buffers(5));
+        Assert.Equal((ActivationParameterNames.Tropical.Powers, "I64"), (powers.Name, powers.Dtype));
+        Assert.Equal([0f, 1, 2, 3, 4, 5], powers.Values);
         // At init f(x) = sqrt(2)/n + sqrt(2) relu(x).
         float[] x = [-2f, -0.1f, 0f, 0.3f, 4f], y = new float[5];
         ActivationKernels.Forward(p, y, x);
@@ -60,33 +82,33 @@ public class ActivationInitTests
     [Fact]
     public void TropicalRationalInitDrawsStandardNormalsFromTheRngInParameterOrder()
     {
-        var p = ActivationInit.TropicalRational(4, new Rng(99));
-        var again = ActivationParameters.Initial(ActivationKind.TropicalRational, 4, new Rng(99));
+        var p = ActivationParameters.Initial(ActivationKind.TropicalRational, 4, new Rng(99));
+        var module = new TropicalRationalActivation(4, new Rng(99));
         var expected = new float[20];
         new Rng(99).FillNormal(expected);
         int o = 0;
         foreach (var name in new[] { "powers_num", "powers_denom", "coefficients_num", "coefficients_denom" })
         {
             Assert.Equal(expected.AsSpan(o, 5).ToArray(), p[name]);
-            Assert.Equal(p[name], again[name]);
+            Assert.Equal(p[name], module.Snapshot()[name]);
             o += 5;
         }
-        Assert.NotEqual(p["powers_num"], ActivationInit.TropicalRational(4, new Rng(100))["powers_num"]);
+        Assert.NotEqual(p["powers_num"], ActivationParameters.Initial(ActivationKind.TropicalRational, 4, new Rng(100))["powers_num"]);
         Assert.Throws<ArgumentNullException>(() => ActivationParameters.Initial(ActivationKind.TropicalRational, 4));
     }
 
     [Fact]
     public void ParameterNamesAreTorchorthos()
     {
-        Assert.Equal(["coefficients"], ActivationInfo.ParameterNames(ActivationKind.Hermite));
-        Assert.Equal(["fundamental", "coefficients", "phases", "grid"], ActivationInfo.ParameterNames(ActivationKind.Fourier));
-        Assert.Equal(["coefficients"], ActivationInfo.ParameterNames(ActivationKind.Tropical));
+        Assert.Equal(["coefficients"], HermiteFamily.Instance.ParameterNames);
+        Assert.Equal(["fundamental", "coefficients", "phases", "grid"], FourierFamily.Instance.ParameterNames);
+        Assert.Equal(["coefficients"], TropicalFamily.Instance.ParameterNames);
         Assert.Equal("powers", ActivationParameterNames.Tropical.Powers);
-        Assert.Equal(["powers_num", "powers_denom", "coefficients_num", "coefficients_denom"], ActivationInfo.ParameterNames(ActivationKind.TropicalRational));
-        Assert.Equal(1, ActivationInfo.ParameterLength(ActivationKind.Fourier, "fundamental", 7));
-        Assert.Equal(7, ActivationInfo.ParameterLength(ActivationKind.Fourier, "grid", 7));
-        Assert.Equal(8, ActivationInfo.ParameterLength(ActivationKind.Hermite, "coefficients", 7));
-        Assert.True(ActivationInfo.TryParse("tropical_rational", out var k) && k == ActivationKind.TropicalRational);
+        Assert.Equal(["powers_num", "powers_denom", "coefficients_num", "coefficients_denom"], TropicalRationalFamily.Instance.ParameterNames);
+        Assert.Equal(1, FourierFamily.Instance.ParameterLength("fundamental", 7));
+        Assert.Equal(7, FourierFamily.Instance.ParameterLength("grid", 7));
+        Assert.Equal(8, HermiteFamily.Instance.ParameterLength("coefficients", 7));
+        Assert.True(ActivationRegistry.TryGet("tropical_rational", out var k) && k == TropicalRationalFamily.Instance);
     }
 }
 

@@ -106,7 +106,7 @@ public class ActivationModuleTests
     [Fact]
     public void HermiteInitEqualsTheDesignMonomials()
     {
-        // 0.2504189 + 0.3032653 x + 0.3032653 x^2 + 0.1010884 x^3 (DESIGN 1.1)
+        // 0.2504189 + 0.3032653 x + 0.3032653 x^2 + 0.1010884 x^3 (the degree-3 init expanded in powers of x)
         var h = new HermiteActivation(3);
         foreach (var x in new[] { -2.0, -0.5, 0.0, 0.7, 1.9 })
         {

@@ -5,7 +5,7 @@ namespace Ortho.Tests.Activations;
 
 /// <summary>
 /// Test helpers: random parameters and inputs, a runner over the kind-generic kernels, and double-precision
-/// reference forwards written from the DESIGN formulas independently of the library code.
+/// reference forwards written from the paper's formulas independently of the library code.
 /// </summary>
 internal static class ActivationTestKit
 {
@@ -17,17 +17,20 @@ internal static class ActivationTestKit
         using var forced = SimdDispatch.Force(width ?? SimdDispatch.Best);
         var y = new float[x.Length];
         ActivationKernels.Forward(p, y, x);
-        var g = new ActivationParameters(p.Kind, p.Degree);
+        var g = new ActivationParameters(p.Family, p.Degree);
         var dx = new float[x.Length];
         ActivationKernels.Backward(p, g, dx, x, dy, needDx: true, accumulateDx: false, frequencyGradient: true);
         return new Result(y, dx, g);
     }
 
     /// <summary>Initial parameters, optionally perturbed (Fourier: perturbed grid leaves the harmonic path).</summary>
-    public static ActivationParameters Params(ActivationKind kind, int degree, ulong seed, bool perturb)
+    public static ActivationParameters Params(ActivationKind kind, int degree, ulong seed, bool perturb) => Params((ActivationFamily)kind, degree, seed, perturb);
+
+    /// <summary>Initial parameters of any family (e.g. a variant such as hermite+clamp), optionally perturbed.</summary>
+    public static ActivationParameters Params(ActivationFamily family, int degree, ulong seed, bool perturb)
     {
         var rng = new Rng(seed);
-        var p = ActivationParameters.Initial(kind, degree, rng);
+        var p = ActivationParameters.Initial(family, degree, rng);
         if (!perturb) return p;
         foreach (var name in p.Names)
         {
@@ -46,7 +49,7 @@ internal static class ActivationTestKit
 
     public static IEnumerable<SimdWidth> VectorWidths() => SimdDispatch.Available.Where(w => w != SimdWidth.Scalar);
 
-    /// <summary>f(x) in double straight from the DESIGN formulas (independent of the library's code).</summary>
+    /// <summary>f(x) in double straight from the paper's formulas (independent of the library's code).</summary>
     public static double Reference(ActivationKind kind, int n, IReadOnlyDictionary<string, double[]> q, double x)
     {
         switch (kind)

@@ -7,7 +7,7 @@ namespace Ortho.Tests.Activations;
 [Collection("EngineSettings.Threads")]
 public class FittingTests
 {
-    // DESIGN 1.6: reachable errors on [-3, 3], uniform weight, GELU (erf): max |f-g| 2.9e-3 / 7.6e-5 / 1.3e-6 and
+    // Reachable least-squares errors on [-3, 3], uniform weight, GELU (erf): max |f-g| 2.9e-3 / 7.6e-5 / 1.3e-6 and
     // max |f'-g'| 2.4e-2 / 1.2e-3 / 2.8e-5 at degrees 8 / 12 / 16.
     [Theory]
     [InlineData(8, 3e-3, 2.5e-2)]
@@ -96,7 +96,7 @@ public class FittingTests
         var t = FitTarget.Parse(target);
         const int n = 5;
         var fit = ActivationFitter.Fit(kind, n, t);
-        var grid = new ActivationFitter.FitGrid(t, new FitOptions());
+        var grid = new FitGrid(t, new FitOptions());
         double initial = grid.Objective(ActivationParameters.Initial(kind, n, new Rng(1)));
         Assert.True(fit.Report.Objective < 0.5 * initial, $"{fit.Report} (initial objective {initial})");
         Assert.Equal(fit.Report.Objective, grid.Objective(fit.Parameters), 1e-12);

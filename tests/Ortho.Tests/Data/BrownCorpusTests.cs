@@ -3,13 +3,12 @@ using System.Text;
 using Ortho.Data;
 using Ortho.Tests.IO;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Ortho.Tests.Data;
 
-public class BrownCorpusTests(ITestOutputHelper output)
+public class BrownCorpusTests
 {
-    /// <summary>A small Brown-like directory exercising every rule; expected bytes written by hand from DESIGN section 3.</summary>
+    /// <summary>A small Brown-like directory exercising every rule; expected bytes written by hand from the split rules (BrownCorpus's documentation).</summary>
     [Fact]
     public void SyntheticCorpusGivesExactBytes()
     {
@@ -50,12 +49,12 @@ public class BrownCorpusTests(ITestOutputHelper output)
     {
         using var tmp = new TempDirectory();
         var noDir = Assert.Throws<DirectoryNotFoundException>(() => BrownCorpus.Load(Path.Combine(tmp.Path, "brown")));
-        Assert.Contains("fetch-data.sh", noDir.Message);
+        Assert.Contains("ortho data fetch", noDir.Message);
         Assert.Contains(Path.Combine(tmp.Path, "brown"), noDir.Message);
 
         File.WriteAllText(tmp.File("README"), "x");
         var noFiles = Assert.Throws<FileNotFoundException>(() => BrownCorpus.Load(tmp.Path));
-        Assert.Contains("fetch-data.sh", noFiles.Message);
+        Assert.Contains("ortho data fetch", noFiles.Message);
         Assert.Contains("c[a-r]NN", noFiles.Message);
     }
 
@@ -69,23 +68,43 @@ public class BrownCorpusTests(ITestOutputHelper output)
         Assert.Contains("UTF-8", e.Message);
     }
 
-    /// <summary>The real corpus (when scripts/fetch-data.sh has run): sizes from DESIGN section 3 and hashes from reference/brown.py.</summary>
+    /// <summary>The real corpus's 500 file names (per category a-r: how many files): every tenth in name order is validation.</summary>
     [Fact]
+    public void CorpusOfTheRealFileNamesSplitsEveryTenthFileToValidation()
+    {
+        using var tmp = new TempDirectory();
+        var perCategory = new (char Category, int Files)[]
+        {
+            ('a', 44), ('b', 27), ('c', 17), ('d', 17), ('e', 36), ('f', 48), ('g', 75), ('h', 30), ('j', 80), ('k', 29),
+            ('l', 24), ('m', 6), ('n', 29), ('p', 29), ('r', 9),
+        };
+        var names = perCategory.SelectMany(c => Enumerable.Range(1, c.Files).Select(i => $"c{c.Category}{i:00}")).ToList();
+        Assert.Equal(500, names.Count);
+        foreach (var n in names) File.WriteAllText(tmp.File(n), $"\n\t{n}/nn first/jj\n\tline/nn\n");
+        File.WriteAllText(tmp.File("cats.txt"), "not/nn a/at corpus/nn file/nn\n");
+
+        var (train, validation) = BrownCorpus.Load(tmp.Path);
+
+        var sorted = names.Order(StringComparer.Ordinal).ToList();
+        string Text(IEnumerable<string> files) => string.Concat(files.Select(n => $"{n} first\nline\n"));
+        Assert.Equal(Text(sorted.Where((_, i) => i % 10 == 0)), Encoding.UTF8.GetString(validation));
+        Assert.Equal(Text(sorted.Where((_, i) => i % 10 != 0)), Encoding.UTF8.GetString(train));
+        Assert.StartsWith("ca01 first\n", Encoding.UTF8.GetString(validation));
+        Assert.EndsWith("cr09 first\nline\n", Encoding.UTF8.GetString(train));
+    }
+
+    /// <summary>The real corpus (when ortho data fetch has run): sizes and hashes of the PyTorch peer's scripts/peer/brown.py output.</summary>
+    [RealDataFact("brown")]
     public void RealCorpusHasTheSpecifiedSizes()
     {
         string dir = BrownCorpus.DefaultDirectory;
-        if (!Directory.Exists(dir))
-        {
-            output.WriteLine($"skipped by design: {dir} absent (run scripts/fetch-data.sh to enable this check)");
-            return;
-        }
         Assert.Equal(500, Directory.GetFiles(dir).Count(f => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(f), "^c[a-r][0-9]{2}$")));
         var (train, validation) = BrownCorpus.Load(dir);
         Assert.Equal(5_511_082, train.Length);
         Assert.Equal(615_992, validation.Length);
         Assert.Equal(BrownCorpus.ExpectedTrainBytes, train.Length);
         Assert.Equal(BrownCorpus.ExpectedValidationBytes, validation.Length);
-        // SHA-256 of the output of shared/reference/brown.py on the same files.
+        // SHA-256 of the output of scripts/peer/brown.py on the same files.
         Assert.Equal("51285e0691a18e5dd11b6d26b81ca3289e9ad4d6b90074d8bb308c275892fec7", Convert.ToHexStringLower(SHA256.HashData(train)));
         Assert.Equal("b26286942081057434425e318777c256729170596c5438d689d2261b51f41c56", Convert.ToHexStringLower(SHA256.HashData(validation)));
         Assert.StartsWith("Austin , Texas\n-- Committee approval of Gov. Price Daniel's ", Encoding.UTF8.GetString(train, 0, 100));

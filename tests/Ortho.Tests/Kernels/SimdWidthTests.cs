@@ -9,7 +9,8 @@ namespace Ortho.Tests.Kernels;
 /// against its scalar path: bit-equal where each element is computed by the same operations at every width
 /// (elementwise maps, optimizers), within a tolerance where a width changes the summation order
 /// (row reductions, products, attention, convolutions). The learnable activations are covered the same way by
-/// <c>Activations.ActivationKernelTests.VectorPathsMatchScalarPath</c>.
+/// <c>Activations.ActivationKernelTests.VectorPathsMatchScalarPath</c> (the clamped Hermite by
+/// <c>ClampedHermiteVectorPathsMatchScalarPath</c>), and whole models by <c>Models.GptFixtureTests</c> at every width.
 /// </summary>
 public class SimdWidthTests
 {

@@ -85,7 +85,7 @@ public enum FitWeighting
 }
 
 /// <summary>
-/// Options of <see cref="ActivationFitter.Fit(ActivationKind, int, FitTarget, FitOptions?)"/>. Immutable; all fields are part of the cache key (record equality).
+/// Options of <see cref="ActivationFitter.Fit(ActivationFamily, int, FitTarget, FitOptions?)"/>. Immutable; all fields are part of the cache key (record equality).
 /// </summary>
 public sealed record FitOptions
 {

@@ -16,6 +16,8 @@ namespace Ortho.Activations;
 /// elements, then double per block, then blocks added in order: same bits for any thread count).
 /// Degrees 1..<see cref="MaxDegree"/>: up to 32 the float recurrence stays within a few ulp of the
 /// double-precision value of f relative to sum |a_k phi_k| (checked by a test over |x| &lt;= 6).
+/// The clamped variant (torchortho's <c>clamp=True</c>) evaluates the basis at s(x) instead, mapping x inside the
+/// same loops (<see cref="IHermiteInput"/>) and reducing dL next to the coefficients.
 /// </remarks>
 public static unsafe class HermiteKernels
 {
@@ -39,14 +41,20 @@ public static unsafe class HermiteKernels
     /// <param name="x">Input.</param>
     /// <param name="coefficients">a_0..a_n (n + 1 values).</param>
     /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
-    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree)
-    {
-        ValidateDegree(degree);
-        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
-        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
-        fixed (float* py = y, px = x, pa = coefficients, pinv = InverseK)
-            FixedBlocks.Run(x.Length, 2 + degree, new ForwardJob { Y = py, X = px, A = pa, Inv = pinv, Degree = degree });
-    }
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree) =>
+        Forward<NoClamp>(y, x, coefficients, 0f, degree);
+
+    /// <summary>
+    /// y = f(s(x)) elementwise, s the soft clamp (sigmoid(x) - 1/2) 2L (<see cref="HermiteClampKernels"/>), applied in
+    /// the same pass. y may alias x.
+    /// </summary>
+    /// <param name="y">Output, length of x.</param>
+    /// <param name="x">Input.</param>
+    /// <param name="coefficients">a_0..a_n (n + 1 values).</param>
+    /// <param name="clampLimit">L (<c>clamp.lim_val</c>).</param>
+    /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
+    public static void ForwardClamped(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, float clampLimit, int degree) =>
+        Forward<SoftClamp>(y, x, coefficients, clampLimit, degree);
 
     /// <summary>
     /// Backward of <see cref="Forward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> for the loss
@@ -62,54 +70,97 @@ public static unsafe class HermiteKernels
     /// <param name="needDx">False skips dx (parameter gradients only).</param>
     /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
     public static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false)
+        ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false) =>
+        Backward<NoClamp>(dx, dCoefficients, [], x, dy, coefficients, 0f, degree, needDx, accumulateDx);
+
+    /// <summary>
+    /// Backward of <see cref="ForwardClamped"/> for the loss sum(y * dy), s recomputed from x in the same pass:
+    /// dx = dy f'(s) ds/dx (written, or added when <paramref name="accumulateDx"/>), dCoefficients[k] += sum_i dy_i phi_k(s_i)
+    /// and dClampLimit[0] += sum_i dy_i f'(s_i) ds/dL (both accumulated), with ds/dx = 2L sigma (1 - sigma) and
+    /// ds/dL = 2 sigma - 1.
+    /// </summary>
+    /// <param name="dx">Input gradient (length of x); may be empty when <paramref name="needDx"/> is false. May alias dy.</param>
+    /// <param name="dCoefficients">Coefficient gradient, n + 1 values, ACCUMULATED (+=).</param>
+    /// <param name="dClampLimit">Gradient of L, one value, ACCUMULATED (+=).</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="dy">Upstream gradient, length of x.</param>
+    /// <param name="coefficients">a_0..a_n.</param>
+    /// <param name="clampLimit">L.</param>
+    /// <param name="degree">n.</param>
+    /// <param name="needDx">False skips dx (parameter gradients only).</param>
+    /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
+    public static void BackwardClamped(Span<float> dx, Span<float> dCoefficients, Span<float> dClampLimit, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> dy, ReadOnlySpan<float> coefficients, float clampLimit, int degree, bool needDx = true, bool accumulateDx = false)
+    {
+        if (dClampLimit.Length != 1)
+            throw new ArgumentException($"dClampLimit has length {dClampLimit.Length}, expected 1 (the gradient of the scalar clamp.lim_val).", nameof(dClampLimit));
+        Backward<SoftClamp>(dx, dCoefficients, dClampLimit, x, dy, coefficients, clampLimit, degree, needDx, accumulateDx);
+    }
+
+    private static void Forward<TIn>(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, float limit, int degree)
+        where TIn : struct, IHermiteInput
     {
         ValidateDegree(degree);
-        int n = x.Length, p = degree + 1;
+        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
+        fixed (float* py = y, px = x, pa = coefficients, pinv = InverseK)
+            FixedBlocks.Run(x.Length, 2 + degree + (TIn.IsIdentity ? 0 : 12),
+                new ForwardJob<TIn> { Y = py, X = px, A = pa, Inv = pinv, Limit = limit, Degree = degree });
+    }
+
+    // The partial sums per block: the n + 1 coefficients, then dL with the clamp.
+    private static void Backward<TIn>(Span<float> dx, Span<float> dCoefficients, Span<float> dLimit, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> coefficients, float limit, int degree, bool needDx, bool accumulateDx) where TIn : struct, IHermiteInput
+    {
+        ValidateDegree(degree);
+        int n = x.Length, p = degree + 1, width = p + dLimit.Length;
         ActivationChecks.CheckSameLength(n, dy.Length, nameof(dy));
         if (needDx) ActivationChecks.CheckSameLength(n, dx.Length, nameof(dx));
         ActivationChecks.CheckParam(coefficients.Length, p, nameof(coefficients), "Hermite", degree);
         ActivationChecks.CheckParam(dCoefficients.Length, p, nameof(dCoefficients), "Hermite", degree);
         int blocks = FixedBlocks.Count(n);
         if (blocks == 0) return;
-        double[] partials = FixedBlocks.RentPartials(blocks, p);
+        double[] partials = FixedBlocks.RentPartials(blocks, width);
         try
         {
             fixed (float* pdx = dx, px = x, pdy = dy, pa = coefficients, pinv = InverseK)
             fixed (double* pp = partials)
             {
-                var job = new BackwardJob
+                var job = new BackwardJob<TIn>
                 {
-                    Dx = pdx, X = px, Dy = pdy, A = pa, Inv = pinv, Partials = pp, Degree = degree,
+                    Dx = pdx, X = px, Dy = pdy, A = pa, Inv = pinv, Partials = pp, Limit = limit, Degree = degree,
                     NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
-                FixedBlocks.Run(n, 4 + 3 * degree, job);
+                FixedBlocks.Run(n, 4 + 3 * degree + (TIn.IsIdentity ? 0 : 16), job);
             }
-            Span<double> total = stackalloc double[p];
-            FixedBlocks.SumRows(partials, blocks, p, total);
+            Span<double> total = stackalloc double[width];
+            FixedBlocks.SumRows(partials, blocks, width, total);
             for (int k = 0; k < p; k++) dCoefficients[k] += (float)total[k];
+            if (!TIn.IsIdentity) dLimit[0] += (float)total[p];
         }
         finally { FixedBlocks.ReturnPartials(partials); }
     }
 
-    private struct ForwardJob : IBlockJob
+    private struct ForwardJob<TIn> : IBlockJob where TIn : struct, IHermiteInput
     {
         public float* Y, X, A, Inv;
+        public float Limit;
         public int Degree;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
-            int i = ForwardLoop<TV, TOps>(y, x, count, A, Inv, Degree);
-            ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, A, Inv, Degree);
+            int i = ForwardLoop<TV, TOps, TIn>(y, x, count, A, Inv, Limit, Degree);
+            ForwardLoop<float, SimdScalar, TIn>(y + i, x + i, count - i, A, Inv, Limit, Degree);
         }
     }
 
-    private struct BackwardJob : IBlockJob
+    private struct BackwardJob<TIn> : IBlockJob where TIn : struct, IHermiteInput
     {
         public float* Dx, X, Dy, A, Inv;
         public double* Partials;
+        public float Limit;
         public int Degree;
         public bool NeedDx, AccumulateDx;
 
@@ -117,22 +168,22 @@ public static unsafe class HermiteKernels
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
-            double* sums = Partials + (long)block * (Degree + 1);
-            int i = BackwardLoop<TV, TOps>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx);
-            BackwardLoop<float, SimdScalar>(dx + i, x + i, dy + i, count - i, A, Inv, Degree, sums, NeedDx, AccumulateDx);
+            double* sums = Partials + (long)block * (Degree + (TIn.IsIdentity ? 1 : 2));
+            int i = BackwardLoop<TV, TOps, TIn>(dx, x, dy, count, A, Inv, Limit, Degree, sums, NeedDx, AccumulateDx);
+            BackwardLoop<float, SimdScalar, TIn>(dx + i, x + i, dy + i, count - i, A, Inv, Limit, Degree, sums, NeedDx, AccumulateDx);
         }
     }
 
     // Processes the largest multiple of TOps.Count elements; returns how many.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int ForwardLoop<TV, TOps>(float* y, float* x, int count, float* a, float* inv, int degree)
-        where TV : unmanaged where TOps : struct, ISimd<TV>
+    private static int ForwardLoop<TV, TOps, TIn>(float* y, float* x, int count, float* a, float* inv, float limit, int degree)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
     {
         int n = count - count % TOps.Count;
-        TV one = TOps.Splat(1f), a0 = TOps.Splat(a[0]), a1 = TOps.Splat(a[1]);
+        TV one = TOps.Splat(1f), a0 = TOps.Splat(a[0]), a1 = TOps.Splat(a[1]), l = TOps.Splat(limit);
         for (int i = 0; i < n; i += TOps.Count)
         {
-            TV xv = TOps.Load(x + i);
+            TV xv = TIn.Map<TV, TOps>(TOps.Load(x + i), l);
             TV p0 = one, p1 = xv;
             TV f = TOps.MulAdd(a1, xv, a0);
             for (int k = 2; k <= degree; k++)
@@ -147,21 +198,23 @@ public static unsafe class HermiteKernels
         return n;
     }
 
+    // sums: the block's n + 1 coefficient partials, then (with the clamp) dL's.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int BackwardLoop<TV, TOps>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
+    private static int BackwardLoop<TV, TOps, TIn>(float* dx, float* x, float* dy, int count, float* a, float* inv, float limit, int degree,
         double* sums, bool needDx, bool accumulateDx)
-        where TV : unmanaged where TOps : struct, ISimd<TV>
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
     {
         int n = count - count % TOps.Count;
-        TV* acc = stackalloc TV[degree + 1];
-        TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]);
+        int accs = degree + (TIn.IsIdentity ? 1 : 2);      // acc[degree + 1]: dL
+        TV* acc = stackalloc TV[accs];
+        TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]), l = TOps.Splat(limit);
         for (int s = 0; s < n; s += FixedBlocks.SubBlock)
         {
             int e = Math.Min(n, s + FixedBlocks.SubBlock);
-            for (int k = 0; k <= degree; k++) acc[k] = default;
+            for (int k = 0; k < accs; k++) acc[k] = default;
             for (int i = s; i < e; i += TOps.Count)
             {
-                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                TV xv = TIn.Map<TV, TOps>(TOps.Load(x + i), l, out TV dsdx, out TV dsdl), g = TOps.Load(dy + i);
                 TV p0 = one, p1 = xv;
                 acc[0] = TOps.Add(acc[0], g);
                 acc[1] = TOps.MulAdd(g, xv, acc[1]);
@@ -174,14 +227,16 @@ public static unsafe class HermiteKernels
                     p0 = p1;
                     p1 = p2;
                 }
+                TV gd = TOps.Mul(g, d);                      // dy f'(s): the gradient of s
+                if (!TIn.IsIdentity) acc[degree + 1] = TOps.MulAdd(gd, dsdl, acc[degree + 1]);
                 if (needDx)
                 {
-                    TV v = TOps.Mul(g, d);
+                    TV v = TIn.IsIdentity ? gd : TOps.Mul(gd, dsdx);
                     if (accumulateDx) v = TOps.Add(TOps.Load(dx + i), v);
                     TOps.Store(dx + i, v);
                 }
             }
-            for (int k = 0; k <= degree; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
+            for (int k = 0; k < accs; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
         return n;
     }

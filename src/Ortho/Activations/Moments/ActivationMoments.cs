@@ -22,9 +22,9 @@ public readonly record struct MomentsResult(double Mean, double SecondMoment, do
 }
 
 /// <summary>
-/// E[f], E[f^2], E[f'^2] under x ~ N(0, sigma^2) (DESIGN 1.7): Gauss-Hermite quadrature for any f given with its
-/// derivative, exact quadrature for Hermite (a polynomial), closed forms for Fourier (Gaussian characteristic
-/// function) and exact piecewise integration (normal distribution function) for the piecewise-linear tropical kinds.
+/// E[f], E[f^2], E[f'^2] under x ~ N(0, sigma^2): Gauss-Hermite quadrature for any f given with its
+/// derivative; each family's own method for its parameters (exact quadrature for Hermite, closed forms for Fourier,
+/// exact piecewise integration with the normal distribution function for the piecewise-linear tropical kinds).
 /// </summary>
 public static class ActivationMoments
 {
@@ -50,109 +50,11 @@ public static class ActivationMoments
         return new MomentsResult(m1, m2, d2, sigma * sigma);
     }
 
-    /// <summary>Moments of any of the four activations with the given parameter values.</summary>
+    /// <summary>Moments of any learnable activation with the given parameter values (its family's method: exact where it has one).</summary>
     public static MomentsResult Of(ActivationParameters p, double sigma = 1)
     {
         ArgumentNullException.ThrowIfNull(p);
-        int n = p.Degree;
-        return p.Kind switch
-        {
-            ActivationKind.Hermite => Hermite(p[ActivationParameterNames.Hermite.Coefficients], n, sigma),
-            ActivationKind.Fourier => Fourier(p[ActivationParameterNames.Fourier.Fundamental], p[ActivationParameterNames.Fourier.Coefficients],
-                p[ActivationParameterNames.Fourier.Phases], p[ActivationParameterNames.Fourier.Grid], n, sigma),
-            ActivationKind.Tropical => Tropical(p[ActivationParameterNames.Tropical.Coefficients], n, sigma),
-            _ => TropicalRational(p[ActivationParameterNames.TropicalRational.PowersNum], p[ActivationParameterNames.TropicalRational.PowersDenom],
-                p[ActivationParameterNames.TropicalRational.CoefficientsNum], p[ActivationParameterNames.TropicalRational.CoefficientsDenom], n, sigma),
-        };
-    }
-
-    /// <summary>Hermite moments, exact: f^2 has degree 2n &lt;= 64, integrated by the 64-node rule (exact to degree 127).</summary>
-    public static MomentsResult Hermite(ReadOnlySpan<float> coefficients, int degree, double sigma = 1)
-    {
-        HermiteKernels.ValidateDegree(degree);
-        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
-        CheckSigma(sigma);
-        var (z, w) = GaussHermite.Rule(64);
-        double m1 = 0, m2 = 0, d2 = 0;
-        for (int i = 0; i < z.Length; i++)
-        {
-            double v = HermiteKernels.Evaluate(sigma * z[i], coefficients, degree, out double d);
-            m1 += w[i] * v;
-            m2 += w[i] * v * v;
-            d2 += w[i] * d * d;
-        }
-        return new MomentsResult(m1, m2, d2, sigma * sigma);
-    }
-
-    /// <summary>
-    /// Fourier moments in closed form: E[cos(w x - p)] = cos(p) e^{-w^2 sigma^2 / 2}, and products of two terms by
-    /// cos a cos b = (cos(a-b) + cos(a+b))/2, sin a sin b = (cos(a-b) - cos(a+b))/2.
-    /// </summary>
-    public static MomentsResult Fourier(ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> phases,
-        ReadOnlySpan<float> grid, int degree, double sigma = 1)
-    {
-        FourierKernels.ValidateDegree(degree);
-        ActivationChecks.CheckParam(fundamental.Length, 1, nameof(fundamental), "Fourier", degree);
-        ActivationChecks.CheckParam(coefficients.Length, degree, nameof(coefficients), "Fourier", degree);
-        ActivationChecks.CheckParam(phases.Length, degree, nameof(phases), "Fourier", degree);
-        ActivationChecks.CheckParam(grid.Length, degree, nameof(grid), "Fourier", degree);
-        CheckSigma(sigma);
-        double s2 = sigma * sigma, f0 = fundamental[0];
-        Span<double> amp = stackalloc double[degree];
-        double invFact = 1;
-        for (int k = 0; k < degree; k++) { invFact /= k + 1; amp[k] = coefficients[k] * invFact; }
-        double Ecos(double w, double p) => Math.Cos(p) * Math.Exp(-0.5 * w * w * s2);
-
-        double mean = f0, m2 = f0 * f0, d2 = 0;
-        for (int j = 0; j < degree; j++)
-        {
-            double ej = amp[j] * Ecos(grid[j], phases[j]);
-            mean += ej;
-            m2 += 2 * f0 * ej;
-            for (int k = 0; k < degree; k++)
-            {
-                double diff = Ecos((double)grid[j] - grid[k], (double)phases[j] - phases[k]);
-                double sum = Ecos((double)grid[j] + grid[k], (double)phases[j] + phases[k]);
-                double a = amp[j] * amp[k];
-                m2 += a * 0.5 * (diff + sum);
-                d2 += a * grid[j] * grid[k] * 0.5 * (diff - sum);
-            }
-        }
-        return new MomentsResult(mean, m2, d2, s2);
-    }
-
-    /// <summary>Tropical moments, exact: f is piecewise linear, integrated segment by segment with the normal distribution function.</summary>
-    public static MomentsResult Tropical(ReadOnlySpan<float> coefficients, int degree, double sigma = 1)
-    {
-        TropicalKernels.ValidateDegree(degree);
-        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Tropical", degree);
-        CheckSigma(sigma);
-        var slopes = new float[degree + 1];
-        for (int k = 0; k <= degree; k++) slopes[k] = k;
-        var breaks = HullBreaks(slopes, coefficients);
-        var a = coefficients.ToArray();
-        return PiecewiseLinear(breaks, x => TropicalKernels.Evaluate(x, a, degree, out double d), x =>
-        {
-            TropicalKernels.Evaluate(x, a, degree, out double d);
-            return d;
-        }, sigma);
-    }
-
-    /// <summary>Tropical rational moments, exact (piecewise linear between the breakpoints of both maxima).</summary>
-    public static MomentsResult TropicalRational(ReadOnlySpan<float> powersNum, ReadOnlySpan<float> powersDenom,
-        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree, double sigma = 1)
-    {
-        TropicalRationalKernels.ValidateDegree(degree);
-        CheckSigma(sigma);
-        var breaks = HullBreaks(powersNum, coefficientsNum);
-        breaks.AddRange(HullBreaks(powersDenom, coefficientsDenom));
-        breaks.Sort();
-        float[] p = powersNum.ToArray(), q = powersDenom.ToArray(), a = coefficientsNum.ToArray(), b = coefficientsDenom.ToArray();
-        return PiecewiseLinear(breaks, x => TropicalRationalKernels.Evaluate(x, p, q, a, b, degree, out _), x =>
-        {
-            TropicalRationalKernels.Evaluate(x, p, q, a, b, degree, out double d);
-            return d;
-        }, sigma);
+        return p.Family.Moments(p, sigma);
     }
 
     /// <summary>
@@ -219,7 +121,7 @@ public static class ActivationMoments
         return breaks;
     }
 
-    private static void CheckSigma(double sigma)
+    internal static void CheckSigma(double sigma)
     {
         if (!(sigma > 0) || double.IsInfinity(sigma))
             throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "sigma must be positive and finite.");

@@ -5,7 +5,7 @@ namespace Ortho.Activations;
 /// <summary>
 /// Tropical rational function f(x) = max_k (p_k x + a_k) - max_k (q_k x + b_k), k = 0..n, with all four sets learnable:
 /// <c>powers_num</c> p, <c>powers_denom</c> q, <c>coefficients_num</c> a, <c>coefficients_denom</c> b, drawn from N(0, 1)
-/// as torchortho does. Non-convex; gradients go to the first winning term of each max.
+/// as torchortho does. Non-convex; gradients go to the first winning term of each max. See <see cref="TropicalRationalFamily"/>.
 /// </summary>
 public sealed class TropicalRationalActivation : LearnableActivation
 {
@@ -16,13 +16,12 @@ public sealed class TropicalRationalActivation : LearnableActivation
     public const int MaxDegree = TropicalRationalKernels.MaxDegree;
 
     /// <summary>Creates the activation with N(0, 1) parameters from <paramref name="rng"/> (default <see cref="Rng.Default"/>).</summary>
-    public TropicalRationalActivation(int degree, Rng? rng = null, bool frozen = false) : base(ActivationKind.TropicalRational, degree, rng ?? Rng.Default)
+    public TropicalRationalActivation(int degree, Rng? rng = null, bool frozen = false) : base(TropicalRationalFamily.Instance, degree, rng, frozen)
     {
         PowersNum = Param(ActivationParameterNames.TropicalRational.PowersNum);
         PowersDenom = Param(ActivationParameterNames.TropicalRational.PowersDenom);
         CoefficientsNum = Param(ActivationParameterNames.TropicalRational.CoefficientsNum);
         CoefficientsDenom = Param(ActivationParameterNames.TropicalRational.CoefficientsDenom);
-        if (frozen) Freeze();
     }
 
     /// <summary>Numerator slopes p.</summary>
@@ -39,23 +38,4 @@ public sealed class TropicalRationalActivation : LearnableActivation
 
     /// <summary>Throws unless <see cref="MinDegree"/> &lt;= degree &lt;= <see cref="MaxDegree"/>.</summary>
     public static void ValidateDegree(int degree) => TropicalRationalKernels.ValidateDegree(degree);
-
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        var y = Tensor.Empty(input.Shape);
-        TropicalRationalKernels.Forward(y.Data, input.Data, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree);
-        return Tensor.Record(y, "tropical_rational", [input, PowersNum, PowersDenom, CoefficientsNum, CoefficientsDenom], g => TropicalRationalKernels.Backward(
-            InputGrad(input), GradOrEmpty(PowersNum), GradOrEmpty(PowersDenom), GradOrEmpty(CoefficientsNum), GradOrEmpty(CoefficientsDenom),
-            input.Data, g.Data, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree,
-            needDx: input.RequiresGrad, accumulateDx: true));
-    }
-
-    /// <inheritdoc/>
-    public override void Apply(ReadOnlySpan<float> x, Span<float> y) =>
-        TropicalRationalKernels.Forward(y, x, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree);
-
-    /// <inheritdoc/>
-    public override double Evaluate(double x, out double derivative) =>
-        TropicalRationalKernels.Evaluate(x, PowersNum.Data, PowersDenom.Data, CoefficientsNum.Data, CoefficientsDenom.Data, Degree, out derivative);
 }
