@@ -52,6 +52,10 @@ internal static class Program
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
+            PlotCommand.Create(),
+            ReportCommand.Create(),
+            EvalCommand.Create(),
+            GenerateCommand.Create(),
             ExportCommand.Create(),
         };
         // Wide enough that Spectre.Console never wraps a redirected line.
