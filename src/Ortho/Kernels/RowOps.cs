@@ -65,6 +65,11 @@ internal static unsafe class RowOps
     public static void AddInto<TV, TOps>(float* dst, float* src, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
         SimdLoop.Map<TV, TOps, AddStep>(new AddStep { Dst = dst, Src = src }, n);
 
+    /// <summary>dst += src * s (fast multiply-adds, <see cref="ISimd{TV}.MulAdd"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled<TV, TOps>(float* dst, float* src, int n, float s) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Map<TV, TOps, AddScaledStep>(new AddScaledStep { Dst = dst, Src = src, S = s }, n);
+
     /// <summary>dst = src * s (dst may equal src).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ScaleTo<TV, TOps>(float* dst, float* src, int n, float s) where TV : unmanaged where TOps : struct, ISimd<TV> =>
@@ -248,6 +253,16 @@ internal static unsafe class RowOps
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
             TOps.Store(Dst + i, TOps.Add(TOps.Load(Dst + i), TOps.Load(Src + i)));
+    }
+
+    private struct AddScaledStep : ISimdStep
+    {
+        public float* Dst, Src;
+        public float S;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dst + i, TOps.MulAdd(TOps.Load(Src + i), TOps.Splat(S), TOps.Load(Dst + i)));
     }
 
     private struct ScaleStep : ISimdStep

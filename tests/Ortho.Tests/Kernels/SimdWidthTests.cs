@@ -191,6 +191,28 @@ public class SimdWidthTests
     }
 
     [Fact]
+    public void DecodeKernelsMatchTheScalarPathAtEveryWidth()
+    {
+        // K = 37 and N = 23 leave vector and row tails; D = 20 a vector tail at every width.
+        const int n = 23, k = 37, T = 45, H = 3, D = 20, C = H * D;
+        float[] x = R(k, 51), w = R(n * k, 52), bias = R(n, 53);
+        float[] q = R(C, 54), keys = R(T * C, 55), values = R(T * C, 56);
+        EveryWidthMatchesScalar("decode", () =>
+        {
+            float[] y = new float[n], yb = new float[n], att = new float[C];
+            DecodeKernels.RowTimesTransposed(y, x, w, default);
+            DecodeKernels.RowTimesTransposed(yb, x, w, bias);
+            DecodeKernels.Attention(att, q, keys, values, new float[T], T, H, D);
+            return [y, yb, att];
+        }, 1e-5, 1e-5);
+        // And the product against double at the machine's width (attention: GenerationTests, against the causal kernel).
+        var got = new float[n];
+        DecodeKernels.RowTimesTransposed(got, x, w, bias);
+        var expected = Enumerable.Range(0, n).Select(j => (float)(Enumerable.Range(0, k).Sum(i => (double)x[i] * w[j * k + i]) + bias[j])).ToArray();
+        AssertClose(got, expected, "decode product vs double", 1e-5, 1e-5);
+    }
+
+    [Fact]
     public void ConvolutionsMatchTheScalarPathAtEveryWidth()
     {
         // Channel counts that leave tails at every width (20 = 16 + 4, 37).

@@ -10,8 +10,8 @@ namespace Ortho.Activations;
 /// </summary>
 /// <remarks>
 /// The clamp has no kernels of its own: <see cref="HermiteKernels.ForwardClamped"/> and
-/// <see cref="HermiteKernels.BackwardClamped"/> map each vector of x through it inside the Hermite row loops
-/// (<see cref="SoftClamp"/>) and chain its derivatives there (ds/dx = 2L sigma (1 - sigma), ds/dL = sigma - (1 - sigma)),
+/// <see cref="HermiteKernels.BackwardClamped"/> map x through it (<see cref="SoftClamp"/>) tile by tile inside the
+/// Hermite kernel pass and chain its derivatives there (ds/dx = 2L sigma (1 - sigma), ds/dL = sigma - (1 - sigma)),
 /// so a clamped activation reads x once and writes y once, like an unclamped one. This class holds the double
 /// evaluation used by fitting, moments and checks.
 /// </remarks>
@@ -28,10 +28,11 @@ public static class HermiteClampKernels
 }
 
 /// <summary>
-/// What the Hermite basis is evaluated at, as a type argument of the Hermite row loops (the operator-struct pattern):
-/// x itself (<see cref="NoClamp"/>) or the soft clamp s(x) (<see cref="SoftClamp"/>). The loops test
-/// <see cref="IsIdentity"/>, a constant of each instantiation, so the unclamped loops compile to the code they had
-/// before the clamp existed.
+/// What the Hermite basis is evaluated at, as a type argument of the Hermite kernels (the operator-struct pattern):
+/// x itself (<see cref="NoClamp"/>) or the soft clamp s(x) (<see cref="SoftClamp"/>). <see cref="IsIdentity"/> is a
+/// constant of each instantiation: with it the kernels run their plain loops (the same machine code as without the
+/// clamp); otherwise they map a tile of x to s (and ds/dx, ds/dL) with <see cref="Map{TV, TOps}(TV, TV)"/> and run the
+/// same loops over the tile.
 /// </summary>
 internal interface IHermiteInput
 {

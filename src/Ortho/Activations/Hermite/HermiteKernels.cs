@@ -16,8 +16,9 @@ namespace Ortho.Activations;
 /// elements, then double per block, then blocks added in order: same bits for any thread count).
 /// Degrees 1..<see cref="MaxDegree"/>: up to 32 the float recurrence stays within a few ulp of the
 /// double-precision value of f relative to sum |a_k phi_k| (checked by a test over |x| &lt;= 6).
-/// The clamped variant (torchortho's <c>clamp=True</c>) evaluates the basis at s(x) instead, mapping x inside the
-/// same loops (<see cref="IHermiteInput"/>) and reducing dL next to the coefficients.
+/// The clamped variant (torchortho's <c>clamp=True</c>) evaluates the basis at s(x) instead: in the same pass, each
+/// run of <see cref="FixedBlocks.SubBlock"/> elements is mapped to s (and ds/dx, ds/dL) in a stack tile that the
+/// loops then read in place of x (<see cref="IHermiteInput"/>); dL is reduced next to the coefficients.
 /// </remarks>
 public static unsafe class HermiteKernels
 {
@@ -151,8 +152,22 @@ public static unsafe class HermiteKernels
         public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
-            int i = ForwardLoop<TV, TOps, TIn>(y, x, count, A, Inv, Limit, Degree);
-            ForwardLoop<float, SimdScalar, TIn>(y + i, x + i, count - i, A, Inv, Limit, Degree);
+            if (TIn.IsIdentity)
+            {
+                int i = ForwardLoop<TV, TOps>(y, x, count, A, Inv, Degree);
+                ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, A, Inv, Degree);
+                return;
+            }
+            // A tile of s first, then the basis over it (in L1): fused per vector, the map's and the recurrence's
+            // dependency chains would run back to back.
+            float* s = stackalloc float[FixedBlocks.SubBlock];
+            for (int t = 0; t < count; t += FixedBlocks.SubBlock)
+            {
+                int m = Math.Min(FixedBlocks.SubBlock, count - t);
+                MapTile<TV, TOps, TIn>(x + t, m, Limit, s, null, null);
+                int i = ForwardLoop<TV, TOps>(y + t, s, m, A, Inv, Degree);
+                ForwardLoop<float, SimdScalar>(y + t + i, s + i, m - i, A, Inv, Degree);
+            }
         }
     }
 
@@ -169,21 +184,61 @@ public static unsafe class HermiteKernels
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
             double* sums = Partials + (long)block * (Degree + (TIn.IsIdentity ? 1 : 2));
-            int i = BackwardLoop<TV, TOps, TIn>(dx, x, dy, count, A, Inv, Limit, Degree, sums, NeedDx, AccumulateDx);
-            BackwardLoop<float, SimdScalar, TIn>(dx + i, x + i, dy + i, count - i, A, Inv, Limit, Degree, sums, NeedDx, AccumulateDx);
+            if (TIn.IsIdentity)
+            {
+                int i = BackwardLoop<TV, TOps, TIn>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx, null, null);
+                BackwardLoop<float, SimdScalar, TIn>(dx + i, x + i, dy + i, count - i, A, Inv, Degree, sums, NeedDx, AccumulateDx, null, null);
+                return;
+            }
+            // Tiles of s, ds/dx and ds/dL first (as in the forward), one accumulation run each.
+            float* s = stackalloc float[3 * FixedBlocks.SubBlock];
+            float* dsdx = s + FixedBlocks.SubBlock, dsdl = dsdx + FixedBlocks.SubBlock;
+            for (int t = 0; t < count; t += FixedBlocks.SubBlock)
+            {
+                int m = Math.Min(FixedBlocks.SubBlock, count - t);
+                MapTile<TV, TOps, TIn>(x + t, m, Limit, s, dsdx, dsdl);
+                int i = BackwardLoop<TV, TOps, TIn>(dx + t, s, dy + t, m, A, Inv, Degree, sums, NeedDx, AccumulateDx, dsdx, dsdl);
+                BackwardLoop<float, SimdScalar, TIn>(dx + t + i, s + i, dy + t + i, m - i, A, Inv, Degree, sums, NeedDx, AccumulateDx, dsdx + i, dsdl + i);
+            }
         }
+    }
+
+    // s = TIn's map of x[0..count) into s, and with non-null dsdx its derivatives: whole vectors, then single elements
+    // (the same bits at every width).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MapTile<TV, TOps, TIn>(float* x, int count, float limit, float* s, float* dsdx, float* dsdl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
+    {
+        MapRun<TV, TOps, TIn>(x, 0, count, limit, s, dsdx, dsdl);
+        MapRun<float, SimdScalar, TIn>(x, count - count % TOps.Count, count, limit, s, dsdx, dsdl);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MapRun<TV, TOps, TIn>(float* x, int i, int count, float limit, float* s, float* dsdx, float* dsdl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
+    {
+        TV l = TOps.Splat(limit);
+        if (dsdx == null)
+            for (; i + TOps.Count <= count; i += TOps.Count) TOps.Store(s + i, TIn.Map<TV, TOps>(TOps.Load(x + i), l));
+        else
+            for (; i + TOps.Count <= count; i += TOps.Count)
+            {
+                TOps.Store(s + i, TIn.Map<TV, TOps>(TOps.Load(x + i), l, out TV d, out TV dl));
+                TOps.Store(dsdx + i, d);
+                TOps.Store(dsdl + i, dl);
+            }
     }
 
     // Processes the largest multiple of TOps.Count elements; returns how many.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int ForwardLoop<TV, TOps, TIn>(float* y, float* x, int count, float* a, float* inv, float limit, int degree)
-        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
+    private static int ForwardLoop<TV, TOps>(float* y, float* x, int count, float* a, float* inv, int degree)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int n = count - count % TOps.Count;
-        TV one = TOps.Splat(1f), a0 = TOps.Splat(a[0]), a1 = TOps.Splat(a[1]), l = TOps.Splat(limit);
+        TV one = TOps.Splat(1f), a0 = TOps.Splat(a[0]), a1 = TOps.Splat(a[1]);
         for (int i = 0; i < n; i += TOps.Count)
         {
-            TV xv = TIn.Map<TV, TOps>(TOps.Load(x + i), l);
+            TV xv = TOps.Load(x + i);
             TV p0 = one, p1 = xv;
             TV f = TOps.MulAdd(a1, xv, a0);
             for (int k = 2; k <= degree; k++)
@@ -198,23 +253,24 @@ public static unsafe class HermiteKernels
         return n;
     }
 
-    // sums: the block's n + 1 coefficient partials, then (with the clamp) dL's.
+    // x: the basis' input (s with the clamp, whose ds/dx and ds/dL are in dsdx and dsdl); sums: the block's n + 1
+    // coefficient partials, then (with the clamp) dL's.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int BackwardLoop<TV, TOps, TIn>(float* dx, float* x, float* dy, int count, float* a, float* inv, float limit, int degree,
-        double* sums, bool needDx, bool accumulateDx)
+    private static int BackwardLoop<TV, TOps, TIn>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
+        double* sums, bool needDx, bool accumulateDx, float* dsdx, float* dsdl)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
     {
         int n = count - count % TOps.Count;
-        int accs = degree + (TIn.IsIdentity ? 1 : 2);      // acc[degree + 1]: dL
-        TV* acc = stackalloc TV[accs];
-        TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]), l = TOps.Splat(limit);
+        TV* acc = stackalloc TV[degree + 1];
+        TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]);
         for (int s = 0; s < n; s += FixedBlocks.SubBlock)
         {
             int e = Math.Min(n, s + FixedBlocks.SubBlock);
-            for (int k = 0; k < accs; k++) acc[k] = default;
+            for (int k = 0; k <= degree; k++) acc[k] = default;
+            TV accLimit = default;
             for (int i = s; i < e; i += TOps.Count)
             {
-                TV xv = TIn.Map<TV, TOps>(TOps.Load(x + i), l, out TV dsdx, out TV dsdl), g = TOps.Load(dy + i);
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 TV p0 = one, p1 = xv;
                 acc[0] = TOps.Add(acc[0], g);
                 acc[1] = TOps.MulAdd(g, xv, acc[1]);
@@ -227,16 +283,18 @@ public static unsafe class HermiteKernels
                     p0 = p1;
                     p1 = p2;
                 }
-                TV gd = TOps.Mul(g, d);                      // dy f'(s): the gradient of s
-                if (!TIn.IsIdentity) acc[degree + 1] = TOps.MulAdd(gd, dsdl, acc[degree + 1]);
+                // dy f'(s) is the gradient of s: chained through ds/dL and ds/dx with the clamp.
+                if (!TIn.IsIdentity) accLimit = TOps.MulAdd(TOps.Mul(g, d), TOps.Load(dsdl + i), accLimit);
                 if (needDx)
                 {
-                    TV v = TIn.IsIdentity ? gd : TOps.Mul(gd, dsdx);
+                    TV v = TOps.Mul(g, d);
+                    if (!TIn.IsIdentity) v = TOps.Mul(v, TOps.Load(dsdx + i));
                     if (accumulateDx) v = TOps.Add(TOps.Load(dx + i), v);
                     TOps.Store(dx + i, v);
                 }
             }
-            for (int k = 0; k < accs; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
+            for (int k = 0; k <= degree; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
+            if (!TIn.IsIdentity) sums[degree + 1] += SimdDouble.SumToDouble<TV, TOps>(accLimit);
         }
         return n;
     }
