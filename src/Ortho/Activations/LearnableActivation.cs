@@ -108,7 +108,7 @@ public class LearnableActivation : UnaryModule
     public void Apply(ReadOnlySpan<float> x, Span<float> y) => Family.Forward(y, x, _values, Degree);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         var y = Tensor.Empty(input.Shape);
         Family.Forward(y.Data, input.Data, _values, Degree);
