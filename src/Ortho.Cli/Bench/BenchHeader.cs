@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Ortho.Kernels.Simd;
 
 namespace Ortho.Cli.Bench;
 
@@ -22,15 +21,14 @@ internal static class BenchHeader
     public static int Cores { get; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// The vector width the kernels use (<see cref="SimdDispatch.Best"/>), named by instruction set on x86
-    /// (DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0 select the narrower paths; with Vector128 only, the learnable
-    /// activations and sine/cosine run Vector128, the other kernels scalar code).
+    /// The vector width the kernels use (<see cref="EngineSettings.VectorLanes"/>), named by instruction set on x86
+    /// (DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0 select the narrower paths).
     /// </summary>
-    public static string Simd { get; } = SimdDispatch.Best switch
+    public static string Simd { get; } = EngineSettings.VectorLanes switch
     {
-        SimdWidth.V512 => IsX86 ? "AVX-512" : "Vector512",
-        SimdWidth.V256 => IsX86 ? "AVX2" : "Vector256",
-        SimdWidth.V128 => IsX86 ? "SSE" : "Vector128",
+        16 => IsX86 ? "AVX-512" : "Vector512",
+        8 => IsX86 ? "AVX2" : "Vector256",
+        4 => IsX86 ? "SSE" : "Vector128",
         _ => "scalar",
     };
 

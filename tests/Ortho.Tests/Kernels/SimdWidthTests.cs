@@ -257,6 +257,7 @@ public class SimdWidthTests
     {
         var best = SimdDispatch.Best;
         Assert.Equal(best, SimdDispatch.Current);
+        Assert.Equal((int)SimdDispatch.Available[^1], EngineSettings.VectorLanes); // the public name of Best
         using (SimdDispatch.Force(SimdWidth.Scalar))
         {
             Assert.Equal(SimdWidth.Scalar, SimdDispatch.Current);
