@@ -7,7 +7,7 @@ namespace Ortho.Cli.Bench;
 
 /// <summary>What <c>ortho bench train</c> measures: the task, presets, activations, batch and block overrides, threads, steps, output.</summary>
 internal sealed record TrainBenchOptions(string Task, string[] Presets, string[] Activations, int[] Batches, int Block, int[] Threads, int Steps,
-    bool Profile, bool Json);
+    bool Profile, bool Json, int? Warmup = null);
 
 /// <summary>
 /// Training-step time of the presets (<see cref="TrainPresets"/>) on synthetic batches of their shapes: the recipe's
@@ -51,9 +51,11 @@ internal static class TrainBench
                         foreach (int th in o.Threads)
                         {
                             EngineSettings.Threads = th;
-                            flops = WarmUp(c);
-                            var (ms, profile) = Time(c, o.Steps, o.Profile, th);
-                            results.Add((th, ms, profile));
+                            flops = WarmUp(c, o.Warmup);
+                            // Without warm-up the timed steps count the FLOPs (under a profile, whose cost is a few clock reads per op).
+                            var (ms, profile, counted) = Time(c, o.Steps, o.Profile || flops == 0, th);
+                            if (flops == 0) flops = counted;
+                            results.Add((th, ms, o.Profile ? profile : null));
                         }
                         long? rss = PeakMemory.ResidentBytes();
                         long pool = TensorPool.PeakBytes;
@@ -78,14 +80,15 @@ internal static class TrainBench
     }
 
     /// <summary>
-    /// Warm-up: at least one step, then up to 3 steps and 1 s, stopping after 3 s (one step of the largest presets).
-    /// Runs under a profile, which counts the step's matrix FLOPs (returned, per step).
+    /// Warm-up: <paramref name="steps"/> steps, or by default at least one step, then up to 3 steps and 1 s, stopping
+    /// after 3 s (one step of the largest presets). Runs under a profile, which counts the step's matrix FLOPs
+    /// (returned, per step; 0 without warm-up).
     /// </summary>
-    private static double WarmUp(TrainCase c)
+    private static double WarmUp(TrainCase c, int? steps)
     {
         using var p = OpProfile.Start();
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < 1 || (i < 3 || sw.Elapsed.TotalSeconds < 1) && sw.Elapsed.TotalSeconds < 3; i++)
+        for (int i = 0; steps is { } n ? i < n : i < 1 || (i < 3 || sw.Elapsed.TotalSeconds < 1) && sw.Elapsed.TotalSeconds < 3; i++)
         {
             p.BeginStep();
             c.Step();
@@ -94,8 +97,8 @@ internal static class TrainBench
         return p.FlopsPerStep;
     }
 
-    /// <summary>The median of <paramref name="steps"/> timed steps, and with <paramref name="profile"/> their profile.</summary>
-    private static (double Ms, TrainProfileReport.Summary? Profile) Time(TrainCase c, int steps, bool profile, int threads)
+    /// <summary>The median of <paramref name="steps"/> timed steps, and with <paramref name="profile"/> their profile and FLOPs per step.</summary>
+    private static (double Ms, TrainProfileReport.Summary? Profile, double Flops) Time(TrainCase c, int steps, bool profile, int threads)
     {
         using var p = profile ? OpProfile.Start() : null;
         var t = new double[steps];
@@ -108,7 +111,7 @@ internal static class TrainBench
             t[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         Array.Sort(t);
-        return (t[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads));
+        return (t[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads), p?.FlopsPerStep ?? 0);
     }
 
     private static string JsonLine(Measurement m, TrainProfileReport.Summary? profile)

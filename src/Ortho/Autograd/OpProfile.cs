@@ -7,6 +7,8 @@ namespace Ortho.Autograd;
 /// recorded on the tape, every node's backward and the step's own marks (<see cref="Mark"/>) charge the time since
 /// the previous one to a row: one row per op and operand shapes (a GEMM or attention per shape) and phase. Between
 /// <see cref="BeginStep"/> and <see cref="EndStep"/> the marks are continuous, so the rows add up to the steps' time.
+/// Time inside <see cref="EngineSettings.ParallelFor"/> regions that ran on several threads is counted apart
+/// (<see cref="OpProfileRow.ParallelTicks"/>): the rest of a row's time kept all but one thread idle.
 /// When no profile runs, the tape's only cost is one static field check per op.
 /// </summary>
 /// <remarks>
@@ -22,7 +24,7 @@ internal sealed class OpProfile : IDisposable
     private readonly Dictionary<RowKey, OpProfileRow> _rows = [];
     private readonly List<OpProfileRow> _order = [];
     private readonly OpProfileRow _tape, _untracked, _unknownBackward;
-    private long _last, _stepStart, _stepTicks;
+    private long _last, _stepStart, _stepTicks, _parallel;
     private bool _inStep, _disposed;
 
     private OpProfile()
@@ -64,6 +66,7 @@ internal sealed class OpProfile : IDisposable
     {
         if (_inStep) throw new InvalidOperationException("OpProfile: BeginStep inside a step; call EndStep first.");
         _inStep = true;
+        _parallel = 0;
         _stepStart = _last = Stopwatch.GetTimestamp();
     }
 
@@ -112,6 +115,15 @@ internal sealed class OpProfile : IDisposable
     /// <summary>The tape hook after a node's backward: charged to the backward row of <paramref name="forward"/>.</summary>
     internal void AfterBackward(OpProfileRow? forward) => Charge(forward?.Backward is { } b && b.Owner == this ? b : _unknownBackward);
 
+    /// <summary>
+    /// The engine's hook: <paramref name="ticks"/> were spent in a region split over several threads, charged as
+    /// parallel time to the row of the next mark (the op that ran it).
+    /// </summary>
+    internal void AddParallel(long ticks)
+    {
+        if (_inStep) _parallel += ticks;
+    }
+
     /// <summary>Stops profiling (on the thread that started it).</summary>
     public void Dispose()
     {
@@ -137,6 +149,8 @@ internal sealed class OpProfile : IDisposable
         if (!_inStep) return;
         row.Calls++;
         row.Ticks += now - _last;
+        row.ParallelTicks += _parallel;
+        _parallel = 0;
         _last = now;
     }
 }
@@ -181,6 +195,12 @@ internal sealed class OpProfileRow
 
     /// <summary>Total time charged, in seconds.</summary>
     public double Seconds => Ticks / (double)Stopwatch.Frequency;
+
+    /// <summary>The part of <see cref="Ticks"/> spent in regions split over several threads.</summary>
+    public long ParallelTicks { get; internal set; }
+
+    /// <summary>The part of <see cref="Seconds"/> spent in regions split over several threads.</summary>
+    public double ParallelSeconds => ParallelTicks / (double)Stopwatch.Frequency;
 
     /// <summary>For a forward op's row, its backward's row.</summary>
     internal OpProfileRow? Backward { get; set; }
