@@ -81,20 +81,23 @@ internal static class TrainBench
 
     /// <summary>
     /// Warm-up: <paramref name="steps"/> steps, or by default at least one step, then up to 3 steps and 1 s, stopping
-    /// after 3 s (one step of the largest presets). Runs under a profile, which counts the step's matrix FLOPs
-    /// (returned, per step; 0 without warm-up).
+    /// after 3 s (one step of the largest presets). The first step runs under a profile, which counts the step's matrix
+    /// FLOPs (returned; 0 without warm-up); the others run as the timed steps will.
     /// </summary>
     private static double WarmUp(TrainCase c, int? steps)
     {
-        using var p = OpProfile.Start();
+        if (steps == 0) return 0;
         var sw = Stopwatch.StartNew();
-        for (int i = 0; steps is { } n ? i < n : i < 1 || (i < 3 || sw.Elapsed.TotalSeconds < 1) && sw.Elapsed.TotalSeconds < 3; i++)
+        double flops;
+        using (var p = OpProfile.Start())
         {
             p.BeginStep();
             c.Step();
             p.EndStep();
+            flops = p.FlopsPerStep;
         }
-        return p.FlopsPerStep;
+        for (int i = 1; steps is { } n ? i < n : (i < 3 || sw.Elapsed.TotalSeconds < 1) && sw.Elapsed.TotalSeconds < 3; i++) c.Step();
+        return flops;
     }
 
     /// <summary>The median of <paramref name="steps"/> timed steps, and with <paramref name="profile"/> their profile and FLOPs per step.</summary>

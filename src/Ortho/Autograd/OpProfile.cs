@@ -156,36 +156,26 @@ internal sealed class OpProfile : IDisposable
 }
 
 /// <summary>One row of an <see cref="OpProfile"/>: an op (at one set of operand shapes) or a mark, in one phase.</summary>
-internal sealed class OpProfileRow
+internal sealed class OpProfileRow(OpProfile owner, RowKey key, OpFamily family, string label, double flops, double bytes)
 {
-    internal OpProfileRow(OpProfile owner, RowKey key, OpFamily family, string label, double flops, double bytes)
-    {
-        Owner = owner;
-        Key = key;
-        Family = family;
-        Label = label;
-        Flops = flops;
-        Bytes = bytes;
-    }
+    internal OpProfile Owner { get; } = owner;
 
-    internal OpProfile Owner { get; }
-
-    internal RowKey Key { get; }
+    internal RowKey Key { get; } = key;
 
     /// <summary>The op family.</summary>
-    public OpFamily Family { get; }
+    public OpFamily Family { get; } = family;
 
     /// <summary>The phase.</summary>
     public StepPhase Phase => Key.Phase;
 
     /// <summary>The op's name, with the shapes for GEMMs, attention and convolutions.</summary>
-    public string Label { get; }
+    public string Label { get; } = label;
 
     /// <summary>Matrix FLOPs per call (0 for memory-bound work).</summary>
-    public double Flops { get; }
+    public double Flops { get; } = flops;
 
     /// <summary>Compulsory memory traffic per call, in bytes (0 when not estimated).</summary>
-    public double Bytes { get; }
+    public double Bytes { get; } = bytes;
 
     /// <summary>Times charged.</summary>
     public long Calls { get; internal set; }
