@@ -4,7 +4,7 @@ using Ortho.Activations;
 namespace Ortho.Autograd;
 
 /// <summary>The op families a training step's time is split into by <see cref="OpProfile"/>.</summary>
-internal enum OpFamily
+public enum OpFamily
 {
     /// <summary>Matrix products: Linear layers and MatMul.</summary>
     Gemm,
@@ -29,7 +29,7 @@ internal enum OpFamily
 }
 
 /// <summary>The part of a training step an op ran in.</summary>
-internal enum StepPhase
+public enum StepPhase
 {
     /// <summary>The batch and the forward pass up to the loss.</summary>
     Forward,

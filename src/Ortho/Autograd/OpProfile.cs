@@ -16,7 +16,7 @@ namespace Ortho.Autograd;
 /// work items on worker threads are timed whole, on the calling thread). After the rows exist, profiling allocates
 /// nothing per step.
 /// </remarks>
-internal sealed class OpProfile : IDisposable
+public sealed class OpProfile : IDisposable
 {
     private static int s_sessions;
     [ThreadStatic] private static OpProfile? t_current;
@@ -156,26 +156,29 @@ internal sealed class OpProfile : IDisposable
 }
 
 /// <summary>One row of an <see cref="OpProfile"/>: an op (at one set of operand shapes) or a mark, in one phase.</summary>
-internal sealed class OpProfileRow(OpProfile owner, RowKey key, OpFamily family, string label, double flops, double bytes)
+public sealed class OpProfileRow
 {
-    internal OpProfile Owner { get; } = owner;
+    internal OpProfileRow(OpProfile owner, RowKey key, OpFamily family, string label, double flops, double bytes) =>
+        (Owner, Key, Family, Label, Flops, Bytes) = (owner, key, family, label, flops, bytes);
 
-    internal RowKey Key { get; } = key;
+    internal OpProfile Owner { get; }
+
+    internal RowKey Key { get; }
 
     /// <summary>The op family.</summary>
-    public OpFamily Family { get; } = family;
+    public OpFamily Family { get; }
 
     /// <summary>The phase.</summary>
     public StepPhase Phase => Key.Phase;
 
     /// <summary>The op's name, with the shapes for GEMMs, attention and convolutions.</summary>
-    public string Label { get; } = label;
+    public string Label { get; }
 
     /// <summary>Matrix FLOPs per call (0 for memory-bound work).</summary>
-    public double Flops { get; } = flops;
+    public double Flops { get; }
 
     /// <summary>Compulsory memory traffic per call, in bytes (0 when not estimated).</summary>
-    public double Bytes { get; } = bytes;
+    public double Bytes { get; }
 
     /// <summary>Times charged.</summary>
     public long Calls { get; internal set; }

@@ -79,12 +79,11 @@ public class AllocationTests(ITestOutputHelper output)
         var task = new LmTask(recipe, corpus, corpus);
         var train = TrainStep.ForTask(task);
         Func<Tensor> loss = task.Loss;
-        Func<string?> diagnose = task.DiagnoseNonFinite;
         int n = 0;
         return (() =>
         {
             task.NextBatch();
-            train.Run(n++, recipe.Train.Lr, loss, diagnose);
+            train.Run(n++, recipe.Train.Lr, loss);
         }, train);
     }
 }
