@@ -21,6 +21,9 @@ internal sealed class Node
     public BackwardFn? Backward { get; private set; }
     public bool Released => Backward == null;
 
+    /// <summary>The op's row in the profile that ran when it was recorded (see <see cref="OpProfile"/>), else null.</summary>
+    public OpProfileRow? Profile { get; init; }
+
     public void Release()
     {
         Backward = null;

@@ -72,12 +72,13 @@ public partial class Tensor
     /// <summary>Records <paramref name="output"/> as produced by <paramref name="op"/> if any input needs a gradient.</summary>
     internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward)
     {
+        var row = OpProfile.Current?.Forward(op, inputs, output);
         if (!GradMode.Enabled) return output;
         foreach (var t in inputs)
         {
             if (t.RequiresGrad)
             {
-                output.Node = new Node(op, inputs, backward);
+                output.Node = new Node(op, inputs, backward) { Profile = row };
                 output._requiresGrad = true;
                 return output;
             }
@@ -111,16 +112,19 @@ public partial class Tensor
         if (gradient == null) seed[0] += 1f;
         else TensorPrimitives.Add(seed, gradient.Data, seed);
 
+        var profile = OpProfile.Current;
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];
             var node = t.Node!;
             if (t.Grad == null) continue;
+            profile?.BeforeBackward();
             try { node.Backward!(t.Grad); }
             catch (ObjectDisposedException e)
             {
                 throw new InvalidOperationException($"Backward through '{node.Op}' needs tensors that were released when their TensorScope ended; call Backward inside the scope that ran the forward pass.", e);
             }
+            profile?.AfterBackward(node.Profile);
             if (!retainGraph && t != this)
             {
                 t.Grad.ReleaseNow(); // an intermediate gradient is dead once its op has propagated it

@@ -43,6 +43,10 @@ public static class EngineSettings
             for (int i = 0; i < chunks; i++) body(i);
             return;
         }
+        // Under a profile, the time in parallel regions is charged as such to the op that runs them.
+        var profile = Autograd.OpProfile.Current;
+        long start = profile == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        profile?.AddParallel(System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 }
