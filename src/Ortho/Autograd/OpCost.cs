@@ -1,5 +1,4 @@
 using System.Globalization;
-using Ortho.Activations;
 
 namespace Ortho.Autograd;
 
@@ -47,8 +46,9 @@ public enum StepPhase
 /// </summary>
 internal readonly record struct OpCost(OpFamily Family, string Label, double ForwardFlops, double ForwardBytes, double BackwardFlops, double BackwardBytes)
 {
-    /// <summary>The cost of op <paramref name="op"/> that made <paramref name="output"/> from <paramref name="inputs"/>.</summary>
-    public static OpCost Of(string op, Tensor[] inputs, Tensor output)
+    /// <summary>The cost of op <paramref name="op"/> that made <paramref name="output"/> from <paramref name="inputs"/>
+    /// (<paramref name="activation"/>: the op said it is an activation function).</summary>
+    public static OpCost Of(string op, Tensor[] inputs, Tensor output, bool activation = false)
     {
         var x = inputs.Length > 0 ? inputs[0] : output;
         double n = output.Length;
@@ -99,7 +99,7 @@ internal readonly record struct OpCost(OpFamily Family, string Label, double For
             case "reshape":
                 return new(OpFamily.Elementwise, op, 0, 0, 0, 0); // a view
         }
-        if (ActivationSpec.Classic.Contains(op) || ActivationRegistry.Families.Any(f => f.Name == op))
+        if (activation)
             return Memory(OpFamily.Activation, op, n, 2, 3);
         double operands = n;
         foreach (var i in inputs) operands += i.Length;

@@ -94,14 +94,14 @@ public sealed class OpProfile : IDisposable
 
     /// <summary>The tape hook: op <paramref name="op"/> has just computed <paramref name="output"/> (its forward time is charged).</summary>
     /// <returns>The op's row, for its node's backward; null outside a step.</returns>
-    internal OpProfileRow? Forward(string op, Tensor[] inputs, Tensor output)
+    internal OpProfileRow? Forward(string op, Tensor[] inputs, Tensor output, bool activation)
     {
         if (!_inStep) return null;
         long now = Stopwatch.GetTimestamp();
         var key = RowKey.Of(op, inputs, output);
         if (!_rows.TryGetValue(key, out var row))
         {
-            var c = OpCost.Of(op, inputs, output);
+            var c = OpCost.Of(op, inputs, output, activation);
             row = Row(key, c.Family, c.Label, c.ForwardFlops, c.ForwardBytes);
             row.Backward = Row(key with { Phase = StepPhase.Backward }, c.Family, c.Label, c.BackwardFlops, c.BackwardBytes);
         }

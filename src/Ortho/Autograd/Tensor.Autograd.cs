@@ -70,9 +70,15 @@ public partial class Tensor
     internal Span<float> GradSpanIfRequired() => RequiresGrad ? GradSpan() : default;
 
     /// <summary>Records <paramref name="output"/> as produced by <paramref name="op"/> if any input needs a gradient.</summary>
-    internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward)
+    /// <param name="output">The op's output.</param>
+    /// <param name="op">The op's name.</param>
+    /// <param name="inputs">The op's inputs.</param>
+    /// <param name="backward">Accumulates the inputs' gradients from the output's.</param>
+    /// <param name="activation">The op is an activation function (for the profile's op families: the tape does not
+    /// know the activations, which live above it).</param>
+    internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward, bool activation = false)
     {
-        var row = OpProfile.Current?.Forward(op, inputs, output);
+        var row = OpProfile.Current?.Forward(op, inputs, output, activation);
         if (!GradMode.Enabled) return output;
         foreach (var t in inputs)
         {

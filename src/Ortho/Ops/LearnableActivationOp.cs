@@ -19,6 +19,6 @@ internal static class LearnableActivationOp
         var y = Tensor.Empty(x.Shape);
         family.Forward(y.Data, x.Data, values, degree);
         return Tensor.Record(y, family.Name, [x, .. parameters], g => family.Backward(x.GradSpanIfRequired(), grads, x.Data, g.Data,
-            values, degree, needDx: x.RequiresGrad, accumulateDx: true));
+            values, degree, needDx: x.RequiresGrad, accumulateDx: true), activation: true);
     }
 }

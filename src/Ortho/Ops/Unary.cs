@@ -7,12 +7,13 @@ public partial class Tensor
     /// <summary>Accumulates dx from (x, y, dy) for an elementwise op.</summary>
     internal delegate void UnaryBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
 
-    /// <summary>Elementwise op with a hand-written backward; the forward saves x and y.</summary>
-    internal Tensor Unary(string op, SpanAction forward, UnaryBackward backward)
+    /// <summary>Elementwise op with a hand-written backward; the forward saves x and y. <paramref name="activation"/>:
+    /// the op is an activation function (tanh, sigmoid, relu, silu, gelu).</summary>
+    internal Tensor Unary(string op, SpanAction forward, UnaryBackward backward, bool activation = false)
     {
         var y = Empty(_shape);
         forward(Data, y.Data);
-        return Record(y, op, [this], g => backward(Data, y.Data, g.Data, GradSpan()));
+        return Record(y, op, [this], g => backward(Data, y.Data, g.Data, GradSpan()), activation);
     }
 
     /// <summary>Maps x to y elementwise.</summary>
@@ -40,20 +41,20 @@ public partial class Tensor
     });
 
     /// <summary>Hyperbolic tangent.</summary>
-    public Tensor Tanh() => Unary("tanh", static (x, y) => Kernels.TanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.TanhKernels.BackwardFromOutput(dx, y, dy));
+    public Tensor Tanh() => Unary("tanh", static (x, y) => Kernels.TanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.TanhKernels.BackwardFromOutput(dx, y, dy), activation: true);
 
     /// <summary>Logistic sigmoid.</summary>
-    public Tensor Sigmoid() => Unary("sigmoid", static (x, y) => Kernels.SigmoidKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SigmoidKernels.BackwardFromOutput(dx, y, dy));
+    public Tensor Sigmoid() => Unary("sigmoid", static (x, y) => Kernels.SigmoidKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SigmoidKernels.BackwardFromOutput(dx, y, dy), activation: true);
 
     /// <summary>max(x, 0).</summary>
-    public Tensor Relu() => Unary("relu", static (x, y) => Kernels.ReluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.ReluKernels.Backward(dx, x, dy));
+    public Tensor Relu() => Unary("relu", static (x, y) => Kernels.ReluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.ReluKernels.Backward(dx, x, dy), activation: true);
 
     /// <summary>x * sigmoid(x).</summary>
-    public Tensor Silu() => Unary("silu", static (x, y) => Kernels.SiluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SiluKernels.Backward(dx, x, dy));
+    public Tensor Silu() => Unary("silu", static (x, y) => Kernels.SiluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SiluKernels.Backward(dx, x, dy), activation: true);
 
     /// <summary>GELU, exact erf form 0.5 x (1 + erf(x / sqrt 2)).</summary>
-    public Tensor Gelu() => Unary("gelu", static (x, y) => Kernels.GeluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluKernels.Backward(dx, x, dy));
+    public Tensor Gelu() => Unary("gelu", static (x, y) => Kernels.GeluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluKernels.Backward(dx, x, dy), activation: true);
 
     /// <summary>GELU, tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
-    public Tensor GeluTanh() => Unary("gelu_tanh", static (x, y) => Kernels.GeluTanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluTanhKernels.Backward(dx, x, dy));
+    public Tensor GeluTanh() => Unary("gelu_tanh", static (x, y) => Kernels.GeluTanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluTanhKernels.Backward(dx, x, dy), activation: true);
 }
