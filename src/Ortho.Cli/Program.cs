@@ -17,6 +17,7 @@ internal static class Program
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
+            VarianceCommand.Create(),
         };
         try
         {

@@ -1,0 +1,93 @@
+using Ortho.Analysis.Variance;
+using ScottPlot;
+using SkiaSharp;
+
+namespace Ortho.Cli.Plotting;
+
+/// <summary>
+/// Second moments against depth (ScottPlot, PNG and SVG): one panel forward (E[x^2] at the activation's input), one
+/// backward (E[g^2] there), one colour per activation, measured as markers with a solid line, the closed-form
+/// prediction dashed; log scale (powers of ten on the axis).
+/// </summary>
+internal static class VariancePlots
+{
+    private const string Site = "act_in";
+
+    /// <summary>Writes <paramref name="stem"/>.png and .svg; returns their paths.</summary>
+    public static IReadOnlyList<string> Depth(IReadOnlyList<VarianceProfile> profiles, string stem)
+    {
+        var first = profiles[0];
+        string what = first.Model == "mlp"
+            ? $"MLP {first.Settings["depth"]} x {first.Settings["width"]}, {first.Settings["weights"]} weights"
+            : $"GPT {first.Settings["layers"]} blocks, embd {first.Settings["embd"]}";
+        var forward = Panel(profiles, backward: false, $"forward: E[pre-activation^2], {what}");
+        var backward = Panel(profiles, backward: true, $"backward: E[grad wrt pre-activation^2], {what}");
+        const int w = 1400, h = 560;
+        var panels = new[] { (forward, new PixelRect(0, w / 2, h, 0)), (backward, new PixelRect(w / 2, w, h, 0)) };
+        string png = stem + ".png", svg = stem + ".svg";
+        if (Path.GetDirectoryName(Path.GetFullPath(png)) is string dir) Directory.CreateDirectory(dir);
+        using (var surface = SKSurface.Create(new SKImageInfo(w, h)))
+        {
+            surface.Canvas.Clear(SKColors.White);
+            foreach (var (plot, rect) in panels) plot.Render(surface.Canvas, rect);
+            using var image = surface.Snapshot();
+            using var encoded = image.Encode(SKEncodedImageFormat.Png, 100);
+            using var file = File.Create(png);
+            encoded.SaveTo(file);
+        }
+        using (var file = File.Create(svg))
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, w, h), file))
+        {
+            canvas.Clear(SKColors.White);
+            foreach (var (plot, rect) in panels) plot.Render(canvas, rect);
+        }
+        return [png, svg];
+    }
+
+    private static Plot Panel(IReadOnlyList<VarianceProfile> profiles, bool backward, string title)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        for (int i = 0; i < profiles.Count; i++)
+        {
+            var color = palette.GetColor(i);
+            var sites = profiles[i].At(Site).ToList();
+            var measured = Points(sites, s => (backward ? s.Backward : s.Forward).Value);
+            var predicted = Points(sites, s => backward ? s.PredictedBackward ?? s.LocalBackward : s.PredictedForward ?? s.LocalForward);
+            foreach (var (_, y) in measured.Concat(predicted)) { lo = Math.Min(lo, y); hi = Math.Max(hi, y); }
+            if (measured.Count > 0)
+            {
+                var m = plot.Add.Scatter(measured.Select(p => p.X).ToArray(), measured.Select(p => p.Y).ToArray(), color);
+                m.MarkerSize = 5;
+                m.LineWidth = 1.5f;
+                m.LegendText = profiles[i].Activation + (profiles[i].Settings["init"] is string init && init != "default" ? $" (init {init})" : "");
+            }
+            if (predicted.Count > 0)
+            {
+                var q = plot.Add.Scatter(predicted.Select(p => p.X).ToArray(), predicted.Select(p => p.Y).ToArray(), color);
+                q.MarkerSize = 0;
+                q.LineWidth = 1.5f;
+                q.LinePattern = LinePattern.Dashed;
+            }
+        }
+        plot.Title(title, size: 13);
+        plot.XLabel("layer");
+        plot.YLabel(backward ? "E[g^2] (log scale; dashed: closed form)" : "E[x^2] (log scale; dashed: closed form)");
+        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Math.Abs(y) < 3 ? Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : $"1e{y:0}",
+        };
+        plot.Axes.Left.TickGenerator = ticks;
+        if (double.IsFinite(lo)) plot.Axes.SetLimitsY(Math.Min(lo, -1) - 0.2, Math.Max(hi, 1) + 0.2);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    // (layer, log10 value) for the finite positive values.
+    private static List<(double X, double Y)> Points(List<VarianceSite> sites, Func<VarianceSite, double?> value) =>
+        sites.Select(s => (X: (double)s.Layer, V: value(s))).Where(p => p.V is double v && v > 0 && double.IsFinite(v))
+            .Select(p => (p.X, Math.Log10(p.V!.Value))).ToList();
+}
