@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using Ortho.Models;
-using Ortho.Optim;
+using Ortho.Data;
+using Ortho.Training;
 
 namespace Ortho.Cli.Bench;
 
-/// <summary>Training-step time of the default recipes' models on synthetic batches of the recipes' shapes.</summary>
+/// <summary>
+/// Training-step time of the default recipes on synthetic data of the recipes' shapes: the task's batch and the
+/// trainer's guarded <see cref="TrainStep"/> (loss and gradient checks, clip or norm, AdamW), no checkpoints or metrics.
+/// </summary>
 internal static class TrainBench
 {
     public static void Run(string task, string[] activations, int[] threads, int steps, bool json, TextWriter output)
@@ -40,46 +43,42 @@ internal static class TrainBench
         return t[steps / 2];
     }
 
+    /// <summary>The default LM recipe's task on random bytes: the trainer's model, optimizer and guarded step.</summary>
     private static double Lm(string act, int steps)
     {
-        const int B = 16, T = 128;
-        var model = new Gpt(GptConfig.DefaultLm(act), new Rng(0));
-        var opt = AdamW.ForModel(model, 1e-3f, 0.1f, beta2: 0.95f);
+        var recipe = new LmRecipe { Activation = act };
         var rng = new Rng(1);
-        var x = new int[B * T];
-        var y = new int[B * T];
-        for (int i = 0; i < x.Length; i++) { x[i] = rng.NextInt(256); y[i] = rng.NextInt(256); }
-        return Time(() =>
-        {
-            using (Tensor.Scope())
-            {
-                var loss = model.Loss(x, y, B, T);
-                opt.ZeroGrad();
-                loss.Backward();
-            }
-            GradClip.ClipGradNorm(model.Parameters(), 1f);
-            opt.Step();
-        }, steps);
+        var bytes = new byte[64 * 1024];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)rng.NextInt(256);
+        return Time(new LmTask(recipe, bytes, bytes), steps);
     }
 
+    /// <summary>The default image recipe's task on one batch of random 28x28 images: the trainer's model, optimizer and guarded step.</summary>
     private static double Image(string act, int steps)
     {
-        const int B = 128;
-        var model = new ConvNeXt(ConvNeXtConfig.FashionMnist(act), new Rng(0));
-        var opt = AdamW.ForModel(model, 2e-3f, 0.05f, beta2: 0.999f);
+        var d = new ImageRecipe();
+        var recipe = d with { Model = d.Model with { Activation = act } };
+        int b = recipe.Train.Batch, size = recipe.Model.ImageSize;
         var rng = new Rng(1);
-        var images = Tensor.RandN(rng, [B, 1, 28, 28]).Keep();
-        var labels = new int[B];
-        for (int i = 0; i < B; i++) labels[i] = rng.NextInt(10);
+        var images = new float[b * size * size];
+        rng.FillNormal(images);
+        var labels = new byte[b];
+        for (int i = 0; i < b; i++) labels[i] = (byte)rng.NextInt(FashionMnist.Classes);
+        var data = new ImageDataset(images, labels, 1, size, size);
+        return Time(new ImageTask(recipe, data, data), steps);
+    }
+
+    /// <summary>Times the task's batch plus the trainer's <see cref="TrainStep"/> at the recipe's peak learning rate.</summary>
+    private static double Time(ITrainingTask task, int steps)
+    {
+        var step = TrainStep.ForTask(task);
+        Func<Tensor> loss = task.Loss;
+        Func<string?> diagnose = task.DiagnoseNonFinite;
+        int n = 0;
         return Time(() =>
         {
-            using (Tensor.Scope())
-            {
-                var loss = Functional.CrossEntropy(model.Forward(images), labels);
-                opt.ZeroGrad();
-                loss.Backward();
-            }
-            opt.Step();
+            task.NextBatch();
+            step.Run(n++, task.Train.Lr, loss, diagnose);
         }, steps);
     }
 }

@@ -51,7 +51,7 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps after warm-up.", DefaultValueFactory = _ => 10 };
         var threads = CommonOptions.ThreadList();
         var json = CommonOptions.Json();
-        var c = new Command("train", "Milliseconds per training step of the default recipe (synthetic data of the recipe's shapes).")
+        var c = new Command("train", "Milliseconds per training step of the default recipe: the trainer's guarded step on synthetic data of the recipe's shapes.")
         {
             task, act, steps, threads, json,
         };

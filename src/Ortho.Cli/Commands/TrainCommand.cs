@@ -11,54 +11,30 @@ internal static class TrainCommand
 {
     public static Command Create() => new("train", "Train a model with a (learnable) activation.") { Lm(), Image() };
 
-    private static Option<T> Opt<T>(string name, T def, string desc) => new(name) { Description = desc, DefaultValueFactory = _ => def };
-
-    private static ulong Seed(ParseResult p, Option<long> o) =>
-        p.GetValue(o) is long v and >= 0 ? (ulong)v : throw new ArgumentException($"{o.Name} must be a non-negative integer, got {p.GetValue(o)}.");
-
     private static Command Lm()
     {
         var d = new LmRecipe();
-        var steps = Opt("--steps", d.Steps, "Training steps.");
-        var batch = Opt("--batch", d.Batch, "Sequences per batch.");
-        var block = Opt("--block", d.Block, "Tokens per sequence.");
-        var layers = Opt("--layers", d.Layers, "Transformer blocks.");
-        var heads = Opt("--heads", d.Heads, "Attention heads.");
-        var embd = Opt("--embd", d.Embd, "Embedding width.");
-        var act = Opt("--activation", d.Activation, "MLP activation: gelu, relu, silu, hermite:N, fourier:N, tropical:N, tropical_rational:N.");
-        var lr = Opt("--lr", d.Lr, "Peak learning rate.");
-        var minLr = Opt("--min-lr", d.MinLr, "Final learning rate of the cosine.");
-        var warmup = Opt("--warmup", d.Warmup, "Linear warmup steps.");
-        var wd = Opt("--weight-decay", d.WeightDecay, "AdamW weight decay (matrices only).");
-        var b1 = Opt("--beta1", d.Beta1, "AdamW beta1.");
-        var b2 = Opt("--beta2", d.Beta2, "AdamW beta2.");
-        var clip = Opt("--clip", d.Clip, "Gradient-norm clip (0: off).");
-        var seed = Opt("--seed", (long)d.Seed, "Model initialization seed.");
-        var dataSeed = Opt("--data-seed", (long)d.DataSeed, "Batch sampling seed.");
-        var evalBatches = Opt("--eval-batches", d.EvalBatches, "Validation batches at the end.");
-        var every = Opt("--checkpoint-every", d.CheckpointEvery, "Checkpoint interval in steps (0: end and Ctrl-C only).");
-        var common = new RunOptions();
-        var cmd = new Command("lm", "Byte-level GPT on the Brown corpus (default recipe: 600 steps, 4 layers, 128 dims).")
-        {
-            steps, batch, block, layers, heads, embd, act, lr, minLr, warmup, wd, b1, b2, clip, seed, dataSeed, evalBatches, every,
-        };
-        common.AddTo(cmd);
+        var block = TrainOptions.Opt("--block", d.Block, "Tokens per sequence.");
+        var layers = TrainOptions.Opt("--layers", d.Layers, "Transformer blocks.");
+        var heads = TrainOptions.Opt("--heads", d.Heads, "Attention heads.");
+        var embd = TrainOptions.Opt("--embd", d.Embd, "Embedding width.");
+        var evalBatches = TrainOptions.Opt("--eval-batches", d.EvalBatches, "Validation batches at the end.");
+        var shared = new TrainOptions(d.Train, d.Activation, "--steps", "Training steps.", "Sequences per batch.", "MLP activation");
+        var cmd = new Command("lm", "Byte-level GPT on the Brown corpus (default recipe: 600 steps, 4 layers, 128 dims).") { block, layers, heads, embd, evalBatches };
+        shared.AddTo(cmd);
         cmd.SetAction(p =>
         {
             var r = new LmRecipe
             {
-                Steps = p.GetValue(steps), Batch = p.GetValue(batch), Block = p.GetValue(block), Layers = p.GetValue(layers),
-                Heads = p.GetValue(heads), Embd = p.GetValue(embd), Activation = Activations.ActivationSpec.Parse(p.GetValue(act)!).ToString(),
-                Lr = p.GetValue(lr), MinLr = p.GetValue(minLr), Warmup = p.GetValue(warmup), WeightDecay = p.GetValue(wd),
-                Beta1 = p.GetValue(b1), Beta2 = p.GetValue(b2), Clip = p.GetValue(clip), Seed = Seed(p, seed),
-                DataSeed = Seed(p, dataSeed), EvalBatches = p.GetValue(evalBatches), CheckpointEvery = p.GetValue(every),
+                Train = shared.Recipe(p), Block = p.GetValue(block), Layers = p.GetValue(layers), Heads = p.GetValue(heads), Embd = p.GetValue(embd),
+                Activation = shared.Activation(p), EvalBatches = p.GetValue(evalBatches),
             };
-            var o = common.Read(p, "lm-" + r.Activation.Replace(':', '-'));
-            var dir = DataFetch.EnsureData(o.DataDir, "brown", o.Fetch);
-            var (train, val) = BrownCorpus.Load(dir);
-            AnsiConsole.MarkupLine($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Steps} steps of {r.Batch}x{r.Block} tokens; run dir {Markup.Escape(o.RunDir)}");
-            var trainer = new LmTrainer(r, train, val, o.RunDir);
-            AnsiConsole.MarkupLine($"Model: {trainer.Gpt.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
+            r.Validate();
+            var o = shared.Run(p, "lm-" + r.Activation.Replace(':', '-'));
+            var (train, val) = BrownCorpus.Load(DataFetch.EnsureData(o.DataDir, "brown", o.Fetch));
+            AnsiConsole.MarkupLine($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(o.RunDir)}");
+            var trainer = new Trainer(new LmTask(r, train, val), o.RunDir);
+            AnsiConsole.MarkupLine($"Model: {trainer.Model.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, o.Resume, "tok/s"));
         });
         return cmd;
@@ -67,41 +43,19 @@ internal static class TrainCommand
     private static Command Image()
     {
         var d = new ImageRecipe();
-        var epochs = Opt("--epochs", d.Epochs, "Epochs over the 60,000 training images.");
-        var batch = Opt("--batch", d.Batch, "Images per batch.");
-        var act = Opt("--activation", d.Activation, "Block activation: gelu, relu, silu, hermite:N, fourier:N, tropical:N, tropical_rational:N.");
-        var lr = Opt("--lr", d.Lr, "Peak learning rate.");
-        var minLr = Opt("--min-lr", d.MinLr, "Final learning rate of the cosine.");
-        var warmup = Opt("--warmup", d.Warmup, "Linear warmup steps.");
-        var wd = Opt("--weight-decay", d.WeightDecay, "AdamW weight decay (matrices and conv kernels only).");
-        var b1 = Opt("--beta1", d.Beta1, "AdamW beta1.");
-        var b2 = Opt("--beta2", d.Beta2, "AdamW beta2.");
-        var clip = Opt("--clip", d.Clip, "Gradient-norm clip (0: off).");
-        var seed = Opt("--seed", (long)d.Seed, "Model initialization seed.");
-        var dataSeed = Opt("--data-seed", (long)d.DataSeed, "Shuffle seed.");
-        var every = Opt("--checkpoint-every", d.CheckpointEvery, "Checkpoint interval in steps (0: end and Ctrl-C only).");
-        var maxSteps = Opt("--max-steps", d.MaxSteps, "Stop after this many steps (0: the epochs decide).");
-        var common = new RunOptions();
-        var cmd = new Command("image", "ConvNeXt on Fashion-MNIST (default recipe: 1 epoch, batch 128).")
-        {
-            epochs, batch, act, lr, minLr, warmup, wd, b1, b2, clip, seed, dataSeed, every, maxSteps,
-        };
-        common.AddTo(cmd);
+        var epochs = TrainOptions.Opt("--epochs", d.Epochs, "Epochs over the 60,000 training images.");
+        var shared = new TrainOptions(d.Train, d.Model.Activation, "--max-steps", "Stop after this many steps (0: the epochs decide).", "Images per batch.", "Block activation");
+        var cmd = new Command("image", "ConvNeXt on Fashion-MNIST (default recipe: 1 epoch, batch 128).") { epochs };
+        shared.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            var r = new ImageRecipe
-            {
-                Epochs = p.GetValue(epochs), Batch = p.GetValue(batch), Activation = Activations.ActivationSpec.Parse(p.GetValue(act)!).ToString(),
-                Lr = p.GetValue(lr), MinLr = p.GetValue(minLr), Warmup = p.GetValue(warmup), WeightDecay = p.GetValue(wd),
-                Beta1 = p.GetValue(b1), Beta2 = p.GetValue(b2), Clip = p.GetValue(clip), Seed = Seed(p, seed),
-                DataSeed = Seed(p, dataSeed), CheckpointEvery = p.GetValue(every), MaxSteps = p.GetValue(maxSteps),
-            };
-            var o = common.Read(p, "image-" + r.Activation.Replace(':', '-'));
-            var dir = DataFetch.EnsureData(o.DataDir, "fashion-mnist", o.Fetch);
-            var data = FashionMnist.Load(dir);
-            AnsiConsole.MarkupLine($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Activation}[/]; run dir {Markup.Escape(o.RunDir)}");
-            var trainer = new ImageTrainer(r, data.Train, data.Test, o.RunDir);
-            AnsiConsole.MarkupLine($"Model: {trainer.Net.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
+            var r = new ImageRecipe { Train = shared.Recipe(p), Epochs = p.GetValue(epochs), Model = d.Model with { Activation = shared.Activation(p) } };
+            r.Validate();
+            var o = shared.Run(p, "image-" + r.Model.Activation.Replace(':', '-'));
+            var data = FashionMnist.Load(DataFetch.EnsureData(o.DataDir, "fashion-mnist", o.Fetch));
+            AnsiConsole.MarkupLine($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Model.Activation}[/]; run dir {Markup.Escape(o.RunDir)}");
+            var trainer = new Trainer(new ImageTask(r, data.Train, data.Test), o.RunDir);
+            AnsiConsole.MarkupLine($"Model: {trainer.Model.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, o.Resume, "img/s"));
         });
         return cmd;
@@ -174,26 +128,5 @@ internal static class TrainCommand
     private sealed class SyncProgress(Action<TrainProgress> report) : IProgress<TrainProgress>
     {
         public void Report(TrainProgress value) => report(value);
-    }
-
-    /// <summary>Options every train command has: run directory, data directory, resume, fetch, threads.</summary>
-    private sealed class RunOptions
-    {
-        private readonly Option<string?> _runDir = new("--run-dir") { Description = "Where checkpoints and metrics go (default runs/<task>-<activation>)." };
-        private readonly Option<string?> _data = new("--data") { Description = "Data directory holding brown/ and fashion-mnist/ (default: $ORTHO_DATA or ./data)." };
-        private readonly Option<bool> _resume = new("--resume") { Description = "Continue from the run directory's checkpoint." };
-        private readonly Option<bool> _noFetch = new("--no-fetch") { Description = "Do not download missing data; fail instead." };
-        private readonly Option<int> _threads = CommonOptions.Threads();
-
-        public void AddTo(Command c)
-        {
-            c.Options.Add(_runDir); c.Options.Add(_data); c.Options.Add(_resume); c.Options.Add(_noFetch); c.Options.Add(_threads);
-        }
-
-        public (string RunDir, string? DataDir, bool Resume, bool Fetch) Read(ParseResult p, string defaultName)
-        {
-            CommonOptions.ApplyThreads(p.GetValue(_threads));
-            return (p.GetValue(_runDir) ?? Path.Combine("runs", defaultName), p.GetValue(_data), p.GetValue(_resume), !p.GetValue(_noFetch));
-        }
     }
 }

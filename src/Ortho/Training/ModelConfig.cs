@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ortho.Models;
 using Ortho.NN;
 
 namespace Ortho.Training;
@@ -15,14 +14,8 @@ public static class ModelConfig
         catch (JsonException e) { throw new InvalidDataException($"Model config is not valid JSON: {e.Message}", e); }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.TryGetProperty("model", out var m) && root.TryGetProperty("recipe", out _))
-                return new ConvNeXt(m.Deserialize<ConvNeXtConfig>() ?? throw new InvalidDataException("empty ConvNeXt config"), new Rng(0));
-            if (root.TryGetProperty(nameof(LmRecipe.Layers), out _))
-            {
-                var r = root.Deserialize<LmRecipe>() ?? throw new InvalidDataException("empty LM config");
-                return new Gpt(new GptConfig(256, r.Block, r.Layers, r.Heads, r.Embd, r.Activation), new Rng(0));
-            }
+            if (ImageRecipe.IsConfig(doc.RootElement)) return ImageRecipe.FromConfigJson(configJson).BuildModel();
+            if (LmRecipe.IsConfig(doc.RootElement)) return LmRecipe.FromConfigJson(configJson).BuildModel();
             throw new InvalidDataException("Model config names neither a GPT (LM recipe) nor a ConvNeXt (image recipe).");
         }
     }

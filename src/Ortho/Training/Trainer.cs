@@ -8,17 +8,41 @@ using Ortho.Optim;
 namespace Ortho.Training;
 
 /// <summary>
-/// The training loop shared by the LM and image tasks: schedule, clipping, metrics.jsonl, periodic and on-interrupt
-/// checkpoints (atomic), resume, and non-finite detection.
+/// The training loop of every task: the warmup-cosine schedule, the guarded <see cref="TrainStep"/>, metrics.jsonl,
+/// periodic and on-interrupt checkpoints (atomic), resume, the final model file and the task's evaluation.
 /// </summary>
-public abstract class Trainer
+public sealed class Trainer
 {
-    /// <summary>Creates the trainer writing into <paramref name="runDirectory"/>.</summary>
-    protected Trainer(string runDirectory)
+    private readonly WarmupCosineSchedule _schedule;
+    private readonly TrainStep _step;
+    private readonly Func<Tensor> _loss;
+    private readonly Func<string?> _diagnose;
+
+    /// <summary>Creates the optimizer from the task's recipe; the run writes into <paramref name="runDirectory"/>.</summary>
+    public Trainer(ITrainingTask task, string runDirectory)
     {
+        ArgumentNullException.ThrowIfNull(task);
+        Task = task;
+        task.Train.Validate();
+        _step = TrainStep.ForTask(task);
+        _schedule = task.Train.Schedule(task.TotalSteps);
+        _loss = task.Loss;
+        _diagnose = task.DiagnoseNonFinite;
         RunDirectory = runDirectory;
         Directory.CreateDirectory(runDirectory);
     }
+
+    /// <summary>The task: model, data, evaluation.</summary>
+    public ITrainingTask Task { get; }
+
+    /// <summary>The model being trained.</summary>
+    public Module Model => Task.Model;
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer => _step.Optimizer;
+
+    /// <summary>Total steps of the run.</summary>
+    public int TotalSteps => Task.TotalSteps;
 
     /// <summary>Where checkpoints, metrics and the final model go.</summary>
     public string RunDirectory { get; }
@@ -29,54 +53,21 @@ public abstract class Trainer
     /// <summary>The metrics path inside the run directory.</summary>
     public string MetricsPath => Path.Combine(RunDirectory, "metrics.jsonl");
 
-    /// <summary>The model being trained.</summary>
-    public abstract Module Model { get; }
-
-    /// <summary>The optimizer.</summary>
-    protected abstract Optimizer Optimizer { get; }
-
-    /// <summary>Total steps of the run.</summary>
-    public abstract int TotalSteps { get; }
-
-    /// <summary>Items (tokens or images) per step, for throughput.</summary>
-    protected abstract int ItemsPerStep { get; }
-
-    /// <summary>Checkpoint interval (0: none besides the end and interrupts).</summary>
-    protected abstract int CheckpointEvery { get; }
-
-    /// <summary>Clip norm (0: off).</summary>
-    protected abstract float Clip { get; }
-
-    /// <summary>The learning rate of a step.</summary>
-    protected abstract float LearningRate(int step);
-
-    /// <summary>The run's configuration as JSON (stored in checkpoints).</summary>
-    protected abstract string ConfigJson { get; }
-
-    /// <summary>The data sampler's state to checkpoint (an opaque string).</summary>
-    protected abstract string SamplerState { get; set; }
-
-    /// <summary>Computes the loss of the next batch (inside a scope; the caller backpropagates).</summary>
-    protected abstract Tensor NextLoss();
-
-    /// <summary>Replays the last batch's forward and names the first module with a non-finite output.</summary>
-    protected abstract string? DiagnoseNonFinite();
-
-    /// <summary>The end-of-run evaluation: (validation loss, test accuracy), either may be null.</summary>
-    protected abstract (double? Loss, double? Accuracy) Evaluate();
-
     /// <summary>Runs (or resumes) training until the last step or cancellation, then evaluates.</summary>
+    /// <exception cref="NonFiniteLossException">The loss or a gradient became NaN or infinite; the last checkpoint is left intact.</exception>
     public TrainResult Run(IProgress<TrainProgress>? progress = null, CancellationToken cancel = default, bool resume = false)
     {
+        string config = Task.ConfigJson;
+        int total = Task.TotalSteps, items = Task.ItemsPerStep, every = Task.Train.CheckpointEvery;
         int start = 0;
         if (resume && File.Exists(CheckpointPath))
         {
             var theirs = Checkpoint.ReadConfig(CheckpointPath);
-            if (theirs != ConfigJson)
-                throw new InvalidDataException($"{CheckpointPath}: the checkpoint was written by a run with another configuration ({ConfigDifference(theirs, ConfigJson)}); use the same flags, or another --run-dir.");
+            if (theirs != config)
+                throw new InvalidDataException($"{CheckpointPath}: the checkpoint was written by a run with another configuration ({ConfigDifference(theirs, config)}); use the same flags, or another --run-dir.");
             var ck = Checkpoint.Load(CheckpointPath, Model, Optimizer);
             start = ck.Step;
-            SamplerState = ck.SamplerState;
+            Task.SamplerState = ck.SamplerState;
         }
         TrimMetrics(start);
         using var metrics = new StreamWriter(MetricsPath, append: true, new UTF8Encoding(false));
@@ -86,64 +77,50 @@ public abstract class Trainer
         int timed = 0;
         float lastLoss = float.NaN;
         long peak = Environment.WorkingSet;
-        for (int step = start; step < TotalSteps; step++)
+        for (int step = start; step < total; step++)
         {
             if (cancel.IsCancellationRequested)
             {
                 metrics.Flush();
-                SaveCheckpoint(step);
+                SaveCheckpoint(step, config);
                 return new TrainResult(step, true, lastLoss, null, null, timed > 0 ? totalMs / timed : 0, peak, RunDirectory);
             }
             sw.Restart();
-            float lr = LearningRate(step);
-            Optimizer.Lr = lr;
-            string samplerBefore = SamplerState;
-            using (Tensor.Scope())
+            float lr = _schedule.At(step);
+            string samplerBefore = Task.SamplerState;
+            try
             {
-                var loss = NextLoss();
-                lastLoss = loss.Item();
-                if (!float.IsFinite(lastLoss))
-                {
-                    SamplerState = samplerBefore;
-                    string? where;
-                    using (Tensor.NoGrad()) where = DiagnoseNonFinite();
-                    throw new NonFiniteLossException(step, lastLoss, where);
-                }
-                Optimizer.ZeroGrad();
-                loss.Backward();
+                Task.NextBatch();
+                lastLoss = _step.Run(step, lr, _loss, _diagnose).Loss;
             }
-            // A non-finite gradient must not reach the weights (nor a checkpoint): stop before the update.
-            float norm = Clip > 0 ? GradClip.ClipGradNorm(Model.Parameters(), Clip) : GradClip.GradNorm(Model.Parameters());
-            if (!float.IsFinite(norm))
+            catch (NonFiniteLossException)
             {
-                SamplerState = samplerBefore;
-                var bad = Model.NamedParameters().FirstOrDefault(p => p.Parameter.Grad is { } g && !NN.NonFinite.AllFinite(g.Data)).Name;
-                throw new NonFiniteLossException(step, lastLoss, bad == null ? "gradients" : "gradient of " + bad);
+                Task.SamplerState = samplerBefore; // as before the failed step
+                throw;
             }
-            Optimizer.Step();
             sw.Stop();
             double ms = sw.Elapsed.TotalMilliseconds;
             if (step > start) { totalMs += ms; timed++; } // the first step includes JIT warm-up
             peak = Math.Max(peak, Environment.WorkingSet);
-            var p = new TrainProgress(step + 1, TotalSteps, lastLoss, lr, ms, ItemsPerStep / (ms / 1000));
+            var p = new TrainProgress(step + 1, total, lastLoss, lr, ms, items / (ms / 1000));
             metrics.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"step\":{p.Step},\"loss\":{p.Loss:R},\"lr\":{p.Lr:R},\"ms\":{p.MsPerStep:F2},\"items_per_s\":{p.ItemsPerSecond:F0}}}"));
             progress?.Report(p);
-            if (CheckpointEvery > 0 && (step + 1) % CheckpointEvery == 0 && step + 1 < TotalSteps)
+            if (every > 0 && (step + 1) % every == 0 && step + 1 < total)
             {
                 metrics.Flush();
-                SaveCheckpoint(step + 1);
+                SaveCheckpoint(step + 1, config);
             }
         }
-        SaveCheckpoint(TotalSteps);
-        IO.StateDictFile.Save(Model, Path.Combine(RunDirectory, "model.safetensors"), [new("config", ConfigJson)]);
+        SaveCheckpoint(total, config);
+        IO.StateDictFile.Save(Model, Path.Combine(RunDirectory, "model.safetensors"), [new("config", config)]);
         Model.Eval();
-        var (vl, acc) = Evaluate();
+        var (vl, acc) = Task.Evaluate();
         Model.Train();
-        var result = new TrainResult(TotalSteps, false, lastLoss, vl, acc, timed > 0 ? totalMs / timed : 0, peak, RunDirectory);
+        var result = new TrainResult(total, false, lastLoss, vl, acc, timed > 0 ? totalMs / timed : 0, peak, RunDirectory);
         metrics.WriteLine(JsonSerializer.Serialize<Dictionary<string, object?>>(new()
         {
-            ["event"] = "eval", ["step"] = TotalSteps, ["val_loss"] = vl, ["test_acc"] = acc, ["ms_per_step"] = Math.Round(result.MeanMsPerStep, 2),
+            ["event"] = "eval", ["step"] = total, ["val_loss"] = vl, ["test_acc"] = acc, ["ms_per_step"] = Math.Round(result.MeanMsPerStep, 2),
             ["peak_mb"] = Math.Round(peak / 1048576.0, 1),
         }, MetricsJson));
         return result;
@@ -178,7 +155,7 @@ public abstract class Trainer
         return d;
     }
 
-    private void SaveCheckpoint(int step) => Checkpoint.Save(CheckpointPath, Model, Optimizer, step, SamplerState, ConfigJson);
+    private void SaveCheckpoint(int step, string config) => Checkpoint.Save(CheckpointPath, Model, Optimizer, step, Task.SamplerState, config);
 
     /// <summary>On resume, drop metric lines of steps that will be run again.</summary>
     private void TrimMetrics(int start)

@@ -3,11 +3,10 @@ using System.Text;
 using Ortho.Data;
 using Ortho.Tests.IO;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Ortho.Tests.Data;
 
-public class BrownCorpusTests(ITestOutputHelper output)
+public class BrownCorpusTests
 {
     /// <summary>A small Brown-like directory exercising every rule; expected bytes written by hand from the split rules (BrownCorpus's documentation).</summary>
     [Fact]
@@ -69,16 +68,36 @@ public class BrownCorpusTests(ITestOutputHelper output)
         Assert.Contains("UTF-8", e.Message);
     }
 
-    /// <summary>The real corpus (when scripts/fetch-data.sh has run): sizes and hashes of the PyTorch peer's scripts/peer/brown.py output.</summary>
+    /// <summary>The real corpus's 500 file names (per category a-r: how many files): every tenth in name order is validation.</summary>
     [Fact]
+    public void CorpusOfTheRealFileNamesSplitsEveryTenthFileToValidation()
+    {
+        using var tmp = new TempDirectory();
+        var perCategory = new (char Category, int Files)[]
+        {
+            ('a', 44), ('b', 27), ('c', 17), ('d', 17), ('e', 36), ('f', 48), ('g', 75), ('h', 30), ('j', 80), ('k', 29),
+            ('l', 24), ('m', 6), ('n', 29), ('p', 29), ('r', 9),
+        };
+        var names = perCategory.SelectMany(c => Enumerable.Range(1, c.Files).Select(i => $"c{c.Category}{i:00}")).ToList();
+        Assert.Equal(500, names.Count);
+        foreach (var n in names) File.WriteAllText(tmp.File(n), $"\n\t{n}/nn first/jj\n\tline/nn\n");
+        File.WriteAllText(tmp.File("cats.txt"), "not/nn a/at corpus/nn file/nn\n");
+
+        var (train, validation) = BrownCorpus.Load(tmp.Path);
+
+        var sorted = names.Order(StringComparer.Ordinal).ToList();
+        string Text(IEnumerable<string> files) => string.Concat(files.Select(n => $"{n} first\nline\n"));
+        Assert.Equal(Text(sorted.Where((_, i) => i % 10 == 0)), Encoding.UTF8.GetString(validation));
+        Assert.Equal(Text(sorted.Where((_, i) => i % 10 != 0)), Encoding.UTF8.GetString(train));
+        Assert.StartsWith("ca01 first\n", Encoding.UTF8.GetString(validation));
+        Assert.EndsWith("cr09 first\nline\n", Encoding.UTF8.GetString(train));
+    }
+
+    /// <summary>The real corpus (when scripts/fetch-data.sh has run): sizes and hashes of the PyTorch peer's scripts/peer/brown.py output.</summary>
+    [RealDataFact("brown")]
     public void RealCorpusHasTheSpecifiedSizes()
     {
         string dir = BrownCorpus.DefaultDirectory;
-        if (!Directory.Exists(dir))
-        {
-            output.WriteLine($"skipped by design: {dir} absent (run scripts/fetch-data.sh to enable this check)");
-            return;
-        }
         Assert.Equal(500, Directory.GetFiles(dir).Count(f => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(f), "^c[a-r][0-9]{2}$")));
         var (train, validation) = BrownCorpus.Load(dir);
         Assert.Equal(5_511_082, train.Length);

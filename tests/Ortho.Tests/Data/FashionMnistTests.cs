@@ -4,13 +4,12 @@ using Ortho.Data;
 using Ortho.Tests.Infrastructure;
 using Ortho.Tests.IO;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Ortho.Tests.Data;
 
-public class FashionMnistTests(ITestOutputHelper output)
+public class FashionMnistTests
 {
-    private static byte[] Idx(int magicRank, int[] dims, byte[] data, uint? magic = null)
+    internal static byte[] Idx(int magicRank, int[] dims, byte[] data, uint? magic = null)
     {
         var bytes = new byte[4 + 4 * dims.Length + data.Length];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, magic ?? (uint)(0x0800 + magicRank));
@@ -19,7 +18,7 @@ public class FashionMnistTests(ITestOutputHelper output)
         return bytes;
     }
 
-    private static void WriteGz(string path, byte[] content)
+    internal static void WriteGz(string path, byte[] content)
     {
         using var fs = File.Create(path);
         using var gz = new GZipStream(fs, CompressionLevel.Fastest);
@@ -96,16 +95,37 @@ public class FashionMnistTests(ITestOutputHelper output)
         Assert.Contains("train-images", corrupt.Message);
     }
 
-    /// <summary>The real data set (when scripts/fetch-data.sh has run): counts, balance, and values from Python's gzip module.</summary>
+    /// <summary>Gzipped IDX files of Fashion-MNIST's layout (28x28, ten balanced classes) written here: shape, labels, pixels.</summary>
     [Fact]
+    public void GzippedFilesOfTheRealLayoutLoad()
+    {
+        using var tmp = new TempDirectory();
+        var rng = new Ortho.Rng(9);
+        byte[] Pixels(int n) => Enumerable.Range(0, n * 784).Select(_ => (byte)rng.NextInt(256)).ToArray();
+        byte[] Labels(int n) => Enumerable.Range(0, n).Select(i => (byte)((i * 7) % 10)).ToArray();
+        byte[] trainPixels = Pixels(30), testPixels = Pixels(20);
+        WriteGz(tmp.File("train-images-idx3-ubyte.gz"), Idx(3, [30, 28, 28], trainPixels));
+        WriteGz(tmp.File("train-labels-idx1-ubyte.gz"), Idx(1, [30], Labels(30)));
+        WriteGz(tmp.File("t10k-images-idx3-ubyte.gz"), Idx(3, [20, 28, 28], testPixels));
+        WriteGz(tmp.File("t10k-labels-idx1-ubyte.gz"), Idx(1, [20], Labels(20)));
+
+        var fm = FashionMnist.Load(tmp.Path);
+
+        Assert.Equal((30, 20), (fm.Train.Count, fm.Test.Count));
+        Assert.Equal((1, 28, 28), (fm.Train.Channels, fm.Train.Height, fm.Train.Width));
+        Assert.Equal((1, 28, 28), (fm.Test.Channels, fm.Test.Height, fm.Test.Width));
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(3, fm.Train.Labels.Count(l => l == c)));
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(2, fm.Test.Labels.Count(l => l == c)));
+        Assert.Equal(new byte[] { 0, 7, 4, 1, 8, 5, 2, 9, 6, 3 }, fm.Test.Labels[..10]);
+        Close.All(fm.Train.Image(29).ToArray(), trainPixels[(29 * 784)..].Select(b => (float)Expected(b)).ToArray(), "train image 29", 1e-6, 1e-6);
+        Close.All(fm.Test.Images.AsSpan(350, 10), testPixels[350..360].Select(b => (float)Expected(b)).ToArray(), "test image 0", 1e-6, 1e-6);
+    }
+
+    /// <summary>The real data set (when scripts/fetch-data.sh has run): counts, balance, and values from Python's gzip module.</summary>
+    [RealDataFact("fashion-mnist")]
     public void RealDataSetHasTheExpectedShape()
     {
         string dir = FashionMnist.DefaultDirectory;
-        if (!Directory.Exists(dir))
-        {
-            output.WriteLine($"skipped by design: {dir} absent (run scripts/fetch-data.sh to enable this check)");
-            return;
-        }
         var fm = FashionMnist.Load(dir);
         Assert.Equal(60000, fm.Train.Count);
         Assert.Equal(10000, fm.Test.Count);

@@ -1,6 +1,5 @@
 using Ortho;
-using Ortho.Models;
-using Ortho.Optim;
+using Ortho.Training;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -10,8 +9,9 @@ namespace Ortho.Tests.Training;
 public class AllocationTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// After warm-up a GPT training step takes all tensor storage from the pool: the pool allocates nothing, and the
-    /// managed allocations left are bookkeeping objects (tensor headers, tape nodes, closures), bounded per step.
+    /// After warm-up the trainer's step (the task's batch, then the guarded <see cref="TrainStep"/>: loss and gradient
+    /// checks, clip, AdamW) takes all tensor storage from the pool: the pool allocates nothing, and the managed
+    /// allocations left are bookkeeping objects (tensor headers, tape nodes, closures), bounded per step.
     /// </summary>
     [Theory]
     [InlineData("gelu")]
@@ -20,22 +20,23 @@ public class AllocationTests(ITestOutputHelper output)
     [InlineData("tropical:5")]
     public void SteadyStateGptStepAllocatesNoTensorStorage(string activation)
     {
-        const int B = 4, T = 32;
-        var model = new Gpt(new GptConfig(256, T, 2, 2, 64, activation), new Rng(0));
-        var opt = AdamW.ForModel(model, 1e-3f, 0.1f);
+        var recipe = new LmRecipe
+        {
+            Train = LmRecipe.DefaultTrain with { Batch = 4 }, Block = 32, Layers = 2, Heads = 2, Embd = 64, Activation = activation,
+        };
         var rng = new Rng(1);
-        var x = new int[B * T]; var y = new int[B * T];
-        for (int i = 0; i < x.Length; i++) { x[i] = rng.NextInt(256); y[i] = rng.NextInt(256); }
+        var corpus = new byte[4096];
+        for (int i = 0; i < corpus.Length; i++) corpus[i] = (byte)rng.NextInt(256);
+        var task = new LmTask(recipe, corpus, corpus);
+        var train = TrainStep.ForTask(task);
+        Assert.Equal(1f, train.Clip); // the clipping path
+        Func<Tensor> loss = task.Loss;
+        Func<string?> diagnose = task.DiagnoseNonFinite;
+        int n = 0;
         void Step()
         {
-            using (Tensor.Scope())
-            {
-                var loss = model.Loss(x, y, B, T);
-                opt.ZeroGrad();
-                loss.Backward();
-            }
-            GradClip.ClipGradNorm(model.Parameters(), 1f);
-            opt.Step();
+            task.NextBatch();
+            train.Run(n++, recipe.Train.Lr, loss, diagnose);
         }
         int saved = EngineSettings.Threads;
         EngineSettings.Threads = 1; // per-thread allocation counters see everything on one thread

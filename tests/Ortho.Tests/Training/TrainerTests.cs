@@ -19,9 +19,11 @@ public class TrainerTests
 
     private static LmRecipe Tiny(int steps = 12) => new()
     {
-        Steps = steps, Batch = 4, Block = 16, Layers = 1, Heads = 2, Embd = 32, Activation = "hermite:3",
-        Warmup = 2, CheckpointEvery = 4, EvalBatches = 2,
+        Train = LmRecipe.DefaultTrain with { Steps = steps, Batch = 4, Warmup = 2, CheckpointEvery = 4 },
+        Block = 16, Layers = 1, Heads = 2, Embd = 32, Activation = "hermite:3", EvalBatches = 2,
     };
+
+    private static Trainer Lm(LmRecipe recipe, byte[] train, byte[] val, string dir) => new(new LmTask(recipe, train, val), dir);
 
     private static string TempDir() => Directory.CreateTempSubdirectory("ortho-train-").FullName;
 
@@ -33,14 +35,14 @@ public class TrainerTests
     {
         var (train, val) = Corpus();
         string a = TempDir(), b = TempDir();
-        var full = new LmTrainer(Tiny(), train, val, a).Run();
+        var full = Lm(Tiny(), train, val, a).Run();
         Assert.False(full.Interrupted);
 
         using var cts = new CancellationTokenSource();
-        var first = new LmTrainer(Tiny(), train, val, b).Run(new Inline(p => { if (p.Step == 6) cts.Cancel(); }), cts.Token);
+        var first = Lm(Tiny(), train, val, b).Run(new Inline(p => { if (p.Step == 6) cts.Cancel(); }), cts.Token);
         Assert.True(first.Interrupted);
         Assert.Equal(6, first.Steps);
-        var second = new LmTrainer(Tiny(), train, val, b).Run(resume: true);
+        var second = Lm(Tiny(), train, val, b).Run(resume: true);
         Assert.False(second.Interrupted);
 
         Assert.Equal(Losses(a), Losses(b)); // bit-identical, step for step
@@ -53,8 +55,8 @@ public class TrainerTests
     {
         var (train, val) = Corpus();
         string dir = TempDir();
-        new LmTrainer(Tiny(4), train, val, dir).Run();
-        var e = Assert.Throws<InvalidDataException>(() => new LmTrainer(Tiny(4) with { Embd = 16 }, train, val, dir).Run(resume: true));
+        Lm(Tiny(4), train, val, dir).Run();
+        var e = Assert.Throws<InvalidDataException>(() => Lm(Tiny(4) with { Embd = 16 }, train, val, dir).Run(resume: true));
         Assert.Contains("checkpoint", e.Message);
     }
 
@@ -63,13 +65,14 @@ public class TrainerTests
     {
         var (train, val) = Corpus();
         string dir = TempDir();
-        new LmTrainer(Tiny(4), train, val, dir).Run();
+        Lm(Tiny(4), train, val, dir).Run();
         var ck = Path.Combine(dir, "checkpoint.safetensors");
         var hash = SHA256.HashData(File.ReadAllBytes(ck));
 
-        var t = new LmTrainer(Tiny(8), train, val, dir);
+        var task = new LmTask(Tiny(8), train, val);
+        var t = new Trainer(task, dir);
         // A huge expansion weight (on one input channel: LayerNorm outputs sum to zero) makes the cubic Hermite activation overflow to infinity.
-        var w = t.Gpt.Transformer.H[0].Mlp.CFc.Weight;
+        var w = task.Gpt.Transformer.H[0].Mlp.CFc.Weight;
         for (int i = 0; i < w.Size(0); i++) w[i, 0] = 1e14f;
         var e = Assert.Throws<NonFiniteLossException>(() => t.Run());
         Assert.Equal("transformer.h.0.mlp.act", e.Module);
@@ -77,27 +80,83 @@ public class TrainerTests
         Assert.Equal(hash, SHA256.HashData(File.ReadAllBytes(ck)));
     }
 
+    private static ImageDataset Separable(int n, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var img = new float[n * 64];
+        var lab = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            lab[i] = (byte)(i % 2);
+            for (int p = 0; p < 64; p++) img[i * 64 + p] = (float)rng.NextDouble() * 0.1f + (lab[i] == 1 && p < 32 ? 1f : 0f);
+        }
+        return new ImageDataset(img, lab, 1, 8, 8);
+    }
+
+    private static ImageRecipe TinyImage(int checkpointEvery = 0) => new()
+    {
+        Train = ImageRecipe.DefaultTrain with { Batch = 16, Warmup = 2, Lr = 5e-3f, CheckpointEvery = checkpointEvery },
+        Epochs = 6,
+        Model = new Ortho.Models.ConvNeXtConfig(1, 2, [1, 1], [8, 16], 2, "tropical:3", 8),
+    };
+
     [Fact]
     public void ImageTrainerTrainsAndReportsTestAccuracy()
     {
-        var rng = new Rng(3);
-        ImageDataset Make(int n)
-        {
-            var img = new float[n * 64];
-            var lab = new byte[n];
-            for (int i = 0; i < n; i++)
-            {
-                lab[i] = (byte)(i % 2);
-                for (int p = 0; p < 64; p++) img[i * 64 + p] = (float)rng.NextDouble() * 0.1f + (lab[i] == 1 && p < 32 ? 1f : 0f);
-            }
-            return new ImageDataset(img, lab, 1, 8, 8);
-        }
-        var recipe = new ImageRecipe { Epochs = 6, Batch = 16, Warmup = 2, Lr = 5e-3f, Activation = "tropical:3", CheckpointEvery = 0 };
-        var trainer = new ImageTrainer(recipe, Make(64), Make(32), TempDir(), new Ortho.Models.ConvNeXtConfig(1, 2, [1, 1], [8, 16], 2, "tropical:3", 8));
+        var trainer = new Trainer(new ImageTask(TinyImage(), Separable(64, 3), Separable(32, 4)), TempDir());
         var r = trainer.Run();
         Assert.Equal(24, r.Steps);
         Assert.NotNull(r.TestAccuracy);
         Assert.True(r.TestAccuracy >= 0.9, $"accuracy {r.TestAccuracy} on a trivially separable task");
+    }
+
+    /// <summary>The image sampler's epoch and shuffle position survive a checkpoint: interrupted mid-epoch, the resumed run matches.</summary>
+    [Fact]
+    public void ImageResumeContinuesToExactlyTheLossesOfAnUninterruptedRun()
+    {
+        var (train, test) = (Separable(64, 3), Separable(32, 4));
+        string a = TempDir(), b = TempDir();
+        var full = new Trainer(new ImageTask(TinyImage(5), train, test), a).Run();
+        using var cts = new CancellationTokenSource();
+        var first = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(new Inline(p => { if (p.Step == 7) cts.Cancel(); }), cts.Token);
+        Assert.Equal(7, first.Steps); // 4 batches per epoch: stopped inside the second epoch
+        var second = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(resume: true);
+        Assert.Equal(Losses(a), Losses(b));
+        Assert.Equal(full.TestAccuracy, second.TestAccuracy);
+    }
+
+    /// <summary>Checkpoints and model files keep the config JSON of the first format (an older run must resume).</summary>
+    [Fact]
+    public void ConfigJsonKeepsTheStoredLayout()
+    {
+        const string lm = "{\"Steps\":20,\"Batch\":16,\"Block\":128,\"Layers\":4,\"Heads\":4,\"Embd\":128,\"Activation\":\"hermite:3\",\"Lr\":0.001,\"MinLr\":0.0001,"
+            + "\"Warmup\":50,\"WeightDecay\":0.1,\"Beta1\":0.9,\"Beta2\":0.95,\"Clip\":1,\"Seed\":1337,\"DataSeed\":1,\"EvalSeed\":2,\"EvalBatches\":0,\"CheckpointEvery\":0}";
+        const string image = "{\"recipe\":{\"Epochs\":1,\"Batch\":128,\"Activation\":\"hermite:3\",\"Lr\":0.002,\"MinLr\":0,\"Warmup\":100,\"WeightDecay\":0.05,"
+            + "\"Beta1\":0.9,\"Beta2\":0.999,\"Clip\":0,\"Seed\":1337,\"DataSeed\":1,\"CheckpointEvery\":0,\"MaxSteps\":20},"
+            + "\"model\":{\"InChans\":1,\"Classes\":10,\"Depths\":[2,2,2],\"Dims\":[32,64,128],\"Stem\":2,\"Activation\":\"hermite:3\",\"ImageSize\":28}}";
+        var lmRecipe = new LmRecipe { Train = LmRecipe.DefaultTrain with { Steps = 20 } };
+        var imageRecipe = new ImageRecipe { Train = ImageRecipe.DefaultTrain with { Steps = 20 } };
+        Assert.Equal(lm, lmRecipe.ToConfigJson());
+        Assert.Equal(image, imageRecipe.ToConfigJson());
+        // Back from JSON: the same recipe, less what the config leaves out (checkpoint interval, evaluation size).
+        Assert.Equal(lmRecipe with { Train = lmRecipe.Train with { CheckpointEvery = 0 }, EvalBatches = 0 }, LmRecipe.FromConfigJson(lm));
+        var back = ImageRecipe.FromConfigJson(image);
+        Assert.Equal(imageRecipe.Train with { CheckpointEvery = 0 }, back.Train);
+        Assert.Equal(image, back.ToConfigJson());
+        Assert.IsType<Ortho.Models.Gpt>(ModelConfig.Create(lm));
+        Assert.IsType<Ortho.Models.ConvNeXt>(ModelConfig.Create(image));
+        Assert.Contains("neither", Assert.Throws<InvalidDataException>(() => ModelConfig.Create("{\"x\":1}")).Message);
+    }
+
+    [Fact]
+    public void RecipeErrorsNameTheFieldAndValue()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (LmRecipe.DefaultTrain with { Warmup = -3 }).Validate());
+        Assert.Equal("Recipe value 'Warmup' = -3 is out of range (must be >= 0).", e.Message);
+        Assert.Contains("'Steps' = 0", Assert.Throws<ArgumentException>(() => new LmRecipe { Train = LmRecipe.DefaultTrain with { Steps = 0 } }.Validate()).Message);
+        new ImageRecipe { Train = ImageRecipe.DefaultTrain with { Steps = 0 } }.Validate(); // 0: the epochs decide
+        Assert.Contains("'Epochs'", Assert.Throws<ArgumentException>(() => new ImageRecipe { Epochs = 0 }.Validate()).Message);
+        Assert.Contains("'Beta2' = 1", Assert.Throws<ArgumentException>(() => (ImageRecipe.DefaultTrain with { Beta2 = 1 }).Validate()).Message);
     }
 
     private sealed class Inline(Action<TrainProgress> a) : IProgress<TrainProgress>

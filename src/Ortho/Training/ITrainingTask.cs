@@ -1,0 +1,40 @@
+using Ortho.NN;
+
+namespace Ortho.Training;
+
+/// <summary>
+/// What a <see cref="Trainer"/> needs from a task (language modelling, image classification): the model built from
+/// the recipe, the batches and their loss, the end-of-run evaluation, and what identifies and resumes a run.
+/// </summary>
+public interface ITrainingTask
+{
+    /// <summary>The recipe's shared part: steps, batch, optimizer, schedule, clip, seeds, checkpoint interval.</summary>
+    TrainRecipe Train { get; }
+
+    /// <summary>The model, built from the recipe.</summary>
+    Module Model { get; }
+
+    /// <summary>Steps of the whole run.</summary>
+    int TotalSteps { get; }
+
+    /// <summary>Items (tokens or images) per step, for throughput.</summary>
+    int ItemsPerStep { get; }
+
+    /// <summary>The run's configuration as JSON, stored in checkpoints and model files; a resume must match it.</summary>
+    string ConfigJson { get; }
+
+    /// <summary>The training batch sampler's state (an opaque string) for checkpoints.</summary>
+    string SamplerState { get; set; }
+
+    /// <summary>Draws the next training batch.</summary>
+    void NextBatch();
+
+    /// <summary>The model's loss on the current batch (the caller opens the scope and backpropagates).</summary>
+    Tensor Loss();
+
+    /// <summary>Replays the current batch's forward pass and names the first module with a non-finite output.</summary>
+    string? DiagnoseNonFinite();
+
+    /// <summary>The end-of-run evaluation: (validation loss, test accuracy), either may be null.</summary>
+    (double? Loss, double? Accuracy) Evaluate();
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Ortho.Data;
+using Ortho.Models;
+
+namespace Ortho.Training;
+
+/// <summary>
+/// The default language-model recipe (the PyTorch peer's scripts/peer/train_gpt.py): a byte-level GPT (block 128, 4 layers, 4 heads, 128 dims) trained for 600
+/// steps of 16 sequences with AdamW (lr 1e-3 to 1e-4, 50 warmup steps, weight decay 0.1, betas 0.9/0.95, clip 1);
+/// every number can be overridden.
+/// </summary>
+public sealed record LmRecipe
+{
+    /// <summary>The LM task's optimization defaults.</summary>
+    public static TrainRecipe DefaultTrain { get; } = new()
+    {
+        Steps = 600, Batch = 16, Lr = 1e-3f, MinLr = 1e-4f, Warmup = 50, WeightDecay = 0.1f, Beta1 = 0.9f, Beta2 = 0.95f, Clip = 1f,
+        Seed = 1337, DataSeed = 1, CheckpointEvery = 100,
+    };
+
+    /// <summary>Steps, batch, optimizer, schedule, clip, seeds and checkpoint interval.</summary>
+    public TrainRecipe Train { get; init; } = DefaultTrain;
+    /// <summary>Tokens per sequence (and the model's block size).</summary>
+    public int Block { get; init; } = 128;
+    /// <summary>Transformer blocks.</summary>
+    public int Layers { get; init; } = 4;
+    /// <summary>Attention heads.</summary>
+    public int Heads { get; init; } = 4;
+    /// <summary>Embedding width.</summary>
+    public int Embd { get; init; } = 128;
+    /// <summary>MLP activation (activation-spec format).</summary>
+    public string Activation { get; init; } = "hermite:3";
+    /// <summary>Seed of the fixed validation batches.</summary>
+    public ulong EvalSeed { get; init; } = 2;
+    /// <summary>Validation batches averaged for the validation loss.</summary>
+    public int EvalBatches { get; init; } = 64;
+
+    /// <summary>The model: a GPT over the 256 byte values.</summary>
+    public GptConfig Model => new(ByteTokenizer.VocabSize, Block, Layers, Heads, Embd, Activation);
+
+    /// <summary>A freshly initialized model (seeded by <see cref="TrainRecipe.Seed"/>).</summary>
+    public Gpt BuildModel() => new(Model, new Rng(Train.Seed));
+
+    /// <summary>Checks every number; the message names the field.</summary>
+    public void Validate()
+    {
+        TrainRecipe.Check(Train.Steps > 0, "Steps", Train.Steps, "> 0");
+        Train.Validate();
+        TrainRecipe.Check(Block > 1, nameof(Block), Block, "> 1");
+        TrainRecipe.Check(EvalBatches > 0, nameof(EvalBatches), EvalBatches, "> 0");
+    }
+
+    /// <summary>
+    /// The run's identity as stored in checkpoints and model files: the flat JSON object of the first checkpoint format
+    /// (interval and evaluation size zeroed: they do not change the trained weights). Resume compares it as a string.
+    /// </summary>
+    public string ToConfigJson() => JsonSerializer.Serialize(new StoredConfig(Train.Steps, Train.Batch, Block, Layers, Heads, Embd, Activation,
+        Train.Lr, Train.MinLr, Train.Warmup, Train.WeightDecay, Train.Beta1, Train.Beta2, Train.Clip, Train.Seed, Train.DataSeed, EvalSeed, 0, 0));
+
+    /// <summary>The recipe back from <see cref="ToConfigJson"/> (the zeroed fields come back as zero).</summary>
+    public static LmRecipe FromConfigJson(string json)
+    {
+        var s = JsonSerializer.Deserialize<StoredConfig>(json) ?? throw new InvalidDataException("empty LM config");
+        return new LmRecipe
+        {
+            Train = new TrainRecipe
+            {
+                Steps = s.Steps, Batch = s.Batch, Lr = s.Lr, MinLr = s.MinLr, Warmup = s.Warmup, WeightDecay = s.WeightDecay, Beta1 = s.Beta1,
+                Beta2 = s.Beta2, Clip = s.Clip, Seed = s.Seed, DataSeed = s.DataSeed, CheckpointEvery = s.CheckpointEvery,
+            },
+            Block = s.Block, Layers = s.Layers, Heads = s.Heads, Embd = s.Embd, Activation = s.Activation, EvalSeed = s.EvalSeed, EvalBatches = s.EvalBatches,
+        };
+    }
+
+    /// <summary>Whether <paramref name="root"/> is an LM config (it names the transformer's layers).</summary>
+    internal static bool IsConfig(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(nameof(Layers), out _);
+
+    /// <summary>The stored layout, field for field and in this order.</summary>
+    private sealed record StoredConfig(int Steps, int Batch, int Block, int Layers, int Heads, int Embd, string Activation, float Lr, float MinLr,
+        int Warmup, float WeightDecay, float Beta1, float Beta2, float Clip, ulong Seed, ulong DataSeed, ulong EvalSeed, int EvalBatches, int CheckpointEvery);
+}

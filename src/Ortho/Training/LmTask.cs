@@ -1,0 +1,86 @@
+using System.Globalization;
+using Ortho.Data;
+using Ortho.Models;
+using Ortho.NN;
+
+namespace Ortho.Training;
+
+/// <summary>The byte-level GPT on a corpus with the <see cref="LmRecipe"/>: random windows, validation loss at the end.</summary>
+public sealed class LmTask : ITrainingTask
+{
+    private readonly byte[] _validation;
+    private readonly LmBatchSampler _sampler;
+    private readonly int[] _x, _y;
+
+    /// <summary>Builds the model and the sampler from the recipe.</summary>
+    public LmTask(LmRecipe recipe, byte[] train, byte[] validation)
+    {
+        recipe.Validate();
+        if (train.Length <= recipe.Block + 1 || validation.Length <= recipe.Block + 1)
+            throw new ArgumentException($"LM data too short for block {recipe.Block}: train {train.Length} bytes, validation {validation.Length} bytes.");
+        Recipe = recipe;
+        _validation = validation;
+        Gpt = recipe.BuildModel();
+        _sampler = new LmBatchSampler(train, recipe.Train.Batch, recipe.Block, new Rng(recipe.Train.DataSeed));
+        _x = new int[recipe.Train.Batch * recipe.Block];
+        _y = new int[_x.Length];
+        ConfigJson = recipe.ToConfigJson();
+    }
+
+    /// <summary>The recipe.</summary>
+    public LmRecipe Recipe { get; }
+
+    /// <summary>The model.</summary>
+    public Gpt Gpt { get; }
+
+    /// <inheritdoc/>
+    public TrainRecipe Train => Recipe.Train;
+
+    /// <inheritdoc/>
+    public Module Model => Gpt;
+
+    /// <inheritdoc/>
+    public int TotalSteps => Recipe.Train.Steps;
+
+    /// <inheritdoc/>
+    public int ItemsPerStep => _x.Length;
+
+    /// <inheritdoc/>
+    public string ConfigJson { get; }
+
+    /// <summary>The sampler's RNG offset.</summary>
+    public string SamplerState
+    {
+        get => _sampler.Rng.Offset.ToString(CultureInfo.InvariantCulture);
+        set => _sampler.Rng.Offset = ulong.Parse(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc/>
+    public void NextBatch() => _sampler.Next(_x, _y);
+
+    /// <inheritdoc/>
+    public Tensor Loss() => Gpt.Loss(_x, _y, Recipe.Train.Batch, Recipe.Block);
+
+    /// <inheritdoc/>
+    public string? DiagnoseNonFinite() => Gpt.FirstNonFiniteModule(_x, Recipe.Train.Batch, Recipe.Block);
+
+    /// <inheritdoc/>
+    public (double? Loss, double? Accuracy) Evaluate() => (ValidationLoss(Recipe.EvalBatches), null);
+
+    /// <summary>Mean loss over <paramref name="batches"/> validation batches drawn from the fixed evaluation seed.</summary>
+    public double ValidationLoss(int batches)
+    {
+        var s = new LmBatchSampler(_validation, Recipe.Train.Batch, Recipe.Block, new Rng(Recipe.EvalSeed));
+        var x = new int[_x.Length];
+        var y = new int[_y.Length];
+        double sum = 0;
+        using var _ = Tensor.NoGrad();
+        for (int i = 0; i < batches; i++)
+        {
+            using var scope = Tensor.Scope();
+            s.Next(x, y);
+            sum += Gpt.Loss(x, y, Recipe.Train.Batch, Recipe.Block).Item();
+        }
+        return sum / batches;
+    }
+}

@@ -1,0 +1,82 @@
+using Ortho.NN;
+using Ortho.Optim;
+
+namespace Ortho.Training;
+
+/// <summary>
+/// One guarded optimization step, the same for the trainer, the training benchmark and the tests: in a tensor scope,
+/// zero the gradients, compute the batch's loss, stop if it is not finite, backpropagate; then clip (or just measure)
+/// the global gradient norm, stop if it is not finite, and update the weights. Nothing reaches the weights from a
+/// step that stopped.
+/// </summary>
+public sealed class TrainStep
+{
+    private readonly Parameter[] _parameters;
+
+    /// <summary>Creates the step for <paramref name="model"/>'s parameters (taken once, here) and <paramref name="optimizer"/>.</summary>
+    /// <param name="model">The model being trained.</param>
+    /// <param name="optimizer">The optimizer over the model's parameters.</param>
+    /// <param name="clip">Global gradient-norm clip; 0 measures the norm without clipping.</param>
+    public TrainStep(Module model, Optimizer optimizer, float clip)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (!(clip >= 0)) throw new ArgumentOutOfRangeException(nameof(clip), clip, "the gradient clip must be >= 0 (0: off).");
+        Model = model;
+        Optimizer = optimizer;
+        Clip = clip;
+        _parameters = model.Parameters().ToArray();
+    }
+
+    /// <summary>The step of a task's recipe: its model, AdamW from <see cref="TrainRecipe.CreateOptimizer"/>, its clip.</summary>
+    public static TrainStep ForTask(ITrainingTask task) => new(task.Model, task.Train.CreateOptimizer(task.Model), task.Train.Clip);
+
+    /// <summary>The model.</summary>
+    public Module Model { get; }
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Global gradient-norm clip (0: off).</summary>
+    public float Clip { get; }
+
+    /// <summary>
+    /// Runs step <paramref name="step"/> at learning rate <paramref name="lr"/> on the loss that <paramref name="loss"/>
+    /// computes (the forward pass of the current batch).
+    /// </summary>
+    /// <param name="step">The step number (0-based), for the error message.</param>
+    /// <param name="lr">The learning rate of this step.</param>
+    /// <param name="loss">Computes the batch's scalar loss; called once, inside the step's tensor scope.</param>
+    /// <param name="diagnose">When the loss is not finite: replays the forward pass (gradients off) and names the first
+    /// module whose output is not finite, or returns null.</param>
+    /// <returns>The loss and the gradient norm before clipping.</returns>
+    /// <exception cref="NonFiniteLossException">The loss or a gradient is NaN or infinite; the weights are unchanged.</exception>
+    public (float Loss, float GradNorm) Run(int step, float lr, Func<Tensor> loss, Func<string?>? diagnose = null)
+    {
+        Optimizer.Lr = lr;
+        float value;
+        using (Tensor.Scope())
+        {
+            Optimizer.ZeroGrad();
+            var l = loss();
+            value = l.Item();
+            if (!float.IsFinite(value))
+            {
+                string? where = null;
+                if (diagnose != null)
+                    using (Tensor.NoGrad()) where = diagnose();
+                throw new NonFiniteLossException(step, value, where);
+            }
+            l.Backward();
+        }
+        // A non-finite gradient must not reach the weights (nor a checkpoint): stop before the update.
+        float norm = Clip > 0 ? GradClip.ClipGradNorm(_parameters, Clip) : GradClip.GradNorm(_parameters);
+        if (!float.IsFinite(norm))
+        {
+            var bad = Model.NamedParameters().FirstOrDefault(p => p.Parameter.Grad is { } g && !NonFinite.AllFinite(g.Data)).Name;
+            throw new NonFiniteLossException(step, value, bad == null ? "gradients" : "gradient of " + bad);
+        }
+        Optimizer.Step();
+        return (value, norm);
+    }
+}
