@@ -34,6 +34,7 @@ internal static class TrainCommand
             var (train, val) = BrownCorpus.Load(DataFetch.EnsureData(o.DataDir, "brown", o.Fetch));
             AnsiConsole.MarkupLine($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(o.RunDir)}");
             var trainer = new Trainer(new LmTask(r, train, val), o.RunDir);
+            if (shared.ApplyActivationInit(p, trainer.Model) is string note) AnsiConsole.MarkupLine(Markup.Escape(note));
             AnsiConsole.MarkupLine($"Model: {trainer.Model.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, o.Resume, "tok/s"));
         });
@@ -55,6 +56,7 @@ internal static class TrainCommand
             var data = FashionMnist.Load(DataFetch.EnsureData(o.DataDir, "fashion-mnist", o.Fetch));
             AnsiConsole.MarkupLine($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Model.Activation}[/]; run dir {Markup.Escape(o.RunDir)}");
             var trainer = new Trainer(new ImageTask(r, data.Train, data.Test), o.RunDir);
+            if (shared.ApplyActivationInit(p, trainer.Model) is string note) AnsiConsole.MarkupLine(Markup.Escape(note));
             AnsiConsole.MarkupLine($"Model: {trainer.Model.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, o.Resume, "img/s"));
         });

@@ -66,6 +66,26 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void SeedSetsTheBatchesUnlessDataSeedIsGivenAndActivationInitIsApplied()
+    {
+        using var tmp = new TempDirectory();
+        WriteBrown(tmp.Path);
+        string Config(params string[] extra)
+        {
+            string run = tmp.File("run" + string.Join("", extra));
+            string output = Cli.Succeeds(["train", "lm", "--data", tmp.Path, "--no-fetch", "--run-dir", run, "--threads", "1", "--steps", "1", "--batch", "2",
+                "--block", "16", "--layers", "1", "--heads", "2", "--embd", "16", "--eval-batches", "1", .. extra]);
+            return SafeTensorsFile.Read(Path.Combine(run, "model.safetensors")).Metadata["config"] + output;
+        }
+        Assert.Contains("\"Seed\":1337,\"DataSeed\":1,", Config());
+        Assert.Contains("\"Seed\":5,\"DataSeed\":5,", Config("--seed", "5"));
+        Assert.Contains("\"Seed\":5,\"DataSeed\":7,", Config("--seed", "5", "--data-seed", "7"));
+        Assert.Contains("Activation init: ones in 1 activation module(s)", Config("--activation", "hermite:3", "--activation-init", "ones"));
+        Cli.FailsWith(["train", "lm", "--activation", "tropical:3", "--activation-init", "ones", "--data", tmp.Path, "--no-fetch", "--run-dir", tmp.File("bad")], "ones", "tropical");
+        Assert.False(Directory.Exists(tmp.File("bad")));
+    }
+
+    [Fact]
     public void TrainImageRunsTheRecipeOnIdxFiles()
     {
         using var tmp = new TempDirectory();
