@@ -22,27 +22,34 @@ internal static class VariancePlots
             : $"GPT {first.Settings["layers"]} blocks, embd {first.Settings["embd"]}";
         var forward = Panel(profiles, backward: false, $"forward: E[pre-activation^2], {what}");
         var backward = Panel(profiles, backward: true, $"backward: E[grad wrt pre-activation^2], {what}");
-        const int w = 1400, h = 560;
-        var panels = new[] { (forward, new PixelRect(0, w / 2, h, 0)), (backward, new PixelRect(w / 2, w, h, 0)) };
+        const int w = 700, h = 560;
         string png = stem + ".png", svg = stem + ".svg";
         if (Path.GetDirectoryName(Path.GetFullPath(png)) is string dir) Directory.CreateDirectory(dir);
-        using (var surface = SKSurface.Create(new SKImageInfo(w, h)))
+        // Side by side: each panel rendered alone, then placed (a plot's render fills its whole canvas).
+        using (var surface = SKSurface.Create(new SKImageInfo(2 * w, h)))
         {
             surface.Canvas.Clear(SKColors.White);
-            foreach (var (plot, rect) in panels) plot.Render(surface.Canvas, rect);
+            foreach (var (plot, x) in new[] { (forward, 0), (backward, w) })
+            {
+                using var panel = SKImage.FromEncodedData(plot.GetImageBytes(w, h, ImageFormat.Png));
+                surface.Canvas.DrawImage(panel, x, 0);
+            }
             using var image = surface.Snapshot();
             using var encoded = image.Encode(SKEncodedImageFormat.Png, 100);
             using var file = File.Create(png);
             encoded.SaveTo(file);
         }
-        using (var file = File.Create(svg))
-        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, w, h), file))
-        {
-            canvas.Clear(SKColors.White);
-            foreach (var (plot, rect) in panels) plot.Render(canvas, rect);
-        }
+        var xml = new System.Text.StringBuilder();
+        xml.Append(System.FormattableString.Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{2 * w}\" height=\"{h}\">\n"));
+        foreach (var (plot, x) in new[] { (forward, 0), (backward, w) })
+            xml.Append(System.FormattableString.Invariant($"<g transform=\"translate({x},0)\">\n")).Append(StripXmlDeclaration(plot.GetSvgXml(w, h))).Append("\n</g>\n");
+        xml.Append("</svg>\n");
+        File.WriteAllText(svg, xml.ToString());
         return [png, svg];
     }
+
+    private static string StripXmlDeclaration(string svg) =>
+        svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..] : svg;
 
     private static Plot Panel(IReadOnlyList<VarianceProfile> profiles, bool backward, string title)
     {
@@ -56,12 +63,14 @@ internal static class VariancePlots
             var measured = Points(sites, s => (backward ? s.Backward : s.Forward).Value);
             var predicted = Points(sites, s => backward ? s.PredictedBackward ?? s.LocalBackward : s.PredictedForward ?? s.LocalForward);
             foreach (var (_, y) in measured.Concat(predicted)) { lo = Math.Min(lo, y); hi = Math.Max(hi, y); }
+            string label = profiles[i].Activation + (profiles[i].Settings["init"] is string init && init != "default" ? $" (init {init})" : "");
+            if (measured.Count < sites.Count) label += measured.Count == 0 ? " (overflow)" : $" (overflow after layer {measured.Count})";
             if (measured.Count > 0)
             {
                 var m = plot.Add.Scatter(measured.Select(p => p.X).ToArray(), measured.Select(p => p.Y).ToArray(), color);
                 m.MarkerSize = 5;
                 m.LineWidth = 1.5f;
-                m.LegendText = profiles[i].Activation + (profiles[i].Settings["init"] is string init && init != "default" ? $" (init {init})" : "");
+                m.LegendText = label;
             }
             if (predicted.Count > 0)
             {
@@ -69,6 +78,7 @@ internal static class VariancePlots
                 q.MarkerSize = 0;
                 q.LineWidth = 1.5f;
                 q.LinePattern = LinePattern.Dashed;
+                if (measured.Count == 0) q.LegendText = label;
             }
         }
         plot.Title(title, size: 13);
@@ -81,6 +91,7 @@ internal static class VariancePlots
             LabelFormatter = y => Math.Abs(y) < 3 ? Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : $"1e{y:0}",
         };
         plot.Axes.Left.TickGenerator = ticks;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (double.IsFinite(lo)) plot.Axes.SetLimitsY(Math.Min(lo, -1) - 0.2, Math.Max(hi, 1) + 0.2);
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;

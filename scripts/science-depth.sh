@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Every number and picture of docs/science.md's "Variance through depth", from seeds:
+#   variance  second moments through depth at init (ortho variance): MLP 32 x 256 with LeCun and Kaiming weights,
+#             the Hermite degree / width / input-scale sweep, the GPT (normal and Brown inputs, widths 128 and 768)
+#             -> docs/data/variance-*.json|txt, docs/img/variance-*.png|svg
+#   peer      the same measurements by the PyTorch peer (scripts/peer/variance.py) and the per-layer comparison
+#             -> docs/data/variance-peer-*.json, docs/data/variance-compare-*.md
+#   train     the default LM recipe at 16 layers, GELU / Hermite-3 / Fourier-5 / Tropical-5 and two wrong activation
+#             inits, over 3 seeds (runs/depth-*, logs beside them) -> docs/data/depth-training.json|md
+# Usage: scripts/science-depth.sh [variance|peer|train|all]...   (default: all)
+# Environment: THREADS (2), LAYERS (16), STEPS (600: the recipe's), SEEDS ("1 2 3"), EVAL_BATCHES (64: the recipe's),
+# ORTHO_DATA (the data directory holding brown/), ORTHO_DLL (a built Ortho.Cli.dll to run instead of building). The training runs take hours on 2 cores (16 layers: ~0.4 s/step on
+# a quiet machine); a quick check: STEPS=4 SEEDS=1 LAYERS=2 EVAL_BATCHES=2 scripts/science-depth.sh train
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads="${THREADS:-2}"
+layers="${LAYERS:-16}"
+steps="${STEPS:-600}"
+seeds="${SEEDS:-1 2 3}"
+eval_batches="${EVAL_BATCHES:-64}"
+parts=("${@:-all}")
+want() { for p in "${parts[@]}"; do [[ "$p" == all || "$p" == "$1" ]] && return 0; done; return 1; }
+
+# ORTHO_DLL: run a copy of the built CLI (e.g. while the tree is rebuilt during the long training runs).
+if [[ -z "${ORTHO_DLL:-}" ]]; then dotnet build -c Release src/Ortho.Cli >/dev/null; fi
+ortho() { dotnet "${ORTHO_DLL:-src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll}" "$@"; }
+peer() { OPENBLAS_NUM_THREADS=1 /usr/bin/python3 scripts/peer/variance.py "$@"; }
+mkdir -p docs/data docs/img runs
+acts="gelu,hermite:3,fourier:5,tropical:5"
+# name | flags shared by ours and the peer
+measurements=(
+    "mlp-lecun|--depth 32 --width 256 --weights lecun --samples 1024 --repeats 8 --seed 0 --activation $acts"
+    "mlp-kaiming|--depth 32 --width 256 --weights kaiming --samples 1024 --repeats 8 --seed 0 --activation $acts"
+    "gpt-128|--model gpt --layers 16 --heads 4 --embd 128 --block 128 --samples 16 --repeats 4 --seed 0 --activation $acts"
+    "gpt-768|--model gpt --layers 2 --heads 12 --embd 768 --block 128 --samples 8 --repeats 2 --seed 0 --activation $acts"
+)
+
+if want variance; then
+    for m in "${measurements[@]}"; do
+        name="${m%%|*}"; flags="${m#*|}"
+        # shellcheck disable=SC2086
+        ortho variance $flags --threads "$threads" --save "docs/data/variance-$name.json" --plot "docs/img/variance-$name" > "docs/data/variance-$name.txt"
+    done
+    ortho variance --model gpt --input brown --layers 16 --samples 16 --repeats 4 --seed 0 --activation "$acts" --threads "$threads" \
+        --save docs/data/variance-gpt-128-brown.json > docs/data/variance-gpt-128-brown.txt
+    # Where the Hermite claim stops holding: degree x width, and the input scale around the unstable fixed point.
+    for w in 64 256 1024; do
+        ortho variance --depth 32 --width "$w" --samples 512 --repeats 4 --seed 0 --activation hermite:2,hermite:3,hermite:4,hermite:5,hermite:8 \
+            --threads "$threads" --json --save "docs/data/variance-hermite-width$w.json" > /dev/null
+    done
+    for s in 0.9 1.0 1.05 1.1; do
+        ortho variance --depth 32 --width 256 --samples 512 --repeats 4 --seed 0 --activation hermite:3,hermite:5 --input-std "$s" \
+            --threads "$threads" --json --save "docs/data/variance-hermite-std$s.json" > /dev/null
+    done
+    ortho variance --depth 32 --width 256 --samples 1024 --repeats 8 --seed 0 --activation hermite:3,fourier:5 --init ones \
+        --threads "$threads" --save docs/data/variance-mlp-lecun-ones.json > docs/data/variance-mlp-lecun-ones.txt
+fi
+
+if want peer; then
+    for m in "${measurements[@]}"; do
+        name="${m%%|*}"; flags="${m#*|}"
+        # shellcheck disable=SC2086
+        peer $flags --save "docs/data/variance-peer-$name.json" > /dev/null
+        peer compare "docs/data/variance-$name.json" "docs/data/variance-peer-$name.json" > "docs/data/variance-compare-$name.md"
+        tail -1 "docs/data/variance-compare-$name.md"
+    done
+fi
+
+if want train; then
+    # The default LM recipe at $layers layers; --seed S seeds the init and the batches (validation batches are fixed).
+    configs=("gelu|default" "hermite:3|default" "fourier:5|default" "tropical:5|default" "hermite:3|ones" "fourier:5|unscaled")
+    for s in $seeds; do
+        for c in "${configs[@]}"; do
+            a="${c%%|*}"; init="${c#*|}"
+            d="runs/depth-L$layers-${a/:/-}-$init-s$s"
+            if [[ -f "$d/metrics.jsonl" ]] && grep -q '"event"' "$d/metrics.jsonl"; then continue; fi  # finished already
+            rm -rf "$d"
+            ortho train lm --layers "$layers" --activation "$a" --activation-init "$init" --seed "$s" --steps "$steps" \
+                --eval-batches "$eval_batches" --checkpoint-every 0 --threads "$threads" --no-fetch --run-dir "$d" > "$d.log" 2>&1 \
+                || echo "$d: exit $? (see $d.log)"
+        done
+    done
+    /usr/bin/python3 - "$layers" "$steps" "$seeds" "${configs[@]}" <<'PY'
+import json, math, os, re, statistics, sys
+layers, steps, seeds, configs = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
+rows, out = [], []
+for c in configs:
+    act, init = c.split('|')
+    vals, notes = [], []
+    for s in seeds:
+        d = f"runs/depth-L{layers}-{act.replace(':', '-')}-{init}-s{s}"
+        ev = [json.loads(l) for l in open(f"{d}/metrics.jsonl") if '"event"' in l] if os.path.exists(f"{d}/metrics.jsonl") else []
+        if ev and isinstance(ev[-1]['val_loss'], (int, float)):
+            vals.append(ev[-1]['val_loss'])
+        else:
+            log = open(f"{d}.log").read() if os.path.exists(f"{d}.log") else ''
+            m = re.search(r'ortho: (.*)', log)
+            notes.append(f"seed {s}: {m.group(1) if m else 'no result'}")
+    mean = statistics.mean(vals) if vals else math.nan
+    spread = (max(vals) - min(vals)) / 2 if len(vals) > 1 else math.nan
+    sd = statistics.stdev(vals) if len(vals) > 1 else math.nan
+    rows.append({'activation': act, 'init': init, 'layers': int(layers), 'steps': int(steps), 'seeds': seeds, 'val_loss': vals,
+                 'mean': mean, 'half_range': spread, 'sd': sd, 'failed': notes})
+json.dump(rows, open(f'docs/data/depth-training-L{layers}.json', 'w'), indent=2)
+print(f"| activation | init | val loss per seed ({', '.join(seeds)}) | mean | ± half range | failures |")
+print("|---|---|---|---|---|---|")
+for r in rows:
+    print(f"| {r['activation']} | {r['init']} | {', '.join(f'{v:.4f}' for v in r['val_loss'])} | {r['mean']:.4f} | {r['half_range']:.4f} | {'; '.join(r['failed']) or '-'} |")
+PY
+fi
