@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every number and picture of docs/science.md's "Variance through depth", from seeds:
 #   variance  second moments through depth at init (ortho variance): MLP 32 x 256 with LeCun and Kaiming weights,
-#             the Hermite degree / width / input-scale sweep, the GPT (normal and Brown inputs, widths 128 and 768)
-#             -> docs/data/variance-*.json|txt, docs/img/variance-*.png|svg
+#             the Hermite degree / width / input-scale sweep (-> variance-hermite-sweep.md), the GPT (normal and Brown
+#             inputs, widths 128 and 768) -> docs/data/variance-*.json|txt|md, docs/img/variance-*.png|svg
 #   peer      the same measurements by the PyTorch peer (scripts/peer/variance.py) and the per-layer comparison
 #             -> docs/data/variance-peer-*.json, docs/data/variance-compare-*.md
 #   train     the default LM recipe at 16 layers, GELU / Hermite-3 / Fourier-5 / Tropical-5 and two wrong activation
@@ -31,8 +31,8 @@ acts="gelu,hermite:3,fourier:5,tropical:5"
 measurements=(
     "mlp-lecun|--depth 32 --width 256 --weights lecun --samples 1024 --repeats 8 --seed 0 --activation $acts"
     "mlp-kaiming|--depth 32 --width 256 --weights kaiming --samples 1024 --repeats 8 --seed 0 --activation $acts"
-    "gpt-128|--model gpt --layers 16 --heads 4 --embd 128 --block 128 --samples 16 --repeats 4 --seed 0 --activation $acts"
-    "gpt-768|--model gpt --layers 2 --heads 12 --embd 768 --block 128 --samples 8 --repeats 2 --seed 0 --activation $acts"
+    "gpt-128|--model gpt --layers 16 --heads 4 --embd 128 --block 128 --samples 4 --repeats 16 --seed 0 --activation $acts"
+    "gpt-768|--model gpt --layers 2 --heads 12 --embd 768 --block 128 --samples 4 --repeats 8 --seed 0 --activation $acts"
 )
 
 if want variance; then
@@ -54,6 +54,39 @@ if want variance; then
     done
     ortho variance --depth 32 --width 256 --samples 1024 --repeats 8 --seed 0 --activation hermite:3,fourier:5 --init ones \
         --threads "$threads" --save docs/data/variance-mlp-lecun-ones.json > docs/data/variance-mlp-lecun-ones.txt
+    # The first layer where E[pre^2] leaves the closed-form chain by a factor 10 (or overflows), per degree and width.
+    /usr/bin/python3 - > docs/data/variance-hermite-sweep.md <<'PY'
+import json, math, sys
+def num(v):
+    return float(v) if v is not None else math.nan
+def first_bad(p):
+    """First layer whose E[pre^2] is off the closed-form chain by more than a factor 10 (or not finite), and the last measured value."""
+    for s in p['sites']:
+        if s['site'] != 'act_in': continue
+        v, q = num(s['forward']['value']), num(s['predicted_forward'])
+        if not math.isfinite(v) or v > 10 * q or v < q / 10:
+            return s['layer']
+    return None
+def row(path):
+    d = json.load(open(path))
+    return {p['activation']: first_bad(p) for p in d['profiles']}, d['profiles'][0]['settings']
+print("| degree | " + " | ".join(f"width {w}" for w in (64, 256, 1024)) + " |")
+print("|---|---|---|---|")
+rows = {w: row(f"docs/data/variance-hermite-width{w}.json")[0] for w in (64, 256, 1024)}
+for a in rows[64]:
+    print(f"| {a} | " + " | ".join(str(rows[w][a] or 'none in 32') for w in (64, 256, 1024)) + " |")
+print()
+print("| input std | " + " | ".join(['hermite:3', 'hermite:5']) + " |")
+print("|---|---|---|")
+for s in ('0.9', '1.0', '1.05', '1.1'):
+    r, _ = row(f"docs/data/variance-hermite-std{s}.json")
+    d = json.load(open(f"docs/data/variance-hermite-std{s}.json"))
+    cells = []
+    for p in d['profiles']:
+        last = [x for x in p['sites'] if x['site'] == 'act_in'][-1]
+        cells.append(f"{r[p['activation']] or 'none'} (layer 32: {num(last['forward']['value']):.3g}, chain {num(last['predicted_forward']):.3g})")
+    print(f"| {s} | " + " | ".join(cells) + " |")
+PY
 fi
 
 if want peer; then

@@ -418,6 +418,7 @@ def compare(ours_path, peer_path, k):
         print("| layer | site | direction | ours | peer | distance |")
         print("|---|---|---|---|---|---|")
         pmap = {(s['layer'], s['site']): s for s in pp['sites']}
+        stats = {'n': 0, 'within': 0, 'worst': 0.0}
         for so in po['sites']:
             sp = pmap.get((so['layer'], so['site']))
             if sp is None:
@@ -431,8 +432,13 @@ def compare(ours_path, peer_path, k):
                     continue
                 z = abs(va - vb) / math.sqrt(ea * ea + eb * eb)
                 n += 1; within += z <= k; worst = max(worst, z)
+                stats['n'] += 1; stats['within'] += z <= k; stats['worst'] = max(stats['worst'], z)
                 print(f"| {so['layer']} | {so['site']} | {d} | {va:.4g} ± {ea:.2g} | {vb:.4g} ± {eb:.2g} | {z:.2f} |")
-        print()
+        def first_non_finite(p):
+            bad = [s['layer'] for s in p['sites'] if not math.isfinite(num(s['forward']['value']))]
+            return min(bad) if bad else None
+        print(f"\n{po['activation']}: {stats['n']} comparisons, {stats['within']} within {k} standard errors, largest distance "
+              f"{stats['worst']:.2f}; first layer with a non-finite forward moment: ours {first_non_finite(po)}, peer {first_non_finite(pp)}\n")
     print(f"summary: {n} comparisons, {within} within {k} standard errors, largest distance {worst:.2f}; {skipped} not comparable (non-finite)")
 
 

@@ -5,14 +5,13 @@ using SkiaSharp;
 namespace Ortho.Cli.Plotting;
 
 /// <summary>
-/// Second moments against depth (ScottPlot, PNG and SVG): one panel forward (E[x^2] at the activation's input), one
-/// backward (E[g^2] there), one colour per activation, measured as markers with a solid line, the closed-form
-/// prediction dashed; log scale (powers of ten on the axis).
+/// Second moments against depth (ScottPlot, PNG and SVG): one panel forward (E[x^2] at the activation's input for the
+/// MLP, where it carries the whole stack's history; at its output for the GPT, whose activation input is set by a
+/// LayerNorm and the same in every block), one backward (E[g^2] at the activation's input), one colour per activation,
+/// measured as markers with a solid line, the closed-form prediction dashed; log scale (powers of ten on the axis).
 /// </summary>
 internal static class VariancePlots
 {
-    private const string Site = "act_in";
-
     /// <summary>Writes <paramref name="stem"/>.png and .svg; returns their paths.</summary>
     public static IReadOnlyList<string> Depth(IReadOnlyList<VarianceProfile> profiles, string stem)
     {
@@ -20,8 +19,11 @@ internal static class VariancePlots
         string what = first.Model == "mlp"
             ? $"MLP {first.Settings["depth"]} x {first.Settings["width"]}, {first.Settings["weights"]} weights"
             : $"GPT {first.Settings["layers"]} blocks, embd {first.Settings["embd"]}";
-        var forward = Panel(profiles, backward: false, $"forward: E[pre-activation^2], {what}");
-        var backward = Panel(profiles, backward: true, $"backward: E[grad wrt pre-activation^2], {what}");
+        bool gpt = first.Model == "gpt";
+        var forward = gpt
+            ? Panel(profiles, "act_out", backward: false, $"forward: E[activation output^2], {what}")
+            : Panel(profiles, "act_in", backward: false, $"forward: E[pre-activation^2], {what}");
+        var backward = Panel(profiles, "act_in", backward: true, $"backward: E[grad wrt pre-activation^2], {what}");
         const int w = 700, h = 560;
         string png = stem + ".png", svg = stem + ".svg";
         if (Path.GetDirectoryName(Path.GetFullPath(png)) is string dir) Directory.CreateDirectory(dir);
@@ -51,7 +53,7 @@ internal static class VariancePlots
     private static string StripXmlDeclaration(string svg) =>
         svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..] : svg;
 
-    private static Plot Panel(IReadOnlyList<VarianceProfile> profiles, bool backward, string title)
+    private static Plot Panel(IReadOnlyList<VarianceProfile> profiles, string site, bool backward, string title)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -59,7 +61,7 @@ internal static class VariancePlots
         for (int i = 0; i < profiles.Count; i++)
         {
             var color = palette.GetColor(i);
-            var sites = profiles[i].At(Site).ToList();
+            var sites = profiles[i].At(site).ToList();
             var measured = Points(sites, s => (backward ? s.Backward : s.Forward).Value);
             var predicted = Points(sites, s => backward ? s.PredictedBackward ?? s.LocalBackward : s.PredictedForward ?? s.LocalForward);
             foreach (var (_, y) in measured.Concat(predicted)) { lo = Math.Min(lo, y); hi = Math.Max(hi, y); }
@@ -92,7 +94,7 @@ internal static class VariancePlots
         };
         plot.Axes.Left.TickGenerator = ticks;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        if (double.IsFinite(lo)) plot.Axes.SetLimitsY(Math.Min(lo, -1) - 0.2, Math.Max(hi, 1) + 0.2);
+        if (double.IsFinite(lo)) plot.Axes.SetLimitsY(Math.Min(lo, 0) - 0.3, Math.Max(hi, 0) + 0.3); // 1 always in view
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     }
