@@ -34,8 +34,8 @@ if [[ "${PEER:-1}" != 0 ]] && /usr/bin/python3 -c 'import torch' 2>/dev/null; th
     # OPENBLAS_NUM_THREADS too: Debian's OpenBLAS keeps its own pool beside torch.set_num_threads.
     epochs=1; [[ "$image_steps" != 0 ]] && epochs=$(/usr/bin/python3 -c "print($image_steps * 128 / 60000)")
     for s in $seeds; do
-        peer_lm+=$(SEED="$s" OPENBLAS_NUM_THREADS="$pth" /usr/bin/python3 scripts/peer/train_gpt.py data/brown gelu "$lm_steps" "$pth" | tail -1)$'\n'
-        peer_img+=$(SEED="$s" OPENBLAS_NUM_THREADS="$pth" /usr/bin/python3 scripts/peer/train_convnext.py data/fashion-mnist gelu "$epochs" "$pth" | tail -1)$'\n'
+        peer_lm+=$(SEED="$s" OPENBLAS_NUM_THREADS="$pth" /usr/bin/python3 scripts/peer/train_gpt.py "${ORTHO_DATA:-data}/brown" gelu "$lm_steps" "$pth" | tail -1)$'\n'
+        peer_img+=$(SEED="$s" OPENBLAS_NUM_THREADS="$pth" /usr/bin/python3 scripts/peer/train_convnext.py "${ORTHO_DATA:-data}/fashion-mnist" gelu "$epochs" "$pth" | tail -1)$'\n'
     done
 fi
 /usr/bin/python3 - "$th" "$pth" "$peer_lm" "$peer_img" "$header" "$seeds" "$lm_steps" $acts <<'PY'
