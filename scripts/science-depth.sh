@@ -43,6 +43,27 @@ if want variance; then
     done
     ortho variance --model gpt --input brown --layers 16 --samples 16 --repeats 4 --seed 0 --activation "$acts" --threads "$threads" \
         --save docs/data/variance-gpt-128-brown.json > docs/data/variance-gpt-128-brown.txt
+    # The GPT's activations at their real input scale: moments and the paper's gains, averaged over blocks.
+    /usr/bin/python3 - > docs/data/variance-gpt-gains.md <<'PY'
+import json, math
+def num(v): return float(v) if v is not None else math.nan
+print("| model | activation | E[pre^2] (std) | E[f^2] | E[f'^2] (measured) | forward gain Var[x]/E[f^2] | backward gain Var[x]/E[f'^2] | residual E[x^2] after the last block | E[g^2] at the first block's activation input |")
+print("|---|---|---|---|---|---|---|---|---|")
+for name, label in (('gpt-128', 'embd 128, 16 blocks'), ('gpt-768', 'embd 768, 2 blocks'), ('gpt-128-brown', 'embd 128, 16 blocks, Brown tokens')):
+    d = json.load(open(f'docs/data/variance-{name}.json'))
+    for p in d['profiles']:
+        L = max(s['layer'] for s in p['sites'])
+        site = lambda l, n: next(s for s in p['sites'] if s['layer'] == l and s['site'] == n)
+        # averages over blocks
+        ins = [site(l, 'act_in') for l in range(1, L + 1)]
+        outs = [site(l, 'act_out') for l in range(1, L + 1)]
+        q = sum(num(s['forward']['value']) for s in ins) / L
+        f2 = sum(num(s['forward']['value']) for s in outs) / L
+        d2 = sum(num(a['backward']['value']) / num(b['backward']['value']) for a, b in zip(ins, outs)) / L
+        res = num(site(L, 'residual')['forward']['value'])
+        g1 = num(site(1, 'act_in')['backward']['value'])
+        print(f"| {label} | {p['activation']} | {q:.4f} ({math.sqrt(q):.3f}) | {f2:.4f} | {d2:.4f} | {q / f2:.3f} | {q / d2:.3f} | {res:.4g} | {g1:.3g} |")
+PY
     # Where the Hermite claim stops holding: degree x width, and the input scale around the unstable fixed point.
     for w in 64 256 1024; do
         ortho variance --depth 32 --width "$w" --samples 512 --repeats 4 --seed 0 --activation hermite:2,hermite:3,hermite:4,hermite:5,hermite:8 \
