@@ -64,6 +64,11 @@ for name, label in (('gpt-128', 'embd 128, 16 blocks'), ('gpt-768', 'embd 768, 2
         g1 = num(site(1, 'act_in')['backward']['value'])
         print(f"| {label} | {p['activation']} | {q:.4f} ({math.sqrt(q):.3f}) | {f2:.4f} | {d2:.4f} | {q / f2:.3f} | {q / d2:.3f} | {res:.4g} | {g1:.3g} |")
 PY
+    # The one-layer variance maps q -> c E[f(z)^2], z ~ N(0, q): value and slope at q = 1, fixed points.
+    for w in lecun kaiming; do
+        ortho variance --depth 1 --width 8 --samples 2 --weights "$w" --activation gelu,relu,hermite:2,hermite:3,hermite:4,hermite:5,hermite:8,fourier:3,fourier:5,tropical:3,tropical:5 \
+            | grep -E '^mlp|^variance map' > "docs/data/variance-maps-$w.txt"
+    done
     # Where the Hermite claim stops holding: degree x width, and the input scale around the unstable fixed point.
     for w in 64 256 1024; do
         ortho variance --depth 32 --width "$w" --samples 512 --repeats 4 --seed 0 --activation hermite:2,hermite:3,hermite:4,hermite:5,hermite:8 \
@@ -97,15 +102,16 @@ rows = {w: row(f"docs/data/variance-hermite-width{w}.json")[0] for w in (64, 256
 for a in rows[64]:
     print(f"| {a} | " + " | ".join(str(rows[w][a] or 'none in 32') for w in (64, 256, 1024)) + " |")
 print()
-print("| input std | " + " | ".join(['hermite:3', 'hermite:5']) + " |")
-print("|---|---|---|")
+print("| input std | hermite:3: first layer off | its chain at layer 32 | hermite:5: first layer off | its chain at layer 32 |")
+print("|---|---|---|---|---|")
 for s in ('0.9', '1.0', '1.05', '1.1'):
     r, _ = row(f"docs/data/variance-hermite-std{s}.json")
     d = json.load(open(f"docs/data/variance-hermite-std{s}.json"))
     cells = []
     for p in d['profiles']:
         last = [x for x in p['sites'] if x['site'] == 'act_in'][-1]
-        cells.append(f"{r[p['activation']] or 'none'} (layer 32: {num(last['forward']['value']):.3g}, chain {num(last['predicted_forward']):.3g})")
+        chain = num(last['predicted_forward'])
+        cells += [str(r[p['activation']] or 'none in 32'), f"{chain:.3g}" if math.isfinite(chain) else 'overflow']
     print(f"| {s} | " + " | ".join(cells) + " |")
 PY
 fi

@@ -109,6 +109,12 @@ internal static class VarianceCommand
         else
             sb.AppendLine($"gpt {Get("layers")} blocks, {Get("heads")} heads, embd {Get("embd")}, block {Get("block")}; {p.Activation} (init {Get("init")}); input {(Get("input") == "normal" ? $"N(0, {Get("input_std")}^2) residual stream" : "Brown validation tokens")}; {Get("samples")} sequences x {Get("repeats")} repeat(s); seed {Get("seed")}");
         sb.AppendLine($"input E[x^2] = {Cell(p.Input, null)}; top gradient E[r^2] = {Cell(p.TopGradient, null)}");
+        if (p.Map is { } map)
+        {
+            string points = map.FixedPoints.Count == 0 ? "none in (0, 16]"
+                : string.Join(", ", map.FixedPoints.Select(f => $"{G(f.Q)} ({(f.Stable ? "stable" : "unstable")}, slope {G(f.Slope)})"));
+            sb.AppendLine($"variance map q -> {G(map.Gain)} E[f(z)^2], z ~ N(0, q): {G(map.ValueAtOne)} at q = 1, slope there {G(map.SlopeAtOne)}; fixed points {points}");
+        }
         sb.AppendLine("cells: measured +-standard error [closed-form prediction; {one-step prediction from the measured neighbour} where there is no chain]");
         var names = p.Sites.Select(x => x.Site).Distinct().ToArray();
         const int w = 32;

@@ -69,6 +69,31 @@ public class VarianceTests
         Assert.NotNull(p.Sites[0].Forward.RepeatError);
     }
 
+    // Hermite-3's init: q = 1 sits just below an unstable fixed point. At large degree the init tends to
+    // f(x) = e^{x - 1} (the generating function sum_k He_k(x)/k! = e^{x - 1/2}), whose map is q -> e^{2q - 2}: slope 2 at 1.
+    [Fact]
+    public void VarianceMapFixedPoints()
+    {
+        var h3 = MlpVariance.Measure(OneLayer("hermite:3") with { Width = 8, Samples = 4 }).Map!;
+        Assert.Equal(0.91970, h3.ValueAtOne, 4);
+        Assert.Equal(2, h3.FixedPoints.Count);
+        Assert.True(h3.FixedPoints[0].Stable);
+        Assert.False(h3.FixedPoints[1].Stable);
+        Assert.InRange(h3.FixedPoints[1].Q, 1.0, 1.2);
+        foreach (var f in h3.FixedPoints)
+            Assert.Equal(f.Q, VarianceMap.At(sigma => ActivationRegistry.Get("hermite").Moments(ActivationRegistry.Get("hermite").Initial(3), sigma), 1, f.Q), 9);
+
+        var h8 = MlpVariance.Measure(OneLayer("hermite:8") with { Width = 8, Samples = 4 }).Map!;
+        Assert.Equal(2, h8.SlopeAtOne, 2);
+        double low = 0.2;
+        for (int i = 0; i < 100; i++) low = Math.Exp(2 * low - 2); // the stable root of q = e^{2q - 2}
+        Assert.Equal(low, h8.FixedPoints[0].Q, 2);
+
+        var relu = MlpVariance.Measure(OneLayer("relu") with { Width = 8, Samples = 4, Weights = WeightInit.Kaiming }).Map!;
+        Assert.Equal(1, relu.SlopeAtOne, 6);
+        Assert.Empty(relu.FixedPoints); // the identity: every q is kept
+    }
+
     [Fact]
     public void SameSeedSameNumbersOtherSeedOtherNumbers()
     {

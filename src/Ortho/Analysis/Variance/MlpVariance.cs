@@ -70,6 +70,7 @@ public static class MlpVariance
         double c = options.LinearGain, std = Math.Sqrt(c / width);
         var sites = new List<SiteAccumulator>();
         for (int l = 1; l <= depth; l++) { sites.Add(new(l, "act_in")); sites.Add(new(l, "act_out")); }
+        VarianceMapInfo? map = null;
         var inputs = new List<MomentEstimate>();
         var tops = new List<MomentEstimate>();
         for (int r = 0; r < options.Repeats; r++)
@@ -89,6 +90,7 @@ public static class MlpVariance
                 moments[l] = ActivationMomentFunction.For(spec, acts[l]);
                 weights[l] = Tensor.RandN(weightRng, [width, width], 0f, (float)std);
             }
+            map ??= VarianceMap.Analyse(moments[0], c);
             var x = Tensor.RandN(inputRng, [rows, width], 0f, (float)options.InputStd);
             x.RequiresGrad = true;
             inputs.Add(SecondMoment.OfRows(x.Data, rows));
@@ -113,7 +115,7 @@ public static class MlpVariance
             ["repeats"] = options.Repeats, ["seed"] = options.Seed, ["input_std"] = options.InputStd, ["init"] = options.Init.ToString(),
         };
         return new VarianceProfile("mlp", spec.ToString(), settings, MomentEstimate.Combine(inputs), MomentEstimate.Combine(tops),
-            sites.Select(s => s.Build()).ToList());
+            sites.Select(s => s.Build()).ToList()) { Map = map };
     }
 
     // One repeat's predictions: the pure chain from the nominal input and top moments, and the one-step ones from the

@@ -5,7 +5,8 @@ namespace Ortho.Analysis.Variance;
 
 /// <summary>
 /// The JSON form of variance profiles, shared with the PyTorch peer's script (scripts/peer/variance.py):
-/// <c>{"profiles": [{"model", "activation", "settings", "input", "top_gradient", "sites": [{"layer", "site",
+/// <c>{"profiles": [{"model", "activation", "settings", "variance_map" (MLP only: gain, value_at_1, slope_at_1,
+/// fixed_points [{q, slope, stable}]), "input", "top_gradient", "sites": [{"layer", "site",
 /// "forward", "backward", "predicted_forward", "predicted_backward", "local_forward", "local_backward"}]}]}</c>; a
 /// measurement is <c>{"value", "se", "se_sampling", "se_repeats"}</c>. Infinite and NaN values are written as the
 /// strings "Infinity", "-Infinity" and "NaN"; a missing prediction as null.
@@ -47,6 +48,24 @@ public static class VarianceJson
             }
         }
         w.WriteEndObject();
+        if (p.Map is { } map)
+        {
+            w.WriteStartObject("variance_map");
+            Number(w, "gain", map.Gain);
+            Number(w, "value_at_1", map.ValueAtOne);
+            Number(w, "slope_at_1", map.SlopeAtOne);
+            w.WriteStartArray("fixed_points");
+            foreach (var f in map.FixedPoints)
+            {
+                w.WriteStartObject();
+                Number(w, "q", f.Q);
+                Number(w, "slope", f.Slope);
+                w.WriteBoolean("stable", f.Stable);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         Estimate(w, "input", p.Input);
         Estimate(w, "top_gradient", p.TopGradient);
         w.WriteStartArray("sites");

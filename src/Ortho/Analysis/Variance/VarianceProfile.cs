@@ -25,6 +25,9 @@ public sealed record VarianceSite(int Layer, string Site, MomentEstimate Forward
 public sealed record VarianceProfile(string Model, string Activation, IReadOnlyDictionary<string, object> Settings,
     MomentEstimate Input, MomentEstimate TopGradient, IReadOnlyList<VarianceSite> Sites)
 {
+    /// <summary>The first layer's variance map (fixed points, slope at q = 1); null for the GPT, whose LayerNorms reset the scale.</summary>
+    public VarianceMapInfo? Map { get; init; }
+
     /// <summary>The sites named <paramref name="site"/>, by layer.</summary>
     public IEnumerable<VarianceSite> At(string site) => Sites.Where(s => s.Site == site);
 }
