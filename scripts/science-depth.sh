@@ -64,6 +64,36 @@ for name, label in (('gpt-128', 'embd 128, 16 blocks'), ('gpt-768', 'embd 768, 2
         g1 = num(site(1, 'act_in')['backward']['value'])
         print(f"| {label} | {p['activation']} | {q:.4f} ({math.sqrt(q):.3f}) | {f2:.4f} | {d2:.4f} | {q / f2:.3f} | {q / d2:.3f} | {res:.4g} | {g1:.3g} |")
 PY
+    # Layers 1, 2, 4, ..., 32 of the MLP tables as markdown (measured +- error [closed-form chain]).
+    for w in lecun kaiming; do
+        /usr/bin/python3 - "mlp-$w" > "docs/data/variance-mlp-$w-summary.md" <<'PY'
+import json, math, sys
+def num(v): return float(v) if v is not None else math.nan
+def g(v):
+    if not math.isfinite(v): return 'overflow' if (math.isinf(v) or math.isnan(v)) else str(v)
+    return f"{v:.3g}"
+for name in sys.argv[1:]:
+    d = json.load(open(f'docs/data/variance-{name}.json'))
+    layers = [1, 2, 4, 8, 16, 32]
+    for direction in ('forward', 'backward'):
+        print(f"| {direction} E[{'x' if direction=='forward' else 'g'}^2] at the activation input | " + " | ".join(f"layer {l}" for l in layers) + " |")
+        print("|---|" + "---|" * len(layers))
+        for p in d['profiles']:
+            sites = {s['layer']: s for s in p['sites'] if s['site'] == 'act_in'}
+            cells = []
+            for l in layers:
+                s = sites.get(l)
+                if s is None: cells.append(''); continue
+                v, e, q = num(s[direction]['value']), num(s[direction]['se']), num(s['predicted_' + direction])
+                cells.append(f"{g(v)} ± {e:.2g} [{g(q)}]" if math.isfinite(v) else f"overflow [{g(q)}]")
+            print(f"| {p['activation']} | " + " | ".join(cells) + " |")
+PY
+    done
+    # Finite width: GELU with Kaiming weights against its chain, at three widths.
+    for w in 64 256 1024; do
+        ortho variance --depth 32 --width "$w" --weights kaiming --samples 256 --repeats 4 --seed 0 --activation gelu --threads "$threads" \
+            --json --save "docs/data/variance-gelu-kaiming-width$w.json" > /dev/null
+    done
     # The one-layer variance maps q -> c E[f(z)^2], z ~ N(0, q): value and slope at q = 1, fixed points.
     for w in lecun kaiming; do
         ortho variance --depth 1 --width 8 --samples 2 --weights "$w" --activation gelu,relu,hermite:2,hermite:3,hermite:4,hermite:5,hermite:8,fourier:3,fourier:5,tropical:3,tropical:5 \
