@@ -82,7 +82,7 @@ internal static class VarianceCommand
                     }, tokens));
             }
             else throw new ArgumentException($"--model: '{kind}' is not mlp or gpt.");
-            var header = new Dictionary<string, string> { ["ortho"] = BuildInfo.VersionLine, ["command"] = "ortho variance " + string.Join(' ', p.Tokens.Select(t => t.Value)) };
+            var header = new Dictionary<string, string> { ["ortho"] = BuildInfo.VersionLine, ["command"] = "ortho " + string.Join(' ', p.Tokens.Select(t => t.Value)) };
             string text = VarianceJson.Write(profiles, header);
             if (p.GetValue(save) is string path)
             {

@@ -23,7 +23,7 @@ public class VarianceCliTests
         Assert.Equal(["gelu", "hermite:3"], profiles.EnumerateArray().Select(p => p.GetProperty("activation").GetString()));
         Assert.Equal(6, profiles[0].GetProperty("sites").GetArrayLength());
         Assert.Equal(2.0, profiles[0].GetProperty("sites")[0].GetProperty("predicted_forward").GetDouble(), 12); // Kaiming: 2 E[x^2]
-        Assert.Contains("--weights kaiming", doc.RootElement.GetProperty("command").GetString());
+        Assert.StartsWith("ortho variance --depth 3 ", doc.RootElement.GetProperty("command").GetString());
         var png = File.ReadAllBytes(stem + ".png");
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         Assert.Contains("<svg", File.ReadAllText(stem + ".svg"));
