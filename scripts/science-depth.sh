@@ -6,7 +6,8 @@
 #   peer      the same measurements by the PyTorch peer (scripts/peer/variance.py) and the per-layer comparison
 #             -> docs/data/variance-peer-*.json, docs/data/variance-compare-*.md
 #   train     the default LM recipe at 16 layers, GELU / Hermite-3 / Fourier-5 / Tropical-5 and two wrong activation
-#             inits, over 3 seeds (runs/depth-*, logs beside them) -> docs/data/depth-training.json|md
+#             inits, over 3 seeds (runs/depth-*, logs beside them; finished runs are kept, so it resumes)
+#             -> docs/data/depth-training-L16.json|md
 # Usage: scripts/science-depth.sh [variance|peer|train|all]...   (default: all)
 # Environment: THREADS (2), LAYERS (16), STEPS (600: the recipe's), SEEDS ("1 2 3"), EVAL_BATCHES (64: the recipe's),
 # ORTHO_DATA (the data directory holding brown/), ORTHO_DLL (a built Ortho.Cli.dll to run instead of building). The training runs take hours on 2 cores (16 layers: ~0.4 s/step on
@@ -170,7 +171,7 @@ if want train; then
                 || echo "$d: exit $? (see $d.log)"
         done
     done
-    /usr/bin/python3 - "$layers" "$steps" "$seeds" "${configs[@]}" <<'PY'
+    /usr/bin/python3 - "$layers" "$steps" "$seeds" "${configs[@]}" <<'PY' | tee "docs/data/depth-training-L$layers.md"
 import json, math, os, re, statistics, sys
 layers, steps, seeds, configs = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
 rows, out = [], []
