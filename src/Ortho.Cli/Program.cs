@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Ortho.Cli.Commands;
 using Spectre.Console;
 
@@ -6,28 +7,56 @@ using Spectre.Console;
 
 namespace Ortho.Cli;
 
-/// <summary>The <c>ortho</c> command: train, bench, inspect, fit.</summary>
+/// <summary>The <c>ortho</c> command: train, data, bench, inspect, fit, mlp, polynomial, regions.</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => Run(args);
+    private static int Main(string[] args)
+    {
+        AnsiConsole.Console = AnsiConsole.Create(ConsoleSettings(Console.Out, Console.IsOutputRedirected, Environment.GetEnvironmentVariable("NO_COLOR")));
+        return Run(args);
+    }
+
+    /// <summary>
+    /// The console for Spectre.Console's output: on a terminal, colours (none when NO_COLOR is set and not empty) and
+    /// redrawing progress; redirected to a file or a pipe, plain text: no ANSI codes, no redrawing, no wrapping.
+    /// </summary>
+    internal static AnsiConsoleSettings ConsoleSettings(TextWriter output, bool redirected, string? noColor)
+    {
+        var settings = new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) };
+        if (redirected)
+        {
+            settings.Ansi = AnsiSupport.No;
+            settings.ColorSystem = ColorSystemSupport.NoColors;
+            settings.Interactive = InteractionSupport.No;
+        }
+        else if (!string.IsNullOrEmpty(noColor)) settings.ColorSystem = ColorSystemSupport.NoColors;
+        return settings;
+    }
 
     /// <summary>
     /// Runs the command line <paramref name="args"/> and returns the exit code: 0 on success, 2 for bad input or data
-    /// (one line on stderr naming the problem), 1 for a bug (with the stack trace), 130 when a run was interrupted.
+    /// (one line on stderr naming the problem), 1 for a bug (with the stack trace), 130 when a run was interrupted by
+    /// Ctrl-C, 143 by SIGTERM.
     /// </summary>
     internal static int Run(string[] args)
     {
         var root = new OrthoRootCommand("Ortho: learnable Hermite, Fourier and tropical activations, and a CPU engine to train them.")
         {
             TrainCommand.Create(),
+            DataCommand.Create(),
             BenchCommand.Create(),
             InspectCommand.Create(),
+            ImportCommand.Create(),
             FitCommand.Create(),
+            ConvertCommand.Create(),
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
             VarianceCommand.Create(),
+            ExportCommand.Create(),
         };
+        // Wide enough that Spectre.Console never wraps a redirected line.
+        if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = 10_000;
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -38,10 +67,27 @@ internal static class Program
             while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
             bool expected = e is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException or System.Text.Json.JsonException
                 or OverflowException or Training.NonFiniteLossException or NN.StateDictException or UnauthorizedAccessException;
-            Console.Error.WriteLine($"ortho: {e.Message}");
+            Console.Error.WriteLine($"ortho: {(expected ? Sentence(e) : e.Message)}");
             if (!expected || Environment.GetEnvironmentVariable("ORTHO_DEBUG") == "1") Console.Error.WriteLine(e);
             return expected ? 2 : 1;
         }
+    }
+
+    /// <summary>
+    /// An exception's message as one sentence for a person: without .NET's parameter names and actual values, with
+    /// the runtime's file-system wording said plainly, lines joined.
+    /// </summary>
+    internal static string Sentence(Exception e)
+    {
+        string m = e.Message;
+        if (e is ArgumentOutOfRangeException { ActualValue: not null }) m = m.Split('\n')[0].TrimEnd(); // drops "Actual value was ..."
+        if (e is ArgumentException { ParamName: { } name }) m = m.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        m = Regex.Replace(m, @"Could not find a part of the path '([^']*)'\.?", "a directory on the path $1 does not exist.");
+        m = Regex.Replace(m, @"Could not find file '([^']*)'\.?", "$1 does not exist or cannot be created.");
+        m = Regex.Replace(m, @"Access to the path '([^']*)' is denied\.?", "permission denied: $1.");
+        m = string.Join("; ", m.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Replace(":;", ":", StringComparison.Ordinal);
+        if (m.Length > 0) m = char.ToUpperInvariant(m[0]) + m[1..];
+        return m.Length > 0 && ".!?)".Contains(m[^1]) ? m : m + ".";
     }
 
     /// <summary>
@@ -54,10 +100,7 @@ internal static class Program
         var (savedOut, savedErr, savedAnsi, savedThreads) = (Console.Out, Console.Error, AnsiConsole.Console, EngineSettings.Threads);
         Console.SetOut(output);
         Console.SetError(error);
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
-        });
+        AnsiConsole.Console = AnsiConsole.Create(ConsoleSettings(output, redirected: true, noColor: null));
         try { return Run(args); }
         finally
         {

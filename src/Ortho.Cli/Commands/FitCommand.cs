@@ -31,7 +31,15 @@ internal static class FitCommand
                 "gaussian" => FitWeighting.Gaussian,
                 var other => throw new ArgumentException($"--weighting must be uniform or gaussian, got '{other}'."),
             };
-            var options = new FitOptions { Lo = p.GetValue(lo), Hi = p.GetValue(hi), Weighting = w, RefineFrequencies = p.GetValue(refine) };
+            double l = p.GetValue(lo), h = p.GetValue(hi);
+            // Activations see inputs of order one; far wider ranges overflow the polynomials in float.
+            if (!(double.IsFinite(l) && double.IsFinite(h) && l >= -MaxRange && h <= MaxRange && h - l >= 1e-3))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"--lo {l} and --hi {h} must be finite, within [-{MaxRange}, {MaxRange}], with --hi at least 0.001 above --lo."));
+            if (p.GetValue(refine) && spec.Kind != "fourier")
+                throw new ArgumentException($"--refine refines Fourier frequencies; {spec} has none (drop --refine).");
+            if (p.GetValue(output) is string outPath) CheckOutput(outPath);
+            var options = new FitOptions { Lo = l, Hi = h, Weighting = w, RefineFrequencies = p.GetValue(refine) };
             var fit = module.FitTo(FitTarget.Parse(p.GetValue(target)!), options);
             var r = fit.Report;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -50,5 +58,27 @@ internal static class FitCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Largest |x| of the fit range.</summary>
+    private const double MaxRange = 100;
+
+    /// <summary>Checks before fitting that <paramref name="path"/> can be written: not a directory, and its directory can be created and written.</summary>
+    private static void CheckOutput(string path)
+    {
+        if (path.Length == 0) throw new ArgumentException("--out is empty.");
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new ArgumentException($"--out {path} is a directory; give a file name, e.g. {Path.Combine(path, "fit.safetensors")}.");
+        string dir = Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.probe.tmp");
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--out {path} cannot be written: {Program.Sentence(e)}", e);
+        }
     }
 }

@@ -1,26 +1,41 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
 using Ortho.Activations;
+using Ortho.Data;
 using Ortho.Training;
 
 namespace Ortho.Cli.Commands;
 
 /// <summary>
 /// The flags every <c>train</c> command shares, declared once: the <see cref="TrainRecipe"/>'s numbers (defaults from
-/// the task's recipe), the activation, and where the run reads and writes (run and data directories, resume, fetch,
-/// threads).
+/// the task's recipe), the activation, and where the run reads and writes (run and data directories, resume,
+/// overwrite, fetch, threads).
 /// </summary>
 internal sealed class TrainOptions
 {
     private readonly Option<int> _steps, _batch, _warmup, _every, _threads;
+    private readonly Option<int?> _evalEvery = new("--eval-every")
+    {
+        Description = "Evaluate every N steps into metrics.jsonl (default: 5 evenly spaced evaluations, the last one the final; 0: the final one only).",
+    };
     private readonly Option<float> _lr, _minLr, _wd, _b1, _b2, _clip;
     private readonly Option<long> _seed;
     private readonly Option<long?> _dataSeed;
     private readonly TrainRecipe _defaults;
     private readonly Option<string> _activation;
-    private readonly Option<string?> _runDir = new("--run-dir") { Description = "Where checkpoints and metrics go (default runs/<task>-<activation>)." };
-    private readonly Option<string?> _data = new("--data") { Description = "Data directory holding brown/ and fashion-mnist/ (default: $ORTHO_DATA or ./data)." };
-    private readonly Option<bool> _resume = new("--resume") { Description = "Continue from the run directory's checkpoint." };
-    private readonly Option<bool> _noFetch = new("--no-fetch") { Description = "Do not download missing data; fail instead." };
+    private readonly Option<string?> _runDir = new("--run-dir")
+    {
+        Description = "Where checkpoint, metrics and model go (default: a new runs/<task>-<activation>-<date>-<time>; with --resume, the latest such run).",
+    };
+    private readonly Option<string?> _data = DataCommand.DataDirOption("--data");
+    private readonly Option<string?> _manifest = new("--data-manifest")
+    {
+        Description = "Verify the data set against this manifest ('SHA-256 size name' or sha256sum lines) instead of the built-in one: to train on your own files of the same format.",
+    };
+    private readonly Option<bool> _resume = new("--resume") { Description = "Continue the run in --run-dir from its checkpoint (an error if there is none)." };
+    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Start a new run in --run-dir even though it holds one, replacing its checkpoint, metrics and model." };
+    private readonly Option<bool> _noFetch = new("--no-fetch") { Description = "Do not download a missing or damaged data set; fail instead." };
     // Diagnostic, hidden from help: what the variance-preserving init prevents (docs/science.md, scripts/science-depth.sh).
     private readonly Option<string> _activationInit = new("--activation-init")
     {
@@ -29,18 +44,18 @@ internal sealed class TrainOptions
     };
 
     /// <summary>The task's defaults and the few words that differ between tasks.</summary>
-    public TrainOptions(TrainRecipe defaults, string activation, string stepsFlag, string stepsHelp, string batchHelp, string activationHelp)
+    public TrainOptions(TrainRecipe defaults, string activation, string stepsHelp, string batchHelp, string activationHelp)
     {
         var d = _defaults = defaults;
-        _steps = Opt(stepsFlag, d.Steps, stepsHelp);
+        _steps = Opt("--steps", d.Steps, stepsHelp);
         _batch = Opt("--batch", d.Batch, batchHelp);
         _activation = Opt("--activation", activation, activationHelp + ": gelu, relu, silu, hermite:N, fourier:N, tropical:N, tropical_rational:N.");
         _lr = Opt("--lr", d.Lr, "Peak learning rate.");
-        _minLr = Opt("--min-lr", d.MinLr, "Final learning rate of the cosine.");
+        _minLr = Opt("--min-lr", d.MinLr, "Final learning rate of the cosine (at most --lr).");
         _warmup = Opt("--warmup", d.Warmup, "Linear warmup steps.");
         _wd = Opt("--weight-decay", d.WeightDecay, "AdamW weight decay (tensors of rank >= 2 only: matrices, conv kernels).");
-        _b1 = Opt("--beta1", d.Beta1, "AdamW beta1.");
-        _b2 = Opt("--beta2", d.Beta2, "AdamW beta2.");
+        _b1 = Opt("--beta1", d.Beta1, "AdamW beta1, in [0, 1).");
+        _b2 = Opt("--beta2", d.Beta2, "AdamW beta2, in [0, 1).");
         _clip = Opt("--clip", d.Clip, "Gradient-norm clip (0: off).");
         _seed = Opt("--seed", (long)d.Seed, "Seed of the model initialization and, unless --data-seed is given, of the training batches.");
         _dataSeed = new("--data-seed") { Description = $"Seed of the training batches (sampling, shuffles); default: --seed when that is given, else {d.DataSeed}." };
@@ -51,12 +66,27 @@ internal sealed class TrainOptions
     /// <summary>An option with a default value.</summary>
     public static Option<T> Opt<T>(string name, T def, string desc) => new(name) { Description = desc, DefaultValueFactory = _ => def };
 
+    /// <summary>The steps option (the image command reads whether it was given).</summary>
+    public Option<int> Steps => _steps;
+
     /// <summary>Adds every shared option to <paramref name="c"/> (after the task's own).</summary>
     public void AddTo(Command c)
     {
-        foreach (Option o in new Option[] { _steps, _batch, _activation, _lr, _minLr, _warmup, _wd, _b1, _b2, _clip, _seed, _dataSeed, _every,
-                     _runDir, _data, _resume, _noFetch, _threads, _activationInit })
+        foreach (Option o in new Option[] { _steps, _batch, _activation, _lr, _minLr, _warmup, _wd, _b1, _b2, _clip, _seed, _dataSeed, _every, _evalEvery,
+                     _runDir, _resume, _overwrite, _data, _manifest, _noFetch, _threads, _activationInit })
             c.Options.Add(o);
+    }
+
+    /// <summary>The flag of a recipe field, for messages: MinLr is --min-lr.</summary>
+    public static string Flag(string field)
+    {
+        var sb = new StringBuilder("--");
+        for (int i = 0; i < field.Length; i++)
+        {
+            if (char.IsUpper(field[i]) && i > 0) sb.Append('-');
+            sb.Append(char.ToLowerInvariant(field[i]));
+        }
+        return sb.ToString();
     }
 
     /// <summary>The activation spec, normalized (an unknown one throws with the spec named).</summary>
@@ -72,7 +102,7 @@ internal sealed class TrainOptions
     {
         Steps = p.GetValue(_steps), Batch = p.GetValue(_batch), Lr = p.GetValue(_lr), MinLr = p.GetValue(_minLr), Warmup = p.GetValue(_warmup),
         WeightDecay = p.GetValue(_wd), Beta1 = p.GetValue(_b1), Beta2 = p.GetValue(_b2), Clip = p.GetValue(_clip), Seed = Seed(p, _seed),
-        DataSeed = DataSeed(p), CheckpointEvery = p.GetValue(_every),
+        DataSeed = DataSeed(p), CheckpointEvery = p.GetValue(_every), EvalEvery = p.GetValue(_evalEvery),
     };
 
     /// <summary>
@@ -87,11 +117,47 @@ internal sealed class TrainOptions
         return $"Activation init: {variant} in {n} activation module(s) (diagnostic; not the paper's init).";
     }
 
-    /// <summary>Applies --threads and returns where the run goes (default runs/<paramref name="defaultName"/>) and reads its data.</summary>
-    public (string RunDir, string? DataDir, bool Resume, bool Fetch) Run(ParseResult p, string defaultName)
+    /// <summary>Where a run goes and reads its data, checked before any data is loaded.</summary>
+    public sealed record Where(string RunDir, string DataRoot, TrainStart Start, bool Fetch, string? Manifest);
+
+    /// <summary>
+    /// Applies --threads and decides the run directory: --run-dir, or a new runs/<paramref name="name"/>-DATE-TIME
+    /// (with --resume: the latest runs/<paramref name="name"/>* that has a checkpoint); checks that the run may start
+    /// there (nothing is created yet).
+    /// </summary>
+    public Where Run(ParseResult p, string name)
     {
         CommonOptions.ApplyThreads(p.GetValue(_threads));
-        return (p.GetValue(_runDir) ?? Path.Combine("runs", defaultName), p.GetValue(_data), p.GetValue(_resume), !p.GetValue(_noFetch));
+        bool resume = p.GetValue(_resume), overwrite = p.GetValue(_overwrite);
+        if (resume && overwrite) throw new ArgumentException("--resume continues the run in --run-dir and --overwrite replaces it: give one of them.");
+        var start = resume ? TrainStart.Resume : overwrite ? TrainStart.Overwrite : TrainStart.New;
+        string? given = p.GetValue(_runDir);
+        if (given is { Length: 0 }) throw new ArgumentException("--run-dir is empty.");
+        string dir = given ?? (resume ? LatestRun(name) : NewRunDirectory(name));
+        RunDirectory.Check(dir, start);
+        string? root = p.GetValue(_data);
+        if (root is { Length: 0 }) throw new ArgumentException("--data-dir is empty.");
+        return new Where(Path.GetFullPath(dir), Path.GetFullPath(root ?? DataDirectory.Resolve()), start, !p.GetValue(_noFetch), p.GetValue(_manifest));
+    }
+
+    /// <summary>runs/NAME-yyyyMMdd-HHmmss, with -2, -3, ... when that exists.</summary>
+    private static string NewRunDirectory(string name)
+    {
+        string stem = Path.Combine("runs", $"{name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        string dir = stem;
+        for (int i = 2; Directory.Exists(dir) || File.Exists(dir); i++) dir = $"{stem}-{i}";
+        return dir;
+    }
+
+    /// <summary>The run under runs/ named NAME or NAME-... whose checkpoint was written last.</summary>
+    private static string LatestRun(string name)
+    {
+        var found = Directory.Exists("runs")
+            ? Directory.EnumerateDirectories("runs").Where(d => Path.GetFileName(d) is var n && (n == name || n.StartsWith(name + "-", StringComparison.Ordinal)))
+                .Select(d => new FileInfo(Path.Combine(d, "checkpoint.safetensors"))).Where(f => f.Exists).MaxBy(f => f.LastWriteTimeUtc)
+            : null;
+        return found?.DirectoryName ?? throw new InvalidOperationException(
+            $"Nothing to resume: no run of {name} with a checkpoint under {Path.GetFullPath("runs")}; give the run's directory with --run-dir.");
     }
 
     // The batches follow --seed unless --data-seed is given; with neither, the recipe's own pair.

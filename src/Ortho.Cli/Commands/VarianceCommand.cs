@@ -36,8 +36,8 @@ internal static class VarianceCommand
         var json = new Option<bool>("--json") { Description = "Print JSON instead of the table." };
         var save = new Option<string?>("--save") { Description = "Also write the JSON to this file." };
         var plot = new Option<string?>("--plot") { Description = "Write the curves against depth to PATH.png and PATH.svg (PATH without extension)." };
-        var data = new Option<string?>("--data") { Description = "gpt --input brown: data directory (default: $ORTHO_DATA or ./data)." };
-        var noFetch = new Option<bool>("--no-fetch") { Description = "Do not download missing data; fail instead." };
+        var data = DataCommand.DataDirOption("--data");
+        var noFetch = new Option<bool>("--no-fetch") { Description = "gpt --input brown: do not download a missing or damaged Brown corpus; fail instead." };
         var threads = CommonOptions.Threads();
         var cmd = new Command("variance", "Second moments forward and backward through depth at initialization, measured and predicted by the closed-form moments.")
         {
@@ -71,7 +71,7 @@ internal static class VarianceCommand
                 byte[]? tokens = p.GetValue(input)!.Trim().ToLowerInvariant() switch
                 {
                     "normal" => null,
-                    "brown" => BrownCorpus.Load(DataFetch.EnsureData(p.GetValue(data), "brown", !p.GetValue(noFetch))).Validation,
+                    "brown" => BrownCorpus.Load(new DataFetcher(Console.Error).Ensure(DataSet.Brown, p.GetValue(data) ?? DataDirectory.Resolve(), !p.GetValue(noFetch))).Validation,
                     var other => throw new ArgumentException($"--input: '{other}' is not normal or brown."),
                 };
                 foreach (var s in specs)

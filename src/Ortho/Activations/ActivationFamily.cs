@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Ortho.NN;
 
 namespace Ortho.Activations;
 
@@ -14,7 +15,9 @@ namespace Ortho.Activations;
 /// Kernel methods receive the parameters as <see cref="IParameterSpans"/> in the order of <see cref="Parameters"/>.
 /// Every method is an instance method, so a family instance can carry options of its own (a configured variant of a
 /// kind); families are compared with <see cref="object.Equals(object)"/> (parameters, modules, the fit cache), which
-/// such a variant overrides. Constant buffers are declared with their values (<see cref="Buffers"/>).
+/// such a variant overrides. Constant buffers are declared with their values (<see cref="Buffers"/>). A kind with
+/// options (<see cref="SupportedOptions"/>, e.g. Hermite's <c>clamp</c>: "hermite:8+clamp") has one family instance
+/// per option set (<see cref="WithOptions"/>); only the plain one is registered.
 /// </remarks>
 public abstract partial class ActivationFamily
 {
@@ -25,6 +28,48 @@ public abstract partial class ActivationFamily
 
     /// <summary>Other spellings <see cref="ActivationSpec.Parse"/> accepts for this kind (none by default).</summary>
     public virtual IReadOnlyList<string> Aliases => [];
+
+    /// <summary>The options a spec may add to this kind (<c>hermite:8+clamp</c>); none by default.</summary>
+    public virtual IReadOnlyList<string> SupportedOptions => [];
+
+    /// <summary>The options this instance carries, in <see cref="SupportedOptions"/> order (none for the plain kind).</summary>
+    public virtual IReadOnlyList<string> Options => [];
+
+    /// <summary>
+    /// Other spellings that name this kind with options, e.g. the peer's <c>hermiteclamp</c> = hermite with clamp
+    /// (so "hermiteclamp8" parses as hermite:8+clamp); none by default.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, string[]> OptionAliases => NoOptionAliases;
+
+    private static readonly IReadOnlyDictionary<string, string[]> NoOptionAliases = new Dictionary<string, string[]>();
+
+    /// <summary>
+    /// This kind with exactly <paramref name="options"/> (any order, repeats ignored); the plain kind when there are none.
+    /// Kinds with options override it (and <see cref="Variants"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">An option the kind does not support; the message lists the supported ones.</exception>
+    public virtual ActivationFamily WithOptions(IEnumerable<string> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(options);
+        return this;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for an option not in <see cref="SupportedOptions"/>.</summary>
+    protected void CheckOptions(IEnumerable<string> options)
+    {
+        foreach (var o in options)
+            if (!SupportedOptions.Contains(o))
+                throw new ArgumentException(SupportedOptions.Count == 0
+                    ? $"{Name} takes no options; got '+{o}'."
+                    : $"{Name} has no option '{o}'; options: {string.Join(", ", SupportedOptions)}.", nameof(options));
+    }
+
+    /// <summary>The plain kind and every configured variant (what a state dict may hold); the default is just this one.</summary>
+    public virtual IReadOnlyList<ActivationFamily> Variants => [this];
+
+    /// <summary>The name with this instance's options, as specs write it: "hermite", "hermite+clamp".</summary>
+    public string SpecName => Options.Count == 0 ? Name : Name + "+" + string.Join("+", Options);
 
     /// <summary>Smallest supported degree (at least 1).</summary>
     public abstract int MinDegree { get; }
@@ -123,11 +168,26 @@ public abstract partial class ActivationFamily
     /// <summary>A module of this kind with its initial values; the default is a plain <see cref="LearnableActivation"/>.</summary>
     public virtual LearnableActivation CreateModule(int degree, Rng? rng = null) => new(this, degree, rng);
 
+    /// <summary>
+    /// The submodule of a module of this kind that holds the parameters named "<paramref name="name"/>.*" (see
+    /// <see cref="ActivationParameterSpec.Name"/>); the default is a plain <see cref="ActivationSubmodule"/>.
+    /// </summary>
+    public virtual ActivationSubmodule CreateSubmodule(string name) => new();
+
+    /// <summary>
+    /// Writes y = f(<paramref name="input"/>) of <paramref name="module"/> (this kind) into <paramref name="graph"/> with
+    /// standard ONNX operators, its parameters as initializers (<see cref="Export.Onnx.OnnxGraphBuilder.Parameter"/>),
+    /// and returns y's name: how <c>ortho export onnx</c> exports the kind. The default has no ONNX form.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The kind (or this configuration of it) has no ONNX form.</exception>
+    public virtual string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) =>
+        throw new NotSupportedException($"{Name} activations have no ONNX form (override ActivationFamily.EmitOnnx to export them).");
+
     /// <summary>The built-in family an <see cref="ActivationKind"/> names.</summary>
     public static implicit operator ActivationFamily(ActivationKind kind) => ActivationRegistry.Get(kind);
 
     /// <inheritdoc/>
-    public override string ToString() => Name;
+    public override string ToString() => SpecName;
 
     /// <summary>Throws unless the family is well formed (called on registration).</summary>
     internal void Check()
@@ -139,25 +199,72 @@ public abstract partial class ActivationFamily
         if (MinDegree < 1 || MaxDegree < MinDegree) throw new ArgumentException($"{Name}: degree range [{MinDegree}, {MaxDegree}] must satisfy 1 <= min <= max.");
         if (Parameters.Count == 0) throw new ArgumentException($"{Name}: an activation family needs at least one parameter.");
         if (ParameterNames.Distinct().Count() != ParameterNames.Count) throw new ArgumentException($"{Name}: parameter names must be distinct.");
+        foreach (var p in Parameters)
+        {
+            if (p.Name is null || !ParameterNamePattern().IsMatch(p.Name))
+                throw new ArgumentException($"{Name}: parameter name '{p.Name}' must be a state-dict key: lower-case words, at most one '.' (a submodule, as in 'clamp.lim_val').");
+            if (p.Scalar && p.Length(MinDegree) != 1) throw new ArgumentException($"{Name}: scalar parameter '{p.Name}' must have length 1.");
+        }
+        foreach (var o in SupportedOptions.Concat(OptionAliases.Keys))
+            if (!NamePattern().IsMatch(o)) throw new ArgumentException($"{Name}: option or option alias '{o}' must be lower case letters, digits and '_', start with a letter and not end with a digit.");
+        foreach (var (alias, options) in OptionAliases) WithOptions(options); // throws for an unsupported option
     }
 
     // Spec names: "hermite3" parses as hermite:3, so a name may not end with a digit.
     [GeneratedRegex("^[a-z](?:[a-z0-9_]*[a-z_])?$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]*(?:\\.[a-z_][a-z0-9_]*)?$")]
+    private static partial Regex ParameterNamePattern();
 }
 
 /// <summary>A learnable parameter of an activation family.</summary>
-/// <param name="Name">torchortho's name (the state-dict key).</param>
+/// <param name="Name">
+/// torchortho's name (the state-dict key below the activation); a name with a '.' lives in a submodule of that name
+/// (<c>clamp.lim_val</c>: parameter <c>lim_val</c> of submodule <c>clamp</c>).
+/// </param>
 /// <param name="Length">Number of values at a degree.</param>
 /// <param name="SkippableGradient">The backward kernel skips this gradient when given an empty span (Fourier's frequencies, when frozen).</param>
-public sealed record ActivationParameterSpec(string Name, Func<int, int> Length, bool SkippableGradient = false);
+/// <param name="Scalar">A 0-dim tensor (shape [], one value), as torchortho's <c>clamp.lim_val</c>; otherwise shape [Length].</param>
+public sealed record ActivationParameterSpec(string Name, Func<int, int> Length, bool SkippableGradient = false, bool Scalar = false)
+{
+    /// <summary>The tensor shape at <paramref name="degree"/>: [] for a scalar, else [Length].</summary>
+    public int[] Shape(int degree) => Scalar ? [] : [Length(degree)];
+}
 
-/// <summary>A constant buffer of an activation module: carried in the state dict (as the peer does), never learned.</summary>
+/// <summary>
+/// A constant buffer of an activation module: carried in the state dict (as the peer does), never learned, and checked
+/// on load: a state dict whose values differ from <see cref="Values"/> is rejected (integers exactly, floats within
+/// <see cref="Tolerance"/>), since it would describe another function.
+/// </summary>
 /// <param name="Name">The state-dict key.</param>
 /// <param name="Shape">The tensor shape.</param>
-/// <param name="Values">The expected values, row-major.</param>
+/// <param name="Values">The defined values, row-major (what fresh modules write).</param>
 /// <param name="Dtype">The safetensors dtype checkpoints store it as ("F32", or "I64" for the peer's int64 buffers).</param>
-public sealed record ActivationBuffer(string Name, int[] Shape, float[] Values, string Dtype = "F32");
+/// <param name="Tolerance">For float buffers, what a loaded value may differ by (default: the rounding of the file's dtype).</param>
+/// <param name="Optional">Only some writers include it: accepted (and kept for saving) when a loaded state dict has it, never missing, not written by fresh modules.</param>
+public sealed record ActivationBuffer(string Name, int[] Shape, float[] Values, string Dtype = "F32", BufferTolerance? Tolerance = null, bool Optional = false)
+{
+    /// <summary>Relative tolerance of factorial buffers: torchortho computes k! as exp(lgamma(k + 1)) in float32, up to ~3e-6 relative off for k &gt;= 5.</summary>
+    public const double FactorialTolerance = 1e-5;
+
+    /// <summary>
+    /// The float32 buffer (first!, ..., last!) torchortho keeps: fresh modules hold the exact factorials rounded to
+    /// float; loaded values within relative <see cref="FactorialTolerance"/> are accepted and kept as loaded.
+    /// </summary>
+    public static ActivationBuffer Factorials(string name, int first, int last, bool optional = false)
+    {
+        var v = new float[last - first + 1];
+        double f = 1;
+        for (int k = 2; k < first; k++) f *= k;
+        for (int k = first; k <= last; k++)
+        {
+            if (k > 1) f *= k;
+            v[k - first] = (float)f;
+        }
+        return new(name, [v.Length], v, Tolerance: new BufferTolerance(FactorialTolerance), Optional: optional);
+    }
+}
 
 /// <summary>
 /// One span per parameter of an activation, in its family's <see cref="ActivationFamily.Parameters"/> order: the values

@@ -25,20 +25,24 @@ public class LearnableActivation : UnaryModule
         Family = family;
         Degree = degree;
         var init = family.Initial(degree, rng ?? Rng.Default);
-        _params = init.Names.Select(name => RegisterParameter(name, new Parameter(init[name]))).ToArray();
-        foreach (var b in family.Buffers(degree))
+        _params = new Parameter[family.Parameters.Count];
+        for (int i = 0; i < _params.Length; i++)
         {
-            var t = Tensor.Unscoped(b.Shape);
-            b.Values.CopyTo(t.Data);
-            RegisterBuffer(b.Name, t, dtype: b.Dtype);
+            var spec = family.Parameters[i];
+            var p = new Parameter(spec.Shape(degree));
+            init[spec.Name].CopyTo(p.Data);
+            int dot = spec.Name.IndexOf('.');
+            _params[i] = dot < 0 ? RegisterParameter(spec.Name, p) : Submodule(spec.Name[..dot]).Add(spec.Name[(dot + 1)..], p);
         }
+        foreach (var b in family.Buffers(degree))
+            RegisterConstant(b.Name, b.Shape, b.Values, b.Dtype, b.Tolerance, b.Optional);
         _frozenScratch = new float[_params.Length][];
         _values = new LiveValues(_params);
         _grads = new LiveGradients(this);
         if (frozen) Freeze();
     }
 
-    /// <summary>The kind.</summary>
+    /// <summary>The kind (with its options: <see cref="ActivationFamily.Options"/>).</summary>
     public ActivationFamily Family { get; }
 
     /// <summary>The degree n.</summary>
@@ -47,11 +51,17 @@ public class LearnableActivation : UnaryModule
     /// <summary>The kind in the activation-spec format ("hermite", "fourier", ...).</summary>
     public string Kind => Family.Name;
 
-    /// <summary>This activation's spec, e.g. "hermite:3".</summary>
-    public ActivationSpec Spec => new(Kind, Degree);
+    /// <summary>This activation's spec, e.g. "hermite:3" or "hermite:8+clamp".</summary>
+    public ActivationSpec Spec => new(Kind, Degree, string.Join("+", Family.Options));
 
     /// <summary>The parameter named <paramref name="name"/> (torchortho's name).</summary>
     protected Parameter Param(string name) => _params[Family.IndexOf(name)];
+
+    /// <summary>The submodule holding the parameters named "<paramref name="name"/>.*" (e.g. Hermite's <c>clamp</c>), or null.</summary>
+    protected ActivationSubmodule? FindSubmodule(string name) =>
+        NamedChildren().FirstOrDefault(c => c.Name == name).Module as ActivationSubmodule;
+
+    private ActivationSubmodule Submodule(string name) => FindSubmodule(name) ?? RegisterModule(name, Family.CreateSubmodule(name));
 
     /// <summary>Freezes (no gradient) or unfreezes every parameter.</summary>
     public virtual void Freeze(bool frozen = true)
@@ -107,7 +117,7 @@ public class LearnableActivation : UnaryModule
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"degree={Degree}";
+    protected override string ExtraRepr() => Family.Options.Count == 0 ? $"degree={Degree}" : $"degree={Degree}, {string.Join(", ", Family.Options.Select(o => o + "=True"))}";
 
     private sealed class LiveValues(Parameter[] ps) : IParameterSpans
     {

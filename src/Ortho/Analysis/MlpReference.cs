@@ -55,7 +55,7 @@ public static class MlpReference
     {
         switch (act)
         {
-            case HermiteActivation hermite:
+            case HermiteActivation { IsClamped: false } hermite: // a clamped one is no polynomial
             {
                 var a = hermite.Coefficients.Data;
                 T p0 = T.FromDouble(1), p1 = z, f = T.FromDouble(a[0]) + T.FromDouble(a[1]) * z;

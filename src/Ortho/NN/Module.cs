@@ -10,8 +10,7 @@ public abstract class Module
 {
     private readonly List<(string Name, Module Module)> _modules = new();
     private readonly List<(string Name, Parameter Parameter)> _parameters = new();
-    private readonly List<(string Name, Tensor Buffer, bool Persistent)> _buffers = new();
-    private readonly Dictionary<string, string> _bufferDtypes = new();
+    private readonly List<BufferSlot> _buffers = new();
 
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
     public bool Training { get; private set; } = true;
@@ -41,15 +40,48 @@ public abstract class Module
     protected Tensor RegisterBuffer(string name, Tensor buffer, bool persistent = true, string dtype = "F32")
     {
         CheckName(name);
-        if (dtype != "F32") _bufferDtypes[name] = dtype;
+        ArgumentNullException.ThrowIfNull(buffer);
         if (buffer.Owner != null)
         {
             var copy = Tensor.Unscoped(buffer.Shape); // buffers live as long as the module, not as a scope
             buffer.Data.CopyTo(copy.Data);
             buffer = copy;
         }
-        _buffers.Add((name, buffer, persistent));
+        _buffers.Add(new BufferSlot(name, buffer, persistent, dtype));
         return buffer;
+    }
+
+    /// <summary>
+    /// Registers a persistent constant buffer holding <paramref name="values"/>: the values its definition gives
+    /// (e.g. torchortho's <c>powers</c> 0..n). <see cref="LoadStateDict"/> checks a loaded value against them before
+    /// anything uses it and rejects a state dict that differs (see <see cref="BufferTolerance"/>); the values it
+    /// accepts are kept as loaded, so a file read and written again holds the same bytes.
+    /// </summary>
+    /// <param name="name">The member name.</param>
+    /// <param name="shape">The tensor shape.</param>
+    /// <param name="values">The defined values, row-major.</param>
+    /// <param name="dtype">The safetensors dtype checkpoints store it as; integer dtypes must match exactly.</param>
+    /// <param name="tolerance">What a float buffer may differ by (default: the rounding of the file's dtype).</param>
+    /// <param name="optional">
+    /// Absent from the state dict unless a loaded state dict had it: for buffers only some writers include (torchortho's
+    /// Hermite <c>normalization_term</c>, present with <c>use_numba=True</c>). Present or absent, strict loads accept it.
+    /// </param>
+    protected Tensor RegisterConstant(string name, int[] shape, ReadOnlySpan<float> values, string dtype = "F32", BufferTolerance? tolerance = null, bool optional = false)
+    {
+        CheckName(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        var t = Tensor.Unscoped(shape);
+        if (values.Length != t.Length)
+            throw new ArgumentException($"constant '{name}': {values.Length} values do not fill shape {Tensor.ShapeString(shape)}.", nameof(values));
+        values.CopyTo(t.Data);
+        _buffers.Add(new BufferSlot(name, t, persistent: true, dtype)
+        {
+            Expected = values.ToArray(),
+            Tolerance = tolerance ?? BufferTolerance.DtypeRounding,
+            Optional = optional,
+            Present = !optional,
+        });
+        return t;
     }
 
     private void CheckName(string name)
@@ -83,20 +115,45 @@ public abstract class Module
     /// <summary>All parameters (each once).</summary>
     public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter);
 
-    /// <summary>All buffers with dotted names.</summary>
+    /// <summary>All buffers with dotted names (an optional constant only while present).</summary>
     public IEnumerable<(string Name, Tensor Buffer, bool Persistent)> NamedBuffers()
     {
         foreach (var (prefix, m) in NamedModules())
-            foreach (var (name, b, persistent) in m._buffers) yield return (Join(prefix, name), b, persistent);
+            foreach (var b in m._buffers)
+                if (b.Present) yield return (Join(prefix, b.Name), b.Buffer, b.Persistent);
     }
 
     /// <summary>The safetensors dtype a state-dict entry is stored as: "F32" unless a buffer was registered otherwise.</summary>
     public string StateDictDtype(string key)
     {
-        foreach (var (prefix, m) in NamedModules())
-            foreach (var (name, dtype) in m._bufferDtypes)
-                if (Join(prefix, name) == key) return dtype;
+        foreach (var (k, b) in BufferSlots())
+            if (k == key) return b.Dtype;
         return "F32";
+    }
+
+    /// <summary>
+    /// Puts the optional constant buffer <paramref name="key"/> (see <see cref="RegisterConstant"/>) into the state dict
+    /// with its defined values, or takes it out.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No optional buffer has that key.</exception>
+    public void SetOptionalBuffer(string key, bool present)
+    {
+        var slot = OptionalSlot(key);
+        if (present && !slot.Present) slot.Expected!.CopyTo(slot.Buffer.Data);
+        slot.Present = present;
+    }
+
+    private BufferSlot OptionalSlot(string key)
+    {
+        foreach (var (k, b) in BufferSlots())
+            if (k == key && b.Optional) return b;
+        throw new KeyNotFoundException($"{GetType().Name} has no optional buffer '{key}'.");
+    }
+
+    private IEnumerable<(string Key, BufferSlot Slot)> BufferSlots()
+    {
+        foreach (var (prefix, m) in NamedModules())
+            foreach (var b in m._buffers) yield return (Join(prefix, b.Name), b);
     }
 
     /// <summary>
@@ -110,33 +167,46 @@ public abstract class Module
         foreach (var (prefix, m) in NamedModules())
         {
             foreach (var (name, p) in m._parameters) if (seen.Add(p)) d[Join(prefix, name)] = p;
-            foreach (var (name, b, persistent) in m._buffers) if (persistent) d[Join(prefix, name)] = b;
+            foreach (var b in m._buffers) if (b.Persistent && b.Present) d[Join(prefix, b.Name)] = b.Buffer;
         }
         return d;
     }
 
     /// <summary>
     /// Copies values into this module's parameters and persistent buffers. With <paramref name="strict"/>,
-    /// missing or unexpected keys are an error; shape mismatches always are. The error lists every problem.
+    /// missing or unexpected keys are an error; shape mismatches always are, and so are constant buffers whose values
+    /// differ from their definition (<see cref="RegisterConstant"/>): such a state dict would compute another function.
+    /// Optional constants are never missing, and afterwards present exactly when the state dict had them (a non-strict
+    /// load keeps one it does not mention). The error lists every problem; nothing is copied unless everything checks.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
         state = NormalizeStateDict(state);
         var own = StateDict();
-        var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var optional = BufferSlots().Where(b => b.Slot.Persistent && b.Slot.Optional).ToDictionary(b => b.Key, b => b.Slot);
+        foreach (var (key, slot) in optional) own[key] = slot.Buffer;
+        var missing = own.Keys.Where(k => !state.ContainsKey(k) && !optional.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
         var mismatched = own.Where(kv => state.TryGetValue(kv.Key, out var t) && !t.ShapeSpan.SequenceEqual(kv.Value.ShapeSpan))
             .Select(kv => $"{kv.Key}: checkpoint {Tensor.ShapeString(state[kv.Key].ShapeSpan)}, model {Tensor.ShapeString(kv.Value.ShapeSpan)}").ToList();
-        if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+        var invalid = new List<string>();
+        foreach (var (key, slot) in BufferSlots())
+            if (slot.Expected != null && state.TryGetValue(key, out var t) && t.ShapeSpan.SequenceEqual(slot.Buffer.ShapeSpan)
+                && slot.FirstInvalid(t.Data) is string problem)
+                invalid.Add($"{key}: {problem}");
+        if (mismatched.Count > 0 || invalid.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
         {
             var sb = new StringBuilder($"Error loading state dict into {GetType().Name}:");
             if (strict && missing.Count > 0) sb.Append("\n  missing keys: ").Append(string.Join(", ", missing));
             if (strict && unexpected.Count > 0) sb.Append("\n  unexpected keys: ").Append(string.Join(", ", unexpected));
             if (mismatched.Count > 0) sb.Append("\n  shape mismatches: ").Append(string.Join("; ", mismatched));
-            throw new StateDictException(sb.ToString(), missing, unexpected, mismatched);
+            if (invalid.Count > 0) sb.Append("\n  constant buffers that differ from their definition: ").Append(string.Join("; ", invalid));
+            throw new StateDictException(sb.ToString(), missing, unexpected, mismatched, invalid);
         }
         foreach (var (key, dst) in own)
             if (state.TryGetValue(key, out var src)) src.Data.CopyTo(dst.Data);
+        foreach (var (key, slot) in optional)
+            slot.Present = state.ContainsKey(key) || (!strict && slot.Present);
     }
 
     /// <summary>
@@ -193,6 +263,38 @@ public abstract class Module
     }
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+
+    private sealed class BufferSlot(string name, Tensor buffer, bool persistent, string dtype)
+    {
+        public string Name { get; } = name;
+        public Tensor Buffer { get; } = buffer;
+        public bool Persistent { get; } = persistent;
+        public string Dtype { get; } = dtype;
+        public float[]? Expected { get; init; }
+        public BufferTolerance Tolerance { get; init; } = BufferTolerance.DtypeRounding;
+        public bool Optional { get; init; }
+        public bool Present { get; set; } = true;
+
+        /// <summary>A description of the first value that is not the defined one, or null.</summary>
+        public string? FirstInvalid(ReadOnlySpan<float> found)
+        {
+            bool integer = Dtype is not ("F32" or "F64" or "F16" or "BF16");
+            for (int i = 0; i < found.Length; i++)
+                if (!(integer ? found[i] == Expected![i] : Tolerance.Accepts(found[i], Expected![i])))
+                    return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"at index {Index(i)} expected {Expected![i]:R}, found {found[i]:R} ({(integer ? "integers must match exactly" : Tolerance.ToString())})");
+            return null;
+        }
+
+        private string Index(int flat)
+        {
+            var shape = Buffer.ShapeSpan;
+            if (shape.Length <= 1) return flat.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var idx = new int[shape.Length];
+            for (int d = shape.Length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat /= shape[d]; }
+            return "[" + string.Join(", ", idx) + "]";
+        }
+    }
 }
 
 /// <summary>A module mapping one tensor to one tensor (layers, activations, Sequential).</summary>
@@ -205,12 +307,14 @@ public abstract class UnaryModule : Module
 /// <summary>Raised by <see cref="Module.LoadStateDict"/>; lists every missing, unexpected and mismatched key.</summary>
 public sealed class StateDictException : Exception
 {
-    internal StateDictException(string message, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
+    internal StateDictException(string message, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched,
+        IReadOnlyList<string>? invalidConstants = null)
         : base(message)
     {
         MissingKeys = missing;
         UnexpectedKeys = unexpected;
         ShapeMismatches = mismatched;
+        InvalidConstants = invalidConstants ?? [];
     }
 
     /// <summary>Keys the module has but the state dict lacks.</summary>
@@ -221,4 +325,7 @@ public sealed class StateDictException : Exception
 
     /// <summary>Keys present on both sides with different shapes.</summary>
     public IReadOnlyList<string> ShapeMismatches { get; }
+
+    /// <summary>Constant buffers whose loaded values differ from their definition: the key, the first bad index, expected and found.</summary>
+    public IReadOnlyList<string> InvalidConstants { get; }
 }

@@ -35,6 +35,16 @@ public interface ITrainingTask
     /// <summary>Replays the current batch's forward pass and names the first module with a non-finite output.</summary>
     string? DiagnoseNonFinite();
 
-    /// <summary>The end-of-run evaluation: (validation loss, test accuracy), either may be null.</summary>
-    (double? Loss, double? Accuracy) Evaluate();
+    /// <summary>
+    /// Evaluates the model on the task's fixed evaluation set (no gradients; the training batches are not touched):
+    /// always on its first quarter, the subset the loss curve is drawn from, and when <paramref name="full"/> on all
+    /// of it. <paramref name="cancel"/> stops a long evaluation (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    EvalResult Evaluate(bool full, CancellationToken cancel = default);
 }
+
+/// <summary>One evaluation's numbers: mean loss, accuracy (image tasks) and how many sequences or images it covered.</summary>
+public readonly record struct Evaluation(double? Loss, double? Accuracy, int Items);
+
+/// <summary>An evaluation on the fixed subset of the evaluation set and, when asked for, on the whole set.</summary>
+public sealed record EvalResult(Evaluation Subset, Evaluation? Full);

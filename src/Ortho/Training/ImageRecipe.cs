@@ -10,16 +10,16 @@ namespace Ortho.Training;
 /// </summary>
 public sealed record ImageRecipe
 {
-    /// <summary>The image task's optimization defaults (<see cref="TrainRecipe.Steps"/> 0: the epochs decide).</summary>
+    /// <summary>The image task's optimization defaults (<see cref="TrainRecipe.Steps"/> 0: <see cref="Epochs"/> decide).</summary>
     public static TrainRecipe DefaultTrain { get; } = new()
     {
         Steps = 0, Batch = 128, Lr = 2e-3f, MinLr = 0f, Warmup = 100, WeightDecay = 0.05f, Beta1 = 0.9f, Beta2 = 0.999f, Clip = 0f,
         Seed = 1337, DataSeed = 1, CheckpointEvery = 100,
     };
 
-    /// <summary>Step limit (0: the epochs decide), batch, optimizer, schedule, clip, seeds and checkpoint interval.</summary>
+    /// <summary>Steps (the run's and the schedule's length; 0: <see cref="Epochs"/> decide), batch, optimizer, schedule, clip, seeds and checkpoint interval.</summary>
     public TrainRecipe Train { get; init; } = DefaultTrain;
-    /// <summary>Epochs over the training images (fractions allowed).</summary>
+    /// <summary>Epochs over the training images (fractions allowed); used when <see cref="TrainRecipe.Steps"/> is 0.</summary>
     public double Epochs { get; init; } = 1;
     /// <summary>The model; its input channels and image size are taken from the data.</summary>
     public ConvNeXtConfig Model { get; init; } = ConvNeXtConfig.FashionMnist("hermite:3");
@@ -27,19 +27,36 @@ public sealed record ImageRecipe
     /// <summary>A freshly initialized model (seeded by <see cref="TrainRecipe.Seed"/>).</summary>
     public ConvNeXt BuildModel() => new(Model, new Rng(Train.Seed));
 
-    /// <summary>The steps of a run over <paramref name="trainImages"/> images: the epochs' full batches, at most
-    /// <see cref="TrainRecipe.Steps"/> when that is set, at least one.</summary>
+    /// <summary>The steps of a run over <paramref name="trainImages"/> images: <see cref="TrainRecipe.Steps"/> when it is
+    /// set, else the epochs' full batches (at least one).</summary>
     public int TotalSteps(int trainImages)
     {
-        int steps = (int)(Epochs * trainImages / Train.Batch);
-        return Math.Max(1, Train.Steps > 0 ? Math.Min(steps, Train.Steps) : steps);
+        if (Train.Steps > 0) return Train.Steps;
+        double steps = Math.Floor(Epochs * trainImages / Train.Batch);
+        return steps > int.MaxValue ? throw new ArgumentException($"Recipe value 'Epochs' = {Epochs} gives {steps:N0} steps, more than {int.MaxValue:N0}.")
+            : Math.Max(1, (int)steps);
     }
 
-    /// <summary>Checks every number; the message names the field.</summary>
-    public void Validate()
+    /// <summary>
+    /// Checks every number before any data is loaded (and, given <paramref name="trainImages"/>, the step count the
+    /// epochs give): the shared part (<see cref="TrainRecipe.Validate"/>), the epochs, the model and that a batch's
+    /// largest activation fits in one array. The message names the field through <paramref name="name"/> (the CLI
+    /// passes its flags), its value and the allowed range.
+    /// </summary>
+    public void Validate(Func<string, string>? name = null, int? trainImages = null)
     {
-        Train.Validate();
-        TrainRecipe.Check(Epochs > 0, nameof(Epochs), Epochs, "> 0");
+        Train.Validate(name, stepsMayBeZero: true);
+        var c = new RecipeCheck(name);
+        c.Require(double.IsFinite(Epochs) && Epochs > 0, nameof(Epochs), Epochs, "a finite number > 0");
+        Model.Validate();
+        // The largest activation: the first stage's MLP hidden layer, 4 x Dims[0] values per pixel of the stem's output.
+        long perImage = 4L * Model.Dims[0] * (Model.ImageSize / Model.Stem) * (Model.ImageSize / Model.Stem);
+        long maxBatch = Math.Max(1, Array.MaxLength / Math.Max(1, perImage));
+        c.Require(Train.Batch <= maxBatch, nameof(TrainRecipe.Batch), Train.Batch, $"<= {maxBatch:N0}: a batch's largest activation ({perImage:N0} values per image) must fit in one array");
+        if (trainImages is int images)
+            c.Require(Train.Batch <= images, nameof(TrainRecipe.Batch), Train.Batch, $"<= {images:N0}, the number of training images");
+        if (trainImages is int n && Train.Steps == 0)
+            c.Require(Epochs * n / Train.Batch <= int.MaxValue, nameof(Epochs), Epochs, $"at most {(double)int.MaxValue * Train.Batch / n:G4}: {n:N0} images in batches of {Train.Batch} per epoch, at most {int.MaxValue:N0} steps");
     }
 
     /// <summary>

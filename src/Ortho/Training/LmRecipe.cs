@@ -41,13 +41,36 @@ public sealed record LmRecipe
     /// <summary>A freshly initialized model (seeded by <see cref="TrainRecipe.Seed"/>).</summary>
     public Gpt BuildModel() => new(Model, new Rng(Train.Seed));
 
-    /// <summary>Checks every number; the message names the field.</summary>
-    public void Validate()
+    /// <summary>
+    /// Checks every number before any data is loaded: the shared part (<see cref="TrainRecipe.Validate"/>, with a
+    /// positive step count), the model's sizes, and that a step's tensors fit in memory's largest array. The message
+    /// names the field through <paramref name="name"/> (the CLI passes its flags), its value and the allowed range.
+    /// </summary>
+    public void Validate(Func<string, string>? name = null)
     {
-        TrainRecipe.Check(Train.Steps > 0, "Steps", Train.Steps, "> 0");
-        Train.Validate();
-        TrainRecipe.Check(Block > 1, nameof(Block), Block, "> 1");
-        TrainRecipe.Check(EvalBatches > 0, nameof(EvalBatches), EvalBatches, "> 0");
+        Train.Validate(name, stepsMayBeZero: false);
+        ValidateModel(name);
+        var c = new RecipeCheck(name);
+        c.Require(EvalBatches > 0, nameof(EvalBatches), EvalBatches, "> 0");
+        // Per token, the logits (vocabulary) or the MLP's hidden layer (4 Embd): a step's must fit in one array.
+        long widest = Math.Max(ByteTokenizer.VocabSize, 4L * Embd);
+        long maxTokens = Array.MaxLength / widest;
+        c.Require((long)Train.Batch * Block <= maxTokens, nameof(TrainRecipe.Batch), Train.Batch,
+            $"<= {maxTokens / Block:N0} with {c.Name(nameof(Block))} = {Block}: a step's {(long)Train.Batch * Block:N0} tokens x {widest:N0} values each must fit in one array");
+    }
+
+    /// <summary>Checks the model's part of the recipe (block, layers, heads, width, activation): what a stored config needs to rebuild the model.</summary>
+    public void ValidateModel(Func<string, string>? name = null)
+    {
+        var c = new RecipeCheck(name);
+        c.Require(Block > 1, nameof(Block), Block, "> 1");
+        c.Require(Layers > 0, nameof(Layers), Layers, "> 0");
+        c.Require(Embd > 0, nameof(Embd), Embd, "> 0");
+        c.Require(Heads > 0 && Embd % Heads == 0, nameof(Heads), Heads, $"a divisor of {c.Name(nameof(Embd))} = {Embd}");
+        // The largest weight, 4 Embd x Embd, must fit in one array.
+        long maxEmbd = (long)Math.Sqrt(Array.MaxLength / 4.0);
+        c.Require(Embd <= maxEmbd, nameof(Embd), Embd, $"<= {maxEmbd:N0}: a 4 x Embd x Embd weight must fit in one array");
+        Ortho.Activations.ActivationSpec.Parse(Activation);
     }
 
     /// <summary>

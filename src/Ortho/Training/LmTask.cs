@@ -64,23 +64,27 @@ public sealed class LmTask : ITrainingTask
     /// <inheritdoc/>
     public string? DiagnoseNonFinite() => Gpt.FirstNonFiniteModule(_x, Recipe.Train.Batch, Recipe.Block);
 
-    /// <inheritdoc/>
-    public (double? Loss, double? Accuracy) Evaluate() => (ValidationLoss(Recipe.EvalBatches), null);
-
-    /// <summary>Mean loss over <paramref name="batches"/> validation batches drawn from the fixed evaluation seed.</summary>
-    public double ValidationLoss(int batches)
+    /// <summary>
+    /// The validation loss over the fixed validation batches (<see cref="LmRecipe.EvalBatches"/> batches drawn with
+    /// <see cref="LmRecipe.EvalSeed"/>); the subset is the first quarter of those batches (rounded up).
+    /// </summary>
+    public EvalResult Evaluate(bool full, CancellationToken cancel = default)
     {
+        int all = Recipe.EvalBatches, subset = (all + 3) / 4;
         var s = new LmBatchSampler(_validation, Recipe.Train.Batch, Recipe.Block, new Rng(Recipe.EvalSeed));
         var x = new int[_x.Length];
         var y = new int[_y.Length];
-        double sum = 0;
+        double sum = 0, subsetSum = 0;
         using var _ = Tensor.NoGrad();
-        for (int i = 0; i < batches; i++)
+        for (int i = 0; i < (full ? all : subset); i++)
         {
+            cancel.ThrowIfCancellationRequested();
             using var scope = Tensor.Scope();
             s.Next(x, y);
             sum += Gpt.Loss(x, y, Recipe.Train.Batch, Recipe.Block).Item();
+            if (i + 1 == subset) subsetSum = sum;
         }
-        return sum / batches;
+        int batch = Recipe.Train.Batch;
+        return new EvalResult(new Evaluation(subsetSum / subset, null, subset * batch), full ? new Evaluation(sum / all, null, all * batch) : null);
     }
 }

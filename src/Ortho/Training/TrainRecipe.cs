@@ -35,15 +35,39 @@ public sealed record TrainRecipe
     public ulong DataSeed { get; init; }
     /// <summary>Write a checkpoint every this many steps (0: only at the end and on interrupt).</summary>
     public int CheckpointEvery { get; init; }
+    /// <summary>
+    /// Evaluate every this many steps and record it in metrics.jsonl (null: automatically, 5 evenly spaced evaluations,
+    /// the last one the final evaluation; 0: only the final evaluation). Evaluations do not change the trained weights.
+    /// </summary>
+    public int? EvalEvery { get; init; }
 
-    /// <summary>Checks every number; the message names the field, its value and the allowed range.</summary>
-    public void Validate()
+    /// <summary>The evaluation interval of a run of <paramref name="totalSteps"/> steps: <see cref="EvalEvery"/>, or
+    /// one fifth of the run (rounded up) when it is null; 0 means the final evaluation only.</summary>
+    public int EvalInterval(int totalSteps) => EvalEvery ?? Math.Max(1, (totalSteps + 4) / 5);
+
+    /// <summary>
+    /// Checks every number before anything is loaded or written; the message names the field (through
+    /// <paramref name="name"/>: the CLI passes its flags, e.g. <c>--min-lr</c>), its value and the allowed range.
+    /// </summary>
+    /// <param name="name">Display name of a field (default: <c>'Field'</c>).</param>
+    /// <param name="stepsMayBeZero">Whether 0 steps is allowed (the image task: its epochs decide).</param>
+    public void Validate(Func<string, string>? name = null, bool stepsMayBeZero = true)
     {
-        Check(Steps >= 0, nameof(Steps), Steps, ">= 0"); Check(Batch > 0, nameof(Batch), Batch, "> 0");
-        Check(Lr > 0, nameof(Lr), Lr, "> 0"); Check(MinLr >= 0, nameof(MinLr), MinLr, ">= 0");
-        Check(Warmup >= 0, nameof(Warmup), Warmup, ">= 0"); Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, ">= 0");
-        Check(Beta1 is >= 0 and < 1, nameof(Beta1), Beta1, "in [0, 1)"); Check(Beta2 is >= 0 and < 1, nameof(Beta2), Beta2, "in [0, 1)");
-        Check(Clip >= 0, nameof(Clip), Clip, ">= 0"); Check(CheckpointEvery >= 0, nameof(CheckpointEvery), CheckpointEvery, ">= 0");
+        var c = new RecipeCheck(name);
+        if (stepsMayBeZero) c.Require(Steps >= 0, nameof(Steps), Steps, ">= 0");
+        else c.Require(Steps > 0, nameof(Steps), Steps, "> 0");
+        c.Require(Batch > 0, nameof(Batch), Batch, "> 0");
+        c.Require(float.IsFinite(Lr) && Lr > 0, nameof(Lr), Lr, "a finite number > 0");
+        c.Require(float.IsFinite(MinLr) && MinLr >= 0 && MinLr <= Lr, nameof(MinLr), MinLr, $"in [0, {c.Name(nameof(Lr))} = {RecipeCheck.Text(Lr)}]: the cosine decays from the peak down to it");
+        c.Require(Warmup >= 0, nameof(Warmup), Warmup, ">= 0");
+        c.Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "a finite number >= 0");
+        c.Require((double)Lr * WeightDecay < 1, nameof(WeightDecay), WeightDecay,
+            $"< 1 / {c.Name(nameof(Lr))} = {RecipeCheck.Text(1 / (double)Lr)}: each step multiplies the weights by 1 - lr x weight decay");
+        c.Require(Beta1 is >= 0 and < 1, nameof(Beta1), Beta1, "in [0, 1)");
+        c.Require(Beta2 is >= 0 and < 1, nameof(Beta2), Beta2, "in [0, 1)");
+        c.Require(float.IsFinite(Clip) && Clip >= 0, nameof(Clip), Clip, "a finite number >= 0 (0: off)");
+        c.Require(CheckpointEvery >= 0, nameof(CheckpointEvery), CheckpointEvery, ">= 0 (0: at the end and on interrupt only)");
+        if (EvalEvery is int e) c.Require(e >= 0, nameof(EvalEvery), e, ">= 0 (0: the final evaluation only)");
     }
 
     /// <summary>AdamW with the paper's groups (weight decay on tensors of rank >= 2 only) over <paramref name="model"/>.</summary>
@@ -51,10 +75,4 @@ public sealed record TrainRecipe
 
     /// <summary>The learning-rate schedule of a run of <paramref name="totalSteps"/> steps.</summary>
     public WarmupCosineSchedule Schedule(int totalSteps) => new(Lr, MinLr, Warmup, totalSteps);
-
-    /// <summary>Throws "Recipe value 'Field' = value is out of range (must be rule)." unless <paramref name="ok"/>.</summary>
-    internal static void Check(bool ok, string field, IFormattable value, string rule)
-    {
-        if (!ok) throw new ArgumentException($"Recipe value '{field}' = {value.ToString(null, CultureInfo.InvariantCulture)} is out of range (must be {rule}).");
-    }
 }

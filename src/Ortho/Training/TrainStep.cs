@@ -6,8 +6,9 @@ namespace Ortho.Training;
 /// <summary>
 /// One guarded optimization step, the same for the trainer, the training benchmark and the tests: in a tensor scope,
 /// zero the gradients, compute the batch's loss, stop if it is not finite, backpropagate; then clip (or just measure)
-/// the global gradient norm, stop if it is not finite, and update the weights. Nothing reaches the weights from a
-/// step that stopped.
+/// the global gradient norm, stop if it is not finite, and update the weights; then check that the weights are still
+/// finite (an overflowing learning rate or weight decay). Nothing reaches the weights from a step that stopped on its
+/// loss or gradients; a step that stopped on its weights says so.
 /// </summary>
 public sealed class TrainStep
 {
@@ -44,13 +45,14 @@ public sealed class TrainStep
     /// Runs step <paramref name="step"/> at learning rate <paramref name="lr"/> on the loss that <paramref name="loss"/>
     /// computes (the forward pass of the current batch).
     /// </summary>
-    /// <param name="step">The step number (0-based), for the error message.</param>
+    /// <param name="step">The step number for the error message, counted as metrics.jsonl counts (from 1).</param>
     /// <param name="lr">The learning rate of this step.</param>
     /// <param name="loss">Computes the batch's scalar loss; called once, inside the step's tensor scope.</param>
     /// <param name="diagnose">When the loss is not finite: replays the forward pass (gradients off) and names the first
     /// module whose output is not finite, or returns null.</param>
     /// <returns>The loss and the gradient norm before clipping.</returns>
-    /// <exception cref="NonFiniteLossException">The loss or a gradient is NaN or infinite; the weights are unchanged.</exception>
+    /// <exception cref="NonFiniteLossException">The loss or a gradient is NaN or infinite (the weights are unchanged), or
+    /// the weights are after the update (<see cref="NonFiniteKind.Weights"/>).</exception>
     public (float Loss, float GradNorm) Run(int step, float lr, Func<Tensor> loss, Func<string?>? diagnose = null)
     {
         Optimizer.Lr = lr;
@@ -65,7 +67,7 @@ public sealed class TrainStep
                 string? where = null;
                 if (diagnose != null)
                     using (Tensor.NoGrad()) where = diagnose();
-                throw new NonFiniteLossException(step, value, where);
+                throw new NonFiniteLossException(step, NonFiniteKind.Loss, value, where);
             }
             l.Backward();
         }
@@ -74,9 +76,15 @@ public sealed class TrainStep
         if (!float.IsFinite(norm))
         {
             var bad = Model.NamedParameters().FirstOrDefault(p => p.Parameter.Grad is { } g && !NonFinite.AllFinite(g.Data)).Name;
-            throw new NonFiniteLossException(step, value, bad == null ? "gradients" : "gradient of " + bad);
+            throw new NonFiniteLossException(step, NonFiniteKind.Gradient, value, bad == null ? "gradients" : "gradient of " + bad);
         }
         Optimizer.Step();
+        // A finite gradient can still overflow the update (a huge learning rate or weight decay): such weights must
+        // not go on to the next step, nor into a checkpoint.
+        foreach (var p in _parameters)
+            if (!NonFinite.AllFinite(p.Data))
+                throw new NonFiniteLossException(step, NonFiniteKind.Weights, value,
+                    Model.NamedParameters().FirstOrDefault(n => !NonFinite.AllFinite(n.Parameter.Data)).Name);
         return (value, norm);
     }
 }

@@ -38,12 +38,15 @@ public class ActivationInitTests
     public void HermiteBuffersAreTheMonomialTablesOfHeKOverKFactorial()
     {
         // He_4/4! = (x^4 - 6x^2 + 3)/24: row 4 is [1/24, -1/4, 1/8] at powers [4, 2, 0].
+        // torchortho's state-dict order: the optional (0!, ..., n!) of use_numba=True, then coeffs and grid.
         var buffers = HermiteFamily.Instance.Buffers(4);
-        Assert.Equal(["coeffs", "grid"], buffers.Select(b => b.Name));
-        Assert.Equal([5, 3], buffers[0].Shape);
-        Assert.Equal([(float)(1.0 / 24), -0.25f, 0.125f], buffers[0].Values.AsSpan(12, 3).ToArray());
-        Assert.Equal([4f, 2f, 0f], buffers[1].Values.AsSpan(12, 3).ToArray());
-        Assert.Equal(["F32", "I64"], buffers.Select(b => b.Dtype));
+        Assert.Equal(["normalization_term", "coeffs", "grid"], buffers.Select(b => b.Name));
+        Assert.Equal([true, false, false], buffers.Select(b => b.Optional));
+        Assert.Equal([1f, 1f, 2f, 6f, 24f], buffers[0].Values);
+        Assert.Equal([5, 3], buffers[1].Shape);
+        Assert.Equal([(float)(1.0 / 24), -0.25f, 0.125f], buffers[1].Values.AsSpan(12, 3).ToArray());
+        Assert.Equal([4f, 2f, 0f], buffers[2].Values.AsSpan(12, 3).ToArray());
+        Assert.Equal(["F32", "F32", "I64"], buffers.Select(b => b.Dtype));
     }
 
     [Fact]

@@ -24,10 +24,13 @@ internal static class ActivationTestKit
     }
 
     /// <summary>Initial parameters, optionally perturbed (Fourier: perturbed grid leaves the harmonic path).</summary>
-    public static ActivationParameters Params(ActivationKind kind, int degree, ulong seed, bool perturb)
+    public static ActivationParameters Params(ActivationKind kind, int degree, ulong seed, bool perturb) => Params((ActivationFamily)kind, degree, seed, perturb);
+
+    /// <summary>Initial parameters of any family (e.g. a variant such as hermite+clamp), optionally perturbed.</summary>
+    public static ActivationParameters Params(ActivationFamily family, int degree, ulong seed, bool perturb)
     {
         var rng = new Rng(seed);
-        var p = ActivationParameters.Initial(kind, degree, rng);
+        var p = ActivationParameters.Initial(family, degree, rng);
         if (!perturb) return p;
         foreach (var name in p.Names)
         {

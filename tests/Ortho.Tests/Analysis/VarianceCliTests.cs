@@ -40,7 +40,7 @@ public class VarianceCliTests
         CliRunner.FailsWith(["variance", "--model", "rnn"], "--model", "rnn");
         CliRunner.FailsWith(["variance", "--activation", "tropical:5", "--init", "ones"], "ones", "tropical");
         CliRunner.FailsWith(["variance", "--activation", "hermite:3", "--init", "twice"], "twice");
-        CliRunner.FailsWith(["variance", "--samples", "1"], "samples must be at least 2");
+        CliRunner.FailsWith(["variance", "--samples", "1"], "Samples must be at least 2");
         CliRunner.FailsWith(["variance", "--activation", "swish"], "Unknown activation 'swish'");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ortho.Cli;
 using Ortho.IO;
 using Ortho.Tests.IO;
 using Xunit;
@@ -24,6 +25,60 @@ public class OtherCommandTests
     {
         Cli.FailsWith(["fit", "--target", "bogus"], "'bogus'");
         Cli.FailsWith(["fit", "--activation", "hermite:x"], "hermite:x");
+        Cli.FailsWith(["fit", "--lo", "-1e30", "--hi", "1e30"], "--lo -1E+30 and --hi 1E+30", "[-100, 100]");
+        Cli.FailsWith(["fit", "--lo", "1", "--hi", "1"], "--hi at least 0.001 above --lo");
+        Cli.FailsWith(["fit", "--activation", "hermite:8", "--refine"], "--refine", "hermite:8");
+    }
+
+    /// <summary>--out is checked before the fit runs: nothing is printed for an unwritable target.</summary>
+    [Fact]
+    public void FitOutputIsCheckedBeforeFitting()
+    {
+        using var tmp = new TempDirectory();
+        var (code, output, error) = Cli.Run("fit", "--out", tmp.Path);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains($"--out {tmp.Path} is a directory", error);
+        File.WriteAllText(tmp.File("file"), "x");
+        (code, output, error) = Cli.Run("fit", "--out", tmp.File("file/fit.safetensors"));
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("cannot be written", error);
+        Assert.DoesNotContain("(Parameter", error);
+    }
+
+    /// <summary>Errors read as sentences: no parameter names, actual values or runtime wording.</summary>
+    [Fact]
+    public void ErrorsAreSentencesWithoutRuntimeNoise()
+    {
+        Assert.Equal("Sigma must be positive.", Program.Sentence(new ArgumentOutOfRangeException("sigma", 0.0, "sigma must be positive.")));
+        Assert.Equal("The value cannot be an empty string.", Program.Sentence(new ArgumentException("The value cannot be an empty string.", "path")));
+        Assert.Equal("A directory on the path /a/b does not exist.", Program.Sentence(new DirectoryNotFoundException("Could not find a part of the path '/a/b'.")));
+        Assert.Equal("Error loading: missing keys: a; shape mismatches: b.", Program.Sentence(new InvalidDataException("Error loading:\n  missing keys: a\n  shape mismatches: b")));
+        using var tmp = new TempDirectory();
+        File.WriteAllText(tmp.File("file"), "x");
+        var line = Cli.FailsWith(["train", "lm", "--run-dir", tmp.File("file/run"), "--data-dir", tmp.Path, "--no-fetch"],
+            $"Run directory {tmp.File("file/run")} cannot be created: {tmp.File("file")} is a file.");
+        Assert.DoesNotContain("Could not find", line);
+    }
+
+    /// <summary>Redirected output is plain (no ANSI codes, no redrawing); NO_COLOR turns colours off on a terminal.</summary>
+    [Fact]
+    public void ConsoleIsPlainWhenRedirectedAndHonoursNoColor()
+    {
+        var redirected = Program.ConsoleSettings(TextWriter.Null, redirected: true, noColor: null);
+        Assert.Equal((Spectre.Console.AnsiSupport.No, Spectre.Console.ColorSystemSupport.NoColors, Spectre.Console.InteractionSupport.No),
+            (redirected.Ansi, redirected.ColorSystem, redirected.Interactive));
+        Assert.Equal(Spectre.Console.ColorSystemSupport.NoColors, Program.ConsoleSettings(TextWriter.Null, redirected: false, noColor: "1").ColorSystem);
+        Assert.Equal(Spectre.Console.ColorSystemSupport.Detect, Program.ConsoleSettings(TextWriter.Null, redirected: false, noColor: "").ColorSystem);
+    }
+
+    [Fact]
+    public void DataCommandHasHelpAndRejectsUnknownSets()
+    {
+        Assert.Contains("npm", Cli.Succeeds("data", "fetch", "--help"));
+        Assert.Contains("SHA-256", Cli.Succeeds("data", "verify", "--help"));
+        Cli.FailsWith(["data", "verify", "video"], "'video'", "lm", "image");
     }
 
     [Theory]
@@ -72,7 +127,7 @@ public class OtherCommandTests
         try
         {
             EngineSettings.Threads = 3;
-            Cli.FailsWith(["train", "lm", "--threads", "1", "--data", tmp.Path, "--no-fetch", "--run-dir", tmp.File("run")], "'brown' not found");
+            Cli.FailsWith(["train", "lm", "--threads", "1", "--data", tmp.Path, "--no-fetch", "--run-dir", tmp.File("run")], "Brown corpus in", "does not exist");
             Assert.Equal(3, EngineSettings.Threads);
         }
         finally { EngineSettings.Threads = saved; }

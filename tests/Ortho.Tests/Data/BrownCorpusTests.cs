@@ -49,12 +49,12 @@ public class BrownCorpusTests
     {
         using var tmp = new TempDirectory();
         var noDir = Assert.Throws<DirectoryNotFoundException>(() => BrownCorpus.Load(Path.Combine(tmp.Path, "brown")));
-        Assert.Contains("fetch-data.sh", noDir.Message);
+        Assert.Contains("ortho data fetch", noDir.Message);
         Assert.Contains(Path.Combine(tmp.Path, "brown"), noDir.Message);
 
         File.WriteAllText(tmp.File("README"), "x");
         var noFiles = Assert.Throws<FileNotFoundException>(() => BrownCorpus.Load(tmp.Path));
-        Assert.Contains("fetch-data.sh", noFiles.Message);
+        Assert.Contains("ortho data fetch", noFiles.Message);
         Assert.Contains("c[a-r]NN", noFiles.Message);
     }
 
@@ -93,7 +93,7 @@ public class BrownCorpusTests
         Assert.EndsWith("cr09 first\nline\n", Encoding.UTF8.GetString(train));
     }
 
-    /// <summary>The real corpus (when scripts/fetch-data.sh has run): sizes and hashes of the PyTorch peer's scripts/peer/brown.py output.</summary>
+    /// <summary>The real corpus (when ortho data fetch has run): sizes and hashes of the PyTorch peer's scripts/peer/brown.py output.</summary>
     [RealDataFact("brown")]
     public void RealCorpusHasTheSpecifiedSizes()
     {

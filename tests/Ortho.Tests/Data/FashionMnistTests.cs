@@ -65,13 +65,13 @@ public class FashionMnistTests
         string images = Path.Combine(dir, "train-images-idx3-ubyte.gz");
 
         var missingDir = Assert.Throws<DirectoryNotFoundException>(() => FashionMnist.Load(Path.Combine(dir, "nope")));
-        Assert.Contains("fetch-data.sh", missingDir.Message);
+        Assert.Contains("ortho data fetch", missingDir.Message);
 
         WriteTiny(dir);
         File.Delete(labels);
         var missing = Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(dir));
         Assert.Contains("train-labels-idx1-ubyte", missing.Message);
-        Assert.Contains("fetch-data.sh", missing.Message);
+        Assert.Contains("ortho data fetch", missing.Message);
 
         void Fails(string file, byte[] content, params string[] fragments)
         {
@@ -121,7 +121,7 @@ public class FashionMnistTests
         Close.All(fm.Test.Images.AsSpan(350, 10), testPixels[350..360].Select(b => (float)Expected(b)).ToArray(), "test image 0", 1e-6, 1e-6);
     }
 
-    /// <summary>The real data set (when scripts/fetch-data.sh has run): counts, balance, and values from Python's gzip module.</summary>
+    /// <summary>The real data set (when ortho data fetch has run): counts, balance, and values from Python's gzip module.</summary>
     [RealDataFact("fashion-mnist")]
     public void RealDataSetHasTheExpectedShape()
     {

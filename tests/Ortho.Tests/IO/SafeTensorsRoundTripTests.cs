@@ -27,7 +27,8 @@ public class SafeTensorsRoundTripTests
             .Save(path);
 
         var file = SafeTensorsFile.Read(path);
-        Assert.Equal(new[] { "b.weight", "b.grid", "a.scalar", "c.empty" }, file.Names); // insertion order
+        // Laid out by element size, largest first (the I64 grid), then in insertion order.
+        Assert.Equal(new[] { "b.grid", "b.weight", "a.scalar", "c.empty" }, file.Names);
         Assert.Equal(a, file["b.weight"].ToFloat32());
         Assert.Equal(new[] { 2, 3 }, file["b.weight"].Shape);
         Assert.Equal(grid, file["b.grid"].ToInt64());
@@ -46,7 +47,7 @@ public class SafeTensorsRoundTripTests
         byte[] bytes = File.ReadAllBytes(path);
         long n = BinaryPrimitives.ReadInt64LittleEndian(bytes);
         string headerText = Encoding.UTF8.GetString(bytes, 8, (int)n);
-        Assert.StartsWith("{\"b.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},\"b.grid\":{\"dtype\":\"I64\",\"shape\":[4,2],\"data_offsets\":[24,88]}", headerText);
+        Assert.StartsWith("{\"b.grid\":{\"dtype\":\"I64\",\"shape\":[4,2],\"data_offsets\":[0,64]},\"b.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[64,88]}", headerText);
         int jsonBytes = Encoding.UTF8.GetByteCount(headerText.TrimEnd(' '));
         Assert.EndsWith("}", headerText.TrimEnd(' '));
         Assert.InRange(n - jsonBytes, 0, 7); // only the padding to a multiple of 8 follows the JSON

@@ -39,7 +39,8 @@ public class TrainStepTests
         var e = Assert.Throws<NonFiniteLossException>(() => step.Run(7, 0.1f, loss, () => "layer.act"));
         Assert.Equal(7, e.Step);
         Assert.Equal("layer.act", e.Module);
-        Assert.Equal("Loss became NaN at step 7; first non-finite output: layer.act. The last checkpoint was left intact.", e.Message);
+        Assert.Equal(NonFiniteKind.Loss, e.Kind);
+        Assert.Equal("The loss became NaN at step 7; first non-finite output: layer.act. Nothing of step 7 reached the weights.", e.Message);
         Assert.Contains("(none found: the loss itself)", Assert.Throws<NonFiniteLossException>(() => step.Run(8, 0.1f, loss)).Message);
         Assert.Equal(new[] { -1f, 1f }, model.Weight.ToArray());
     }
@@ -51,8 +52,21 @@ public class TrainStepTests
         var e = Assert.Throws<NonFiniteLossException>(() => step.Run(3, 0.1f, loss));
         Assert.Equal(3, e.Step);
         Assert.Equal("gradient of weight", e.Module);
+        Assert.Equal(NonFiniteKind.Gradient, e.Kind);
+        Assert.StartsWith("A gradient became non-finite at step 3", e.Message);
         Assert.Equal(new[] { 0f, 1f }, model.Weight.ToArray()); // neither clipped into NaN nor updated
         Assert.Equal(0, step.Optimizer.StepCount);
+    }
+
+    /// <summary>A finite gradient whose update overflows (here an infinite learning rate): the step says the weights became non-finite.</summary>
+    [Fact]
+    public void WeightsThatOverflowInTheUpdateAreReported()
+    {
+        var (model, step, loss) = Sqrt(4f, 1f);
+        var e = Assert.Throws<NonFiniteLossException>(() => step.Run(2, float.PositiveInfinity, loss));
+        Assert.Equal(NonFiniteKind.Weights, e.Kind);
+        Assert.Equal("weight", e.Module);
+        Assert.StartsWith("The weights became non-finite after the update of step 2 (loss 3): weight.", e.Message);
     }
 
     [Fact]

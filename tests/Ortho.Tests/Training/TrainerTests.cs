@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Ortho;
 using Ortho.Data;
@@ -42,7 +41,7 @@ public class TrainerTests
         var first = Lm(Tiny(), train, val, b).Run(new Inline(p => { if (p.Step == 6) cts.Cancel(); }), cts.Token);
         Assert.True(first.Interrupted);
         Assert.Equal(6, first.Steps);
-        var second = Lm(Tiny(), train, val, b).Run(resume: true);
+        var second = Lm(Tiny(), train, val, b).Run(start: TrainStart.Resume);
         Assert.False(second.Interrupted);
 
         Assert.Equal(Losses(a), Losses(b)); // bit-identical, step for step
@@ -56,7 +55,7 @@ public class TrainerTests
         var (train, val) = Corpus();
         string dir = TempDir();
         Lm(Tiny(4), train, val, dir).Run();
-        var e = Assert.Throws<InvalidDataException>(() => Lm(Tiny(4) with { Embd = 16 }, train, val, dir).Run(resume: true));
+        var e = Assert.Throws<InvalidDataException>(() => Lm(Tiny(4) with { Embd = 16 }, train, val, dir).Run(start: TrainStart.Resume));
         Assert.Contains("checkpoint", e.Message);
     }
 
@@ -65,19 +64,66 @@ public class TrainerTests
     {
         var (train, val) = Corpus();
         string dir = TempDir();
-        Lm(Tiny(4), train, val, dir).Run();
-        var ck = Path.Combine(dir, "checkpoint.safetensors");
-        var hash = SHA256.HashData(File.ReadAllBytes(ck));
-
         var task = new LmTask(Tiny(8), train, val);
         var t = new Trainer(task, dir);
-        // A huge expansion weight (on one input channel: LayerNorm outputs sum to zero) makes the cubic Hermite activation overflow to infinity.
-        var w = task.Gpt.Transformer.H[0].Mlp.CFc.Weight;
-        for (int i = 0; i < w.Size(0); i++) w[i, 0] = 1e14f;
-        var e = Assert.Throws<NonFiniteLossException>(() => t.Run());
+        var ck = Path.Combine(dir, "checkpoint.safetensors");
+        // After the checkpoint of step 4, a huge expansion weight (on one input channel: LayerNorm outputs sum to zero)
+        // makes the cubic Hermite activation overflow to infinity in step 5.
+        var progress = new Inline(p =>
+        {
+            if (p.Step != 4) return;
+            var w = task.Gpt.Transformer.H[0].Mlp.CFc.Weight;
+            for (int i = 0; i < w.Size(0); i++) w[i, 0] = 1e14f;
+        });
+        var e = Assert.Throws<NonFiniteLossException>(() => t.Run(progress));
+        Assert.Equal(NonFiniteKind.Loss, e.Kind);
+        Assert.Equal(5, e.Step);
         Assert.Equal("transformer.h.0.mlp.act", e.Module);
-        Assert.Contains("transformer.h.0.mlp.act", e.Message);
-        Assert.Equal(hash, SHA256.HashData(File.ReadAllBytes(ck)));
+        Assert.Contains("The loss became", e.Message);
+        Assert.Contains("at step 5; first non-finite output: transformer.h.0.mlp.act", e.Message);
+        Assert.Contains($"The last checkpoint, of step 4, was left intact: {ck}.", e.Message);
+        Assert.Equal(4, Losses(dir).Length); // the step numbers of the message and of metrics.jsonl agree
+        Assert.Equal(4, Load(dir).Step); // loads: finite, and of step 4
+    }
+
+    /// <summary>An update that overflows (a huge learning rate) is caught after the update, before anything is saved.</summary>
+    [Fact]
+    public void WeightsThatBecomeNonFiniteAreNeverCheckpointed()
+    {
+        var (train, val) = Corpus();
+        string dir = TempDir();
+        var recipe = Tiny(4) with { Train = Tiny(4).Train with { Lr = 3e38f, Warmup = 0, Clip = 0, WeightDecay = 0 } };
+        var e = Assert.Throws<NonFiniteLossException>(() => Lm(recipe, train, val, dir).Run());
+        Assert.Equal(NonFiniteKind.Weights, e.Kind);
+        Assert.Equal(1, e.Step);
+        Assert.StartsWith("The weights became non-finite after the update of step 1", e.Message);
+        Assert.EndsWith("No checkpoint of this run was written.", e.Message);
+        Assert.False(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
+        Assert.False(File.Exists(Path.Combine(dir, "model.safetensors")));
+    }
+
+    /// <summary>Optimizer moments that became non-finite stop the run at the checkpoint, which is not written.</summary>
+    [Fact]
+    public void NonFiniteOptimizerStateIsNeverCheckpointed()
+    {
+        var (train, val) = Corpus();
+        string dir = TempDir();
+        Trainer? t = null;
+        t = Lm(Tiny(8), train, val, dir);
+        var e = Assert.Throws<NonFiniteLossException>(() => t.Run(new Inline(p =>
+        {
+            if (p.Step == 8) t.Optimizer.State().First(s => s.Name.EndsWith("exp_avg_sq", StringComparison.Ordinal)).Value.Data[0] = float.PositiveInfinity;
+        })));
+        Assert.Equal(NonFiniteKind.OptimizerState, e.Kind);
+        Assert.Equal("optim.0.exp_avg_sq", e.Module);
+        Assert.Contains("The last checkpoint, of step 4, was left intact", e.Message);
+        Assert.Equal(4, Load(dir).Step);
+    }
+
+    private static Checkpoint Load(string dir)
+    {
+        var task = new LmTask(Tiny(8), Corpus().Train, Corpus().Val);
+        return Checkpoint.Load(Path.Combine(dir, "checkpoint.safetensors"), task.Model, task.Train.CreateOptimizer(task.Model));
     }
 
     private static ImageDataset Separable(int n, ulong seed)
@@ -120,7 +166,7 @@ public class TrainerTests
         using var cts = new CancellationTokenSource();
         var first = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(new Inline(p => { if (p.Step == 7) cts.Cancel(); }), cts.Token);
         Assert.Equal(7, first.Steps); // 4 batches per epoch: stopped inside the second epoch
-        var second = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(resume: true);
+        var second = new Trainer(new ImageTask(TinyImage(5), train, test), b).Run(start: TrainStart.Resume);
         Assert.Equal(Losses(a), Losses(b));
         Assert.Equal(full.TestAccuracy, second.TestAccuracy);
     }
@@ -153,6 +199,19 @@ public class TrainerTests
     {
         var e = Assert.Throws<ArgumentException>(() => (LmRecipe.DefaultTrain with { Warmup = -3 }).Validate());
         Assert.Equal("Recipe value 'Warmup' = -3 is out of range (must be >= 0).", e.Message);
+        // One validation for both tasks; the caller's names (the CLI's flags) in the message.
+        string Message(Action a) => Assert.Throws<ArgumentException>(a).Message;
+        Assert.Equal("Recipe value --min-lr = 5 is out of range (must be in [0, --lr = 0.001]: the cosine decays from the peak down to it).",
+            Message(() => new LmRecipe { Train = LmRecipe.DefaultTrain with { MinLr = 5 } }.Validate(k => k == "MinLr" ? "--min-lr" : k == "Lr" ? "--lr" : k)));
+        Assert.Contains("'MinLr' = -1", Message(() => new ImageRecipe { Train = ImageRecipe.DefaultTrain with { MinLr = -1 } }.Validate()));
+        Assert.Contains("'Lr' = Infinity is out of range (must be a finite number > 0)", Message(() => new LmRecipe { Train = LmRecipe.DefaultTrain with { Lr = float.PositiveInfinity } }.Validate()));
+        Assert.Contains("'Beta1' = NaN", Message(() => (LmRecipe.DefaultTrain with { Beta1 = float.NaN }).Validate()));
+        Assert.Contains("'Beta2' = -1", Message(() => (LmRecipe.DefaultTrain with { Beta2 = -1 }).Validate()));
+        Assert.Contains("'WeightDecay' = 1E+30", Message(() => (LmRecipe.DefaultTrain with { WeightDecay = 1e30f }).Validate()));
+        Assert.Contains("'Batch' = 65536 is out of range (must be <= ", Message(() => new LmRecipe { Train = LmRecipe.DefaultTrain with { Batch = 65536 }, Block = 65536 }.Validate()));
+        Assert.Contains("'Heads' = 3 is out of range (must be a divisor of 'Embd' = 128)", Message(() => new LmRecipe { Heads = 3 }.Validate()));
+        Assert.Contains("'EvalEvery' = -1", Message(() => (LmRecipe.DefaultTrain with { EvalEvery = -1 }).Validate()));
+        Assert.Contains("'Batch' = 128 is out of range (must be <= 64, the number of training images)", Message(() => new ImageRecipe().Validate(trainImages: 64)));
         Assert.Contains("'Steps' = 0", Assert.Throws<ArgumentException>(() => new LmRecipe { Train = LmRecipe.DefaultTrain with { Steps = 0 } }.Validate()).Message);
         new ImageRecipe { Train = ImageRecipe.DefaultTrain with { Steps = 0 } }.Validate(); // 0: the epochs decide
         Assert.Contains("'Epochs'", Assert.Throws<ArgumentException>(() => new ImageRecipe { Epochs = 0 }.Validate()).Message);

@@ -28,13 +28,8 @@ internal sealed class FourierFamily : ActivationFamily
     ];
 
     /// <summary>torchortho keeps (1!, ..., n!) as a float32 buffer in every checkpoint; carried for strict keys both ways.</summary>
-    public override IReadOnlyList<ActivationBuffer> Buffers(int degree)
-    {
-        var norm = new float[degree];
-        double f = 1;
-        for (int k = 1; k <= degree; k++) norm[k - 1] = (float)(f *= k);
-        return [new(ActivationParameterNames.Fourier.NormalizationTerm, [degree], norm)];
-    }
+    public override IReadOnlyList<ActivationBuffer> Buffers(int degree) =>
+        [ActivationBuffer.Factorials(ActivationParameterNames.Fourier.NormalizationTerm, 1, degree)];
 
     protected override void Initialize(ActivationParameters p, Rng? rng)
     {
@@ -107,6 +102,8 @@ internal sealed class FourierFamily : ActivationFamily
     }
 
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new FourierActivation(degree);
+
+    public override string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) => FourierOnnx.Emit(graph, input, module);
 }
 
 public static partial class ActivationParameterNames

@@ -1,9 +1,12 @@
 namespace Ortho.Activations;
 
-/// <summary>Hermite fit: linear least squares in the coefficients (value and derivative rows), solved by Householder QR in double.</summary>
+/// <summary>
+/// Hermite fit: linear least squares in the coefficients (value and derivative rows), solved by Householder QR in double.
+/// With the clamp, the basis is taken at s(x) (L at its initial sqrt(3)), still linear in the coefficients.
+/// </summary>
 internal static class HermiteFit
 {
-    public static ActivationParameters Fit(int n, FitGrid grid, double ridge)
+    public static ActivationParameters Fit(HermiteFamily family, int n, FitGrid grid, double ridge)
     {
         int m = grid.Count, rows = 2 * m + n + 1, cols = n + 1;
         var a = new double[rows * cols];
@@ -11,12 +14,14 @@ internal static class HermiteFit
         Span<double> phi = stackalloc double[n + 1];
         for (int i = 0; i < m; i++)
         {
-            HermiteKernels.Basis(grid.X[i], phi);
+            double x = grid.X[i], dsdx = 1;
+            if (family.Clamp) x = HermiteClampKernels.Evaluate(x, HermiteFamily.InitialClampLimit, out dsdx);
+            HermiteKernels.Basis(x, phi);
             double sw = grid.SqrtW[i];
             for (int k = 0; k <= n; k++)
             {
-                a[k * rows + i] = sw * phi[k];                               // f  = sum a_k phi_k
-                a[k * rows + m + i] = k == 0 ? 0 : sw * phi[k - 1];          // f' = sum a_k phi_{k-1}
+                a[k * rows + i] = sw * phi[k];                               // f  = sum a_k phi_k(s)
+                a[k * rows + m + i] = k == 0 ? 0 : sw * phi[k - 1] * dsdx;   // f' = sum a_k phi_{k-1}(s) s'
             }
             b[i] = sw * grid.G[i];
             b[m + i] = sw * grid.Dg[i];
@@ -29,10 +34,11 @@ internal static class HermiteFit
             if (k > 0) invFact /= k;
             a[k * rows + 2 * m + k] = Math.Sqrt(ridge * invFact);
         }
-        var x = LeastSquares.Solve(a, b, rows, cols);
-        var p = new ActivationParameters(HermiteFamily.Instance, n);
+        var solution = LeastSquares.Solve(a, b, rows, cols);
+        var p = new ActivationParameters(family, n);
         var c = p[ActivationParameterNames.Hermite.Coefficients];
-        for (int k = 0; k <= n; k++) c[k] = (float)x[k];
+        for (int k = 0; k <= n; k++) c[k] = (float)solution[k];
+        if (family.Clamp) p[ActivationParameterNames.Hermite.ClampLimit][0] = HermiteFamily.InitialClampLimit;
         return p;
     }
 }

@@ -50,6 +50,8 @@ internal sealed class TropicalFamily : ActivationFamily
     }
 
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new TropicalActivation(degree);
+
+    public override string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) => TropicalOnnx.Emit(graph, input, module);
 }
 
 public static partial class ActivationParameterNames

@@ -54,6 +54,8 @@ internal sealed class TropicalRationalFamily : ActivationFamily
     }
 
     public override LearnableActivation CreateModule(int degree, Rng? rng = null) => new TropicalRationalActivation(degree, rng);
+
+    public override string EmitOnnx(Export.Onnx.OnnxGraphBuilder graph, string input, LearnableActivation module) => TropicalRationalOnnx.Emit(graph, input, module);
 }
 
 public static partial class ActivationParameterNames

@@ -55,8 +55,8 @@ public static class PolynomialExpansion
         long degree = 1;
         for (int l = 0; l < model.Activations.Count; l++)
         {
-            if (model.Activations[l] is not HermiteActivation h)
-                throw new ArgumentException($"hidden layer {l} (layers.{2 * l + 1}) has activation '{model.Config.Activations[l]}'; the polynomial expansion needs Hermite activations (e.g. hermite:2) in every hidden layer.");
+            if (model.Activations[l] is not HermiteActivation { IsClamped: false } h)
+                throw new ArgumentException($"hidden layer {l} (layers.{2 * l + 1}) has activation '{model.Config.Activations[l]}'; the polynomial expansion needs Hermite activations without the clamp (e.g. hermite:2) in every hidden layer.");
             degree = checked(degree * h.Degree);
             if (degree > int.MaxValue / 2) throw new ArgumentException($"the expansion's total degree exceeds {int.MaxValue / 2}: too deep for an explicit polynomial.");
         }
