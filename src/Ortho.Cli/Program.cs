@@ -53,6 +53,10 @@ internal static class Program
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
             VarianceCommand.Create(),
+            PlotCommand.Create(),
+            ReportCommand.Create(),
+            EvalCommand.Create(),
+            GenerateCommand.Create(),
             ExportCommand.Create(),
         };
         // Wide enough that Spectre.Console never wraps a redirected line.

@@ -73,12 +73,11 @@ internal static class TrainBench
     {
         var step = TrainStep.ForTask(task);
         Func<Tensor> loss = task.Loss;
-        Func<string?> diagnose = task.DiagnoseNonFinite;
         int n = 0;
         return Time(() =>
         {
             task.NextBatch();
-            step.Run(n++, task.Train.Lr, loss, diagnose);
+            step.Run(n++, task.Train.Lr, loss);
         }, steps);
     }
 }

@@ -17,6 +17,7 @@ internal static class BenchCommand
         cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy and AdamW in GB/s, next to a memory copy of the same bytes.",
             (t, j) => NnKernelBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Train());
+        cmd.Subcommands.Add(GenerateBench.Create());
         cmd.Subcommands.Add(OnnxBench.Create());
         return cmd;
     }

@@ -48,8 +48,9 @@ public sealed class TrainStep
     /// <param name="step">The step number for the error message, counted as metrics.jsonl counts (from 1).</param>
     /// <param name="lr">The learning rate of this step.</param>
     /// <param name="loss">Computes the batch's scalar loss; called once, inside the step's tensor scope.</param>
-    /// <param name="diagnose">When the loss is not finite: replays the forward pass (gradients off) and names the first
-    /// module whose output is not finite, or returns null.</param>
+    /// <param name="diagnose">When the loss is not finite: names where it went wrong (gradients are off), or returns null.
+    /// By default <see cref="NonFinite.FirstNonFiniteModule"/> runs <paramref name="loss"/> again with every module of the
+    /// model watched.</param>
     /// <returns>The loss and the gradient norm before clipping.</returns>
     /// <exception cref="NonFiniteLossException">The loss or a gradient is NaN or infinite (the weights are unchanged), or
     /// the weights are after the update (<see cref="NonFiniteKind.Weights"/>).</exception>
@@ -64,9 +65,8 @@ public sealed class TrainStep
             value = l.Item();
             if (!float.IsFinite(value))
             {
-                string? where = null;
-                if (diagnose != null)
-                    using (Tensor.NoGrad()) where = diagnose();
+                string? where;
+                using (Tensor.NoGrad()) where = diagnose != null ? diagnose() : Diagnose(loss);
                 throw new NonFiniteLossException(step, NonFiniteKind.Loss, value, where);
             }
             l.Backward();
@@ -87,4 +87,7 @@ public sealed class TrainStep
                     Model.NamedParameters().FirstOrDefault(n => !NonFinite.AllFinite(n.Parameter.Data)).Name);
         return (value, norm);
     }
+
+    // Its own method: a lambda capturing Run's parameter would allocate its closure on every step.
+    private string? Diagnose(Func<Tensor> loss) => NonFinite.FirstNonFiniteModule(Model, () => loss());
 }

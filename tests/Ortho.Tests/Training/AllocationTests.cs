@@ -31,12 +31,11 @@ public class AllocationTests(ITestOutputHelper output)
         var train = TrainStep.ForTask(task);
         Assert.Equal(1f, train.Clip); // the clipping path
         Func<Tensor> loss = task.Loss;
-        Func<string?> diagnose = task.DiagnoseNonFinite;
         int n = 0;
         void Step()
         {
             task.NextBatch();
-            train.Run(n++, recipe.Train.Lr, loss, diagnose);
+            train.Run(n++, recipe.Train.Lr, loss);
         }
         int saved = EngineSettings.Threads;
         EngineSettings.Threads = 1; // per-thread allocation counters see everything on one thread

@@ -259,9 +259,6 @@ public static class CausalAttentionKernels
         Backward(dqkv, q, dqkv, k, dqkv, v, dy, tm, y, tm, lse, qkv, q, qkv, k, qkv, v, batch, heads, tokens, headDim);
     }
 
-    /// <summary>Floating-point operations of the forward pass as conventionally counted (causal half of 4 B H T^2 D).</summary>
-    internal static double ForwardFlops(int batch, int heads, int tokens, int headDim) => 2.0 * batch * heads * (double)tokens * tokens * headDim;
-
     private static void CheckDims(int batch, int heads, int tokens, int headDim)
     {
         if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
