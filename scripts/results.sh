@@ -26,7 +26,8 @@ for s in $seeds; do
         d="runs/results-lm-${a/:/-}-s$s"; rm -rf "$d"
         ortho train lm --activation "$a" --seed "$s" --steps "$lm_steps" --eval-batches "$eval_batches" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
         d="runs/results-image-${a/:/-}-s$s"; rm -rf "$d"
-        ortho train image --activation "$a" --seed "$s" --max-steps "$image_steps" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
+        length=(); [[ "$image_steps" != 0 ]] && length=(--steps "$image_steps")
+        ortho train image --activation "$a" --seed "$s" "${length[@]}" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
     done
 done
 peer_lm="" peer_img=""
@@ -45,7 +46,10 @@ for line in header.splitlines():  # date, commit, machine of the run (scripts/ma
     print(f"- {line}")
 print()
 def last(path):
-    return [json.loads(l) for l in open(path) if '"event"' in l][-1]
+    """The run's final evaluation: the eval line with the run's timing (the evaluations along the way have none)."""
+    final = [json.loads(l) for l in open(path) if '"event"' in l and '"ms_per_step"' in l]
+    if not final: sys.exit(f"results.sh: {path} has no final evaluation (see the run's .log)")
+    return final[-1]
 def stat(vals, fmt):
     """mean ± half range, then every seed's value."""
     m = statistics.mean(vals)

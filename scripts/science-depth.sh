@@ -164,7 +164,7 @@ if want train; then
         for c in "${configs[@]}"; do
             a="${c%%|*}"; init="${c#*|}"
             d="runs/depth-L$layers-${a/:/-}-$init-s$s"
-            if [[ -f "$d/metrics.jsonl" ]] && grep -q '"event"' "$d/metrics.jsonl"; then continue; fi  # finished already
+            if [[ -f "$d/metrics.jsonl" ]] && grep -q '"ms_per_step"' "$d/metrics.jsonl"; then continue; fi  # finished: its final evaluation
             rm -rf "$d"
             ortho train lm --layers "$layers" --activation "$a" --activation-init "$init" --seed "$s" --steps "$steps" \
                 --eval-batches "$eval_batches" --checkpoint-every 0 --threads "$threads" --no-fetch --run-dir "$d" > "$d.log" 2>&1 \
@@ -180,7 +180,8 @@ for c in configs:
     vals, notes = [], []
     for s in seeds:
         d = f"runs/depth-L{layers}-{act.replace(':', '-')}-{init}-s{s}"
-        ev = [json.loads(l) for l in open(f"{d}/metrics.jsonl") if '"event"' in l] if os.path.exists(f"{d}/metrics.jsonl") else []
+        # the final evaluation: the eval line with the run's timing (the evaluations along the way have none)
+        ev = [json.loads(l) for l in open(f"{d}/metrics.jsonl") if '"event"' in l and '"ms_per_step"' in l] if os.path.exists(f"{d}/metrics.jsonl") else []
         if ev and isinstance(ev[-1]['val_loss'], (int, float)):
             vals.append(ev[-1]['val_loss'])
         else:

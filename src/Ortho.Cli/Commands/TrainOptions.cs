@@ -57,7 +57,7 @@ internal sealed class TrainOptions
         _b1 = Opt("--beta1", d.Beta1, "AdamW beta1, in [0, 1).");
         _b2 = Opt("--beta2", d.Beta2, "AdamW beta2, in [0, 1).");
         _clip = Opt("--clip", d.Clip, "Gradient-norm clip (0: off).");
-        _seed = Opt("--seed", (long)d.Seed, "Seed of the model initialization and, unless --data-seed is given, of the training batches.");
+        _seed = Opt("--seed", (long)d.Seed, "Seed of the model initialization and, unless --data-seed is given, of the training batches (the validation batches and the test set do not depend on it).");
         _dataSeed = new("--data-seed") { Description = $"Seed of the training batches (sampling, shuffles); default: --seed when that is given, else {d.DataSeed}." };
         _every = Opt("--checkpoint-every", d.CheckpointEvery, "Checkpoint interval in steps (0: end and Ctrl-C only).");
         _threads = CommonOptions.Threads();
