@@ -4,7 +4,7 @@
 #             the Hermite degree / width / input-scale sweep (-> variance-hermite-sweep.md), the GPT (normal and Brown
 #             inputs, widths 128 and 768) -> docs/data/variance-*.json|txt|md, docs/img/variance-*.png|svg
 #   peer      the same measurements by the PyTorch peer (scripts/peer/variance.py) and the per-layer comparison
-#             -> docs/data/variance-peer-*.json, docs/data/variance-compare-*.md
+#             -> docs/data/variance-peer-*.json, docs/data/variance-compare-*.md, docs/data/variance-peer-mlp-*-summary.md
 #   train     the default LM recipe at 16 layers, GELU / Hermite-3 / Fourier-5 / Tropical-5 and two wrong activation
 #             inits, over 3 seeds (runs/depth-*, logs beside them; finished runs are kept, so it resumes)
 #             -> docs/data/depth-training-L16.json|md
@@ -27,6 +27,31 @@ if [[ -z "${ORTHO_DLL:-}" ]]; then dotnet build -c Release src/Ortho.Cli >/dev/n
 ortho() { dotnet "${ORTHO_DLL:-src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll}" "$@"; }
 peer() { OPENBLAS_NUM_THREADS=1 /usr/bin/python3 scripts/peer/variance.py "$@"; }
 mkdir -p docs/data docs/img runs
+# Layers 1, 2, 4, ..., 32 of MLP tables (docs/data/variance-NAME.json) as markdown: measured +- error [closed-form chain].
+summary() {
+    /usr/bin/python3 - "$@" <<'PY'
+import json, math, sys
+def num(v): return float(v) if v is not None else math.nan
+def g(v):
+    if not math.isfinite(v): return 'overflow' if (math.isinf(v) or math.isnan(v)) else str(v)
+    return f"{v:.3g}"
+for name in sys.argv[1:]:
+    d = json.load(open(f'docs/data/variance-{name}.json'))
+    layers = [1, 2, 4, 8, 16, 32]
+    for direction in ('forward', 'backward'):
+        print(f"| {direction} E[{'x' if direction=='forward' else 'g'}^2] at the activation input | " + " | ".join(f"layer {l}" for l in layers) + " |")
+        print("|---|" + "---|" * len(layers))
+        for p in d['profiles']:
+            sites = {s['layer']: s for s in p['sites'] if s['site'] == 'act_in'}
+            cells = []
+            for l in layers:
+                s = sites.get(l)
+                if s is None: cells.append(''); continue
+                v, e, q = num(s[direction]['value']), num(s[direction]['se']), num(s['predicted_' + direction])
+                cells.append(f"{g(v)} ± {e:.2g} [{g(q)}]" if math.isfinite(v) else f"overflow [{g(q)}]")
+            print(f"| {p['activation']} | " + " | ".join(cells) + " |")
+PY
+}
 acts="gelu,hermite:3,fourier:5,tropical:5"
 # name | flags shared by ours and the peer
 measurements=(
@@ -65,31 +90,7 @@ for name, label in (('gpt-128', 'embd 128, 16 blocks'), ('gpt-768', 'embd 768, 2
         g1 = num(site(1, 'act_in')['backward']['value'])
         print(f"| {label} | {p['activation']} | {q:.4f} ({math.sqrt(q):.3f}) | {f2:.4f} | {d2:.4f} | {q / f2:.3f} | {q / d2:.3f} | {res:.4g} | {g1:.3g} |")
 PY
-    # Layers 1, 2, 4, ..., 32 of the MLP tables as markdown (measured +- error [closed-form chain]).
-    for w in lecun kaiming; do
-        /usr/bin/python3 - "mlp-$w" > "docs/data/variance-mlp-$w-summary.md" <<'PY'
-import json, math, sys
-def num(v): return float(v) if v is not None else math.nan
-def g(v):
-    if not math.isfinite(v): return 'overflow' if (math.isinf(v) or math.isnan(v)) else str(v)
-    return f"{v:.3g}"
-for name in sys.argv[1:]:
-    d = json.load(open(f'docs/data/variance-{name}.json'))
-    layers = [1, 2, 4, 8, 16, 32]
-    for direction in ('forward', 'backward'):
-        print(f"| {direction} E[{'x' if direction=='forward' else 'g'}^2] at the activation input | " + " | ".join(f"layer {l}" for l in layers) + " |")
-        print("|---|" + "---|" * len(layers))
-        for p in d['profiles']:
-            sites = {s['layer']: s for s in p['sites'] if s['site'] == 'act_in'}
-            cells = []
-            for l in layers:
-                s = sites.get(l)
-                if s is None: cells.append(''); continue
-                v, e, q = num(s[direction]['value']), num(s[direction]['se']), num(s['predicted_' + direction])
-                cells.append(f"{g(v)} ± {e:.2g} [{g(q)}]" if math.isfinite(v) else f"overflow [{g(q)}]")
-            print(f"| {p['activation']} | " + " | ".join(cells) + " |")
-PY
-    done
+    for w in lecun kaiming; do summary "mlp-$w" > "docs/data/variance-mlp-$w-summary.md"; done
     # Finite width: GELU with Kaiming weights against its chain, at three widths.
     for w in 64 256 1024; do
         ortho variance --depth 32 --width "$w" --weights kaiming --samples 256 --repeats 4 --seed 0 --activation gelu --threads "$threads" \
@@ -111,6 +112,13 @@ PY
     done
     ortho variance --depth 32 --width 256 --samples 1024 --repeats 8 --seed 0 --activation hermite:3,fourier:5 --init ones \
         --threads "$threads" --save docs/data/variance-mlp-lecun-ones.json > docs/data/variance-mlp-lecun-ones.txt
+    # The wrong inits of the training runs below, at init: in the deep MLP and in the 16-block GPT.
+    ortho variance --depth 32 --width 256 --samples 1024 --repeats 8 --seed 0 --activation hermite:3,fourier:5 --init unscaled \
+        --threads "$threads" --save docs/data/variance-mlp-lecun-unscaled.json > docs/data/variance-mlp-lecun-unscaled.txt
+    for c in "hermite:3|ones" "fourier:5|unscaled"; do
+        ortho variance --model gpt --layers 16 --heads 4 --embd 128 --block 128 --samples 4 --repeats 16 --seed 0 --activation "${c%%|*}" --init "${c#*|}" \
+            --threads "$threads" --save "docs/data/variance-gpt-128-${c#*|}.json" > "docs/data/variance-gpt-128-${c#*|}.txt"
+    done
     # The first layer where E[pre^2] leaves the closed-form chain by a factor 10 (or overflows), per degree and width.
     /usr/bin/python3 - > docs/data/variance-hermite-sweep.md <<'PY'
 import json, math, sys
@@ -155,6 +163,7 @@ if want peer; then
         peer compare "docs/data/variance-$name.json" "docs/data/variance-peer-$name.json" > "docs/data/variance-compare-$name.md"
         tail -1 "docs/data/variance-compare-$name.md"
     done
+    for w in lecun kaiming; do summary "peer-mlp-$w" > "docs/data/variance-peer-mlp-$w-summary.md"; done
 fi
 
 if want train; then
