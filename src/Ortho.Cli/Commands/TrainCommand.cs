@@ -38,6 +38,7 @@ internal static class TrainCommand
             var (train, val) = BrownCorpus.Load(Data(DataSet.Brown, w));
             Say($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(w.RunDir)}");
             var trainer = new Trainer(new LmTask(r, train, val), w.RunDir);
+            if (shared.ApplyActivationInit(p, trainer.Model) is string note) Say(Markup.Escape(note));
             Say($"Model: {trainer.Model.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, w.Start, "tok/s"));
         });
@@ -73,6 +74,7 @@ internal static class TrainCommand
             r.Validate(TrainOptions.Flag, data.Train.Count);
             Say($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Model.Activation}[/]; run dir {Markup.Escape(w.RunDir)}");
             var trainer = new Trainer(new ImageTask(r, data.Train, data.Test), w.RunDir);
+            if (shared.ApplyActivationInit(p, trainer.Model) is string note) Say(Markup.Escape(note));
             Say($"Model: {trainer.Model.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, w.Start, "img/s"));
         });
