@@ -19,9 +19,18 @@ echo "== attention";   ortho bench attention --json --threads 1,2 | tee "$out/at
 echo "== conv";        ortho bench conv --json --threads 1,2 | tee "$out/conv.jsonl"
 echo "== train lm";    ortho bench train --task lm --activation gelu,hermite:3,fourier:5,tropical:5 --threads 1,2 --json | tee "$out/train-lm.jsonl"
 echo "== train image"; ortho bench train --task image --activation gelu,hermite:3,fourier:5,tropical:5 --threads 1,2 --json | tee "$out/train-image.jsonl"
+echo "== train profile"; ortho bench train --task lm --profile --threads 1,2 --steps 10 --json | tee "$out/train-profile.jsonl"
+# The ladder's small sizes; the large presets take minutes per step here (run them alone: --preset gpt2 [--batch 4],
+# --task image --preset convnext-t, with --steps 1).
+echo "== train ladder"
+{ ortho bench train --task lm --preset default,small --threads 1,2 --steps 3 --json
+  ortho bench train --task image --preset default,small --threads 1,2 --steps 3 --json; } | tee "$out/train-ladder.jsonl"
 # The PyTorch peer (scripts/peer/README.md). OPENBLAS_NUM_THREADS too: Debian's OpenBLAS keeps its own thread pool, so
 # torch.set_num_threads(1) alone still runs the GEMMs on 2 threads.
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    echo "== torch ladder"
+    { /usr/bin/python3 scripts/peer/bench_ladder.py --task lm --preset default,small --threads 1,2 --steps 3
+      /usr/bin/python3 scripts/peer/bench_ladder.py --task image --preset default,small --threads 1,2 --steps 3; } | tee "$out/train-ladder-peer.jsonl" || true
     echo "== torch lm step"
     for t in 1 2; do for a in gelu hermiterec3; do OPENBLAS_NUM_THREADS=$t /usr/bin/python3 scripts/peer/bench_gpt.py $a $t 10; done; done | tee "$out/train-lm-torch.txt" || true
     if [ -d data/fashion-mnist ]; then

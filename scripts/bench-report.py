@@ -131,6 +131,74 @@ w("|---|---|---|---|---|")
 for d in jl('attention.jsonl') + jl('conv.jsonl'):
     w(f"| {d['name']} | {d['shape']} | {d['threads']} | {d['ms']:.3f} | {d['gflops']:.1f} |")
 
+def profile_section(rows):
+    """The profile of `ortho bench train --profile --json`, one JSON line per thread count of one case."""
+    rows = [d for d in rows if 'profile' in d]
+    if not rows: return
+    first, last = rows[0], rows[-1]
+    w(f"Case: {first['task']} {first['preset']} {first['activation']}, batch {first['batch']} x {first.get('block', first.get('image_size'))}; "
+      f"{first['step_gflop']:.2f} GFLOP of matrix work per step; {first['profile']['steps']} profiled steps per thread count.\n")
+    head = "| family | phase |" + "".join(f" {d['threads']} thr ms | share | rate |" + (" par |" if d['threads'] > 1 else "") for d in rows)
+    w(head + (" speedup | lost ms |" if len(rows) > 1 else ""))
+    w("|---|---|" + "".join("---|---|---|" + ("---|" if d['threads'] > 1 else "") for d in rows) + ("---|---|" if len(rows) > 1 else ""))
+    def rate(f): return f"{f['gflops']:.1f} GFLOP/s" if 'gflops' in f else f"{f['gb_s']:.1f} GB/s" if 'gb_s' in f else ""
+    keys = [(f['family'], f['phase']) for f in first['profile']['families']]
+    for k in keys + [('step', '')]:
+        line = f"| {k[0]} | {k[1]} |"
+        got = []
+        for d in rows:
+            fams = d['profile']['families']
+            if k[0] == 'step':
+                f = {'ms': sum(x['ms'] for x in fams), 'share': 1.0, 'parallel_share': sum(x['ms'] * x['parallel_share'] for x in fams) / max(1e-9, sum(x['ms'] for x in fams))}
+            else:
+                f = next((x for x in fams if (x['family'], x['phase']) == k), None)
+            got.append(f)
+            line += (f" {f['ms']:.2f} | {100 * f['share']:.1f}% | {rate(f)} |" if f else " | | |") + ((f" {100 * f['parallel_share']:.0f}% |" if f else " |") if d['threads'] > 1 else "")
+        if len(rows) > 1 and got[0] and got[-1]:
+            ideal = got[0]['ms'] * rows[0]['threads'] / rows[-1]['threads']
+            line += f" {got[0]['ms'] / got[-1]['ms']:.2f}x | {got[-1]['ms'] - ideal:.2f} |"
+        w(line)
+    if len(rows) > 1:
+        ops_last = {(o['family'], o['phase'], o['op']): o for o in last['profile']['ops']}
+        serial = [(o, ops_last.get((o['family'], o['phase'], o['op']))) for o in first['profile']['ops']]
+        s_ms = sum(o['ms'] * (1 - (l['parallel_share'] if l else 0)) for o, l in serial)
+        t1 = first['profile']['step_ms']; r = last['threads'] / first['threads']
+        split = sum(o['ms'] * o['parallel_share'] for o in last['profile']['ops']) / last['profile']['step_ms']
+        w(f"\nAt {last['threads']} threads {100 * split:.0f}% of the step ran split over the threads; the work that ran on one thread there took "
+          f"{s_ms:.1f} ms ({100 * s_ms / t1:.0f}%) of the {first['threads']}-thread step, which bounds the speedup at {t1 / (s_ms + (t1 - s_ms) / r):.2f}x "
+          f"(Amdahl). That work, by op ({first['threads']}-thread ms):")
+        top = sorted(((o, l) for o, l in serial if l and l['parallel_share'] < 0.5), key=lambda x: -x[0]['ms'])
+        w(", ".join(f"{o['op']} {o['phase']} {o['ms']:.1f}" for o, l in top[:14]) + ".\n")
+
+def ladder_section(ours, peer):
+    if not ours: return
+    pk = {(d['task'], d['preset'], d['activation'], d['batch'], d.get('block', d.get('image_size')), d['threads']): d for d in peer}
+    w("| task | preset | batch x size | params | threads | ms/step | tokens or images/s | GFLOP/step | GFLOP/s | SGEMM GFLOP/s | x floor | peak RSS MB | pool peak MB | peer ms/step | peer GFLOP/s | peer RSS MB |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for d in ours:
+        size = d.get('block', d.get('image_size'))
+        p = pk.get((d['task'], d['preset'], d['activation'], d['batch'], size, d['threads']))
+        items = d.get('tokens_per_s', d.get('images_per_s'))
+        rss = d['peak_rss_mb'] if d.get('peak_rss_mb') is not None else '?'
+        w(f"| {d['task']} | {d['preset']} | {d['batch']} x {size} | {d['params'] / 1e6:.1f}M | {d['threads']} | {d['ms_per_step']:.1f} | {items:.1f} | "
+          f"{d['step_gflop']:.2f} | {d['gflops']:.1f} | {d['sgemm_gflops']:.1f} | {d['floor_ratio']:.2f} | {rss} | {d['peak_pool_mb']} | "
+          + (f"{p['ms_per_step']:.1f} | {p['gflops']:.1f} | {p['peak_rss_mb']} |" if p else " | | |"))
+    w("")
+
+prof, lad = jl('train-profile.jsonl'), jl('train-ladder.jsonl')
+if prof:
+    w("## Where a training step's time goes\n")
+    w("`ortho bench train --profile --threads 1,2`: the timed steps under the op profiler, by op family and phase, with each family's")
+    w("achieved GFLOP/s (matrix work) or GB/s (compulsory traffic of memory-bound work); `par` is the share of the time spent in regions")
+    w("split over the threads, `lost ms` the time lost against perfect scaling from one thread.\n")
+    profile_section(prof)
+if lad:
+    w("## Model-size ladder\n")
+    w("`ortho bench train --task lm|image --preset P --threads 1,2`: ms per step, throughput, matrix FLOPs per step and achieved GFLOP/s,")
+    w("our SGEMM rate (1024^3) in the same run, the step's ratio to its FLOP floor (FLOPs / SGEMM rate), and peak memory (process RSS;")
+    w("the tensor pool's peak of live activations and temporaries). The peer is `scripts/peer/bench_ladder.py`, same presets and output.\n")
+    ladder_section(lad, jl('train-ladder-peer.jsonl'))
+
 w("\n## Fitting\n")
 w("`ortho fit --activation hermite:N --target gelu` (GELU erf form on [-3, 3], uniform weight, least squares on f and f' in double):")
 w("degree 8 max |f-g| 2.86e-3 and max |f'-g'| 2.42e-2; degree 12: 7.63e-5 and 1.15e-3; degree 16: 1.26e-6 and 2.82e-5, each in")

@@ -53,6 +53,7 @@ internal static class Program
             MlpCommand.Create(),
             PolynomialCommand.Create(),
             RegionsCommand.Create(),
+            VarianceCommand.Create(),
             PlotCommand.Create(),
             ReportCommand.Create(),
             EvalCommand.Create(),

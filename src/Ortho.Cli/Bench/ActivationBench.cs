@@ -34,6 +34,7 @@ internal static class ActivationBench
 
         var cases = new List<Case> { Copy(x, dy, y, dx), Gelu(x, dy, y, dx) };
         foreach (int d in new[] { 3, 8 }) cases.Add(Generic("hermite", ActivationParameters.Initial(ActivationKind.Hermite, d), x, dy, y, dx));
+        cases.Add(Generic("hermite+clamp", ActivationParameters.Initial(ActivationSpec.Parse("hermite:8+clamp").Family, 8), x, dy, y, dx));
         foreach (int d in new[] { 5, 8 })
         {
             cases.Add(Fourier(d, learned: true, x, dy, y, dx));
@@ -98,7 +99,7 @@ internal static class ActivationBench
 
     private static Case Generic(string name, ActivationParameters p, float[] x, float[] dy, float[] y, float[] dx)
     {
-        var g = new ActivationParameters(p.Kind, p.Degree);
+        var g = new ActivationParameters(p.Family, p.Degree);
         return new Case(name, p.Degree,
             () => ActivationKernels.Forward(p, y, x),
             () =>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -9,7 +8,7 @@ namespace Ortho.Cli.Bench;
 
 /// <summary>
 /// Where and when a benchmark ran, so that a number can be traced to its machine and code: CPU model, logical
-/// cores, the SIMD path the kernels take (AVX-512, AVX2 or scalar), .NET version, date (UTC, taken once per
+/// cores, the SIMD path the kernels take (AVX-512, AVX2, SSE or scalar), .NET version, date (UTC, taken once per
 /// process) and the ortho version and commit. Every bench prints it above its table (<see cref="WriteTable"/>) and
 /// adds it to each JSON line (<see cref="AddTo"/>).
 /// </summary>
@@ -22,12 +21,16 @@ internal static class BenchHeader
     public static int Cores { get; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// The vector width the kernels use, named by instruction set on x86: the widest hardware-accelerated one
+    /// The vector width the kernels use (<see cref="EngineSettings.VectorLanes"/>), named by instruction set on x86
     /// (DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0 select the narrower paths).
     /// </summary>
-    public static string Simd { get; } =
-        Vector512.IsHardwareAccelerated ? (IsX86 ? "AVX-512" : "Vector512") :
-        Vector256.IsHardwareAccelerated ? (IsX86 ? "AVX2" : "Vector256") : "scalar";
+    public static string Simd { get; } = EngineSettings.VectorLanes switch
+    {
+        16 => IsX86 ? "AVX-512" : "Vector512",
+        8 => IsX86 ? "AVX2" : "Vector256",
+        4 => IsX86 ? "SSE" : "Vector128",
+        _ => "scalar",
+    };
 
     /// <summary>The .NET runtime version, e.g. 10.0.0.</summary>
     public static string DotNet { get; } = Environment.Version.ToString();

@@ -78,6 +78,17 @@ internal static class GemmBench
         }
     }
 
+    /// <summary>
+    /// GFLOP/s of one square n^3 product at the current <see cref="EngineSettings.Threads"/>, measured as <see cref="Run"/>
+    /// measures (the reference rate for a training step's FLOP floor).
+    /// </summary>
+    public static double SquareRate(int n, double warmupSeconds)
+    {
+        var shape = new Shape("square", n, n, n, false, false);
+        using var buffers = new Buffers(shape);
+        return Measure(shape, buffers, warmupSeconds);
+    }
+
     private static string Json(Shape s, int threads, double gflops) => string.Create(CultureInfo.InvariantCulture,
         $"{{\"case\":\"{s.Case}\",\"m\":{s.M},\"n\":{s.N},\"k\":{s.K},\"transA\":{(s.TransA ? "true" : "false")},\"transB\":{(s.TransB ? "true" : "false")},\"threads\":{threads},\"gflops\":{gflops:F1}}}");
 

@@ -1,84 +1,162 @@
 using System.Diagnostics;
 using System.Globalization;
-using Ortho.Data;
-using Ortho.Training;
+using System.Text.Json;
+using Ortho.Autograd;
 
 namespace Ortho.Cli.Bench;
 
+/// <summary>What <c>ortho bench train</c> measures: the task, presets, activations, batch and block overrides, threads, steps, output.</summary>
+internal sealed record TrainBenchOptions(string Task, string[] Presets, string[] Activations, int[] Batches, int Block, int[] Threads, int Steps,
+    bool Profile, bool Json, int? Warmup = null);
+
 /// <summary>
-/// Training-step time of the default recipes on synthetic data of the recipes' shapes: the task's batch and the
-/// trainer's guarded <see cref="TrainStep"/> (loss and gradient checks, clip or norm, AdamW), no checkpoints or metrics.
+/// Training-step time of the presets (<see cref="TrainPresets"/>) on synthetic batches of their shapes: the recipe's
+/// guarded <see cref="Training.TrainStep"/> (loss and gradient checks, clip or norm, AdamW), no checkpoints or metrics.
+/// Each case reports milliseconds per step (median of the timed steps after warm-up), tokens or images per second, the
+/// step's matrix FLOPs (counted by an <see cref="OpProfile"/> of the warm-up) and achieved GFLOP/s, our own SGEMM rate
+/// (1024^3) measured in the same run at the same thread count, the FLOP floor (the step's FLOPs at that SGEMM rate) and
+/// the step's ratio to it, and peak memory: the process's resident peak and the tensor pool's (activations and
+/// temporaries), next to the weights, gradients and AdamW moments (16 bytes per parameter).
+/// With <c>--profile</c> the timed steps run under an <see cref="OpProfile"/> and the split by op family follows.
 /// </summary>
 internal static class TrainBench
 {
-    public static void Run(string task, string[] activations, int[] threads, int steps, bool json, TextWriter output)
+    private const int SgemmSize = 1024;
+
+    public static void Run(TrainBenchOptions o, TextWriter output)
     {
-        if (steps < 1) throw new ArgumentException($"--steps must be at least 1, got {steps}.");
-        if (!json) output.WriteLine($"{"task",-6} {"activation",-20} {"threads",7} {"ms/step",10}");
-        foreach (var act in activations)
-            foreach (var th in threads)
-            {
-                EngineSettings.Threads = th;
-                double ms = task == "lm" ? Lm(act, steps) : Image(act, steps);
-                if (json)
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"task\":\"{task}\",\"activation\":\"{act}\",\"threads\":{th},\"ms_per_step\":{ms:F2}}}"));
-                else
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{task,-6} {act,-20} {th,7} {ms,10:F1}"));
-            }
+        if (o.Steps < 1) throw new ArgumentException($"--steps must be at least 1, got {o.Steps}.");
+        var presets = o.Presets.Select(p => TrainPresets.Find(o.Task, p)).ToList();
+        if (o.Block < 0) throw new ArgumentException($"--block must be positive, got {o.Block}.");
+        if (o.Block > 0 && o.Task != "lm") throw new ArgumentException("--block applies to --task lm only.");
+        var sgemm = new Dictionary<int, double>();
+        var profiles = new List<(string Title, double Flops, List<TrainProfileReport.Summary> ByThreads)>();
+        int saved = EngineSettings.Threads;
+        if (!o.Json)
+        {
+            BenchHeader.WriteTable(output);
+            output.WriteLine($"{"task",-5} {"preset",-10} {"activation",-12} {"batch",5} {"size",5} {"threads",7} {"ms/step",9} {"items/s",9} " +
+                $"{"GFLOP",8} {"GFLOP/s",8} {"SGEMM",7} {"floor ms",9} {"x floor",7} {"RSS MB",7} {"pool MB",7} {"state MB",8}");
+        }
+        try
+        {
+            foreach (var preset in presets)
+                foreach (int batch in o.Batches.Length == 0 ? [0] : o.Batches)
+                    foreach (var act in o.Activations)
+                    {
+                        PeakMemory.Reset();
+                        var c = TrainPresets.Build(preset, act, batch, o.Block);
+                        var results = new List<(int Threads, double Ms, TrainProfileReport.Summary? Profile)>();
+                        double flops = 0;
+                        foreach (int th in o.Threads)
+                        {
+                            EngineSettings.Threads = th;
+                            flops = WarmUp(c, o.Warmup);
+                            // Without warm-up the timed steps count the FLOPs (under a profile, whose cost is a few clock reads per op).
+                            var (ms, profile, counted) = Time(c, o.Steps, o.Profile || flops == 0, th);
+                            if (flops == 0) flops = counted;
+                            results.Add((th, ms, o.Profile ? profile : null));
+                        }
+                        long? rss = PeakMemory.ResidentBytes();
+                        long pool = TensorPool.PeakBytes;
+                        foreach (var (th, ms, profile) in results)
+                        {
+                            if (!sgemm.TryGetValue(th, out double rate))
+                            {
+                                EngineSettings.Threads = th;
+                                sgemm[th] = rate = GemmBench.SquareRate(SgemmSize, warmupSeconds: 0.3);
+                            }
+                            var m = new Measurement(o.Task, preset.Name, act, c, th, ms, flops, rate, rss, pool);
+                            output.WriteLine(o.Json ? JsonLine(m, profile) : m.Row());
+                            output.Flush();
+                        }
+                        if (o.Profile && !o.Json)
+                            profiles.Add(($"{o.Task} {preset.Name} {act}, batch {c.Batch} x {c.Size}{(o.Task == "lm" ? " tokens" : " px")}", flops,
+                                results.Select(r => r.Profile!).ToList()));
+                    }
+        }
+        finally { EngineSettings.Threads = saved; }
+        foreach (var (title, flops, byThreads) in profiles) TrainProfileReport.WriteText(output, title, flops, byThreads);
     }
 
-    /// <summary>Median of timed steps after a warm-up of at least 3 steps and 1 s.</summary>
-    private static double Time(Action step, int steps)
+    /// <summary>
+    /// Warm-up: <paramref name="steps"/> steps, or by default at least one step, then up to 3 steps and 1 s, stopping
+    /// after 3 s (one step of the largest presets). The first step runs under a profile, which counts the step's matrix
+    /// FLOPs (returned; 0 without warm-up); the others run as the timed steps will.
+    /// </summary>
+    private static double WarmUp(TrainCase c, int? steps)
     {
+        if (steps == 0) return 0;
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < 3 || sw.Elapsed.TotalSeconds < 1; i++) step();
+        double flops;
+        using (var p = OpProfile.Start())
+        {
+            p.BeginStep();
+            c.Step();
+            p.EndStep();
+            flops = p.FlopsPerStep;
+        }
+        for (int i = 1; steps is { } n ? i < n : (i < 3 || sw.Elapsed.TotalSeconds < 1) && sw.Elapsed.TotalSeconds < 3; i++) c.Step();
+        return flops;
+    }
+
+    /// <summary>The median of <paramref name="steps"/> timed steps, and with <paramref name="profile"/> their profile and FLOPs per step.</summary>
+    private static (double Ms, TrainProfileReport.Summary? Profile, double Flops) Time(TrainCase c, int steps, bool profile, int threads)
+    {
+        using var p = profile ? OpProfile.Start() : null;
         var t = new double[steps];
         for (int i = 0; i < steps; i++)
         {
-            sw.Restart();
-            step();
-            t[i] = sw.Elapsed.TotalMilliseconds;
+            long t0 = Stopwatch.GetTimestamp();
+            p?.BeginStep();
+            c.Step();
+            p?.EndStep();
+            t[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         Array.Sort(t);
-        return t[steps / 2];
+        return (t[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads), p?.FlopsPerStep ?? 0);
     }
 
-    /// <summary>The default LM recipe's task on random bytes: the trainer's model, optimizer and guarded step.</summary>
-    private static double Lm(string act, int steps)
+    private static string JsonLine(Measurement m, TrainProfileReport.Summary? profile)
     {
-        var recipe = new LmRecipe { Activation = act };
-        var rng = new Rng(1);
-        var bytes = new byte[64 * 1024];
-        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)rng.NextInt(256);
-        return Time(new LmTask(recipe, bytes, bytes), steps);
+        var d = m.Json();
+        if (profile != null) d["profile"] = TrainProfileReport.Json(profile);
+        return BenchHeader.AddTo(JsonSerializer.Serialize(d, BenchHeader.JsonOptions));
     }
 
-    /// <summary>The default image recipe's task on one batch of random 28x28 images: the trainer's model, optimizer and guarded step.</summary>
-    private static double Image(string act, int steps)
+    /// <summary>One case at one thread count, and what follows from it.</summary>
+    private sealed record Measurement(string Task, string Preset, string Activation, TrainCase Case, int Threads, double Ms, double Flops,
+        double SgemmGflops, long? ResidentBytes, long PoolBytes)
     {
-        var d = new ImageRecipe();
-        var recipe = d with { Model = d.Model with { Activation = act } };
-        int b = recipe.Train.Batch, size = recipe.Model.ImageSize;
-        var rng = new Rng(1);
-        var images = new float[b * size * size];
-        rng.FillNormal(images);
-        var labels = new byte[b];
-        for (int i = 0; i < b; i++) labels[i] = (byte)rng.NextInt(FashionMnist.Classes);
-        var data = new ImageDataset(images, labels, 1, size, size);
-        return Time(new ImageTask(recipe, data, data), steps);
-    }
+        private double ItemsPerSecond => Case.Items / (Ms / 1e3);
+        private double Gflops => Flops / Ms / 1e6;
+        private double FloorMs => Flops / SgemmGflops / 1e6;
+        private double StateBytes => 16.0 * Case.Parameters;
 
-    /// <summary>Times the task's batch plus the trainer's <see cref="TrainStep"/> at the recipe's peak learning rate.</summary>
-    private static double Time(ITrainingTask task, int steps)
-    {
-        var step = TrainStep.ForTask(task);
-        Func<Tensor> loss = task.Loss;
-        Func<string?> diagnose = task.DiagnoseNonFinite;
-        int n = 0;
-        return Time(() =>
+        public string Row() => string.Create(CultureInfo.InvariantCulture,
+            $"{Task,-5} {Preset,-10} {Activation,-12} {Case.Batch,5} {Case.Size,5} {Threads,7} {Ms,9:F1} {ItemsPerSecond,9:F0} " +
+            $"{Flops / 1e9,8:F2} {Gflops,8:F1} {SgemmGflops,7:F1} {FloorMs,9:F1} {Ms / FloorMs,7:F2} " +
+            $"{(ResidentBytes is { } r ? (r / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) : "?"),7} {PoolBytes / 1048576.0,7:F0} {StateBytes / 1048576.0,8:F0}");
+
+        public Dictionary<string, object?> Json() => new()
         {
-            task.NextBatch();
-            step.Run(n++, task.Train.Lr, loss, diagnose);
-        }, steps);
+            ["task"] = Task,
+            ["preset"] = Preset,
+            ["activation"] = Activation,
+            ["batch"] = Case.Batch,
+            [Task == "lm" ? "block" : "image_size"] = Case.Size,
+            ["params"] = Case.Parameters,
+            ["threads"] = Threads,
+            ["ms_per_step"] = Math.Round(Ms, 2),
+            [Case.ItemName + "_per_s"] = Math.Round(ItemsPerSecond, 1),
+            ["step_gflop"] = Math.Round(Flops / 1e9, 4),
+            ["gflops"] = Math.Round(Gflops, 2),
+            ["sgemm_gflops"] = Math.Round(SgemmGflops, 2),
+            ["floor_ms"] = Math.Round(FloorMs, 2),
+            ["floor_ratio"] = Math.Round(Ms / FloorMs, 3),
+            ["peak_rss_mb"] = ResidentBytes is { } r ? Math.Round(r / 1048576.0, 1) : null,
+            ["peak_pool_mb"] = Math.Round(PoolBytes / 1048576.0, 1),
+            ["state_mb"] = Math.Round(StateBytes / 1048576.0, 1),
+        };
     }
 }

@@ -49,22 +49,39 @@ internal static class BenchCommand
     private static Command Train()
     {
         var task = new Option<string>("--task") { Description = "lm or image.", DefaultValueFactory = _ => "lm" };
+        var preset = new Option<string>("--preset")
+        {
+            Description = "Model size (comma-separated list allowed). lm: " + PresetList("lm") + ". image: " + PresetList("image") + ".",
+            DefaultValueFactory = _ => "default",
+        };
         var act = new Option<string>("--activation") { Description = "Activation spec (comma-separated list allowed).", DefaultValueFactory = _ => "gelu" };
-        var steps = new Option<int>("--steps") { Description = "Timed steps after warm-up.", DefaultValueFactory = _ => 10 };
+        var batch = new Option<string?>("--batch") { Description = "Sequences or images per step, replacing the preset's (comma-separated list allowed)." };
+        var block = new Option<int>("--block") { Description = "Tokens per sequence (lm), replacing the preset's block size." };
+        var steps = new Option<int>("--steps") { Description = "Timed steps after warm-up (the median is reported); 1-3 for the large presets.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int?>("--warmup") { Description = "Warm-up steps (default: 1 to 3 steps, about a second; 0 times the first step too)." };
+        var profile = new Option<bool>("--profile") { Description = "Profile the timed steps: time by op family (GEMMs and attention by shape), forward, backward and update, with GFLOP/s or GB/s." };
         var threads = CommonOptions.ThreadList();
         var json = CommonOptions.Json();
-        var c = new Command("train", "Milliseconds per training step of the default recipe: the trainer's guarded step on synthetic data of the recipe's shapes.")
+        var c = new Command("train", "Training-step time of a model size on synthetic batches (the trainer's guarded step: forward, backward, clip, AdamW): " +
+            "ms/step, tokens or images per second, the step's FLOPs and GFLOP/s, its ratio to the FLOP floor at our own SGEMM rate, and peak memory.")
         {
-            task, act, steps, threads, json,
+            task, preset, act, batch, block, steps, warmup, profile, threads, json,
         };
         c.SetAction(p =>
         {
             var t = p.GetValue(task)!;
             if (t is not ("lm" or "image")) throw new ArgumentException($"--task must be lm or image, got '{t}'.");
-            TrainBench.Run(t, p.GetValue(act)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(steps), p.GetValue(json), Console.Out);
+            var b = p.GetValue(batch);
+            if (p.GetValue(warmup) is < 0) throw new ArgumentException($"--warmup must be 0 or more, got {p.GetValue(warmup)}.");
+            TrainBench.Run(new TrainBenchOptions(t, List(p.GetValue(preset)!), List(p.GetValue(act)!),
+                b == null ? [] : CommonOptions.ParsePositiveList(b, "--batch"), p.GetValue(block),
+                CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(steps), p.GetValue(profile), p.GetValue(json), p.GetValue(warmup)), Console.Out);
             return 0;
         });
         return c;
     }
+
+    private static string[] List(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string PresetList(string task) => string.Join(", ", TrainPresets.All.Where(p => p.Task == task).Select(p => $"{p.Name} ({p.Description}; batch {p.Batch})"));
 }

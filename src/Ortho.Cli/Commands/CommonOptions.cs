@@ -24,13 +24,16 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "1,2",
     };
 
-    public static int[] ParseThreadList(string s)
+    public static int[] ParseThreadList(string s) => ParsePositiveList(s, "--threads");
+
+    /// <summary>A comma-separated list of positive integers given to <paramref name="flag"/>; the error names the flag and the bad item.</summary>
+    public static int[] ParsePositiveList(string s, string flag)
     {
         var parts = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ArgumentException($"--threads: '{s}' names no thread count.");
+        if (parts.Length == 0) throw new ArgumentException($"{flag}: '{s}' names no value.");
         var r = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], out r[i]) || r[i] < 1) throw new ArgumentException($"--threads: '{parts[i]}' is not a positive integer.");
+            if (!int.TryParse(parts[i], out r[i]) || r[i] < 1) throw new ArgumentException($"{flag}: '{parts[i]}' is not a positive integer.");
         return r;
     }
 

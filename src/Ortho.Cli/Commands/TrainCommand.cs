@@ -60,8 +60,9 @@ internal static class TrainCommand
                 Say($"[bold]Ortho LM[/]: Brown corpus {corpus.Train.Length:N0} train / {corpus.Validation.Length:N0} validation {tokenizer.Name} tokens; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(w.RunDir)}");
                 task = new LmTask(r, corpus.Train, corpus.Validation);
             }
-            StartFrom(init, task.Model);
             var trainer = new Trainer(task, w.RunDir);
+            if (shared.ApplyActivationInit(p, trainer.Model) is string note) Say(Markup.Escape(note));
+            StartFrom(init, task.Model);
             Say($"Model: {trainer.Model.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, w.Start, "tok/s"));
         });
@@ -104,8 +105,9 @@ internal static class TrainCommand
             r.Validate(TrainOptions.Flag, data.Train.Count);
             Say($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Model.Activation}[/]; run dir {Markup.Escape(w.RunDir)}");
             var task = new ImageTask(r, data.Train, data.Test);
-            StartFrom(init, task.Model);
             var trainer = new Trainer(task, w.RunDir);
+            if (shared.ApplyActivationInit(p, trainer.Model) is string note) Say(Markup.Escape(note));
+            StartFrom(init, task.Model);
             Say($"Model: {trainer.Model.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, w.Start, "img/s"));
         });

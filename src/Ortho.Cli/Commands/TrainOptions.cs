@@ -21,7 +21,9 @@ internal sealed class TrainOptions
         Description = "Evaluate every N steps into metrics.jsonl (default: 5 evenly spaced evaluations, the last one the final; 0: the final one only).",
     };
     private readonly Option<float> _lr, _minLr, _wd, _b1, _b2, _clip;
-    private readonly Option<long> _seed, _dataSeed;
+    private readonly Option<long> _seed;
+    private readonly Option<long?> _dataSeed;
+    private readonly TrainRecipe _defaults;
     private readonly Option<string> _activation;
     private readonly Option<string?> _runDir = new("--run-dir")
     {
@@ -39,11 +41,17 @@ internal sealed class TrainOptions
     {
         Description = "Start from the weights of this model (a run directory or model file, e.g. written by 'ortho swap' or 'ortho import gpt2'); the architecture comes from it (architecture flags may only repeat it; --block may be shorter).",
     };
+    // Diagnostic, hidden from help: what the variance-preserving init prevents (docs/science.md, scripts/science-depth.sh).
+    private readonly Option<string> _activationInit = new("--activation-init")
+    {
+        Description = "Diagnostic: start the learnable activations from another init: default, ones, unscaled or scale:S.",
+        DefaultValueFactory = _ => "default", Hidden = true,
+    };
 
     /// <summary>The task's defaults and the few words that differ between tasks.</summary>
     public TrainOptions(TrainRecipe defaults, string activation, string stepsHelp, string batchHelp, string activationHelp)
     {
-        var d = defaults;
+        var d = _defaults = defaults;
         _steps = Opt("--steps", d.Steps, stepsHelp);
         _batch = Opt("--batch", d.Batch, batchHelp);
         _activation = Opt("--activation", activation, activationHelp + ": gelu, relu, silu, hermite:N, fourier:N, tropical:N, tropical_rational:N.");
@@ -54,8 +62,8 @@ internal sealed class TrainOptions
         _b1 = Opt("--beta1", d.Beta1, "AdamW beta1, in [0, 1).");
         _b2 = Opt("--beta2", d.Beta2, "AdamW beta2, in [0, 1).");
         _clip = Opt("--clip", d.Clip, "Gradient-norm clip (0: off).");
-        _seed = Opt("--seed", (long)d.Seed, "Model initialization seed.");
-        _dataSeed = Opt("--data-seed", (long)d.DataSeed, "Seed of the training batches (sampling, shuffles).");
+        _seed = Opt("--seed", (long)d.Seed, "Seed of the model initialization and, unless --data-seed is given, of the training batches (the validation batches and the test set do not depend on it).");
+        _dataSeed = new("--data-seed") { Description = $"Seed of the training batches (sampling, shuffles); default: --seed when that is given, else {d.DataSeed}." };
         _every = Opt("--checkpoint-every", d.CheckpointEvery, "Checkpoint interval in steps (0: end and Ctrl-C only).");
         _threads = CommonOptions.Threads();
     }
@@ -70,7 +78,7 @@ internal sealed class TrainOptions
     public void AddTo(Command c)
     {
         foreach (Option o in new Option[] { _steps, _batch, _activation, _lr, _minLr, _warmup, _wd, _b1, _b2, _clip, _seed, _dataSeed, _every, _evalEvery,
-                     _initFrom, _runDir, _resume, _overwrite, _data, _manifest, _noFetch, _threads })
+                     _initFrom, _runDir, _resume, _overwrite, _data, _manifest, _noFetch, _threads, _activationInit })
             c.Options.Add(o);
     }
 
@@ -91,6 +99,7 @@ internal sealed class TrainOptions
     {
         if (p.GetValue(_initFrom) is not string path) return null;
         if (path.Length == 0) throw new ArgumentException("--init-from is empty.");
+        if (Given(p, _activationInit)) throw new ArgumentException("--activation-init sets the activations' initial values and --init-from loads trained ones: give one of them.");
         try { return TrainedModel.Load(path); }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { throw new ArgumentException($"--init-from: {Program.Sentence(e)}", e); }
     }
@@ -103,13 +112,13 @@ internal sealed class TrainOptions
     /// (<paramref name="file"/>) unless the flag was given, when it must repeat it; when the file does not store the
     /// value (<paramref name="unknown"/>), the flag must be given.
     /// </summary>
-    public static T Architecture<T>(ParseResult p, Option<T> o, TrainedModel init, T file, string what, bool unknown = false, string? hint = null)
+    public static T Architecture<T>(ParseResult p, Option<T> o, TrainedModel init, T file, string what, bool unknown = false)
     {
         if (!Given(p, o))
             return unknown ? throw new ArgumentException($"--init-from {init.File} does not store its {what}: give {o.Name}.") : file;
         var v = p.GetValue(o)!;
         if (!unknown && !EqualityComparer<T>.Default.Equals(v, file))
-            throw new ArgumentException($"{o.Name} {v} differs from the {what} of --init-from {init.File} ({file}): the architecture comes from the initial model; leave {o.Name} out{hint}.");
+            throw new ArgumentException($"{o.Name} {v} differs from the {what} of --init-from {init.File} ({file}): the architecture comes from the initial model; leave {o.Name} out.");
         return v;
     }
 
@@ -123,15 +132,32 @@ internal sealed class TrainOptions
     }
 
     /// <summary>The activation spec, normalized (an unknown one throws with the spec named).</summary>
-    public string Activation(ParseResult p) => ActivationSpec.Parse(p.GetValue(_activation)!).ToString();
+    public string Activation(ParseResult p)
+    {
+        var spec = ActivationSpec.Parse(p.GetValue(_activation)!);
+        Analysis.Variance.InitVariant.Parse(p.GetValue(_activationInit)!).CheckApplies(spec); // before anything is written
+        return spec.ToString();
+    }
 
     /// <summary>The shared part of the recipe.</summary>
     public TrainRecipe Recipe(ParseResult p) => new()
     {
         Steps = p.GetValue(_steps), Batch = p.GetValue(_batch), Lr = p.GetValue(_lr), MinLr = p.GetValue(_minLr), Warmup = p.GetValue(_warmup),
         WeightDecay = p.GetValue(_wd), Beta1 = p.GetValue(_b1), Beta2 = p.GetValue(_b2), Clip = p.GetValue(_clip), Seed = Seed(p, _seed),
-        DataSeed = Seed(p, _dataSeed), CheckpointEvery = p.GetValue(_every), EvalEvery = p.GetValue(_evalEvery),
+        DataSeed = DataSeed(p), CheckpointEvery = p.GetValue(_every), EvalEvery = p.GetValue(_evalEvery),
     };
+
+    /// <summary>
+    /// Applies --activation-init to the freshly built <paramref name="model"/> (a resumed run's weights come from its
+    /// checkpoint) and returns a line saying so, or null for the default init.
+    /// </summary>
+    public string? ApplyActivationInit(ParseResult p, NN.Module model)
+    {
+        var variant = Analysis.Variance.InitVariant.Parse(p.GetValue(_activationInit)!);
+        if (variant.IsDefault) return null;
+        int n = variant.ApplyTo(model);
+        return $"Activation init: {variant} in {n} activation module(s) (diagnostic; not the paper's init).";
+    }
 
     /// <summary>Where a run goes and reads its data, checked before any data is loaded.</summary>
     public sealed record Where(string RunDir, string DataRoot, TrainStart Start, bool Fetch, string? Manifest);
@@ -174,6 +200,13 @@ internal sealed class TrainOptions
             : null;
         return found?.DirectoryName ?? throw new InvalidOperationException(
             $"Nothing to resume: no run of {name} with a checkpoint under {Path.GetFullPath("runs")}; give the run's directory with --run-dir.");
+    }
+
+    // The batches follow --seed unless --data-seed is given; with neither, the recipe's own pair.
+    private ulong DataSeed(ParseResult p)
+    {
+        if (p.GetValue(_dataSeed) is long v) return v >= 0 ? (ulong)v : throw new ArgumentException($"{_dataSeed.Name} must be a non-negative integer, got {v}.");
+        return p.GetResult(_seed) is { Implicit: false } ? Seed(p, _seed) : _defaults.DataSeed;
     }
 
     private static ulong Seed(ParseResult p, Option<long> o) =>

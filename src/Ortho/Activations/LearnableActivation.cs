@@ -1,4 +1,5 @@
 using Ortho.NN;
+using Ortho.Ops;
 
 namespace Ortho.Activations;
 
@@ -108,13 +109,7 @@ public class LearnableActivation : UnaryModule
     public void Apply(ReadOnlySpan<float> x, Span<float> y) => Family.Forward(y, x, _values, Degree);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        var y = Tensor.Empty(input.Shape);
-        Family.Forward(y.Data, input.Data, _values, Degree);
-        return Tensor.Record(y, Kind, [input, .. _params], g => Family.Backward(input.GradSpanIfRequired(), _grads, input.Data, g.Data,
-            _values, Degree, needDx: input.RequiresGrad, accumulateDx: true));
-    }
+    protected override Tensor ForwardCore(Tensor input) => LearnableActivationOp.Apply(input, Family, Degree, _params, _values, _grads);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => Family.Options.Count == 0 ? $"degree={Degree}" : $"degree={Degree}, {string.Join(", ", Family.Options.Select(o => o + "=True"))}";

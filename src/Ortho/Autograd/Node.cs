@@ -9,23 +9,20 @@ internal delegate void BackwardFn(Tensor outputGrad);
 /// </summary>
 internal sealed class Node
 {
-    [ThreadStatic] private static long s_recorded;
-
     public Node(string op, Tensor[] inputs, BackwardFn backward)
     {
         Op = op;
         Inputs = inputs;
         Backward = backward;
-        Sequence = ++s_recorded;
     }
 
     public string Op { get; }
-
-    /// <summary>The order in which this thread recorded its ops: a graph walk sorts by it to visit ops in forward order.</summary>
-    public long Sequence { get; }
     public Tensor[] Inputs { get; private set; }
     public BackwardFn? Backward { get; private set; }
     public bool Released => Backward == null;
+
+    /// <summary>The op's row in the profile that ran when it was recorded (see <see cref="OpProfile"/>), else null.</summary>
+    public OpProfileRow? Profile { get; init; }
 
     public void Release()
     {

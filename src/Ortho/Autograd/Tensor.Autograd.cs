@@ -70,14 +70,21 @@ public partial class Tensor
     internal Span<float> GradSpanIfRequired() => RequiresGrad ? GradSpan() : default;
 
     /// <summary>Records <paramref name="output"/> as produced by <paramref name="op"/> if any input needs a gradient.</summary>
-    internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward)
+    /// <param name="output">The op's output.</param>
+    /// <param name="op">The op's name.</param>
+    /// <param name="inputs">The op's inputs.</param>
+    /// <param name="backward">Accumulates the inputs' gradients from the output's.</param>
+    /// <param name="activation">The op is an activation function (for the profile's op families: the tape does not
+    /// know the activations, which live above it).</param>
+    internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward, bool activation = false)
     {
+        var row = OpProfile.Current?.Forward(op, inputs, output, activation);
         if (!GradMode.Enabled) return output;
         foreach (var t in inputs)
         {
             if (t.RequiresGrad)
             {
-                output.Node = new Node(op, inputs, backward);
+                output.Node = new Node(op, inputs, backward) { Profile = row };
                 output._requiresGrad = true;
                 return output;
             }
@@ -111,16 +118,19 @@ public partial class Tensor
         if (gradient == null) seed[0] += 1f;
         else TensorPrimitives.Add(seed, gradient.Data, seed);
 
+        var profile = OpProfile.Current;
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];
             var node = t.Node!;
             if (t.Grad == null) continue;
+            profile?.BeforeBackward();
             try { node.Backward!(t.Grad); }
             catch (ObjectDisposedException e)
             {
                 throw new InvalidOperationException($"Backward through '{node.Op}' needs tensors that were released when their TensorScope ended; call Backward inside the scope that ran the forward pass.", e);
             }
+            profile?.AfterBackward(node.Profile);
             if (!retainGraph && t != this)
             {
                 t.Grad.ReleaseNow(); // an intermediate gradient is dead once its op has propagated it

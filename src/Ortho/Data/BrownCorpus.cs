@@ -58,7 +58,7 @@ public static class BrownCorpus
     }
 
     /// <summary>Whether <paramref name="name"/> is a corpus file name: 'c', a letter a-r, two ASCII digits.</summary>
-    internal static bool IsCorpusFileName(string name) =>
+    public static bool IsCorpusFileName(string name) =>
         name.Length == 4 && name[0] == 'c' && name[1] >= 'a' && name[1] <= 'r' && char.IsAsciiDigit(name[2]) && char.IsAsciiDigit(name[3]);
 
     /// <summary>Appends the cleaned text of one file: one line per non-empty input line, tags stripped.</summary>

@@ -1,6 +1,8 @@
+using Ortho.Kernels.Simd;
+
 namespace Ortho;
 
-/// <summary>Process-wide engine settings: the thread count used by kernels.</summary>
+/// <summary>Process-wide engine settings: the thread count used by kernels, and the vector width they run with.</summary>
 /// <remarks>
 /// The machine kind Ortho targets has two vCPUs sharing one core's FP units, so kernels parallelize
 /// coarsely (about 1 ms of work or more per dispatch) and every reduction uses a fixed-order second
@@ -22,9 +24,16 @@ public static class EngineSettings
     }
 
     /// <summary>
+    /// Float lanes of the vector width the kernels run with: 16 (Vector512, AVX-512), 8 (Vector256, AVX2), 4 (Vector128:
+    /// the learnable activations, sine/cosine and decoding; the other kernels run scalar code there) or 1 (scalar). The
+    /// widest the hardware accelerates, as lowered by <c>DOTNET_EnableAVX512=0</c> and <c>DOTNET_EnableAVX2=0</c>.
+    /// </summary>
+    public static int VectorLanes => (int)SimdDispatch.Best;
+
+    /// <summary>
     /// Runs <paramref name="body"/> for each chunk index in [0, <paramref name="chunks"/>), on up to
     /// <see cref="Threads"/> threads; serially when one thread is allowed or there is one chunk.
-    /// Callers choose chunk sizes of roughly a millisecond of work or more.
+    /// Kernels size their chunks with one policy (<c>ParallelChunks</c>: roughly a millisecond of work or more each).
     /// </summary>
     public static void ParallelFor(int chunks, Action<int> body)
     {
@@ -34,6 +43,10 @@ public static class EngineSettings
             for (int i = 0; i < chunks; i++) body(i);
             return;
         }
+        // Under a profile, the time in parallel regions is charged as such to the op that runs them.
+        var profile = Autograd.OpProfile.Current;
+        long start = profile == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        profile?.AddParallel(System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 }

@@ -1,5 +1,4 @@
 using Ortho.Activations;
-using Ortho.Autograd;
 using Ortho.NN;
 
 namespace Ortho.Inference;
@@ -133,10 +132,9 @@ public sealed class ActivationInputStats
 
 /// <summary>
 /// Records what the activations of a model receive: runs forward passes with the autograd tape on (no backward) and
-/// reads each activation's input off the recorded graph, so that no module has to be changed or wrapped. A learnable
-/// activation is told by its parameters (its op's inputs are x and its parameters); a parameter-free one (GELU, ReLU,
-/// ...; with <c>classic: true</c>) by its op in forward order: the k-th such op of a pass belongs to the k-th such
-/// module in model order, which is checked.
+/// reads each learnable activation's input off the recorded graph (its op's inputs are x and its parameters), so that
+/// no module has to be changed or wrapped; with <c>classic: true</c> also what each parameter-free activation module
+/// (GELU, ReLU, ...) receives, through a forward pre-hook on it for the duration of the passes.
 /// </summary>
 public static class ActivationInputs
 {
@@ -149,9 +147,7 @@ public static class ActivationInputs
     /// activation module: <see cref="Gelu"/>, <see cref="Relu"/>, <see cref="Silu"/>, <see cref="Tanh"/>,
     /// <see cref="Sigmoid"/>), the statistics of its inputs over all batches, keyed by the module's dotted name.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Gradient recording is off (inside <see cref="Tensor.NoGrad"/>); or,
-    /// with <paramref name="classic"/>, a pass whose parameter-free activation ops do not match the modules one to one in
-    /// model order (an op outside the modules, or a module called twice or not at all).</exception>
+    /// <exception cref="InvalidOperationException">Gradient recording is off (inside <see cref="Tensor.NoGrad"/>).</exception>
     public static IReadOnlyDictionary<string, ActivationInputStats> Record(Module model, IEnumerable<Func<Tensor>> forwards, bool classic = false)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -160,10 +156,6 @@ public static class ActivationInputs
         // A learnable activation records its op with inputs [x, its parameters...]: its first parameter identifies it.
         var byParameter = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, act) in TrainedModel.LearnableActivationsOf(model)) byParameter[act.Parameters().First()] = name;
-        var classics = classic ? ClassicModules(model) : [];
-        var ops = classics.Select(c => c.Op).ToHashSet();
-        var frozen = model.Parameters().Where(p => !p.RequiresGrad).ToList();
-        foreach (var p in frozen) p.RequiresGrad = true; // a frozen model would record no graph
         var values = new Dictionary<string, ActivationInputStats.Accumulator>();
         int passes = forwards.TryGetNonEnumeratedCount(out int n) ? Math.Max(1, n) : 1;
         void Add(string name, Tensor input)
@@ -171,26 +163,27 @@ public static class ActivationInputs
             if (!values.TryGetValue(name, out var a)) values[name] = a = new ActivationInputStats.Accumulator();
             a.Add(input.Data, Math.Max(1, MaxSamples / passes));
         }
+        var hooks = !classic ? [] : model.NamedModules().Where(m => ClassicOp(m.Module) != null)
+            .Select(m => m.Module.RegisterForwardPreHook((_, input) => { if (input != null) Add(m.Name, input); })).ToList();
+        var frozen = model.Parameters().Where(p => !p.RequiresGrad).ToList();
+        foreach (var p in frozen) p.RequiresGrad = true; // a frozen model would record no graph
         try
         {
             foreach (var forward in forwards)
             {
                 using var scope = Tensor.Scope();
-                var output = forward();
-                var (learnable, unnamed) = ActivationNodes(output, byParameter, ops);
-                foreach (var (name, input) in learnable) Add(name, input);
-                if (classic)
-                    foreach (var (name, input) in MatchClassic(unnamed, classics)) Add(name, input);
+                foreach (var (name, input) in ActivationNodes(forward(), byParameter)) Add(name, input);
             }
         }
         finally
         {
             foreach (var p in frozen) p.RequiresGrad = false;
+            foreach (var h in hooks) h.Dispose();
         }
         return values.ToDictionary(kv => kv.Key, kv => kv.Value.ToStats());
     }
 
-    /// <summary>The op name a parameter-free activation module records, or null for any other module.</summary>
+    /// <summary>The op name of a parameter-free activation module ("gelu", "gelu_tanh", "relu", ...), or null for any other module.</summary>
     public static string? ClassicOp(Module module) => module switch
     {
         Gelu g => g.Approximate == "tanh" ? "gelu_tanh" : "gelu",
@@ -201,41 +194,23 @@ public static class ActivationInputs
         _ => null,
     };
 
-    private static List<(string Name, string Op)> ClassicModules(Module model) =>
-        model.NamedModules().Select(m => (m.Name, Op: ClassicOp(m.Module))).Where(m => m.Op != null).Select(m => (m.Name, m.Op!)).ToList();
-
-    // The k-th op in forward order is the k-th module in model order.
-    private static IEnumerable<(string Name, Tensor Input)> MatchClassic(List<(Node Node, Tensor Input)> found, List<(string Name, string Op)> modules)
-    {
-        found.Sort((a, b) => a.Node.Sequence.CompareTo(b.Node.Sequence));
-        bool same = found.Count == modules.Count;
-        for (int i = 0; same && i < found.Count; i++) same = found[i].Node.Op == modules[i].Op;
-        if (!same)
-            throw new InvalidOperationException($"cannot tell which module computed which activation op: the forward pass made the ops [{string.Join(", ", found.Select(f => f.Node.Op))}] and the model's modules in order are [{string.Join(", ", modules.Select(m => $"{m.Name} ({m.Op})"))}]; each module must be called once per pass, in model order.");
-        return found.Select((f, i) => (modules[i].Name, f.Input));
-    }
-
-    // Depth-first over the recorded graph; each node once: the learnable activations' inputs by name, and the
-    // parameter-free activation ops (by op name, one input) with their inputs.
-    private static (List<(string Name, Tensor Input)> Learnable, List<(Node Node, Tensor Input)> Classic) ActivationNodes(Tensor output,
-        Dictionary<Tensor, string> byParameter, HashSet<string> classicOps)
+    // Depth-first over the recorded graph; each activation node once.
+    private static List<(string Name, Tensor Input)> ActivationNodes(Tensor output, Dictionary<Tensor, string> byParameter)
     {
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         var stack = new Stack<Tensor>();
         stack.Push(output);
         seen.Add(output);
         var found = new List<(string, Tensor)>();
-        var classic = new List<(Node, Tensor)>();
         while (stack.Count > 0)
         {
             var node = stack.Pop().Node;
             if (node == null) continue;
             var inputs = node.Inputs;
             if (inputs.Length >= 2 && byParameter.TryGetValue(inputs[1], out var name)) found.Add((name, inputs[0]));
-            else if (inputs.Length == 1 && classicOps.Contains(node.Op)) classic.Add((node, inputs[0]));
             foreach (var i in inputs)
                 if (i.Node != null && seen.Add(i)) stack.Push(i);
         }
-        return (found, classic);
+        return found;
     }
 }

@@ -1,3 +1,4 @@
+using Ortho.Kernels;
 using Ortho.Models;
 
 namespace Ortho.Inference;

@@ -1,5 +1,6 @@
 using System.Buffers;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -39,9 +40,7 @@ public static unsafe class CrossEntropyKernels
             fixed (float* pl = rowLoss, plse = logSumExp, px = logits)
             fixed (int* pt = targets)
             {
-                int chunks = RowOps.RowChunks(rows, vocab, out int per);
-                if (chunks <= 1) ForwardRows(pl, plse, px, pt, 0, rows, vocab, ignoreIndex);
-                else ForwardParallel(chunks, per, (nint)pl, (nint)plse, (nint)px, (nint)pt, rows, vocab, ignoreIndex);
+                ParallelChunks.Rows(rows, vocab).RunSimd(new ForwardRows { Loss = pl, Lse = plse, X = px, Targets = pt, Vocab = vocab, IgnoreIndex = ignoreIndex });
             }
             if (count == 0) return float.NaN;
             double sum = 0;
@@ -113,53 +112,62 @@ public static unsafe class CrossEntropyKernels
         fixed (float* pdx = dlogits, px = logits, plse = logSumExp, pdl = dlosses)
         fixed (int* pt = targets)
         {
-            int chunks = RowOps.RowChunks(rows, vocab, out int per);
-            if (chunks <= 1) BackwardRows(pdx, px, plse, pt, pdl, uniformScale, 0, rows, vocab, ignoreIndex);
-            else BackwardParallel(chunks, per, (nint)pdx, (nint)px, (nint)plse, (nint)pt, (nint)pdl, uniformScale, rows, vocab, ignoreIndex);
+            var job = new BackwardRows { Dx = pdx, X = px, Lse = plse, Targets = pt, DLosses = pdl, UniformScale = uniformScale, Vocab = vocab, IgnoreIndex = ignoreIndex };
+            ParallelChunks.Rows(rows, vocab).RunSimd(job);
         }
     }
 
-    private static void ForwardParallel(int chunks, int per, nint pl, nint plse, nint px, nint pt, int rows, int vocab, int ignoreIndex) =>
-        EngineSettings.ParallelFor(chunks, c => ForwardRows((float*)pl, (float*)plse, (float*)px, (int*)pt,
-            c * per, Math.Min(rows, (c + 1) * per), vocab, ignoreIndex));
-
-    private static void BackwardParallel(int chunks, int per, nint pdx, nint px, nint plse, nint pt, nint pdl, float scale, int rows, int vocab, int ignoreIndex) =>
-        EngineSettings.ParallelFor(chunks, c => BackwardRows((float*)pdx, (float*)px, (float*)plse, (int*)pt, (float*)pdl, scale,
-            c * per, Math.Min(rows, (c + 1) * per), vocab, ignoreIndex));
-
-    private static void ForwardRows(float* loss, float* lse, float* x, int* targets, int r0, int r1, int vocab, int ignoreIndex)
+    private struct ForwardRows : ISimdRangeJob
     {
-        for (int r = r0; r < r1; r++)
+        public float* Loss, Lse, X;
+        public int* Targets;
+        public int Vocab, IgnoreIndex;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            float* xr = x + (long)r * vocab;
-            float m = RowOps.Max(xr, vocab);
-            float logS = MathF.Log(RowOps.SumExp(xr, vocab, m));
-            lse[r] = m + logS;
-            int t = targets[r];
-            loss[r] = t == ignoreIndex ? 0f : (m - xr[t]) + logS;
+            for (int r = r0; r < r1; r++)
+            {
+                float* xr = X + (long)r * Vocab;
+                float m = RowOps.Max<TV, TOps>(xr, Vocab);
+                float logS = MathF.Log(RowOps.SumExp<TV, TOps>(xr, Vocab, m));
+                Lse[r] = m + logS;
+                int t = Targets[r];
+                Loss[r] = t == IgnoreIndex ? 0f : (m - xr[t]) + logS;
+            }
         }
     }
 
-    private static void BackwardRows(float* dx, float* x, float* lse, int* targets, float* dlosses, float uniformScale,
-        int r0, int r1, int vocab, int ignoreIndex)
+    private struct BackwardRows : ISimdRangeJob
     {
-        for (int r = r0; r < r1; r++)
+        public float* Dx, X, Lse, DLosses;
+        public int* Targets;
+        public float UniformScale;
+        public int Vocab, IgnoreIndex;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            int t = targets[r];
-            if (t == ignoreIndex) continue;
-            float scale = dlosses != null ? dlosses[r] : uniformScale;
-            long o = (long)r * vocab;
-            float* xr = x + o, dxr = dx + o;
-            float l = lse[r];
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (Vector512<float> vl = Vector512.Create(l), vs = Vector512.Create(scale); i + 16 <= vocab; i += 16)
-                    Vector512.FusedMultiplyAdd(VMath.Exp(Vector512.Load(xr + i) - vl), vs, Vector512.Load(dxr + i)).Store(dxr + i);
-            if (Vector256.IsHardwareAccelerated)
-                for (Vector256<float> vl = Vector256.Create(l), vs = Vector256.Create(scale); i + 8 <= vocab; i += 8)
-                    Vector256.FusedMultiplyAdd(VMath.Exp(Vector256.Load(xr + i) - vl), vs, Vector256.Load(dxr + i)).Store(dxr + i);
-            for (; i < vocab; i++) dxr[i] = MathF.FusedMultiplyAdd(VMath.Exp(xr[i] - l), scale, dxr[i]);
-            dxr[t] -= scale;
+            for (int r = r0; r < r1; r++)
+            {
+                int t = Targets[r];
+                if (t == IgnoreIndex) continue;
+                float scale = DLosses != null ? DLosses[r] : UniformScale;
+                long o = (long)r * Vocab;
+                SimdLoop.Map<TV, TOps, GradStep>(new GradStep { Dx = Dx + o, X = X + o, Lse = Lse[r], Scale = scale }, Vocab);
+                Dx[o + t] -= scale;
+            }
         }
+    }
+
+    // dx += exp(x - lse) scale.
+    private struct GradStep : ISimdStep
+    {
+        public float* Dx, X;
+        public float Lse, Scale;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dx + i, TOps.Fma(VMath.Exp<TV, TOps>(TOps.Sub(TOps.Load(X + i), TOps.Splat(Lse))), TOps.Splat(Scale), TOps.Load(Dx + i)));
     }
 }

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -40,10 +40,27 @@ public interface IBinaryOp
 }
 
 /// <summary>
-/// Generic elementwise drivers (Vector512 main loop, a Vector256 step, scalar tail) and a few simple
-/// pointwise kernels. Spans must have equal lengths; the output may be the same span as an input (in place),
-/// but must not partially overlap it. Very large spans are split into coarse chunks run through
-/// <see cref="EngineSettings.ParallelFor"/>; results never depend on the thread count.
+/// A unary float operator written once for every width (the library's own operators; user operators implement
+/// <see cref="IUnaryOp"/>).
+/// </summary>
+internal interface ISimdUnaryOp
+{
+    /// <summary>Applies the operator to each lane.</summary>
+    static abstract TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>;
+}
+
+/// <summary>A binary float operator written once for every width; see <see cref="ISimdUnaryOp"/>.</summary>
+internal interface ISimdBinaryOp
+{
+    /// <summary>Applies the operator to each pair of lanes.</summary>
+    static abstract TV Invoke<TV, TOps>(TV a, TV b) where TV : unmanaged where TOps : struct, ISimd<TV>;
+}
+
+/// <summary>
+/// Generic elementwise drivers (the rows of <see cref="SimdLoop"/>: vectors of the dispatched width, a Vector256 step,
+/// a scalar tail) and a few simple pointwise kernels. Spans must have equal lengths; the output may be the same span as
+/// an input (in place), but must not partially overlap it. Very large spans are split into coarse chunks
+/// (<see cref="ParallelChunks"/>, boundaries on 16-element multiples); results never depend on the thread count.
 /// </summary>
 /// <remarks>Argument order follows TensorPrimitives: inputs first, destination last.</remarks>
 public static class ElementwiseKernels
@@ -52,67 +69,37 @@ public static class ElementwiseKernels
     internal const int ParallelChunkElements = 1 << 20;
 
     /// <summary>y[i] = TOp(x[i]).</summary>
-    public static unsafe void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryOp
-    {
-        NnArgs.SameLength(x.Length, y.Length, nameof(y));
-        int n = x.Length;
-        int chunks = ChunkCount(n);
-        if (chunks <= 1)
-        {
-            MapCore<TOp>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), (nuint)n);
-            return;
-        }
-        fixed (float* px = x, py = y) MapParallel<TOp>((nint)px, (nint)py, n, chunks);
-    }
+    public static void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryOp => Unary<UnaryBridge<TOp>>(x, y);
 
     /// <summary>y[i] = TOp(a[i], b[i]).</summary>
-    public static unsafe void Zip<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) where TOp : struct, IBinaryOp
-    {
-        NnArgs.SameLength(a.Length, b.Length, nameof(b));
-        NnArgs.SameLength(a.Length, y.Length, nameof(y));
-        int n = a.Length;
-        int chunks = ChunkCount(n);
-        if (chunks <= 1)
-        {
-            ZipCore<TOp, Overwrite>(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(y), (nuint)n);
-            return;
-        }
-        fixed (float* pa = a, pb = b, py = y) ZipParallel<TOp, Overwrite>((nint)pa, (nint)pb, (nint)py, n, chunks);
-    }
+    public static void Zip<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) where TOp : struct, IBinaryOp =>
+        Binary<BinaryBridge<TOp>, No>(a, b, y);
 
     /// <summary>y[i] += TOp(a[i], b[i]). With a backward operator: dx += op(x, dy).</summary>
-    public static unsafe void ZipAccumulate<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) where TOp : struct, IBinaryOp
+    public static void ZipAccumulate<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) where TOp : struct, IBinaryOp =>
+        Binary<BinaryBridge<TOp>, Yes>(a, b, y);
+
+    /// <summary>y[i] = TOp(x[i]) for an operator written once over <see cref="ISimd{TV}"/>.</summary>
+    internal static unsafe void Unary<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : struct, ISimdUnaryOp
+    {
+        NnArgs.SameLength(x.Length, y.Length, nameof(y));
+        fixed (float* px = x, py = y) Chunks(x.Length).RunSimd(new MapJob<TOp> { X = px, Y = py });
+    }
+
+    /// <summary>y[i] = TOp(a[i], b[i]), or y[i] += TOp(a[i], b[i]) when <typeparamref name="TAccumulate"/> is <see cref="Yes"/>.</summary>
+    internal static unsafe void Binary<TOp, TAccumulate>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+        where TOp : struct, ISimdBinaryOp where TAccumulate : struct, IFlag
     {
         NnArgs.SameLength(a.Length, b.Length, nameof(b));
         NnArgs.SameLength(a.Length, y.Length, nameof(y));
-        int n = a.Length;
-        int chunks = ChunkCount(n);
-        if (chunks <= 1)
-        {
-            ZipCore<TOp, Accumulate>(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(y), (nuint)n);
-            return;
-        }
-        fixed (float* pa = a, pb = b, py = y) ZipParallel<TOp, Accumulate>((nint)pa, (nint)pb, (nint)py, n, chunks);
+        fixed (float* pa = a, pb = b, py = y) Chunks(a.Length).RunSimd(new ZipJob<TOp, TAccumulate> { A = pa, B = pb, Y = py });
     }
 
-    // The parallel paths live in their own methods so that the serial path allocates no closure.
-    private static unsafe void MapParallel<TOp>(nint x, nint y, int n, int chunks) where TOp : struct, IUnaryOp =>
-        EngineSettings.ParallelFor(chunks, c =>
-        {
-            var (start, len) = ChunkRange(n, chunks, c);
-            MapCore<TOp>(ref *((float*)x + start), ref *((float*)y + start), (nuint)len);
-        });
-
-    private static unsafe void ZipParallel<TOp, TMode>(nint a, nint b, nint y, int n, int chunks)
-        where TOp : struct, IBinaryOp where TMode : struct, IStoreMode =>
-        EngineSettings.ParallelFor(chunks, c =>
-        {
-            var (start, len) = ChunkRange(n, chunks, c);
-            ZipCore<TOp, TMode>(ref *((float*)a + start), ref *((float*)b + start), ref *((float*)y + start), (nuint)len);
-        });
+    /// <summary>The chunks of an elementwise pass over n elements.</summary>
+    internal static ParallelChunks Chunks(int n) => ParallelChunks.Plan(n, n, ParallelChunkElements, align: 16);
 
     /// <summary>y = e^x (this library's vectorized exp, a few ulp).</summary>
-    public static void Exp(Span<float> y, ReadOnlySpan<float> x) => Map<ExpOp>(x, y);
+    public static void Exp(Span<float> y, ReadOnlySpan<float> x) => Unary<ExpOp>(x, y);
 
     /// <summary>y = ln x (TensorPrimitives).</summary>
     public static void Log(Span<float> y, ReadOnlySpan<float> x)
@@ -129,99 +116,89 @@ public static class ElementwiseKernels
     }
 
     /// <summary>y = erf x (this library's vectorized erf, a few ulp).</summary>
-    public static void Erf(Span<float> y, ReadOnlySpan<float> x) => Map<ErfOp>(x, y);
+    public static void Erf(Span<float> y, ReadOnlySpan<float> x) => Unary<ErfOp>(x, y);
 
-    internal readonly struct ExpOp : IUnaryOp
+    internal readonly struct ExpOp : ISimdUnaryOp
     {
-        public static float Invoke(float x) => VMath.Exp(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => VMath.Exp(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => VMath.Exp(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.Exp<TV, TOps>(x);
     }
 
-    internal readonly struct ErfOp : IUnaryOp
+    internal readonly struct ErfOp : ISimdUnaryOp
     {
-        public static float Invoke(float x) => VMath.Erf(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => VMath.Erf(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => VMath.Erf(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.Erf<TV, TOps>(x);
     }
 
-    // ------------------------------------------------------------------ cores
+    // ------------------------------------------------------------------ drivers
 
-    internal interface IStoreMode
+    private unsafe struct MapJob<TOp> : ISimdRangeJob where TOp : struct, ISimdUnaryOp
     {
-        static abstract bool Accumulates { get; }
+        public float* X, Y;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            SimdLoop.Map<TV, TOps, MapStep<TOp>>(new MapStep<TOp> { X = X + start, Y = Y + start }, end - start);
     }
 
-    internal readonly struct Overwrite : IStoreMode
+    private unsafe struct MapStep<TOp> : ISimdStep where TOp : struct, ISimdUnaryOp
     {
-        public static bool Accumulates => false;
+        public float* X, Y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Y + i, TOp.Invoke<TV, TOps>(TOps.Load(X + i)));
     }
 
-    internal readonly struct Accumulate : IStoreMode
+    private unsafe struct ZipJob<TOp, TAccumulate> : ISimdRangeJob where TOp : struct, ISimdBinaryOp where TAccumulate : struct, IFlag
     {
-        public static bool Accumulates => true;
+        public float* A, B, Y;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            SimdLoop.Map<TV, TOps, ZipStep<TOp, TAccumulate>>(new ZipStep<TOp, TAccumulate> { A = A + start, B = B + start, Y = Y + start }, end - start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MapCore<TOp>(ref float x, ref float y, nuint n) where TOp : struct, IUnaryOp
+    private unsafe struct ZipStep<TOp, TAccumulate> : ISimdStep where TOp : struct, ISimdBinaryOp where TAccumulate : struct, IFlag
     {
-        nuint i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        public float* A, B, Y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            for (; i + 16 <= n; i += 16)
-                TOp.Invoke(Vector512.LoadUnsafe(ref x, i)).StoreUnsafe(ref y, i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-                TOp.Invoke(Vector256.LoadUnsafe(ref x, i)).StoreUnsafe(ref y, i);
-        }
-        for (; i < n; i++)
-            Unsafe.Add(ref y, i) = TOp.Invoke(Unsafe.Add(ref x, i));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ZipCore<TOp, TMode>(ref float a, ref float b, ref float y, nuint n)
-        where TOp : struct, IBinaryOp where TMode : struct, IStoreMode
-    {
-        nuint i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> r = TOp.Invoke(Vector512.LoadUnsafe(ref a, i), Vector512.LoadUnsafe(ref b, i));
-                if (TMode.Accumulates) r = Vector512.LoadUnsafe(ref y, i) + r;
-                r.StoreUnsafe(ref y, i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> r = TOp.Invoke(Vector256.LoadUnsafe(ref a, i), Vector256.LoadUnsafe(ref b, i));
-                if (TMode.Accumulates) r = Vector256.LoadUnsafe(ref y, i) + r;
-                r.StoreUnsafe(ref y, i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float r = TOp.Invoke(Unsafe.Add(ref a, i), Unsafe.Add(ref b, i));
-            if (TMode.Accumulates) r = Unsafe.Add(ref y, i) + r;
-            Unsafe.Add(ref y, i) = r;
+            TV r = TOp.Invoke<TV, TOps>(TOps.Load(A + i), TOps.Load(B + i));
+            if (TAccumulate.On) r = TOps.Add(TOps.Load(Y + i), r);
+            TOps.Store(Y + i, r);
         }
     }
 
-    /// <summary>Number of coarse chunks for an elementwise pass over n elements (1 = run inline).</summary>
-    internal static int ChunkCount(int n) => EngineSettings.Threads <= 1 ? 1 : Math.Max(1, n / ParallelChunkElements);
-
-    /// <summary>The [start, start + length) range of chunk c of n elements split into chunks, aligned to 16.</summary>
-    internal static (int Start, int Length) ChunkRange(int n, int chunks, int c)
+    // A user's IUnaryOp / IBinaryOp seen as an operator over ISimd: the JIT keeps only the branch of the width it compiles.
+    private readonly struct UnaryBridge<TOp> : ISimdUnaryOp where TOp : struct, IUnaryOp
     {
-        int per = (int)(((long)n / chunks + 15) & ~15L);
-        int start = Math.Min(n, c * per);
-        int end = c == chunks - 1 ? n : Math.Min(n, start + per);
-        return (start, end - start);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            if (typeof(TV) == typeof(Vector512<float>)) return To<Vector512<float>, TV>(TOp.Invoke(To<TV, Vector512<float>>(x)));
+            if (typeof(TV) == typeof(Vector256<float>)) return To<Vector256<float>, TV>(TOp.Invoke(To<TV, Vector256<float>>(x)));
+            if (typeof(TV) == typeof(float)) return To<float, TV>(TOp.Invoke(To<TV, float>(x)));
+            throw new NotSupportedException($"IUnaryOp has no {typeof(TV).Name} overload.");
+        }
     }
+
+    private readonly struct BinaryBridge<TOp> : ISimdBinaryOp where TOp : struct, IBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV a, TV b) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            if (typeof(TV) == typeof(Vector512<float>)) return To<Vector512<float>, TV>(TOp.Invoke(To<TV, Vector512<float>>(a), To<TV, Vector512<float>>(b)));
+            if (typeof(TV) == typeof(Vector256<float>)) return To<Vector256<float>, TV>(TOp.Invoke(To<TV, Vector256<float>>(a), To<TV, Vector256<float>>(b)));
+            if (typeof(TV) == typeof(float)) return To<float, TV>(TOp.Invoke(To<TV, float>(a), To<TV, float>(b)));
+            throw new NotSupportedException($"IBinaryOp has no {typeof(TV).Name} overload.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TTo To<TFrom, TTo>(TFrom v) => Unsafe.As<TFrom, TTo>(ref v);
 }
 
 /// <summary>Argument checks shared by the neural-network kernels.</summary>

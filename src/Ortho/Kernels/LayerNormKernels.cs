@@ -1,5 +1,6 @@
 using System.Buffers;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -37,11 +38,7 @@ public static unsafe class LayerNormKernels
         NnArgs.LengthOrEmpty(bias.Length, channels, nameof(bias));
         if (rows == 0) return;
         fixed (float* po = output, pm = mean, ps = rstd, px = inp, pw = weight, pb = bias)
-        {
-            int chunks = RowOps.RowChunks(rows, channels, out int per);
-            if (chunks <= 1) ForwardRows(po, pm, ps, px, pw, pb, 0, rows, channels, eps);
-            else ForwardParallel(chunks, per, (nint)po, (nint)pm, (nint)ps, (nint)px, (nint)pw, (nint)pb, rows, channels, eps);
-        }
+            ParallelChunks.Rows(rows, channels).RunSimd(new ForwardRows { O = po, Mean = pm, Rstd = ps, X = px, W = pw, B = pb, C = channels, Eps = eps });
     }
 
     /// <summary>
@@ -76,20 +73,15 @@ public static unsafe class LayerNormKernels
         {
             fixed (float* pdi = dinp, pdw = dweight, pdb = dbias, pdo = dout, px = inp, pw = weight, pm = mean, ps = rstd, part = scratch)
             {
-                var a = new BackwardArgs
+                var job = new BackwardBlocks
                 {
                     Dinp = pdi, Dout = pdo, X = px, W = pw, Mean = pm, Rstd = ps, Partials = part,
                     Rows = rows, Channels = channels, BlockRows = blockRows, PerBlock = perBlock, NeedW = needW, NeedB = needB,
                 };
-                if (EngineSettings.Threads <= 1 || blocks <= 1 || n < 2L * RowOps.ParallelChunkElements)
-                {
-                    for (int blk = 0; blk < blocks; blk++) BackwardBlock(a, blk);
-                }
-                else BackwardParallel(blocks, a);
-
-                // Fixed-order combine of the block partials.
-                if (needW) CombineInto(pdw, part, blocks, perBlock, channels);
-                if (needB) CombineInto(pdb, part + (needW ? channels : 0), blocks, perBlock, channels);
+                // The blocks depend only on the shape; chunks of blocks only on the thread count.
+                ParallelChunks.Plan(blocks, n, ParallelChunks.RowChunkElements).RunSimd(job);
+                var combine = new CombineJob { Dw = pdw, Db = pdb, Partials = part, Blocks = blocks, PerBlock = perBlock, Channels = channels, NeedW = needW };
+                if (needW || needB) SimdDispatch.Run(ref combine);
             }
         }
         finally
@@ -98,181 +90,147 @@ public static unsafe class LayerNormKernels
         }
     }
 
-    private static void ForwardParallel(int chunks, int per, nint po, nint pm, nint ps, nint px, nint pw, nint pb, int rows, int channels, float eps) =>
-        EngineSettings.ParallelFor(chunks, c => ForwardRows((float*)po, (float*)pm, (float*)ps, (float*)px, (float*)pw, (float*)pb,
-            c * per, Math.Min(rows, (c + 1) * per), channels, eps));
-
-    private static void ForwardRows(float* o, float* mean, float* rstd, float* x, float* w, float* b, int r0, int r1, int C, float eps)
+    private struct ForwardRows : ISimdRangeJob
     {
-        for (int r = r0; r < r1; r++)
+        public float* O, Mean, Rstd, X, W, B;
+        public int C;
+        public float Eps;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            float* xr = x + (long)r * C;
-            float* orow = o + (long)r * C;
-            float m = RowOps.Sum(xr, C) / C;
-            float v = RowOps.SumSquaredDeviations(xr, C, m) / C;
-            float s = 1f / MathF.Sqrt(v + eps);
-            if (mean != null) mean[r] = m;
-            if (rstd != null) rstd[r] = s;
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
+            int c = C;
+            for (int r = r0; r < r1; r++)
             {
-                Vector512<float> vm = Vector512.Create(m), vs = Vector512.Create(s);
-                for (; i + 16 <= C; i += 16)
+                float* xr = X + (long)r * c;
+                float m = RowOps.Sum<TV, TOps>(xr, c) / c;
+                float v = RowOps.SumSquaredDeviations<TV, TOps>(xr, c, m) / c;
+                float s = 1f / MathF.Sqrt(v + Eps);
+                if (Mean != null) Mean[r] = m;
+                if (Rstd != null) Rstd[r] = s;
+                var step = new NormalizeStep { X = xr, O = O + (long)r * c, W = W, B = B, M = m, S = s };
+                if (W != null)
                 {
-                    Vector512<float> nv = (Vector512.Load(xr + i) - vm) * vs;
-                    if (w != null) nv = b != null ? Vector512.FusedMultiplyAdd(nv, Vector512.Load(w + i), Vector512.Load(b + i)) : nv * Vector512.Load(w + i);
-                    else if (b != null) nv += Vector512.Load(b + i);
-                    nv.Store(orow + i);
+                    if (B != null) SimdLoop.Map<TV, TOps, Affine<Yes, Yes>>(new() { Row = step }, c);
+                    else SimdLoop.Map<TV, TOps, Affine<Yes, No>>(new() { Row = step }, c);
                 }
-            }
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> vm = Vector256.Create(m), vs = Vector256.Create(s);
-                for (; i + 8 <= C; i += 8)
-                {
-                    Vector256<float> nv = (Vector256.Load(xr + i) - vm) * vs;
-                    if (w != null) nv = b != null ? Vector256.FusedMultiplyAdd(nv, Vector256.Load(w + i), Vector256.Load(b + i)) : nv * Vector256.Load(w + i);
-                    else if (b != null) nv += Vector256.Load(b + i);
-                    nv.Store(orow + i);
-                }
-            }
-            for (; i < C; i++)
-            {
-                float nv = (xr[i] - m) * s;
-                if (w != null) nv = b != null ? MathF.FusedMultiplyAdd(nv, w[i], b[i]) : nv * w[i];
-                else if (b != null) nv += b[i];
-                orow[i] = nv;
+                else if (B != null) SimdLoop.Map<TV, TOps, Affine<No, Yes>>(new() { Row = step }, c);
+                else SimdLoop.Map<TV, TOps, Affine<No, No>>(new() { Row = step }, c);
             }
         }
     }
 
-    private struct BackwardArgs
+    private struct NormalizeStep
+    {
+        public float* X, O, W, B;
+        public float M, S;
+    }
+
+    // o = (x - m) s, then * w + b (each if present: the flags say which).
+    private struct Affine<THasW, THasB> : ISimdStep where THasW : struct, IFlag where THasB : struct, IFlag
+    {
+        public NormalizeStep Row;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV nv = TOps.Mul(TOps.Sub(TOps.Load(Row.X + i), TOps.Splat(Row.M)), TOps.Splat(Row.S));
+            if (THasW.On) nv = THasB.On ? TOps.Fma(nv, TOps.Load(Row.W + i), TOps.Load(Row.B + i)) : TOps.Mul(nv, TOps.Load(Row.W + i));
+            else if (THasB.On) nv = TOps.Add(nv, TOps.Load(Row.B + i));
+            TOps.Store(Row.O + i, nv);
+        }
+    }
+
+    private struct BackwardBlocks : ISimdRangeJob
     {
         public float* Dinp, Dout, X, W, Mean, Rstd, Partials;
         public int Rows, Channels, BlockRows, PerBlock;
         public bool NeedW, NeedB;
-    }
 
-    private static void BackwardParallel(int blocks, BackwardArgs a) => EngineSettings.ParallelFor(blocks, blk => BackwardBlock(a, blk));
-
-    private static void BackwardBlock(in BackwardArgs a, int blk)
-    {
-        int C = a.Channels;
-        int r0 = blk * a.BlockRows, r1 = Math.Min(a.Rows, r0 + a.BlockRows);
-        float* pw = a.NeedW ? a.Partials + (long)blk * a.PerBlock : null;
-        float* pb = a.NeedB ? a.Partials + (long)blk * a.PerBlock + (a.NeedW ? C : 0) : null;
-        if (pw != null) new Span<float>(pw, C).Clear();
-        if (pb != null) new Span<float>(pb, C).Clear();
-        float* w = a.W;
-        for (int r = r0; r < r1; r++)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int b0, int b1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            float* x = a.X + (long)r * C;
-            float* dout = a.Dout + (long)r * C;
-            float m = a.Mean[r], s = a.Rstd[r];
-            // Pass 1: mean of g = w * dout and of g * xhat.
-            float sumG, sumGN;
-            RowMeans(x, dout, w, C, m, s, out sumG, out sumGN);
-            float m1 = sumG / C, m2 = sumGN / C;
-            // Pass 2: dinp += (g - m1 - xhat m2) s; partial dweight += xhat dout; partial dbias += dout.
-            float* dinp = a.Dinp != null ? a.Dinp + (long)r * C : null;
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
+            for (int blk = b0; blk < b1; blk++) Block<TV, TOps>(blk);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private readonly void Block<TV, TOps>(int blk) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            int c = Channels;
+            int r0 = blk * BlockRows, r1 = Math.Min(Rows, r0 + BlockRows);
+            float* pw = NeedW ? Partials + (long)blk * PerBlock : null;
+            float* pb = NeedB ? Partials + (long)blk * PerBlock + (NeedW ? c : 0) : null;
+            if (pw != null) new Span<float>(pw, c).Clear();
+            if (pb != null) new Span<float>(pb, c).Clear();
+            for (int r = r0; r < r1; r++)
             {
-                Vector512<float> vm = Vector512.Create(m), vs = Vector512.Create(s), vm1 = Vector512.Create(m1), vm2 = Vector512.Create(m2);
-                for (; i + 16 <= C; i += 16)
+                float* x = X + (long)r * c, dout = Dout + (long)r * c;
+                float m = Mean[r], s = Rstd[r];
+                // Pass 1: mean of g = w * dout and of g * xhat.
+                SimdLoop.Sum2<TV, TOps, MeansFold>(new MeansFold { X = x, Dout = dout, W = W, M = m, S = s }, c, out float sumG, out float sumGN);
+                // Pass 2: dinp += (g - m1 - xhat m2) s; partial dweight += xhat dout; partial dbias += dout.
+                var step = new GradStep
                 {
-                    Vector512<float> d = Vector512.Load(dout + i);
-                    Vector512<float> xh = (Vector512.Load(x + i) - vm) * vs;
-                    if (dinp != null)
-                    {
-                        Vector512<float> g = w != null ? Vector512.Load(w + i) * d : d;
-                        Vector512<float> t = (g - vm1 - xh * vm2) * vs;
-                        (Vector512.Load(dinp + i) + t).Store(dinp + i);
-                    }
-                    if (pw != null) Vector512.FusedMultiplyAdd(xh, d, Vector512.Load(pw + i)).Store(pw + i);
-                    if (pb != null) (Vector512.Load(pb + i) + d).Store(pb + i);
-                }
-            }
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> vm = Vector256.Create(m), vs = Vector256.Create(s), vm1 = Vector256.Create(m1), vm2 = Vector256.Create(m2);
-                for (; i + 8 <= C; i += 8)
-                {
-                    Vector256<float> d = Vector256.Load(dout + i);
-                    Vector256<float> xh = (Vector256.Load(x + i) - vm) * vs;
-                    if (dinp != null)
-                    {
-                        Vector256<float> g = w != null ? Vector256.Load(w + i) * d : d;
-                        Vector256<float> t = (g - vm1 - xh * vm2) * vs;
-                        (Vector256.Load(dinp + i) + t).Store(dinp + i);
-                    }
-                    if (pw != null) Vector256.FusedMultiplyAdd(xh, d, Vector256.Load(pw + i)).Store(pw + i);
-                    if (pb != null) (Vector256.Load(pb + i) + d).Store(pb + i);
-                }
-            }
-            for (; i < C; i++)
-            {
-                float d = dout[i];
-                float xh = (x[i] - m) * s;
-                if (dinp != null)
-                {
-                    float g = w != null ? w[i] * d : d;
-                    dinp[i] += (g - m1 - xh * m2) * s;
-                }
-                if (pw != null) pw[i] = MathF.FusedMultiplyAdd(xh, d, pw[i]);
-                if (pb != null) pb[i] += d;
+                    X = x, Dout = dout, W = W, Dinp = Dinp != null ? Dinp + (long)r * c : null, Pw = pw, Pb = pb,
+                    M = m, S = s, M1 = sumG / c, M2 = sumGN / c,
+                };
+                SimdLoop.Map<TV, TOps, GradStep>(step, c);
             }
         }
     }
 
-    private static void RowMeans(float* x, float* dout, float* w, int C, float m, float s, out float sumG, out float sumGN)
+    // Sums of g = w dout and of g xhat, xhat = (x - m) s.
+    private struct MeansFold : ISimdFold2
     {
-        int i = 0;
-        float sg = 0f, sgn = 0f;
-        if (Vector512.IsHardwareAccelerated && C >= 16)
+        public float* X, Dout, W;
+        public float M, S;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(ref TV sumG, ref TV sumGN, nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            Vector512<float> vm = Vector512.Create(m), vs = Vector512.Create(s), ag = Vector512<float>.Zero, agn = Vector512<float>.Zero;
-            for (; i + 16 <= C; i += 16)
-            {
-                Vector512<float> d = Vector512.Load(dout + i);
-                Vector512<float> g = w != null ? Vector512.Load(w + i) * d : d;
-                Vector512<float> xh = (Vector512.Load(x + i) - vm) * vs;
-                ag += g;
-                agn = Vector512.FusedMultiplyAdd(g, xh, agn);
-            }
-            sg = Vector512.Sum(ag);
-            sgn = Vector512.Sum(agn);
+            TV d = TOps.Load(Dout + i);
+            TV g = W != null ? TOps.Mul(TOps.Load(W + i), d) : d;
+            TV xh = TOps.Mul(TOps.Sub(TOps.Load(X + i), TOps.Splat(M)), TOps.Splat(S));
+            sumG = TOps.Add(sumG, g);
+            sumGN = TOps.Fma(g, xh, sumGN);
         }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= C)
-        {
-            Vector256<float> vm = Vector256.Create(m), vs = Vector256.Create(s), ag = Vector256<float>.Zero, agn = Vector256<float>.Zero;
-            for (; i + 8 <= C; i += 8)
-            {
-                Vector256<float> d = Vector256.Load(dout + i);
-                Vector256<float> g = w != null ? Vector256.Load(w + i) * d : d;
-                Vector256<float> xh = (Vector256.Load(x + i) - vm) * vs;
-                ag += g;
-                agn = Vector256.FusedMultiplyAdd(g, xh, agn);
-            }
-            sg += Vector256.Sum(ag);
-            sgn += Vector256.Sum(agn);
-        }
-        for (; i < C; i++)
-        {
-            float d = dout[i];
-            float g = w != null ? w[i] * d : d;
-            float xh = (x[i] - m) * s;
-            sg += g;
-            sgn = MathF.FusedMultiplyAdd(g, xh, sgn);
-        }
-        sumG = sg;
-        sumGN = sgn;
     }
 
-    /// <summary>dst[c] += sum over blocks b (in order) of partials[b * stride + c].</summary>
-    private static void CombineInto(float* dst, float* partials, int blocks, int stride, int C)
+    private struct GradStep : ISimdStep
     {
-        for (int b = 1; b < blocks; b++) RowOps.AddInto(partials, partials + (long)b * stride, C);
-        RowOps.AddInto(dst, partials, C);
+        public float* X, Dout, W, Dinp, Pw, Pb;
+        public float M, S, M1, M2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV d = TOps.Load(Dout + i);
+            TV xh = TOps.Mul(TOps.Sub(TOps.Load(X + i), TOps.Splat(M)), TOps.Splat(S));
+            if (Dinp != null)
+            {
+                TV g = W != null ? TOps.Mul(TOps.Load(W + i), d) : d;
+                TV t = TOps.Mul(TOps.Sub(TOps.Sub(g, TOps.Splat(M1)), TOps.Mul(xh, TOps.Splat(M2))), TOps.Splat(S));
+                TOps.Store(Dinp + i, TOps.Add(TOps.Load(Dinp + i), t));
+            }
+            if (Pw != null) TOps.Store(Pw + i, TOps.Fma(xh, d, TOps.Load(Pw + i)));
+            if (Pb != null) TOps.Store(Pb + i, TOps.Add(TOps.Load(Pb + i), d));
+        }
+    }
+
+    // dst[c] += sum over blocks b (in order) of partials[b * stride + c], for the weight and the bias rows.
+    private struct CombineJob : ISimdJob
+    {
+        public float* Dw, Db, Partials;
+        public int Blocks, PerBlock, Channels;
+        public bool NeedW;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            int c = Channels;
+            for (int b = 1; b < Blocks; b++) RowOps.AddInto<TV, TOps>(Partials, Partials + (long)b * PerBlock, PerBlock);
+            if (Dw != null) RowOps.AddInto<TV, TOps>(Dw, Partials, c);
+            if (Db != null) RowOps.AddInto<TV, TOps>(Db, Partials + (NeedW ? c : 0), c);
+        }
     }
 }

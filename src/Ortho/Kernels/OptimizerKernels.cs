@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -36,18 +36,10 @@ public static class AdamWKernels
             Bc2Sqrt = (float)Math.Sqrt(bc2),
             Eps = (float)eps,
         };
-        int n = param.Length;
-        int chunks = ElementwiseKernels.ChunkCount(n);
-        if (chunks <= 1)
-        {
-            Core(ref MemoryMarshal.GetReference(param), ref MemoryMarshal.GetReference(grad), ref MemoryMarshal.GetReference(m),
-                ref MemoryMarshal.GetReference(v), (nuint)n, c);
-            return;
-        }
         unsafe
         {
             fixed (float* pp = param, pg = grad, pm = m, pv = v)
-                Parallel((nint)pp, (nint)pg, (nint)pm, (nint)pv, n, chunks, c);
+                ElementwiseKernels.Chunks(param.Length).RunSimd(new AdamWJob { P = pp, G = pg, M = pm, V = pv, C = c });
         }
     }
 
@@ -56,64 +48,34 @@ public static class AdamWKernels
         public float Decay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, NegStepSize, Bc2Sqrt, Eps;
     }
 
-    private static unsafe void Parallel(nint p, nint g, nint m, nint v, int n, int chunks, AdamWConstants c) =>
-        EngineSettings.ParallelFor(chunks, k =>
-        {
-            var (start, len) = ElementwiseKernels.ChunkRange(n, chunks, k);
-            Core(ref *((float*)p + start), ref *((float*)g + start), ref *((float*)m + start), ref *((float*)v + start), (nuint)len, c);
-        });
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Core(ref float p, ref float g, ref float m, ref float v, nuint n, in AdamWConstants c)
+    private unsafe struct AdamWJob : ISimdRangeJob
     {
-        nuint i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        public float* P, G, M, V;
+        public AdamWConstants C;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            SimdLoop.Map<TV, TOps, AdamWStep>(new AdamWStep { P = P + start, G = G + start, M = M + start, V = V + start, C = C }, end - start);
+    }
+
+    // Plain products and sums (no fused multiply-add), in PyTorch's order.
+    private unsafe struct AdamWStep : ISimdStep
+    {
+        public float* P, G, M, V;
+        public AdamWConstants C;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            Vector512<float> decay = Vector512.Create(c.Decay), b1 = Vector512.Create(c.Beta1), omb1 = Vector512.Create(c.OneMinusBeta1),
-                b2 = Vector512.Create(c.Beta2), omb2 = Vector512.Create(c.OneMinusBeta2), negStep = Vector512.Create(c.NegStepSize),
-                bc2s = Vector512.Create(c.Bc2Sqrt), eps = Vector512.Create(c.Eps);
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> gi = Vector512.LoadUnsafe(ref g, i);
-                Vector512<float> pi = Vector512.LoadUnsafe(ref p, i) * decay;
-                Vector512<float> mi = Vector512.LoadUnsafe(ref m, i) * b1 + omb1 * gi;
-                Vector512<float> vi = Vector512.LoadUnsafe(ref v, i) * b2 + omb2 * gi * gi;
-                Vector512<float> denom = Vector512.Sqrt(vi) / bc2s + eps;
-                pi += negStep * mi / denom;
-                mi.StoreUnsafe(ref m, i);
-                vi.StoreUnsafe(ref v, i);
-                pi.StoreUnsafe(ref p, i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> decay = Vector256.Create(c.Decay), b1 = Vector256.Create(c.Beta1), omb1 = Vector256.Create(c.OneMinusBeta1),
-                b2 = Vector256.Create(c.Beta2), omb2 = Vector256.Create(c.OneMinusBeta2), negStep = Vector256.Create(c.NegStepSize),
-                bc2s = Vector256.Create(c.Bc2Sqrt), eps = Vector256.Create(c.Eps);
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> gi = Vector256.LoadUnsafe(ref g, i);
-                Vector256<float> pi = Vector256.LoadUnsafe(ref p, i) * decay;
-                Vector256<float> mi = Vector256.LoadUnsafe(ref m, i) * b1 + omb1 * gi;
-                Vector256<float> vi = Vector256.LoadUnsafe(ref v, i) * b2 + omb2 * gi * gi;
-                Vector256<float> denom = Vector256.Sqrt(vi) / bc2s + eps;
-                pi += negStep * mi / denom;
-                mi.StoreUnsafe(ref m, i);
-                vi.StoreUnsafe(ref v, i);
-                pi.StoreUnsafe(ref p, i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float gi = Unsafe.Add(ref g, i);
-            float pi = Unsafe.Add(ref p, i) * c.Decay;
-            float mi = Unsafe.Add(ref m, i) * c.Beta1 + c.OneMinusBeta1 * gi;
-            float vi = Unsafe.Add(ref v, i) * c.Beta2 + c.OneMinusBeta2 * gi * gi;
-            float denom = MathF.Sqrt(vi) / c.Bc2Sqrt + c.Eps;
-            pi += c.NegStepSize * mi / denom;
-            Unsafe.Add(ref m, i) = mi;
-            Unsafe.Add(ref v, i) = vi;
-            Unsafe.Add(ref p, i) = pi;
+            TV gi = TOps.Load(G + i);
+            TV pi = TOps.Mul(TOps.Load(P + i), TOps.Splat(C.Decay));
+            TV mi = TOps.Add(TOps.Mul(TOps.Load(M + i), TOps.Splat(C.Beta1)), TOps.Mul(TOps.Splat(C.OneMinusBeta1), gi));
+            TV vi = TOps.Add(TOps.Mul(TOps.Load(V + i), TOps.Splat(C.Beta2)), TOps.Mul(TOps.Mul(TOps.Splat(C.OneMinusBeta2), gi), gi));
+            TV denom = TOps.Add(TOps.Div(TOps.Sqrt(vi), TOps.Splat(C.Bc2Sqrt)), TOps.Splat(C.Eps));
+            pi = TOps.Add(pi, TOps.Div(TOps.Mul(TOps.Splat(C.NegStepSize), mi), denom));
+            TOps.Store(M + i, mi);
+            TOps.Store(V + i, vi);
+            TOps.Store(P + i, pi);
         }
     }
 }
@@ -137,57 +99,39 @@ public static class SgdKernels
         if (nesterov && momentum <= 0) throw new ArgumentException("Nesterov momentum requires momentum > 0.", nameof(nesterov));
         float negLr = (float)(-lr), wd = (float)weightDecay, mom = (float)momentum;
         bool useWd = weightDecay != 0, useMom = momentum != 0;
-        int n = param.Length;
-        ref float p = ref MemoryMarshal.GetReference(param);
-        ref float g = ref MemoryMarshal.GetReference(grad);
-        ref float b = ref MemoryMarshal.GetReference(momentumBuffer);
-        nuint i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        unsafe
         {
-            Vector512<float> vNegLr = Vector512.Create(negLr), vWd = Vector512.Create(wd), vMom = Vector512.Create(mom);
-            for (; i + 16 <= (nuint)n; i += 16)
+            fixed (float* pp = param, pg = grad, pb = momentumBuffer)
             {
-                Vector512<float> pi = Vector512.LoadUnsafe(ref p, i);
-                Vector512<float> d = Vector512.LoadUnsafe(ref g, i);
-                if (useWd) d += vWd * pi;
-                if (useMom)
-                {
-                    Vector512<float> buf = Vector512.LoadUnsafe(ref b, i) * vMom + d;
-                    buf.StoreUnsafe(ref b, i);
-                    d = nesterov ? d + vMom * buf : buf;
-                }
-                (pi + vNegLr * d).StoreUnsafe(ref p, i);
+                var job = new SgdJob { P = pp, G = pg, B = pb, N = param.Length, NegLr = negLr, Wd = wd, Mom = mom, UseWd = useWd, UseMom = useMom, Nesterov = nesterov };
+                SimdDispatch.Run(ref job);
             }
         }
-        if (Vector256.IsHardwareAccelerated)
+    }
+
+    private unsafe struct SgdJob : ISimdJob, ISimdStep
+    {
+        public float* P, G, B;
+        public int N;
+        public float NegLr, Wd, Mom;
+        public bool UseWd, UseMom, Nesterov;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> => SimdLoop.Map<TV, TOps, SgdJob>(this, N);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            Vector256<float> vNegLr = Vector256.Create(negLr), vWd = Vector256.Create(wd), vMom = Vector256.Create(mom);
-            for (; i + 8 <= (nuint)n; i += 8)
+            TV pi = TOps.Load(P + i);
+            TV d = TOps.Load(G + i);
+            if (UseWd) d = TOps.Add(d, TOps.Mul(TOps.Splat(Wd), pi));
+            if (UseMom)
             {
-                Vector256<float> pi = Vector256.LoadUnsafe(ref p, i);
-                Vector256<float> d = Vector256.LoadUnsafe(ref g, i);
-                if (useWd) d += vWd * pi;
-                if (useMom)
-                {
-                    Vector256<float> buf = Vector256.LoadUnsafe(ref b, i) * vMom + d;
-                    buf.StoreUnsafe(ref b, i);
-                    d = nesterov ? d + vMom * buf : buf;
-                }
-                (pi + vNegLr * d).StoreUnsafe(ref p, i);
+                TV buf = TOps.Add(TOps.Mul(TOps.Load(B + i), TOps.Splat(Mom)), d);
+                TOps.Store(B + i, buf);
+                d = Nesterov ? TOps.Add(d, TOps.Mul(TOps.Splat(Mom), buf)) : buf;
             }
-        }
-        for (; i < (nuint)n; i++)
-        {
-            float pi = Unsafe.Add(ref p, i);
-            float d = Unsafe.Add(ref g, i);
-            if (useWd) d += wd * pi;
-            if (useMom)
-            {
-                float buf = Unsafe.Add(ref b, i) * mom + d;
-                Unsafe.Add(ref b, i) = buf;
-                d = nesterov ? d + mom * buf : buf;
-            }
-            Unsafe.Add(ref p, i) = pi + negLr * d;
+            TOps.Store(P + i, TOps.Add(pi, TOps.Mul(TOps.Splat(NegLr), d)));
         }
     }
 }
@@ -200,40 +144,67 @@ public static class GradNormKernels
     /// thread count). The global norm of several tensors is the square root of the sum of these, added in
     /// a fixed tensor order.
     /// </summary>
-    public static double SumOfSquares(ReadOnlySpan<float> x)
+    public static unsafe double SumOfSquares(ReadOnlySpan<float> x)
     {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        double s = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        fixed (float* px = x)
         {
-            Vector512<double> a0 = Vector512<double>.Zero, a1 = Vector512<double>.Zero;
-            for (; i + 16 <= n; i += 16)
+            var job = new SquaresJob { X = px, N = x.Length };
+            SimdDispatch.Run(ref job);
+            return job.Sum;
+        }
+    }
+
+    // The row order of SimdLoop, with double accumulators: per vector width two double vectors (the lower and upper
+    // lanes) of squares, their lane sum added to the total; then the single elements.
+    private unsafe struct SquaresJob : ISimdJob
+    {
+        public float* X;
+        public int N;
+        public double Sum;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            var seg = new Segment<TV, TOps> { X = X, N = N };
+            if (TOps.Count > 1) TOps.WithDouble(ref seg);
+            if (SimdLoop.HasV256Tail(TOps.Count))
             {
-                Vector512<float> v = Vector512.LoadUnsafe(ref r, i);
-                Vector512<double> lo = Vector512.WidenLower(v), hi = Vector512.WidenUpper(v);
-                a0 = Vector512.FusedMultiplyAdd(lo, lo, a0);
-                a1 = Vector512.FusedMultiplyAdd(hi, hi, a1);
+                var seg256 = new Segment<Vector256<float>, Simd256> { X = X, N = N, I = seg.I, S = seg.S };
+                Simd256.WithDouble(ref seg256);
+                (seg.I, seg.S) = (seg256.I, seg256.S);
             }
-            s = Vector512.Sum(a0 + a1);
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
-            for (; i + 8 <= n; i += 8)
+            double s = seg.S;
+            for (nint i = seg.I; i < N; i++)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref r, i);
-                Vector256<double> lo = Vector256.WidenLower(v), hi = Vector256.WidenUpper(v);
-                a0 = Vector256.FusedMultiplyAdd(lo, lo, a0);
-                a1 = Vector256.FusedMultiplyAdd(hi, hi, a1);
+                double d = X[i];
+                s = Math.FusedMultiplyAdd(d, d, s);
             }
-            s += Vector256.Sum(a0 + a1);
+            Sum = s;
         }
-        for (; i < n; i++)
+    }
+
+    private unsafe struct Segment<TV, TOps> : IDoubleJob<TV> where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        public float* X;
+        public nint N, I;
+        public double S;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<TD, TDOps>() where TD : unmanaged where TDOps : struct, ISimdDouble<TV, TD>
         {
-            double d = Unsafe.Add(ref r, i);
-            s = Math.FusedMultiplyAdd(d, d, s);
+            if (I + TOps.Count > N) return;
+            TD a0 = TDOps.Zero, a1 = TDOps.Zero;
+            nint i = I;
+            do
+            {
+                TDOps.Widen(TOps.Load(X + i), out TD lo, out TD hi);
+                a0 = TDOps.Fma(lo, lo, a0);
+                a1 = TDOps.Fma(hi, hi, a1);
+                i += TOps.Count;
+            }
+            while (i + TOps.Count <= N);
+            I = i;
+            S += TDOps.Sum(TDOps.Add(a0, a1));
         }
-        return s;
     }
 }

@@ -1,223 +1,277 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
 /// <summary>
-/// Vectorized reductions and maps over one contiguous row, shared by the normalization, softmax and
-/// cross-entropy kernels. Each uses a fixed evaluation order (one Vector512 accumulator, then a Vector256
-/// step, then a scalar tail), so a row's result depends only on its data and the instruction set.
+/// Reductions and maps over one contiguous row of floats, written once over <see cref="ISimd{TV}"/> and called from
+/// kernels already dispatched to a width (<see cref="SimdDispatch"/>).
 /// </summary>
+/// <remarks>
+/// <para><b>Row kernels</b> (normalization, softmax, cross-entropy, optimizers): the functions without "Padded" in their
+/// description run in <see cref="SimdLoop"/>'s order (vectors of the width, a Vector256 step after Vector512, then
+/// scalars), so a row's result depends only on its data and the width. Their multiply-adds are always fused
+/// (<see cref="ISimd{TV}.Fma"/>).</para>
+/// <para><b>Attention tiles</b>: <see cref="MaxPadded{TV, TOps}"/>, <see cref="ExpScaleShift{TV, TOps}"/>,
+/// <see cref="ExpScaleShiftNoSum{TV, TOps}"/> and <see cref="SoftmaxGrad{TV, TOps}"/> treat the last partial vector with a
+/// lane mask, so their rows must be readable and writable up to n rounded up to the vector width (the tiles are 64
+/// floats wide; masked lanes may hold any bits, NaN included). They use the fast forms: <see cref="FastExp"/>,
+/// <see cref="ISimd{TV}.MulAdd"/> and <see cref="ISimd{TV}.MaxNative"/>.</para>
+/// </remarks>
 internal static unsafe class RowOps
 {
-    /// <summary>Elements of work per parallel chunk of rows for the row kernels (roughly 0.3-1 ms); inputs
-    /// smaller than two chunks run on the calling thread.</summary>
-    internal const int ParallelChunkElements = 1 << 19;
-
-    /// <summary>Splits rows into chunks of whole rows of about <see cref="ParallelChunkElements"/> elements each
-    /// (1 chunk = run inline). The split only affects scheduling, never results.</summary>
-    internal static int RowChunks(int rows, int cols, out int rowsPerChunk)
-    {
-        long total = (long)rows * cols;
-        if (EngineSettings.Threads <= 1 || total < 2L * ParallelChunkElements)
-        {
-            rowsPerChunk = Math.Max(rows, 1);
-            return 1;
-        }
-        rowsPerChunk = (int)Math.Max(1, ParallelChunkElements / cols);
-        return (rows + rowsPerChunk - 1) / rowsPerChunk;
-    }
-
-    /// <summary>Runs body(rowStart, rowEnd) over row chunks, inline or via <see cref="EngineSettings.ParallelFor"/>.</summary>
-    internal static void ForRowChunks(int rows, int cols, Action<int, int> body)
-    {
-        int chunks = RowChunks(rows, cols, out int per);
-        if (chunks <= 1)
-        {
-            body(0, rows);
-            return;
-        }
-        EngineSettings.ParallelFor(chunks, c => body(c * per, Math.Min(rows, (c + 1) * per)));
-    }
-
+    /// <summary>Sum of x[0..n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Sum(float* x, int n)
-    {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16) acc += Vector512.Load(x + i);
-            s = Vector512.Sum(acc);
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<float> acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8) acc += Vector256.Load(x + i);
-            s += Vector256.Sum(acc);
-        }
-        for (; i < n; i++) s += x[i];
-        return s;
-    }
+    public static float Sum<TV, TOps>(float* x, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Sum<TV, TOps, SumFold>(new SumFold { X = x }, n);
 
     /// <summary>Sum of (x - m)^2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SumSquaredDeviations(float* x, int n, float m)
-    {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> acc = Vector512<float>.Zero, vm = Vector512.Create(m);
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> d = Vector512.Load(x + i) - vm;
-                acc = Vector512.FusedMultiplyAdd(d, d, acc);
-            }
-            s = Vector512.Sum(acc);
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<float> acc = Vector256<float>.Zero, vm = Vector256.Create(m);
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> d = Vector256.Load(x + i) - vm;
-                acc = Vector256.FusedMultiplyAdd(d, d, acc);
-            }
-            s += Vector256.Sum(acc);
-        }
-        for (; i < n; i++)
-        {
-            float d = x[i] - m;
-            s = MathF.FusedMultiplyAdd(d, d, s);
-        }
-        return s;
-    }
+    public static float SumSquaredDeviations<TV, TOps>(float* x, int n, float m) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Sum<TV, TOps, SquaredDeviationFold>(new SquaredDeviationFold { X = x, M = m }, n);
 
+    /// <summary>Sum of a[i] * b[i] (one accumulator per width, fused multiply-adds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Dot(float* a, float* b, int n)
-    {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
-            s = Vector512.Sum(acc);
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<float> acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc);
-            s += Vector256.Sum(acc);
-        }
-        for (; i < n; i++) s = MathF.FusedMultiplyAdd(a[i], b[i], s);
-        return s;
-    }
+    public static float Dot<TV, TOps>(float* a, float* b, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Sum<TV, TOps, DotFold>(new DotFold { A = a, B = b }, n);
 
-    /// <summary>Maximum (NaN propagates; n &gt;= 1).</summary>
+    /// <summary>Maximum of x[0..n) (NaN propagates; n &gt;= 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Max(float* x, int n)
-    {
-        int i = 0;
-        float m = float.NegativeInfinity;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> acc = Vector512.Create(float.NegativeInfinity);
-            for (; i + 16 <= n; i += 16) acc = Vector512.Max(acc, Vector512.Load(x + i));
-            for (int k = 0; k < 16; k++) m = MathF.Max(m, acc.GetElement(k));
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<float> acc = Vector256.Create(float.NegativeInfinity);
-            for (; i + 8 <= n; i += 8) acc = Vector256.Max(acc, Vector256.Load(x + i));
-            for (int k = 0; k < 8; k++) m = MathF.Max(m, acc.GetElement(k));
-        }
-        for (; i < n; i++) m = MathF.Max(m, x[i]);
-        return m;
-    }
+    public static float Max<TV, TOps>(float* x, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Max<TV, TOps, MaxFold>(new MaxFold { X = x }, n);
 
-    /// <summary>Sum of exp(x - shift).</summary>
+    /// <summary>Maximum of |x[i]| (0 for n = 0; NaN if an element is NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SumExp(float* x, int n, float shift)
-    {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> acc = Vector512<float>.Zero, vs = Vector512.Create(shift);
-            for (; i + 16 <= n; i += 16) acc += VMath.Exp(Vector512.Load(x + i) - vs);
-            s = Vector512.Sum(acc);
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<float> acc = Vector256<float>.Zero, vs = Vector256.Create(shift);
-            for (; i + 8 <= n; i += 8) acc += VMath.Exp(Vector256.Load(x + i) - vs);
-            s += Vector256.Sum(acc);
-        }
-        for (; i < n; i++) s += VMath.Exp(x[i] - shift);
-        return s;
-    }
+    public static float MaxAbs<TV, TOps>(float* x, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        MathF.Max(0f, SimdLoop.Max<TV, TOps, MaxAbsFold>(new MaxAbsFold { X = x }, n));
+
+    /// <summary>Sum of exp(x - shift) (<see cref="VMath.Exp{TV, TOps}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SumExp<TV, TOps>(float* x, int n, float shift) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Sum<TV, TOps, ExpFold>(new ExpFold { X = x, Shift = shift }, n);
 
     /// <summary>y = exp(x - shift) (y may equal x); returns the sum of y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float ExpStore(float* x, float* y, int n, float shift)
-    {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> acc = Vector512<float>.Zero, vs = Vector512.Create(shift);
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> e = VMath.Exp(Vector512.Load(x + i) - vs);
-                e.Store(y + i);
-                acc += e;
-            }
-            s = Vector512.Sum(acc);
-        }
-        if (Vector256.IsHardwareAccelerated && i + 8 <= n)
-        {
-            Vector256<float> acc = Vector256<float>.Zero, vs = Vector256.Create(shift);
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> e = VMath.Exp(Vector256.Load(x + i) - vs);
-                e.Store(y + i);
-                acc += e;
-            }
-            s += Vector256.Sum(acc);
-        }
-        for (; i < n; i++)
-        {
-            float e = VMath.Exp(x[i] - shift);
-            y[i] = e;
-            s += e;
-        }
-        return s;
-    }
+    public static float ExpStore<TV, TOps>(float* x, float* y, int n, float shift) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Sum<TV, TOps, ExpStoreFold>(new ExpStoreFold { X = x, Y = y, Shift = shift }, n);
 
     /// <summary>y /= d.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Divide(float* y, int n, float d)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (Vector512<float> vd = Vector512.Create(d); i + 16 <= n; i += 16) (Vector512.Load(y + i) / vd).Store(y + i);
-        if (Vector256.IsHardwareAccelerated)
-            for (Vector256<float> vd = Vector256.Create(d); i + 8 <= n; i += 8) (Vector256.Load(y + i) / vd).Store(y + i);
-        for (; i < n; i++) y[i] /= d;
-    }
+    public static void Divide<TV, TOps>(float* y, int n, float d) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Map<TV, TOps, DivideStep>(new DivideStep { Y = y, D = d }, n);
 
     /// <summary>dst += src.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddInto(float* dst, float* src, int n)
+    public static void AddInto<TV, TOps>(float* dst, float* src, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Map<TV, TOps, AddStep>(new AddStep { Dst = dst, Src = src }, n);
+
+    /// <summary>dst += src * s (fast multiply-adds, <see cref="ISimd{TV}.MulAdd"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled<TV, TOps>(float* dst, float* src, int n, float s) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Map<TV, TOps, AddScaledStep>(new AddScaledStep { Dst = dst, Src = src, S = s }, n);
+
+    /// <summary>dst = src * s (dst may equal src).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleTo<TV, TOps>(float* dst, float* src, int n, float s) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        SimdLoop.Map<TV, TOps, ScaleStep>(new ScaleStep { Dst = dst, Src = src, S = s }, n);
+
+    /// <summary>Padded: maximum of p[0..n), n &gt;= 1, the last partial vector masked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxPadded<TV, TOps>(float* p, int n) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16) (Vector512.Load(dst + i) + Vector512.Load(src + i)).Store(dst + i);
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8) (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
-        for (; i < n; i++) dst[i] += src[i];
+        int w = TOps.Count, j = 0;
+        TV ninf = TOps.Splat(float.NegativeInfinity), vm = ninf;
+        for (; j + w <= n; j += w) vm = TOps.MaxNative(vm, TOps.Load(p + j));
+        if (j < n) vm = TOps.MaxNative(vm, TOps.Select(TOps.FirstLanes(n - j), TOps.Load(p + j), ninf));
+        return TOps.MaxLanes(vm);
+    }
+
+    /// <summary>Padded: p[j] = exp(p[j] * scale - shift) for j &lt; n, returning the sum; p[n..zeroTo) = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ExpScaleShift<TV, TOps>(float* p, int n, int zeroTo, float scale, float shift) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count, j = 0;
+        TV vs = TOps.Zero, vsc = TOps.Splat(scale), vsh = TOps.Splat(-shift);
+        for (; j + w <= n; j += w)
+        {
+            TV e = FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p + j), vsc, vsh));
+            TOps.Store(p + j, e);
+            vs = TOps.Add(vs, e);
+        }
+        if (j < n)
+        {
+            TV e = TOps.Select(TOps.FirstLanes(n - j), FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p + j), vsc, vsh)), TOps.Zero);
+            TOps.Store(p + j, e);
+            vs = TOps.Add(vs, e);
+            j += w;
+        }
+        ZeroFrom<TV, TOps>(p, j, zeroTo);
+        return TOps.Sum(vs);
+    }
+
+    /// <summary>Padded: p[j] = exp(p[j] * scale - shift) for j &lt; n; p[n..zeroTo) = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ExpScaleShiftNoSum<TV, TOps>(float* p, int n, int zeroTo, float scale, float shift) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count, j = 0;
+        TV vsc = TOps.Splat(scale), vsh = TOps.Splat(-shift);
+        for (; j + w <= n; j += w) TOps.Store(p + j, FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p + j), vsc, vsh)));
+        if (j < n)
+        {
+            TOps.Store(p + j, TOps.Select(TOps.FirstLanes(n - j), FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p + j), vsc, vsh)), TOps.Zero));
+            j += w;
+        }
+        ZeroFrom<TV, TOps>(p, j, zeroTo);
+    }
+
+    /// <summary>Padded: d[j] = p[j] * (d[j] - sub) * scale for j &lt; n; d[n..zeroTo) = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SoftmaxGrad<TV, TOps>(float* d, float* p, int n, int zeroTo, float sub, float scale) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count, j = 0;
+        TV vsub = TOps.Splat(sub), vsc = TOps.Splat(scale);
+        for (; j + w <= n; j += w) TOps.Store(d + j, TOps.Mul(TOps.Mul(TOps.Load(p + j), TOps.Sub(TOps.Load(d + j), vsub)), vsc));
+        if (j < n)
+        {
+            TV v = TOps.Mul(TOps.Mul(TOps.Load(p + j), TOps.Sub(TOps.Load(d + j), vsub)), vsc);
+            TOps.Store(d + j, TOps.Select(TOps.FirstLanes(n - j), v, TOps.Zero));
+            j += w;
+        }
+        ZeroFrom<TV, TOps>(d, j, zeroTo);
+    }
+
+    /// <summary>Sum of a[j] * b[j] with two accumulators (fast multiply-adds) combined in a fixed order, then a plain scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float DotPair<TV, TOps>(float* a, float* b, int n) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count, j = 0;
+        TV s0 = TOps.Zero, s1 = TOps.Zero;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            s0 = TOps.MulAdd(TOps.Load(a + j), TOps.Load(b + j), s0);
+            s1 = TOps.MulAdd(TOps.Load(a + j + w), TOps.Load(b + j + w), s1);
+        }
+        for (; j + w <= n; j += w) s0 = TOps.MulAdd(TOps.Load(a + j), TOps.Load(b + j), s0);
+        float s = TOps.Sum(TOps.Add(s0, s1));
+        for (; j < n; j++) s += a[j] * b[j];
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZeroFrom<TV, TOps>(float* p, int j, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count;
+        for (; j + w <= end; j += w) TOps.Store(p + j, TOps.Zero);
+        for (; j < end; j++) p[j] = 0f;
+    }
+
+    private struct SumFold : ISimdFold
+    {
+        public float* X;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.Add(acc, TOps.Load(X + i));
+    }
+
+    private struct SquaredDeviationFold : ISimdFold
+    {
+        public float* X;
+        public float M;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV d = TOps.Sub(TOps.Load(X + i), TOps.Splat(M));
+            return TOps.Fma(d, d, acc);
+        }
+    }
+
+    private struct DotFold : ISimdFold
+    {
+        public float* A, B;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Fma(TOps.Load(A + i), TOps.Load(B + i), acc);
+    }
+
+    private struct MaxFold : ISimdFold
+    {
+        public float* X;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.Max(acc, TOps.Load(X + i));
+    }
+
+    private struct MaxAbsFold : ISimdFold
+    {
+        public float* X;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Max(acc, TOps.Abs(TOps.Load(X + i)));
+    }
+
+    private struct ExpFold : ISimdFold
+    {
+        public float* X;
+        public float Shift;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Add(acc, VMath.Exp<TV, TOps>(TOps.Sub(TOps.Load(X + i), TOps.Splat(Shift))));
+    }
+
+    private struct ExpStoreFold : ISimdFold
+    {
+        public float* X, Y;
+        public float Shift;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TV Step<TV, TOps>(TV acc, nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV e = VMath.Exp<TV, TOps>(TOps.Sub(TOps.Load(X + i), TOps.Splat(Shift)));
+            TOps.Store(Y + i, e);
+            return TOps.Add(acc, e);
+        }
+    }
+
+    private struct DivideStep : ISimdStep
+    {
+        public float* Y;
+        public float D;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Y + i, TOps.Div(TOps.Load(Y + i), TOps.Splat(D)));
+    }
+
+    private struct AddStep : ISimdStep
+    {
+        public float* Dst, Src;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dst + i, TOps.Add(TOps.Load(Dst + i), TOps.Load(Src + i)));
+    }
+
+    private struct AddScaledStep : ISimdStep
+    {
+        public float* Dst, Src;
+        public float S;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dst + i, TOps.MulAdd(TOps.Load(Src + i), TOps.Splat(S), TOps.Load(Dst + i)));
+    }
+
+    private struct ScaleStep : ISimdStep
+    {
+        public float* Dst, Src;
+        public float S;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dst + i, TOps.Mul(TOps.Load(Src + i), TOps.Splat(S)));
     }
 }

@@ -1,4 +1,5 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -12,69 +13,81 @@ public static unsafe class SoftmaxKernels
     /// <summary>y = softmax(x) per row. x, y: rows*cols.</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
-        NnArgs.Length(x.Length, (long)rows * cols, nameof(x));
-        NnArgs.Length(y.Length, (long)rows * cols, nameof(y));
-        if (rows == 0) return;
-        fixed (float* py = y, px = x)
-        {
-            int chunks = RowOps.RowChunks(rows, cols, out int per);
-            if (chunks <= 1) ForwardRows(py, px, 0, rows, cols);
-            else Parallel(chunks, per, rows, (nint)py, (nint)px, cols, static (a, b, r0, r1, c) => ForwardRows((float*)a, (float*)b, r0, r1, c));
-        }
+        if (!SoftmaxKernels.CheckForward(y.Length, x.Length, rows, cols)) return;
+        fixed (float* py = y, px = x) ParallelChunks.Rows(rows, cols).RunSimd(new ForwardRows { Y = py, X = px, Cols = cols });
     }
 
     /// <summary>dx += y (dy - sum(dy y)) per row, from the saved output y. dx, y, dy: rows*cols.</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int rows, int cols)
     {
+        if (!SoftmaxKernels.CheckBackward(dx.Length, y.Length, dy.Length, rows, cols)) return;
+        fixed (float* pdx = dx, py = y, pdy = dy) ParallelChunks.Rows(rows, cols).RunSimd(new BackwardRows { Dx = pdx, Y = py, Dy = pdy, Cols = cols });
+    }
+
+    /// <summary>Checks a forward pass's shapes (y, x: rows*cols); false when there is nothing to do.</summary>
+    internal static bool CheckForward(int yLength, int xLength, int rows, int cols)
+    {
+        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
+        NnArgs.Length(xLength, (long)rows * cols, "x");
+        NnArgs.Length(yLength, (long)rows * cols, "y");
+        return rows > 0;
+    }
+
+    /// <summary>Checks a backward pass's shapes (dx, y, dy: rows*cols); false when there is nothing to do.</summary>
+    internal static bool CheckBackward(int dxLength, int yLength, int dyLength, int rows, int cols)
+    {
         NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
         long n = (long)rows * cols;
-        NnArgs.Length(dx.Length, n, nameof(dx));
-        NnArgs.Length(y.Length, n, nameof(y));
-        NnArgs.Length(dy.Length, n, nameof(dy));
-        if (rows == 0) return;
-        fixed (float* pdx = dx, py = y, pdy = dy)
+        NnArgs.Length(dxLength, n, "dx");
+        NnArgs.Length(yLength, n, "y");
+        NnArgs.Length(dyLength, n, "dy");
+        return rows > 0;
+    }
+
+    private struct ForwardRows : ISimdRangeJob
+    {
+        public float* Y, X;
+        public int Cols;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            int chunks = RowOps.RowChunks(rows, cols, out int per);
-            if (chunks <= 1) BackwardRows(pdx, py, pdy, 0, rows, cols);
-            else Parallel(chunks, per, rows, (nint)pdx, (nint)py, (nint)pdy, cols,
-                static (a, b, c, r0, r1, k) => BackwardRows((float*)a, (float*)b, (float*)c, r0, r1, k));
+            for (int r = r0; r < r1; r++)
+            {
+                float* xr = X + (long)r * Cols, yr = Y + (long)r * Cols;
+                float m = RowOps.Max<TV, TOps>(xr, Cols);
+                float s = RowOps.ExpStore<TV, TOps>(xr, yr, Cols, m);
+                RowOps.Divide<TV, TOps>(yr, Cols, s);
+            }
         }
     }
 
-    internal static void Parallel(int chunks, int per, int rows, nint a, nint b, int cols, Action<nint, nint, int, int, int> body) =>
-        EngineSettings.ParallelFor(chunks, c => body(a, b, c * per, Math.Min(rows, (c + 1) * per), cols));
-
-    internal static void Parallel(int chunks, int per, int rows, nint a, nint b, nint d, int cols, Action<nint, nint, nint, int, int, int> body) =>
-        EngineSettings.ParallelFor(chunks, c => body(a, b, d, c * per, Math.Min(rows, (c + 1) * per), cols));
-
-    private static void ForwardRows(float* y, float* x, int r0, int r1, int cols)
+    private struct BackwardRows : ISimdRangeJob
     {
-        for (int r = r0; r < r1; r++)
+        public float* Dx, Y, Dy;
+        public int Cols;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            float* xr = x + (long)r * cols, yr = y + (long)r * cols;
-            float m = RowOps.Max(xr, cols);
-            float s = RowOps.ExpStore(xr, yr, cols, m);
-            RowOps.Divide(yr, cols, s);
+            for (int r = r0; r < r1; r++)
+            {
+                long o = (long)r * Cols;
+                float d = RowOps.Dot<TV, TOps>(Dy + o, Y + o, Cols);
+                SimdLoop.Map<TV, TOps, GradStep>(new GradStep { Dx = Dx + o, Y = Y + o, Dy = Dy + o, D = d }, Cols);
+            }
         }
     }
 
-    private static void BackwardRows(float* dx, float* y, float* dy, int r0, int r1, int cols)
+    // dx += y (dy - d).
+    private struct GradStep : ISimdStep
     {
-        for (int r = r0; r < r1; r++)
-        {
-            long o = (long)r * cols;
-            float* dxr = dx + o, yr = y + o, dyr = dy + o;
-            float d = RowOps.Dot(dyr, yr, cols);
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (Vector512<float> vd = Vector512.Create(d); i + 16 <= cols; i += 16)
-                    Vector512.FusedMultiplyAdd(Vector512.Load(yr + i), Vector512.Load(dyr + i) - vd, Vector512.Load(dxr + i)).Store(dxr + i);
-            if (Vector256.IsHardwareAccelerated)
-                for (Vector256<float> vd = Vector256.Create(d); i + 8 <= cols; i += 8)
-                    Vector256.FusedMultiplyAdd(Vector256.Load(yr + i), Vector256.Load(dyr + i) - vd, Vector256.Load(dxr + i)).Store(dxr + i);
-            for (; i < cols; i++) dxr[i] = MathF.FusedMultiplyAdd(yr[i], dyr[i] - d, dxr[i]);
-        }
+        public float* Dx, Y, Dy;
+        public float D;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dx + i, TOps.Fma(TOps.Load(Y + i), TOps.Sub(TOps.Load(Dy + i), TOps.Splat(D)), TOps.Load(Dx + i)));
     }
 }
 
@@ -87,69 +100,72 @@ public static unsafe class LogSoftmaxKernels
     /// <summary>y = log_softmax(x) per row. x, y: rows*cols.</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
-        NnArgs.Length(x.Length, (long)rows * cols, nameof(x));
-        NnArgs.Length(y.Length, (long)rows * cols, nameof(y));
-        if (rows == 0) return;
-        fixed (float* py = y, px = x)
-        {
-            int chunks = RowOps.RowChunks(rows, cols, out int per);
-            if (chunks <= 1) ForwardRows(py, px, 0, rows, cols);
-            else SoftmaxKernels.Parallel(chunks, per, rows, (nint)py, (nint)px, cols, static (a, b, r0, r1, c) => ForwardRows((float*)a, (float*)b, r0, r1, c));
-        }
+        if (!SoftmaxKernels.CheckForward(y.Length, x.Length, rows, cols)) return;
+        fixed (float* py = y, px = x) ParallelChunks.Rows(rows, cols).RunSimd(new ForwardRows { Y = py, X = px, Cols = cols });
     }
 
     /// <summary>dx += dy - exp(y) sum(dy) per row, from the saved output y. dx, y, dy: rows*cols.</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
-        long n = (long)rows * cols;
-        NnArgs.Length(dx.Length, n, nameof(dx));
-        NnArgs.Length(y.Length, n, nameof(y));
-        NnArgs.Length(dy.Length, n, nameof(dy));
-        if (rows == 0) return;
-        fixed (float* pdx = dx, py = y, pdy = dy)
+        if (!SoftmaxKernels.CheckBackward(dx.Length, y.Length, dy.Length, rows, cols)) return;
+        fixed (float* pdx = dx, py = y, pdy = dy) ParallelChunks.Rows(rows, cols).RunSimd(new BackwardRows { Dx = pdx, Y = py, Dy = pdy, Cols = cols });
+    }
+
+    private struct ForwardRows : ISimdRangeJob
+    {
+        public float* Y, X;
+        public int Cols;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            int chunks = RowOps.RowChunks(rows, cols, out int per);
-            if (chunks <= 1) BackwardRows(pdx, py, pdy, 0, rows, cols);
-            else SoftmaxKernels.Parallel(chunks, per, rows, (nint)pdx, (nint)py, (nint)pdy, cols,
-                static (a, b, c, r0, r1, k) => BackwardRows((float*)a, (float*)b, (float*)c, r0, r1, k));
+            for (int r = r0; r < r1; r++)
+            {
+                float* xr = X + (long)r * Cols;
+                float m = RowOps.Max<TV, TOps>(xr, Cols);
+                float logS = MathF.Log(RowOps.SumExp<TV, TOps>(xr, Cols, m));
+                SimdLoop.Map<TV, TOps, ShiftStep>(new ShiftStep { Y = Y + (long)r * Cols, X = xr, M = m, LogS = logS }, Cols);
+            }
         }
     }
 
-    private static void ForwardRows(float* y, float* x, int r0, int r1, int cols)
+    // y = x - m - logS.
+    private struct ShiftStep : ISimdStep
     {
-        for (int r = r0; r < r1; r++)
+        public float* Y, X;
+        public float M, LogS;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Y + i, TOps.Sub(TOps.Sub(TOps.Load(X + i), TOps.Splat(M)), TOps.Splat(LogS)));
+    }
+
+    private struct BackwardRows : ISimdRangeJob
+    {
+        public float* Dx, Y, Dy;
+        public int Cols;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            float* xr = x + (long)r * cols, yr = y + (long)r * cols;
-            float m = RowOps.Max(xr, cols);
-            float logS = MathF.Log(RowOps.SumExp(xr, cols, m));
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (Vector512<float> vm = Vector512.Create(m), vl = Vector512.Create(logS); i + 16 <= cols; i += 16)
-                    (Vector512.Load(xr + i) - vm - vl).Store(yr + i);
-            if (Vector256.IsHardwareAccelerated)
-                for (Vector256<float> vm = Vector256.Create(m), vl = Vector256.Create(logS); i + 8 <= cols; i += 8)
-                    (Vector256.Load(xr + i) - vm - vl).Store(yr + i);
-            for (; i < cols; i++) yr[i] = xr[i] - m - logS;
+            for (int r = r0; r < r1; r++)
+            {
+                long o = (long)r * Cols;
+                float sdy = RowOps.Sum<TV, TOps>(Dy + o, Cols);
+                SimdLoop.Map<TV, TOps, GradStep>(new GradStep { Dx = Dx + o, Y = Y + o, Dy = Dy + o, NegSum = -sdy }, Cols);
+            }
         }
     }
 
-    private static void BackwardRows(float* dx, float* y, float* dy, int r0, int r1, int cols)
+    // dx += exp(y) (-sum dy) + dy.
+    private struct GradStep : ISimdStep
     {
-        for (int r = r0; r < r1; r++)
-        {
-            long o = (long)r * cols;
-            float* dxr = dx + o, yr = y + o, dyr = dy + o;
-            float sdy = RowOps.Sum(dyr, cols);
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (Vector512<float> vs = Vector512.Create(-sdy); i + 16 <= cols; i += 16)
-                    (Vector512.Load(dxr + i) + Vector512.FusedMultiplyAdd(VMath.Exp(Vector512.Load(yr + i)), vs, Vector512.Load(dyr + i))).Store(dxr + i);
-            if (Vector256.IsHardwareAccelerated)
-                for (Vector256<float> vs = Vector256.Create(-sdy); i + 8 <= cols; i += 8)
-                    (Vector256.Load(dxr + i) + Vector256.FusedMultiplyAdd(VMath.Exp(Vector256.Load(yr + i)), vs, Vector256.Load(dyr + i))).Store(dxr + i);
-            for (; i < cols; i++) dxr[i] += MathF.FusedMultiplyAdd(VMath.Exp(yr[i]), -sdy, dyr[i]);
-        }
+        public float* Dx, Y, Dy;
+        public float NegSum;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TOps.Store(Dx + i, TOps.Add(TOps.Load(Dx + i),
+                TOps.Fma(VMath.Exp<TV, TOps>(TOps.Load(Y + i)), TOps.Splat(NegSum), TOps.Load(Dy + i))));
     }
 }

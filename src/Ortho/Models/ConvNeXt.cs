@@ -30,7 +30,7 @@ public sealed record ConvNeXtConfig(int InChans, int Classes, int[] Depths, int[
 /// stride-2 downsampling between stages, global average pool -> LayerNorm -> Linear head. State-dict keys match the
 /// PyTorch reference (downsample_layers.i.{0,1}, stages.i.j.*, norm, head).
 /// </summary>
-public sealed class ConvNeXt : Module
+public sealed class ConvNeXt : UnaryModule
 {
     /// <summary>Builds the model; conv and linear weights ~ truncated N(0, 0.02), zero biases, layer scale 1e-6.</summary>
     public ConvNeXt(ConvNeXtConfig config, Rng? rng = null)
@@ -75,41 +75,11 @@ public sealed class ConvNeXt : Module
     /// <summary>Classifier.</summary>
     public Linear Head { get; }
 
-    /// <summary>
-    /// Replays the forward pass stage by stage and returns the dotted name of the first module (or parameter) whose
-    /// output holds NaN or infinity, or null if none does.
-    /// </summary>
-    public string? FirstNonFiniteModule(Tensor images)
-    {
-        var bad = NonFinite.FirstNonFiniteParameter(this);
-        if (bad != null) return bad;
-        var stages = new List<(string, Func<Tensor, Tensor>)> { ("input", ToChannelsLast) };
-        for (int i = 0; i < Stages.Count; i++)
-        {
-            var down = (ConvNeXtStem)DownsampleLayers[i];
-            stages.Add(($"downsample_layers.{i}", down.Forward));
-            for (int j = 0; j < Stages[i].Count; j++)
-            {
-                var block = (ConvNeXtBlock)Stages[i][j];
-                string p = $"stages.{i}.{j}.";
-                Tensor residual = null!;
-                stages.Add((p + "dwconv", x => { residual = x; return block.Dwconv.Forward(x); }));
-                stages.Add((p + "norm", block.Norm.Forward));
-                stages.Add((p + "pwconv1", block.Pwconv1.Forward));
-                stages.Add((p + "act", block.Act.Forward));
-                stages.Add((p + "pwconv2", x => residual + block.Pwconv2.Forward(x) * block.Gamma));
-            }
-        }
-        stages.Add(("norm", x => Norm.Forward(Functional.GlobalAvgPool(x))));
-        stages.Add(("head", Head.Forward));
-        return NonFinite.FirstNonFiniteStage(images, stages);
-    }
-
     private Tensor ToChannelsLast(Tensor images) =>
         Config.InChans == 1 ? images.Reshape(images.Size(0), images.Size(2), images.Size(3), 1) : images.Permute(0, 2, 3, 1);
 
     /// <summary>Logits [N, classes] for images [N, C, H, W] (NCHW, as PyTorch).</summary>
-    public Tensor Forward(Tensor images)
+    protected override Tensor ForwardCore(Tensor images)
     {
         if (images.Rank != 4 || images.Size(1) != Config.InChans)
             throw new ArgumentException($"ConvNeXt: expected images [N, {Config.InChans}, H, W], got {Tensor.ShapeString(images.ShapeSpan)}.");
@@ -141,7 +111,7 @@ public sealed class PatchConv : UnaryModule
     public Parameter Bias { get; }
 
     /// <summary>[N, H, W, in] to [N, H/k, W/k, out].</summary>
-    public override Tensor Forward(Tensor x) => Functional.PatchConvNhwc(x, Weight, Bias, Kernel);
+    protected override Tensor ForwardCore(Tensor x) => Functional.PatchConvNhwc(x, Weight, Bias, Kernel);
 }
 
 /// <summary>A stem or downsampling layer: Sequential(conv, norm) for the stem, Sequential(norm, conv) between stages.</summary>
@@ -163,7 +133,7 @@ public sealed class ConvNeXtStem : UnaryModule
     public LayerNorm Norm { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => _normFirst ? Conv.Forward(Norm.Forward(x)) : Norm.Forward(Conv.Forward(x));
+    protected override Tensor ForwardCore(Tensor x) => _normFirst ? Conv.Forward(Norm.Forward(x)) : Norm.Forward(Conv.Forward(x));
 }
 
 /// <summary>Depthwise 7x7 conv -> LayerNorm -> pwconv1 (C -> 4C) -> act -> pwconv2 -> gamma -> residual.</summary>
@@ -200,7 +170,7 @@ public sealed class ConvNeXtBlock : UnaryModule
     public Linear Pwconv2 { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => x + Pwconv2.Forward(Act.Forward(Pwconv1.Forward(Norm.Forward(Dwconv.Forward(x))))) * Gamma;
+    protected override Tensor ForwardCore(Tensor x) => x + Pwconv2.Forward(Act.Forward(Pwconv1.Forward(Norm.Forward(Dwconv.Forward(x))))) * Gamma;
 }
 
 /// <summary>Depthwise 7x7 convolution, padding 3, on channels-last input; weight [C, 1, 7, 7] as PyTorch's Conv2d(groups=C).</summary>
@@ -220,5 +190,5 @@ public sealed class DepthwiseConv7 : UnaryModule
     public Parameter Bias { get; }
 
     /// <summary>[N, H, W, C] to [N, H, W, C].</summary>
-    public override Tensor Forward(Tensor x) => Functional.DepthwiseConv7Nhwc(x, Weight, Bias);
+    protected override Tensor ForwardCore(Tensor x) => Functional.DepthwiseConv7Nhwc(x, Weight, Bias);
 }

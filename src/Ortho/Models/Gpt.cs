@@ -74,42 +74,6 @@ public sealed class Gpt : Module
         return Functional.Linear(t.LnF.Forward(x), t.Wte.Weight); // lm_head tied to wte
     }
 
-    /// <summary>
-    /// Replays the forward pass stage by stage and returns the dotted name of the first module (or parameter) whose
-    /// output holds NaN or infinity, or null if none does.
-    /// </summary>
-    public string? FirstNonFiniteModule(ReadOnlySpan<int> idx, int batch, int tokens)
-    {
-        var bad = NonFinite.FirstNonFiniteParameter(this);
-        if (bad != null) return bad;
-        var t = Transformer;
-        var x = t.Wte.Forward(idx, batch, tokens);
-        if (!NonFinite.AllFinite(x.Data)) return "transformer.wte";
-        return NonFinite.FirstNonFiniteStage(x, Stages(tokens));
-    }
-
-    private IEnumerable<(string, Func<Tensor, Tensor>)> Stages(int tokens)
-    {
-        var t = Transformer;
-        yield return ("transformer.wpe", x => x + t.Wpe.Weight.Slice(0, 0, tokens));
-        for (int i = 0; i < t.H.Count; i++)
-        {
-            var b = t.H[i];
-            string p = $"transformer.h.{i}.";
-            Tensor residual = null!;
-            yield return (p + "ln_1", x => { residual = x; return b.Ln1.Forward(x); });
-            yield return (p + "attn.c_attn", b.Attn.CAttn.Forward);
-            yield return (p + "attn", qkv => Functional.CausalSelfAttention(qkv, b.Attn.Heads));
-            yield return (p + "attn.c_proj", x => residual + b.Attn.CProj.Forward(x));
-            yield return (p + "ln_2", x => { residual = x; return b.Ln2.Forward(x); });
-            yield return (p + "mlp.c_fc", b.Mlp.CFc.Forward);
-            yield return (p + "mlp.act", b.Mlp.Act.Forward);
-            yield return (p + "mlp.c_proj", x => residual + b.Mlp.CProj.Forward(x));
-        }
-        yield return ("transformer.ln_f", t.LnF.Forward);
-        yield return ("lm_head", x => Functional.Linear(x, t.Wte.Weight));
-    }
-
     /// <summary>Mean cross-entropy of next-token prediction for ids and targets [B, T].</summary>
     public Tensor Loss(ReadOnlySpan<int> idx, ReadOnlySpan<int> targets, int batch, int tokens)
     {
@@ -166,7 +130,7 @@ public sealed class GptBlock : UnaryModule
     public GptMlp Mlp { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         x = x + Attn.Forward(Ln1.Forward(x));
         return x + Mlp.Forward(Ln2.Forward(x));
@@ -194,7 +158,7 @@ public sealed class CausalSelfAttention : UnaryModule
     public Linear CProj { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => CProj.Forward(Functional.CausalSelfAttention(CAttn.Forward(x), Heads));
+    protected override Tensor ForwardCore(Tensor x) => CProj.Forward(Functional.CausalSelfAttention(CAttn.Forward(x), Heads));
 }
 
 /// <summary>c_fc (C -> 4C), the activation <c>act</c>, c_proj (4C -> C).</summary>
@@ -218,5 +182,5 @@ public sealed class GptMlp : UnaryModule
     public Linear CProj { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => CProj.Forward(Act.Forward(CFc.Forward(x)));
+    protected override Tensor ForwardCore(Tensor x) => CProj.Forward(Act.Forward(CFc.Forward(x)));
 }

@@ -124,7 +124,7 @@ public sealed class Mlp : UnaryModule
     public ActivationSpec ActivationSpecOf(int layer) => ActivationSpec.Parse(Config.Activations[layer]);
 
     /// <summary>Outputs [N, outputs] for inputs [N, inputs].</summary>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         if (input.Rank != 2 || input.Size(1) != Config.Inputs)
             throw new ArgumentException($"Mlp: expected inputs [N, {Config.Inputs}], got {Tensor.ShapeString(input.ShapeSpan)}.");

@@ -8,7 +8,7 @@ public sealed class Gelu(string approximate = "none") : UnaryModule
     public string Approximate { get; } = approximate is "none" or "tanh" ? approximate : throw new ArgumentException($"Gelu: approximate must be 'none' or 'tanh', got '{approximate}'.");
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Approximate == "tanh" ? input.GeluTanh() : input.Gelu();
+    protected override Tensor ForwardCore(Tensor input) => Approximate == "tanh" ? input.GeluTanh() : input.Gelu();
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => Approximate == "none" ? "" : "approximate='tanh'";
@@ -18,26 +18,26 @@ public sealed class Gelu(string approximate = "none") : UnaryModule
 public sealed class Relu : UnaryModule
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.Relu();
+    protected override Tensor ForwardCore(Tensor input) => input.Relu();
 }
 
 /// <summary>x * sigmoid(x).</summary>
 public sealed class Silu : UnaryModule
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.Silu();
+    protected override Tensor ForwardCore(Tensor input) => input.Silu();
 }
 
 /// <summary>tanh(x).</summary>
 public sealed class Tanh : UnaryModule
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.Tanh();
+    protected override Tensor ForwardCore(Tensor input) => input.Tanh();
 }
 
 /// <summary>1 / (1 + e^-x).</summary>
 public sealed class Sigmoid : UnaryModule
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.Sigmoid();
+    protected override Tensor ForwardCore(Tensor input) => input.Sigmoid();
 }

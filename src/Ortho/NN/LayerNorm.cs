@@ -26,7 +26,7 @@ public sealed class LayerNorm : UnaryModule
     public Parameter? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, Weight, Bias, Eps);
+    protected override Tensor ForwardCore(Tensor input) => Functional.LayerNorm(input, Weight, Bias, Eps);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"{Weight?.Length}, eps={Eps}";

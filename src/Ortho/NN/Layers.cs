@@ -33,7 +33,7 @@ public sealed class Linear : UnaryModule
     public Parameter? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Linear(input, Weight, Bias);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={Bias != null}";
@@ -53,8 +53,13 @@ public sealed class Embedding : Module
     /// <summary>The table [num, dim].</summary>
     public Parameter Weight { get; }
 
-    /// <summary>Looks up rows: indices of shape <paramref name="indexShape"/> give [..indexShape, dim].</summary>
-    public Tensor Forward(ReadOnlySpan<int> indices, params int[] indexShape) => Functional.Embedding(Weight, indices, indexShape);
+    /// <summary>Looks up rows: indices of shape <paramref name="indexShape"/> give [..indexShape, dim]. Forward hooks see a null input.</summary>
+    public Tensor Forward(ReadOnlySpan<int> indices, params int[] indexShape)
+    {
+        if (!HasForwardHooks) return Functional.Embedding(Weight, indices, indexShape);
+        RunForwardPreHooks(null);
+        return RunForwardHooks(null, Functional.Embedding(Weight, indices, indexShape));
+    }
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"{Weight.Size(0)}, {Weight.Size(1)}";
@@ -77,7 +82,7 @@ public sealed class Dropout : UnaryModule
     public float P { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Dropout(input, P, Training, _rng);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Dropout(input, P, Training, _rng);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"p={P}";
@@ -109,7 +114,7 @@ public sealed class Sequential : UnaryModule
     public int Count => _layers.Count;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         foreach (var l in _layers) input = l.Forward(input);
         return input;

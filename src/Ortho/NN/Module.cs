@@ -6,7 +6,7 @@ namespace Ortho.NN;
 /// Base of every layer and model: a tree of named submodules, parameters and buffers whose dotted names
 /// (<see cref="StateDict"/>) equal PyTorch's for the same module tree.
 /// </summary>
-public abstract class Module
+public abstract partial class Module
 {
     private readonly List<(string Name, Module Module)> _modules = new();
     private readonly List<(string Name, Parameter Parameter)> _parameters = new();
@@ -297,11 +297,22 @@ public abstract class Module
     }
 }
 
-/// <summary>A module mapping one tensor to one tensor (layers, activations, Sequential).</summary>
+/// <summary>
+/// A module mapping one tensor to one tensor (layers, activations, Sequential). Subclasses implement
+/// <see cref="ForwardCore"/>; <see cref="Forward"/> calls it and runs the module's forward hooks around it.
+/// </summary>
 public abstract class UnaryModule : Module
 {
-    /// <summary>Applies the module.</summary>
-    public abstract Tensor Forward(Tensor input);
+    /// <summary>Applies the module, running its forward hooks (<see cref="Module.RegisterForwardHook"/>) if it has any.</summary>
+    public Tensor Forward(Tensor input)
+    {
+        if (!HasForwardHooks) return ForwardCore(input);
+        RunForwardPreHooks(input);
+        return RunForwardHooks(input, ForwardCore(input));
+    }
+
+    /// <summary>The module's computation (called by <see cref="Forward"/>).</summary>
+    protected abstract Tensor ForwardCore(Tensor input);
 }
 
 /// <summary>Raised by <see cref="Module.LoadStateDict"/>; lists every missing, unexpected and mismatched key.</summary>

@@ -9,13 +9,25 @@ public static class TensorPool
     private const int MinClass = 4; // 16 floats
     private static readonly Stack<float[]>[] Buckets = CreateBuckets();
     private static readonly Lock Gate = new();
-    private static long _rented, _allocated;
+    private static long _rented, _allocated, _liveFloats, _peakFloats;
 
     /// <summary>Number of arrays handed out so far (pooled or fresh).</summary>
     public static long Rented => Interlocked.Read(ref _rented);
 
     /// <summary>Number of arrays the pool had to allocate because no free one of the size class was available.</summary>
     public static long Allocated => Interlocked.Read(ref _allocated);
+
+    /// <summary>Bytes of the arrays rented and not yet returned (tensors alive now, at their size classes' capacity).</summary>
+    public static long LiveBytes { get { lock (Gate) return 4 * _liveFloats; } }
+
+    /// <summary>The largest <see cref="LiveBytes"/> since the start or the last <see cref="ResetPeak"/>.</summary>
+    public static long PeakBytes { get { lock (Gate) return 4 * _peakFloats; } }
+
+    /// <summary>Starts a new peak at the current <see cref="LiveBytes"/>.</summary>
+    public static void ResetPeak()
+    {
+        lock (Gate) _peakFloats = _liveFloats;
+    }
 
     private static Stack<float[]>[] CreateBuckets()
     {
@@ -38,6 +50,8 @@ public static class TensorPool
         Interlocked.Increment(ref _rented);
         lock (Gate)
         {
+            _liveFloats += 1L << c;
+            if (_liveFloats > _peakFloats) _peakFloats = _liveFloats;
             if (Buckets[c].Count > 0) return Buckets[c].Pop();
         }
         Interlocked.Increment(ref _allocated);
@@ -49,7 +63,11 @@ public static class TensorPool
     {
         int c = System.Numerics.BitOperations.Log2((uint)array.Length);
         if (1 << c != array.Length || c < MinClass) return; // not ours
-        lock (Gate) Buckets[c].Push(array);
+        lock (Gate)
+        {
+            Buckets[c].Push(array);
+            _liveFloats = Math.Max(0, _liveFloats - array.Length);
+        }
     }
 
     /// <summary>Drops every pooled array (for tests and memory-sensitive callers).</summary>

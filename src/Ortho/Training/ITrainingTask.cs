@@ -32,9 +32,6 @@ public interface ITrainingTask
     /// <summary>The model's loss on the current batch (the caller opens the scope and backpropagates).</summary>
     Tensor Loss();
 
-    /// <summary>Replays the current batch's forward pass and names the first module with a non-finite output.</summary>
-    string? DiagnoseNonFinite();
-
     /// <summary>
     /// Evaluates the model on the task's fixed evaluation set (no gradients; the training batches are not touched):
     /// always on its first quarter, the subset the loss curve is drawn from, and when <paramref name="full"/> on all

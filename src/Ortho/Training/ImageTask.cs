@@ -64,9 +64,6 @@ public sealed class ImageTask : ITrainingTask
     /// <inheritdoc/>
     public Tensor Loss() => Functional.CrossEntropy(Net.Forward(Batch()), _labels.AsSpan(0, _n));
 
-    /// <inheritdoc/>
-    public string? DiagnoseNonFinite() => Net.FirstNonFiniteModule(Batch());
-
     private Tensor Batch() => Tensor.FromArray(_images.AsSpan(0, _n * _train.ImageSize), _n, _train.Channels, _train.Height, _train.Width);
 
     /// <summary>

@@ -75,9 +75,6 @@ public sealed class LmTask : ITrainingTask
     /// <inheritdoc/>
     public Tensor Loss() => Gpt.Loss(_x, _y, Recipe.Train.Batch, Recipe.Block);
 
-    /// <inheritdoc/>
-    public string? DiagnoseNonFinite() => Gpt.FirstNonFiniteModule(_x, Recipe.Train.Batch, Recipe.Block);
-
     /// <summary>
     /// The validation loss over the fixed validation batches (<see cref="LmRecipe.EvalBatches"/> batches drawn with
     /// <see cref="LmRecipe.EvalSeed"/>); the subset is the first quarter of those batches (rounded up).

@@ -1,3 +1,4 @@
+using Ortho.Autograd;
 using Ortho.NN;
 using Ortho.Optim;
 
@@ -13,6 +14,9 @@ namespace Ortho.Training;
 public sealed class TrainStep
 {
     private readonly Parameter[] _parameters;
+    private readonly long _count; // parameter elements
+    private readonly string _optimizerName;
+    private readonly double _optimizerBytes;
 
     /// <summary>Creates the step for <paramref name="model"/>'s parameters (taken once, here) and <paramref name="optimizer"/>.</summary>
     /// <param name="model">The model being trained.</param>
@@ -27,7 +31,12 @@ public sealed class TrainStep
         Optimizer = optimizer;
         Clip = clip;
         _parameters = model.Parameters().ToArray();
+        _count = _parameters.Sum(p => (long)p.Length);
+        _optimizerName = optimizer.GetType().Name.ToLowerInvariant();
+        // AdamW reads the weight, gradient and both moments and writes the weight and both moments: 7 floats each.
+        _optimizerBytes = optimizer is AdamW ? 7.0 * 4 * _count : 0;
     }
+
 
     /// <summary>The step of a task's recipe: its model, AdamW from <see cref="TrainRecipe.CreateOptimizer"/>, its clip.</summary>
     public static TrainStep ForTask(ITrainingTask task) => new(task.Model, task.Train.CreateOptimizer(task.Model), task.Train.Clip);
@@ -48,8 +57,9 @@ public sealed class TrainStep
     /// <param name="step">The step number for the error message, counted as metrics.jsonl counts (from 1).</param>
     /// <param name="lr">The learning rate of this step.</param>
     /// <param name="loss">Computes the batch's scalar loss; called once, inside the step's tensor scope.</param>
-    /// <param name="diagnose">When the loss is not finite: replays the forward pass (gradients off) and names the first
-    /// module whose output is not finite, or returns null.</param>
+    /// <param name="diagnose">When the loss is not finite: names where it went wrong (gradients are off), or returns null.
+    /// By default <see cref="NonFinite.FirstNonFiniteModule"/> runs <paramref name="loss"/> again with every module of the
+    /// model watched.</param>
     /// <returns>The loss and the gradient norm before clipping.</returns>
     /// <exception cref="NonFiniteLossException">The loss or a gradient is NaN or infinite (the weights are unchanged), or
     /// the weights are after the update (<see cref="NonFiniteKind.Weights"/>).</exception>
@@ -57,20 +67,25 @@ public sealed class TrainStep
     {
         Optimizer.Lr = lr;
         float value;
+        // Under a profile (ortho bench train --profile) each stage below is charged to its own row.
+        var profile = OpProfile.Current;
+        profile?.Mark("batch", OpFamily.Other, StepPhase.Forward);
         using (Tensor.Scope())
         {
             Optimizer.ZeroGrad();
+            profile?.Mark("zero_grad", OpFamily.Optimizer, StepPhase.Update, 4.0 * _count);
             var l = loss();
             value = l.Item();
             if (!float.IsFinite(value))
             {
-                string? where = null;
-                if (diagnose != null)
-                    using (Tensor.NoGrad()) where = diagnose();
+                string? where;
+                using (Tensor.NoGrad()) where = diagnose != null ? diagnose() : Diagnose(loss);
                 throw new NonFiniteLossException(step, NonFiniteKind.Loss, value, where);
             }
+            profile?.Mark("loss check", OpFamily.Other, StepPhase.Forward);
             l.Backward();
         }
+        profile?.Mark("autograd tape", OpFamily.Other, StepPhase.Backward);
         // A non-finite gradient must not reach the weights (nor a checkpoint): stop before the update.
         float norm = Clip > 0 ? GradClip.ClipGradNorm(_parameters, Clip) : GradClip.GradNorm(_parameters);
         if (!float.IsFinite(norm))
@@ -78,13 +93,19 @@ public sealed class TrainStep
             var bad = Model.NamedParameters().FirstOrDefault(p => p.Parameter.Grad is { } g && !NonFinite.AllFinite(g.Data)).Name;
             throw new NonFiniteLossException(step, NonFiniteKind.Gradient, value, bad == null ? "gradients" : "gradient of " + bad);
         }
+        profile?.Mark(Clip > 0 ? "grad norm + clip" : "grad norm", OpFamily.Optimizer, StepPhase.Update, 4.0 * _count);
         Optimizer.Step();
+        profile?.Mark(_optimizerName, OpFamily.Optimizer, StepPhase.Update, _optimizerBytes);
         // A finite gradient can still overflow the update (a huge learning rate or weight decay): such weights must
         // not go on to the next step, nor into a checkpoint.
         foreach (var p in _parameters)
             if (!NonFinite.AllFinite(p.Data))
                 throw new NonFiniteLossException(step, NonFiniteKind.Weights, value,
                     Model.NamedParameters().FirstOrDefault(n => !NonFinite.AllFinite(n.Parameter.Data)).Name);
+        profile?.Mark("weights check", OpFamily.Other, StepPhase.Update, 4.0 * _count);
         return (value, norm);
     }
+
+    // Its own method: a lambda capturing Run's parameter would allocate its closure on every step.
+    private string? Diagnose(Func<Tensor> loss) => NonFinite.FirstNonFiniteModule(Model, () => loss());
 }

@@ -30,7 +30,6 @@ public sealed class Trainer
     private readonly WarmupCosineSchedule _schedule;
     private readonly TrainStep _step;
     private readonly Func<Tensor> _loss;
-    private readonly Func<string?> _diagnose;
     private volatile TrainPhase _phase;
 
     /// <summary>Creates the optimizer from the task's recipe; the run will write into <paramref name="runDirectory"/> (created by <see cref="Run"/>).</summary>
@@ -43,7 +42,6 @@ public sealed class Trainer
         _step = TrainStep.ForTask(task);
         _schedule = task.Train.Schedule(task.TotalSteps);
         _loss = task.Loss;
-        _diagnose = task.DiagnoseNonFinite;
         RunDirectory = Path.GetFullPath(runDirectory);
     }
 
@@ -139,7 +137,7 @@ public sealed class Trainer
             try
             {
                 Task.NextBatch();
-                lastLoss = _step.Run(step + 1, lr, _loss, _diagnose).Loss;
+                lastLoss = _step.Run(step + 1, lr, _loss).Loss;
             }
             catch (NonFiniteLossException e)
             {

@@ -1,4 +1,5 @@
 using Ortho.Activations;
+using Ortho.Kernels;
 using Xunit;
 using static Ortho.Tests.Activations.ActivationTestKit;
 
@@ -19,31 +20,53 @@ public class ActivationDeterminismTests
         ["tropical_rational:3", true],
     ];
 
+    /// <summary>
+    /// Forward and backward with 1, 2 and 3 threads, bit for bit. The input (4M elements, 128 reduction blocks) is large
+    /// enough for every kind's forward and backward to be cut into several parallel chunks, and the test checks that
+    /// they were (and that one thread ran inline).
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void GradientsAreBitIdenticalForOneAndTwoThreads(string activation, bool perturb)
+    public void ResultsAreBitIdenticalForOneTwoAndThreeThreads(string activation, bool perturb)
     {
-        const int length = 1 << 20; // 1M elements: 32 reduction blocks, several chunks per thread
+        const int length = 1 << 22;
         var spec = ActivationSpec.Parse(activation);
         var p = Params(spec.Family, spec.Degree, 17, perturb);
         float[] x = Normal(length, 18), dy = Normal(length, 19, 1f);
         int saved = EngineSettings.Threads;
         try
         {
-            EngineSettings.Threads = 1;
-            var one = Run(p, x, dy);
-            EngineSettings.Threads = 2;
-            var two = Run(p, x, dy);
-            EngineSettings.Threads = 3;
-            var three = Run(p, x, dy);
-            Assert.True(one.Y.AsSpan().SequenceEqual(two.Y));
-            Assert.True(one.Dx.AsSpan().SequenceEqual(two.Dx));
-            foreach (var name in p.Names)
+            var one = RunWithThreads(1, p, x, dy);
+            foreach (int threads in new[] { 2, 3 })
             {
-                Assert.True(one.Grads[name].AsSpan().SequenceEqual(two.Grads[name]), $"d{name} differs between 1 and 2 threads");
-                Assert.True(one.Grads[name].AsSpan().SequenceEqual(three.Grads[name]), $"d{name} differs between 1 and 3 threads");
+                var many = RunWithThreads(threads, p, x, dy);
+                Assert.True(one.Y.AsSpan().SequenceEqual(many.Y), $"y differs between 1 and {threads} threads");
+                Assert.True(one.Dx.AsSpan().SequenceEqual(many.Dx), $"dx differs between 1 and {threads} threads");
+                foreach (var name in p.Names)
+                    Assert.True(one.Grads[name].AsSpan().SequenceEqual(many.Grads[name]), $"d{name} differs between 1 and {threads} threads");
             }
         }
         finally { EngineSettings.Threads = saved; }
+    }
+
+    private static Result RunWithThreads(int threads, ActivationParameters p, float[] x, float[] dy)
+    {
+        EngineSettings.Threads = threads;
+        var y = new float[x.Length];
+        Chunks(threads, "forward", () => ActivationKernels.Forward(p, y, x));
+        var g = new ActivationParameters(p.Family, p.Degree);
+        var dx = new float[x.Length];
+        Chunks(threads, "backward", () => ActivationKernels.Backward(p, g, dx, x, dy));
+        return new Result(y, dx, g);
+    }
+
+    // One thread runs inline; more run several chunks in parallel (ParallelChunks counts them per calling thread).
+    private static void Chunks(int threads, string pass, Action kernel)
+    {
+        long before = ParallelChunks.ParallelChunksRun;
+        kernel();
+        long ran = ParallelChunks.ParallelChunksRun - before;
+        if (threads == 1) Assert.True(ran == 0, $"{pass}: one thread ran {ran} parallel chunks");
+        else Assert.True(ran > 1, $"{pass}: {threads} threads ran {ran} parallel chunks; the test must exercise the parallel path");
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ortho.Activations;
+using Ortho.Kernels.Simd;
 using Ortho.Tests.Infrastructure;
 using Xunit;
 
@@ -52,13 +53,13 @@ public class ActivationFixtureTests
     private static ActivationParameters Load(string file, string name) => Load(file, name, out _, out _, out _);
 
     public static IEnumerable<object[]> CasesByWidth() =>
-        from c in Cases() from w in new[] { (int)SimdWidth.Auto, (int)SimdWidth.Scalar } select new object[] { c[0], c[1], w };
+        from c in Cases() from w in new[] { (int)SimdDispatch.Best, (int)SimdWidth.Scalar } select new object[] { c[0], c[1], w };
 
     [Theory]
     [MemberData(nameof(CasesByWidth))]
     public void MatchesPeer(string file, string name, int simdWidth)
     {
-        _ = (SimdWidth)simdWidth; // not applied: the kernels' public overloads choose the width
+        using var width = SimdDispatch.Force((SimdWidth)simdWidth);
         var p = Load(file, name, out var x, out var dy, out var c);
         var y = new float[x.Length];
         ActivationKernels.Forward(p, y, x);

@@ -136,12 +136,12 @@ public class SinCosTests
         x[0] = 0f; x[1] = -0f; x[2] = (float)(Math.PI / 4); x[3] = SinCosKernels.FastPathLimit; x[4] = SinCosKernels.ReducedPathLimit;
         // Multiples of pi/2 rounded to float: the results nearest zero, where a float-only reduction loses digits.
         for (int k = 1; k < 2000; k++) x[4 + k] = (float)(k * 37 * Math.PI / 2);
-        double bound = Ortho.Activations.FmaSupport.Hardware ? 2 : 3;   // measured 1.52 / 2.34 ulp
-        foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Activations.SimdWidth.Scalar))
+        double bound = Ortho.Kernels.Simd.FmaSupport.Hardware ? 2 : 3;   // measured 1.52 / 2.34 ulp
+        foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Kernels.Simd.SimdWidth.Scalar))
         {
             var s = new float[x.Length];
             var c = new float[x.Length];
-            SinCosKernels.SinCos(x, s, c, width);
+            using (Ortho.Kernels.Simd.SimdDispatch.Force(width)) SinCosKernels.SinCos(x, s, c);
             double worstUlp = 0;
             for (int i = 0; i < x.Length; i++)
             {
@@ -157,11 +157,11 @@ public class SinCosTests
     public void HugeArgumentsInfinitiesAndNaNTakeTheDoubleFallback()
     {
         float[] x = [1e6f, -3.3e7f, 1e30f, float.PositiveInfinity, float.NaN, 7000f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, -5e6f, 4.1e6f];
-        foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Activations.SimdWidth.Scalar))
+        foreach (var width in ActivationTestKit.VectorWidths().Append(Ortho.Kernels.Simd.SimdWidth.Scalar))
         {
             var s = new float[x.Length];
             var c = new float[x.Length];
-            SinCosKernels.SinCos(x, s, c, width);
+            using (Ortho.Kernels.Simd.SimdDispatch.Force(width)) SinCosKernels.SinCos(x, s, c);
             for (int i = 0; i < x.Length; i++)
             {
                 (double es, double ec) = Math.SinCos(x[i]);

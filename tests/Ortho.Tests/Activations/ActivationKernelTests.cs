@@ -1,4 +1,5 @@
 using Ortho.Activations;
+using Ortho.Kernels.Simd;
 using Ortho.Tests.Infrastructure;
 using Xunit;
 using static Ortho.Tests.Activations.ActivationTestKit;
@@ -22,10 +23,29 @@ public class ActivationKernelTests
     /// parameter gradients differ only in summation order.</summary>
     [Theory]
     [MemberData(nameof(KindsDegreesLengths))]
-    public void VectorPathsMatchScalarPath(ActivationKind kind, int degree, bool perturb, int length)
+    public void VectorPathsMatchScalarPath(ActivationKind kind, int degree, bool perturb, int length) =>
+        VectorPathsMatch(Params(kind, degree, 7, perturb), Normal(length, 1), Normal(length, 2, 1f));
+
+    /// <summary>Hermite with the soft clamp mapped inside its row loops: the same checks, with inputs in the
+    /// saturated tails, at +-0 and beyond the float exp range.</summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 15)]
+    [InlineData(4, 17)]
+    [InlineData(8, 1000)]
+    [InlineData(16, 1000)]
+    [InlineData(4, 70_001)] // three reduction blocks
+    public void ClampedHermiteVectorPathsMatchScalarPath(int degree, int length)
     {
-        var p = Params(kind, degree, 7, perturb);
-        float[] x = Normal(length, 1), dy = Normal(length, 2, 1f);
+        var x = Normal(length, 1, 4f);
+        float[] specials = [0f, -0f, 30f, -30f, 100f, -100f, 1e-3f];
+        for (int i = 0; i < Math.Min(length, specials.Length); i++) x[(i * 5) % length] = specials[i];
+        VectorPathsMatch(Params(ActivationSpec.Parse($"hermite:{degree}+clamp").Family, degree, 7, perturb: true), x, Normal(length, 2, 1f));
+    }
+
+    private static void VectorPathsMatch(ActivationParameters p, float[] x, float[] dy)
+    {
+        int length = x.Length;
         var scalar = Run(p, x, dy, SimdWidth.Scalar);
         foreach (var w in VectorWidths())
         {
@@ -49,7 +69,7 @@ public class ActivationKernelTests
         var p = Params(kind, degree, 3, perturb);
         float[] x = Normal(length, 4), dy = Normal(length, 5, 1f);
         var scalar = Run(p, x, dy, SimdWidth.Scalar);
-        var v = Run(p, x, dy, SimdSupport.Best);
+        var v = Run(p, x, dy, SimdDispatch.Best);
         Assert.True(scalar.Y.AsSpan().SequenceEqual(v.Y));
         Assert.True(scalar.Dx.AsSpan().SequenceEqual(v.Dx));
         foreach (var name in p.Names)
@@ -148,8 +168,8 @@ public class ActivationKernelTests
         var dx = new float[x.Length];
         float[] df0 = new float[1], dc = new float[n], dp = new float[n], dw = new float[n];
         float[] f0 = p["fundamental"], c = p["coefficients"], ph = p["phases"], w = p["grid"];
-        FourierKernels.Forward(y, x, f0, c, ph, w, n, SimdWidth.Auto, allowHarmonic);
-        FourierKernels.Backward(dx, df0, dc, dp, dw, x, dy, f0, c, ph, w, n, true, false, SimdWidth.Auto, allowHarmonic);
+        FourierKernels.Forward(y, x, f0, c, ph, w, n, allowHarmonic);
+        FourierKernels.Backward(dx, df0, dc, dp, dw, x, dy, f0, c, ph, w, n, true, false, allowHarmonic);
         return [y, dx, df0, dc, dp, dw];
     }
 

@@ -1,4 +1,5 @@
 using Ortho.Activations;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Tests.Activations;
 
@@ -10,11 +11,10 @@ internal static class ActivationTestKit
 {
     public sealed record Result(float[] Y, float[] Dx, ActivationParameters Grads);
 
-    /// <summary>Forward and backward through the kind-generic kernels.</summary>
-    /// <remarks><paramref name="width"/> is not applied: the kernels are called through their public overloads, which choose the width.</remarks>
-    public static Result Run(ActivationParameters p, float[] x, float[] dy, SimdWidth width = SimdWidth.Auto)
+    /// <summary>Forward and backward at <paramref name="width"/> (default: the machine's best).</summary>
+    public static Result Run(ActivationParameters p, float[] x, float[] dy, SimdWidth? width = null)
     {
-        _ = width;
+        using var forced = SimdDispatch.Force(width ?? SimdDispatch.Best);
         var y = new float[x.Length];
         ActivationKernels.Forward(p, y, x);
         var g = new ActivationParameters(p.Family, p.Degree);
@@ -47,12 +47,7 @@ internal static class ActivationTestKit
         return v;
     }
 
-    public static IEnumerable<SimdWidth> VectorWidths()
-    {
-        var best = SimdSupport.Best;
-        foreach (var w in new[] { SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 })
-            if ((int)w <= (int)best) yield return w;
-    }
+    public static IEnumerable<SimdWidth> VectorWidths() => SimdDispatch.Available.Where(w => w != SimdWidth.Scalar);
 
     /// <summary>f(x) in double straight from the paper's formulas (independent of the library's code).</summary>
     public static double Reference(ActivationKind kind, int n, IReadOnlyDictionary<string, double[]> q, double x)

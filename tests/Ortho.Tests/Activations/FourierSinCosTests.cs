@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Ortho.Activations;
+using Ortho.Kernels.Simd;
 using Xunit;
 
 namespace Ortho.Tests.Activations;

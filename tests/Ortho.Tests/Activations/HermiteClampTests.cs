@@ -90,33 +90,27 @@ public class HermiteClampTests
         Assert.Equal((S(x + h, limit) - S(x - h, limit)) / (2 * h), ds, 1e-9);
     }
 
+    /// <summary>The clamped kernels accumulate every gradient (dx on request) and leave dx alone without needDx
+    /// (every width against the scalar path: ActivationKernelTests.ClampedHermiteVectorPathsMatchScalarPath).</summary>
     [Fact]
-    public void EveryWidthAgreesAndGradientsAccumulate()
+    public void ClampedKernelsAccumulateGradientsAndCheckTheLimitGradient()
     {
-        const int n = 3001;
-        float[] x = Normal(n, 11, 2f), ds = Normal(n, 12, 1f);
-        var reference = new float[n];
-        HermiteClampKernels.Forward(reference, x, 1.7f, SimdWidth.Scalar);
-        var dxRef = new float[n];
-        float[] dlRef = [0.25f];
-        HermiteClampKernels.Backward(dxRef, dlRef, x, ds, 1.7f, true, false, SimdWidth.Scalar);
-        foreach (var width in VectorWidths())
-        {
-            var s = new float[n];
-            HermiteClampKernels.Forward(s, x, 1.7f, width);
-            Close.All(s, reference, $"s ({width})", 1e-6, 1e-6);
-            var dx = Enumerable.Repeat(1f, n).ToArray();
-            float[] dl = [0.25f];
-            HermiteClampKernels.Backward(dx, dl, x, ds, 1.7f, true, accumulateDx: true, width);
-            Close.All(dx, dxRef.Select(v => v + 1f).ToArray(), $"dx accumulated ({width})", 1e-6, 1e-5);
-            Close.All(dl, dlRef, $"dL ({width})", 1e-5, 1e-5);
-        }
-        // dL accumulates (+=) and needDx: false leaves dx alone.
-        float[] twice = [0.25f];
-        HermiteClampKernels.Backward([], twice, x, ds, 1.7f, needDx: false);
-        HermiteClampKernels.Backward([], twice, x, ds, 1.7f, needDx: false);
-        Assert.Equal(0.25 + 2 * (dlRef[0] - 0.25), twice[0], 1e-4);
-        Assert.Throws<ArgumentException>(() => HermiteClampKernels.Backward(new float[n], new float[2], x, ds, 1.7f));
+        const int n = 3001, degree = 5;
+        var (p, _, _) = Params(degree, 13);
+        float limit = p["clamp.lim_val"][0];
+        float[] x = Normal(n, 11, 2f), dy = Normal(n, 12, 1f), a = p["coefficients"];
+        var once = Run(p, x, dy);
+        float[] dx = Enumerable.Repeat(1f, n).ToArray(), da = Enumerable.Repeat(0.5f, degree + 1).ToArray(), dl = [0.25f];
+        HermiteKernels.BackwardClamped(dx, da, dl, x, dy, a, limit, degree, needDx: true, accumulateDx: true);
+        Close.All(dx, once.Dx.Select(v => v + 1f).ToArray(), "dx accumulated", 1e-6, 1e-5);
+        Close.All(da, once.Grads["coefficients"].Select(v => v + 0.5f).ToArray(), "dcoefficients accumulated", 1e-5, 1e-5);
+        Close.All(dl, [once.Grads["clamp.lim_val"][0] + 0.25f], "dL accumulated", 1e-5, 1e-5);
+        float[] untouched = [7f];
+        HermiteKernels.BackwardClamped(untouched, da, dl, x, dy, a, limit, degree, needDx: false);
+        Assert.Equal(7f, untouched[0]);
+        Close.All(dl, [2 * once.Grads["clamp.lim_val"][0] + 0.25f], "dL accumulated twice", 1e-5, 1e-5);
+        var e = Assert.Throws<ArgumentException>(() => HermiteKernels.BackwardClamped(new float[n], da, new float[2], x, dy, a, limit, degree));
+        Assert.Contains("clamp.lim_val", e.Message);
     }
 
     [Theory]

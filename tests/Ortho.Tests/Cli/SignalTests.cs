@@ -27,11 +27,12 @@ public class SignalTests
         while (!(File.Exists(metrics) && File.ReadAllText(metrics).Contains("\"step\":3,", StringComparison.Ordinal)))
         {
             if (p.HasExited) Assert.Fail($"exited early: {await stderr}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no training step within 60 s");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(180), "no training step within 180 s");
             await Task.Delay(50);
         }
         await Process.Start("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // Generous: on a loaded machine the checkpoint and the first evaluation are JIT-compiled after the signal.
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         await p.WaitForExitAsync(limit.Token);
         Assert.Equal(code, p.ExitCode);
         Assert.Contains(said, await stderr);

@@ -50,6 +50,25 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void SeedSetsTheBatchesUnlessDataSeedIsGivenAndActivationInitIsApplied()
+    {
+        using var tmp = new TempDirectory();
+        string manifest = GeneratedData.WriteBrown(tmp.Path);
+        string Config(params string[] extra)
+        {
+            string run = tmp.File("run" + string.Join("", extra));
+            string output = Cli.Succeeds(Lm(tmp.Path, manifest, run, extra));
+            return SafeTensorsFile.Read(Path.Combine(run, "model.safetensors")).Metadata["config"] + output;
+        }
+        Assert.Contains("\"Seed\":1337,\"DataSeed\":1,", Config());
+        Assert.Contains("\"Seed\":5,\"DataSeed\":5,", Config("--seed", "5"));
+        Assert.Contains("\"Seed\":5,\"DataSeed\":7,", Config("--seed", "5", "--data-seed", "7"));
+        Assert.Contains("Activation init: ones in 1 activation module(s)", Config("--activation", "hermite:3", "--activation-init", "ones"));
+        Cli.FailsWith(Lm(tmp.Path, manifest, tmp.File("bad"), "--activation", "tropical:3", "--activation-init", "ones"), "ones", "tropical");
+        Assert.False(Directory.Exists(tmp.File("bad")));
+    }
+
+    [Fact]
     public void TrainImageRunsTheRecipeOnIdxFiles()
     {
         using var tmp = new TempDirectory();

@@ -1,4 +1,5 @@
 using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 using Ortho.Tests.Infrastructure;
 using Xunit;
 
@@ -14,22 +15,24 @@ public class ActivationKernelTests
 
     public static readonly Dictionary<string, Activation> All = new()
     {
-        ["gelu"] = new(GeluKernels.Forward, GeluKernels.Backward, GeluKernels.ForwardOp.Invoke, GeluKernels.BackwardOp.Invoke, RefMath.Gelu, -9, 9),
-        ["gelu_tanh"] = new(GeluTanhKernels.Forward, GeluTanhKernels.Backward, GeluTanhKernels.ForwardOp.Invoke, GeluTanhKernels.BackwardOp.Invoke, RefMath.GeluTanh, -9, 9),
-        ["silu"] = new(SiluKernels.Forward, SiluKernels.Backward, SiluKernels.ForwardOp.Invoke, SiluKernels.BackwardOp.Invoke, RefMath.Silu, -20, 20),
-        ["relu"] = new(ReluKernels.Forward, ReluKernels.Backward, ReluKernels.ForwardOp.Invoke, ReluKernels.BackwardOp.Invoke, x => Math.Max(x, 0), -5, 5),
-        ["tanh"] = new(TanhKernels.Forward, TanhKernels.Backward, TanhKernels.ForwardOp.Invoke, TanhKernels.BackwardOp.Invoke, Math.Tanh, -10, 10),
-        ["sigmoid"] = new(SigmoidKernels.Forward, SigmoidKernels.Backward, SigmoidKernels.ForwardOp.Invoke, SigmoidKernels.BackwardOp.Invoke, RefMath.Sigmoid, -30, 30),
+        ["gelu"] = new(GeluKernels.Forward, GeluKernels.Backward, x => GeluKernels.ForwardOp.Invoke<float, SimdScalar>(x), (x, dy) => GeluKernels.BackwardOp.Invoke<float, SimdScalar>(x, dy), RefMath.Gelu, -9, 9),
+        ["gelu_tanh"] = new(GeluTanhKernels.Forward, GeluTanhKernels.Backward, x => GeluTanhKernels.ForwardOp.Invoke<float, SimdScalar>(x), (x, dy) => GeluTanhKernels.BackwardOp.Invoke<float, SimdScalar>(x, dy), RefMath.GeluTanh, -9, 9),
+        ["silu"] = new(SiluKernels.Forward, SiluKernels.Backward, x => SiluKernels.ForwardOp.Invoke<float, SimdScalar>(x), (x, dy) => SiluKernels.BackwardOp.Invoke<float, SimdScalar>(x, dy), RefMath.Silu, -20, 20),
+        ["relu"] = new(ReluKernels.Forward, ReluKernels.Backward, x => ReluKernels.ForwardOp.Invoke<float, SimdScalar>(x), (x, dy) => ReluKernels.BackwardOp.Invoke<float, SimdScalar>(x, dy), x => Math.Max(x, 0), -5, 5),
+        ["tanh"] = new(TanhKernels.Forward, TanhKernels.Backward, x => TanhKernels.ForwardOp.Invoke<float, SimdScalar>(x), (x, dy) => TanhKernels.BackwardOp.Invoke<float, SimdScalar>(x, dy), Math.Tanh, -10, 10),
+        ["sigmoid"] = new(SigmoidKernels.Forward, SigmoidKernels.Backward, x => SigmoidKernels.ForwardOp.Invoke<float, SimdScalar>(x), (x, dy) => SigmoidKernels.BackwardOp.Invoke<float, SimdScalar>(x, dy), RefMath.Sigmoid, -30, 30),
         ["exp"] = new(ElementwiseKernels.Exp, (dx, x, dy) => ElementwiseKernels.ZipAccumulate<ExpGradOp>(x, dy, dx),
-            ElementwiseKernels.ExpOp.Invoke, ExpGradOp.Invoke, Math.Exp, -20, 20),
+            x => ElementwiseKernels.ExpOp.Invoke<float, SimdScalar>(x), ExpGradOp.Invoke, Math.Exp, -20, 20),
     };
 
     // exp's derivative is exp: an IBinaryOp defined here exercises the public driver with a user-defined operator.
     private readonly struct ExpGradOp : IBinaryOp
     {
-        public static float Invoke(float x, float dy) => dy * VMath.Exp(x);
-        public static System.Runtime.Intrinsics.Vector256<float> Invoke(System.Runtime.Intrinsics.Vector256<float> x, System.Runtime.Intrinsics.Vector256<float> dy) => dy * VMath.Exp(x);
-        public static System.Runtime.Intrinsics.Vector512<float> Invoke(System.Runtime.Intrinsics.Vector512<float> x, System.Runtime.Intrinsics.Vector512<float> dy) => dy * VMath.Exp(x);
+        public static float Invoke(float x, float dy) => dy * VMath.Exp<float, SimdScalar>(x);
+        public static System.Runtime.Intrinsics.Vector256<float> Invoke(System.Runtime.Intrinsics.Vector256<float> x, System.Runtime.Intrinsics.Vector256<float> dy) =>
+            dy * VMath.Exp<System.Runtime.Intrinsics.Vector256<float>, Simd256>(x);
+        public static System.Runtime.Intrinsics.Vector512<float> Invoke(System.Runtime.Intrinsics.Vector512<float> x, System.Runtime.Intrinsics.Vector512<float> dy) =>
+            dy * VMath.Exp<System.Runtime.Intrinsics.Vector512<float>, Simd512>(x);
     }
 
     public static IEnumerable<object[]> Names() => All.Keys.Select(k => new object[] { k });

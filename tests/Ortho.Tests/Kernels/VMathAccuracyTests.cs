@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -11,9 +12,40 @@ public class VMathAccuracyTests
     private readonly ITestOutputHelper _out;
     public VMathAccuracyTests(ITestOutputHelper output) => _out = output;
 
-    private sealed record Fn(Func<float, float> Scalar, Func<Vector256<float>, Vector256<float>> V256,
+    private sealed record Fn(Func<float, float> Scalar, Func<Vector128<float>, Vector128<float>> V128, Func<Vector256<float>, Vector256<float>> V256,
         Func<Vector512<float>, Vector512<float>> V512, Func<double, double> Reference, double Lo, double Hi, double MaxUlps,
         bool BackwardStable = false);
+
+    // Every width of an operator written once over ISimd.
+    private static Fn Of<TOp>(Func<double, double> reference, double lo, double hi, double maxUlps, bool backwardStable = false)
+        where TOp : struct, ISimdUnaryOp =>
+        new(x => TOp.Invoke<float, SimdScalar>(x), x => TOp.Invoke<Vector128<float>, Simd128>(x), x => TOp.Invoke<Vector256<float>, Simd256>(x),
+            x => TOp.Invoke<Vector512<float>, Simd512>(x), reference, lo, hi, maxUlps, backwardStable);
+
+    private readonly struct Erfc : ISimdUnaryOp
+    {
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.Erfc<TV, TOps>(x);
+    }
+
+    private readonly struct NormCdf : ISimdUnaryOp
+    {
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.NormCdf<TV, TOps>(x);
+    }
+
+    private readonly struct Tanh : ISimdUnaryOp
+    {
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.Tanh<TV, TOps>(x);
+    }
+
+    private readonly struct Sigmoid : ISimdUnaryOp
+    {
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.Sigmoid<TV, TOps>(x);
+    }
+
+    private readonly struct ExpNegHalfSquare : ISimdUnaryOp
+    {
+        public static TV Invoke<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> => VMath.ExpNegHalfSquare<TV, TOps>(x);
+    }
 
     // Ranges cover the whole useful domain of each function; ulp bounds are the documented accuracy
     // (measured maxima: exp 1.0, erf 2.2, erfc 4.8, Phi 5.2, tanh 1.3, sigmoid 2.2, gelu 5.3, silu 2.2).
@@ -21,16 +53,16 @@ public class VMathAccuracyTests
     // is rounded in float), so it is held to "backward stable": ulps + the error a one-ulp input change makes.
     private static readonly Dictionary<string, Fn> Functions = new()
     {
-        ["exp"] = new(VMath.Exp, VMath.Exp, VMath.Exp, Math.Exp, -103.9, 88.72, 1.5),
-        ["erf"] = new(VMath.Erf, VMath.Erf, VMath.Erf, RefMath.Erf, -6, 6, 3),
-        ["erfc"] = new(VMath.Erfc, VMath.Erfc, VMath.Erfc, RefMath.Erfc, -6, 10.1, 6),
-        ["normcdf"] = new(VMath.NormCdf, VMath.NormCdf, VMath.NormCdf, x => 0.5 * RefMath.Erfc(-x / Math.Sqrt(2)), -14, 8, 6),
-        ["tanh"] = new(VMath.Tanh, VMath.Tanh, VMath.Tanh, Math.Tanh, -12, 12, 2),
-        ["sigmoid"] = new(VMath.Sigmoid, VMath.Sigmoid, VMath.Sigmoid, RefMath.Sigmoid, -90, 110, 3),
-        ["gelu"] = new(GeluKernels.ForwardOp.Invoke, GeluKernels.ForwardOp.Invoke, GeluKernels.ForwardOp.Invoke, RefMath.Gelu, -14, 14, 6),
-        ["gelu_tanh"] = new(GeluTanhKernels.ForwardOp.Invoke, GeluTanhKernels.ForwardOp.Invoke, GeluTanhKernels.ForwardOp.Invoke, RefMath.GeluTanh, -12, 12, 4, BackwardStable: true),
-        ["silu"] = new(SiluKernels.ForwardOp.Invoke, SiluKernels.ForwardOp.Invoke, SiluKernels.ForwardOp.Invoke, RefMath.Silu, -90, 90, 3),
-        ["exp_neg_half_square"] = new(VMath.ExpNegHalfSquare, VMath.ExpNegHalfSquare, VMath.ExpNegHalfSquare, x => Math.Exp(-0.5 * x * x), -13, 13, 2),
+        ["exp"] = Of<ElementwiseKernels.ExpOp>(Math.Exp, -103.9, 88.72, 1.5),
+        ["erf"] = Of<ElementwiseKernels.ErfOp>(RefMath.Erf, -6, 6, 3),
+        ["erfc"] = Of<Erfc>(RefMath.Erfc, -6, 10.1, 6),
+        ["normcdf"] = Of<NormCdf>(x => 0.5 * RefMath.Erfc(-x / Math.Sqrt(2)), -14, 8, 6),
+        ["tanh"] = Of<Tanh>(Math.Tanh, -12, 12, 2),
+        ["sigmoid"] = Of<Sigmoid>(RefMath.Sigmoid, -90, 110, 3),
+        ["gelu"] = Of<GeluKernels.ForwardOp>(RefMath.Gelu, -14, 14, 6),
+        ["gelu_tanh"] = Of<GeluTanhKernels.ForwardOp>(RefMath.GeluTanh, -12, 12, 4, backwardStable: true),
+        ["silu"] = Of<SiluKernels.ForwardOp>(RefMath.Silu, -90, 90, 3),
+        ["exp_neg_half_square"] = Of<ExpNegHalfSquare>(x => Math.Exp(-0.5 * x * x), -13, 13, 2),
     };
 
     public static IEnumerable<object[]> Names() => Functions.Keys.Select(k => new object[] { k });
@@ -88,6 +120,9 @@ public class VMathAccuracyTests
         var xs = new float[4096];
         for (int i = 0; i < xs.Length; i++)
             xs[i] = i < 2048 ? (float)(f.Lo + (f.Hi - f.Lo) * rng.NextDouble()) : (float)(f.Lo + (f.Hi - f.Lo) * (i - 2048) / 2048.0);
+        // Special values next to ordinary ones in the same vectors (NaN must propagate at every width).
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 1e30f, -1e30f, float.Epsilon];
+        for (int k = 0; k < specials.Length; k++) xs[1 + 2 * k] = specials[k];
         for (int i = 0; i + 16 <= xs.Length; i += 16)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -99,6 +134,11 @@ public class VMathAccuracyTests
             {
                 var v = f.V256(Vector256.Create(xs.AsSpan(i, 8)));
                 for (int k = 0; k < 8; k++) AssertSame(f.Scalar(xs[i + k]), v.GetElement(k), name, xs[i + k], "Vector256");
+            }
+            if (Vector128.IsHardwareAccelerated)
+            {
+                var v = f.V128(Vector128.Create(xs.AsSpan(i, 4)));
+                for (int k = 0; k < 4; k++) AssertSame(f.Scalar(xs[i + k]), v.GetElement(k), name, xs[i + k], "Vector128");
             }
         }
     }

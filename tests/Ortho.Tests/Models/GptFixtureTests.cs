@@ -2,6 +2,7 @@ using System.Text.Json;
 using Ortho;
 using Ortho.Activations;
 using Ortho.IO;
+using Ortho.Kernels.Simd;
 using Ortho.Models;
 using Ortho.Tests.Infrastructure;
 using Xunit;
@@ -32,10 +33,20 @@ public class GptFixtureTests
 
     private static int[] Ints(JsonElement e) => e.EnumerateArray().SelectMany(r => r.ValueKind == JsonValueKind.Array ? r.EnumerateArray() : new[] { r }.AsEnumerable()).Select(v => v.GetInt32()).ToArray();
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void ReproducesPyTorchLossLogitsAndGradients(string file)
+    /// <summary>Every fixture at every width this machine runs (the whole network: activations, GEMM, attention, norms).</summary>
+    public static TheoryData<string, int> CasesByWidth()
     {
+        var d = new TheoryData<string, int>();
+        foreach (var f in Fixtures.Files("gpt-tiny-*.json"))
+            foreach (var w in SimdDispatch.Available) d.Add(Path.GetFileName(f), (int)w);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(CasesByWidth))]
+    public void ReproducesPyTorchLossLogitsAndGradients(string file, int simdWidth)
+    {
+        using var width = SimdDispatch.Force((SimdWidth)simdWidth);
         var (model, doc) = Load(file);
         using var _ = doc;
         var root = doc.RootElement;

@@ -16,7 +16,7 @@ public class ModuleTests
         }
         public Sequential Layers { get; }
         public ModuleList<Linear> Norm { get; }
-        public override Tensor Forward(Tensor x) => Norm[0].Forward(Layers.Forward(x));
+        protected override Tensor ForwardCore(Tensor x) => Norm[0].Forward(Layers.Forward(x));
     }
 
     [Fact]

@@ -49,6 +49,22 @@ public class TrainerTests
         Assert.True(File.Exists(Path.Combine(b, "model.safetensors")));
     }
 
+    /// <summary>Seed and DataSeed change the initial weights and the training batches; the validation batches stay the same.</summary>
+    [Fact]
+    public void SeedsChangeTheInitAndTheBatchesButNotTheValidationBatches()
+    {
+        var (train, val) = Corpus();
+        var a = new LmTask(Tiny(), train, val);
+        var b = new LmTask(Tiny() with { Train = Tiny().Train with { Seed = 7, DataSeed = 7 } }, train, val);
+        Assert.NotEqual(a.Gpt.StateDict()["transformer.h.0.mlp.c_fc.weight"].ToArray(), b.Gpt.StateDict()["transformer.h.0.mlp.c_fc.weight"].ToArray());
+
+        b.Gpt.LoadStateDict(a.Gpt.StateDict()); // the same weights: only the data can differ now
+        Assert.Equal(a.Evaluate(full: true).Full!.Value.Loss, b.Evaluate(full: true).Full!.Value.Loss);
+        a.NextBatch();
+        b.NextBatch();
+        using (Tensor.NoGrad()) Assert.NotEqual(a.Loss().Item(), b.Loss().Item());
+    }
+
     [Fact]
     public void ResumeRefusesACheckpointOfAnotherConfiguration()
     {

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Activations;
 
@@ -35,7 +35,7 @@ public static unsafe class FourierKernels
     public const int MaxDegree = 33;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
-    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Fourier");
+    public static void ValidateDegree(int degree) => ActivationChecks.CheckDegree(degree, MinDegree, MaxDegree, "Fourier");
 
     /// <summary>True when grid[k-1] == k * grid[0] exactly (in float) for every k, so the harmonic recurrence applies.</summary>
     public static bool IsHarmonic(ReadOnlySpan<float> grid)
@@ -57,7 +57,7 @@ public static unsafe class FourierKernels
     /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
         ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree) =>
-        Forward(y, x, fundamental, coefficients, phases, grid, degree, SimdWidth.Auto, allowHarmonic: true);
+        Forward(y, x, fundamental, coefficients, phases, grid, degree, allowHarmonic: true);
 
     /// <summary>
     /// Backward for the loss sum(y * dy): dx = dy * f'(x) (written, or added when <paramref name="accumulateDx"/>);
@@ -81,16 +81,16 @@ public static unsafe class FourierKernels
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
         ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, bool needDx = true, bool accumulateDx = false) =>
         Backward(dx, dFundamental, dCoefficients, dPhases, dGrid, x, dy, fundamental, coefficients, phases, grid, degree,
-            needDx, accumulateDx, SimdWidth.Auto, allowHarmonic: true);
+            needDx, accumulateDx, allowHarmonic: true);
 
     private static void CheckParams(int degree, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
         ReadOnlySpan<float> phases, ReadOnlySpan<float> grid)
     {
         ValidateDegree(degree);
-        KernelBlocks.CheckParam(fundamental.Length, 1, nameof(fundamental), "Fourier", degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree, nameof(coefficients), "Fourier", degree);
-        KernelBlocks.CheckParam(phases.Length, degree, nameof(phases), "Fourier", degree);
-        KernelBlocks.CheckParam(grid.Length, degree, nameof(grid), "Fourier", degree);
+        ActivationChecks.CheckParam(fundamental.Length, 1, nameof(fundamental), "Fourier", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree, nameof(coefficients), "Fourier", degree);
+        ActivationChecks.CheckParam(phases.Length, degree, nameof(phases), "Fourier", degree);
+        ActivationChecks.CheckParam(grid.Length, degree, nameof(grid), "Fourier", degree);
     }
 
     // Per-call float constants, 6 tables of n values: [T1 | T2 | D1 | D2 | W | P].
@@ -122,10 +122,10 @@ public static unsafe class FourierKernels
     }
 
     internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
-        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, SimdWidth width, bool allowHarmonic)
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, bool allowHarmonic)
     {
         CheckParams(degree, fundamental, coefficients, phases, grid);
-        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
+        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
         bool harmonic = allowHarmonic && IsHarmonic(grid);
         Span<float> tables = stackalloc float[6 * degree];
         Tables(tables, degree, coefficients, phases, grid, harmonic);
@@ -134,33 +134,32 @@ public static unsafe class FourierKernels
             var job = new ForwardJob
             {
                 Y = py, X = px, T = pt, N = degree, F0 = fundamental[0], W0 = grid[0], Harmonic = harmonic,
-                Width = SimdSupport.Resolve(width),
             };
-            KernelBlocks.Run(x.Length, harmonic ? 30 + 4 * degree : 35 * degree, job);
+            FixedBlocks.Run(x.Length, harmonic ? 30 + 4 * degree : 35 * degree, job);
         }
     }
 
     internal static void Backward(Span<float> dx, Span<float> dFundamental, Span<float> dCoefficients, Span<float> dPhases, Span<float> dGrid,
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> fundamental, ReadOnlySpan<float> coefficients,
-        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, bool needDx, bool accumulateDx, SimdWidth width, bool allowHarmonic)
+        ReadOnlySpan<float> phases, ReadOnlySpan<float> grid, int degree, bool needDx, bool accumulateDx, bool allowHarmonic)
     {
         CheckParams(degree, fundamental, coefficients, phases, grid);
         int len = x.Length, n = degree;
-        KernelBlocks.CheckSameLength(len, dy.Length, nameof(dy));
-        if (needDx) KernelBlocks.CheckSameLength(len, dx.Length, nameof(dx));
-        KernelBlocks.CheckParam(dFundamental.Length, 1, nameof(dFundamental), "Fourier", degree);
-        KernelBlocks.CheckParam(dCoefficients.Length, n, nameof(dCoefficients), "Fourier", degree);
-        KernelBlocks.CheckParam(dPhases.Length, n, nameof(dPhases), "Fourier", degree);
+        ActivationChecks.CheckSameLength(len, dy.Length, nameof(dy));
+        if (needDx) ActivationChecks.CheckSameLength(len, dx.Length, nameof(dx));
+        ActivationChecks.CheckParam(dFundamental.Length, 1, nameof(dFundamental), "Fourier", degree);
+        ActivationChecks.CheckParam(dCoefficients.Length, n, nameof(dCoefficients), "Fourier", degree);
+        ActivationChecks.CheckParam(dPhases.Length, n, nameof(dPhases), "Fourier", degree);
         bool wantGrid = !dGrid.IsEmpty;
-        if (wantGrid) KernelBlocks.CheckParam(dGrid.Length, n, nameof(dGrid), "Fourier", degree);
-        int blocks = KernelBlocks.BlockCount(len);
+        if (wantGrid) ActivationChecks.CheckParam(dGrid.Length, n, nameof(dGrid), "Fourier", degree);
+        int blocks = FixedBlocks.Count(len);
         if (blocks == 0) return;
 
         bool harmonic = allowHarmonic && IsHarmonic(grid);
         Span<float> tables = stackalloc float[6 * n];
         Tables(tables, n, coefficients, phases, grid, harmonic);
         int stride = 1 + 4 * n;
-        double[] partials = KernelBlocks.RentPartials(blocks, stride);
+        double[] partials = FixedBlocks.RentPartials(blocks, stride);
         try
         {
             fixed (float* pdx = dx, px = x, pdy = dy, pt = tables)
@@ -169,12 +168,12 @@ public static unsafe class FourierKernels
                 var job = new BackwardJob
                 {
                     Dx = pdx, X = px, Dy = pdy, T = pt, Partials = pp, N = n, W0 = grid[0], Harmonic = harmonic,
-                    WantGrid = wantGrid, NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                    WantGrid = wantGrid, NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
-                KernelBlocks.Run(len, harmonic ? 30 + 8 * n : 40 * n, job);
+                FixedBlocks.Run(len, harmonic ? 30 + 8 * n : 40 * n, job);
             }
             Span<double> tot = stackalloc double[stride];
-            KernelBlocks.SumRows(partials, blocks, stride, tot);
+            FixedBlocks.SumRows(partials, blocks, stride, tot);
             dFundamental[0] += (float)tot[0];
             double invFact = 1;
             for (int j = 0; j < n; j++)
@@ -201,7 +200,7 @@ public static unsafe class FourierKernels
                 if (wantGrid) dGrid[j] += (float)(-coefficients[j] * gxSin * invFact);
             }
         }
-        finally { KernelBlocks.ReturnPartials(partials); }
+        finally { FixedBlocks.ReturnPartials(partials); }
     }
 
     // Largest |argument| of any sine/cosine in a block whose largest |x| is maxAbsX (theta = w x - p, or u = w0 x).
@@ -222,18 +221,12 @@ public static unsafe class FourierKernels
         public int N;
         public float F0, W0;
         public bool Harmonic;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
-            int i = Width switch
-            {
-                SimdWidth.V512 => Forward<Vector512<float>, Simd512>(y, x, count, in this),
-                SimdWidth.V256 => Forward<Vector256<float>, Simd256>(y, x, count, in this),
-                SimdWidth.V128 => Forward<Vector128<float>, Simd128>(y, x, count, in this),
-                _ => 0,
-            };
+            int i = Forward<TV, TOps>(y, x, count, in this);
             Forward<float, SimdScalar>(y + i, x + i, count - i, in this);
         }
     }
@@ -245,242 +238,242 @@ public static unsafe class FourierKernels
         public int N;
         public float W0;
         public bool Harmonic, WantGrid, NeedDx, AccumulateDx;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
             double* sums = Partials + (long)block * (1 + 4 * N);
-            int i = Width switch
-            {
-                SimdWidth.V512 => Backward<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
-                SimdWidth.V256 => Backward<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
-                SimdWidth.V128 => Backward<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
-                _ => 0,
-            };
+            int i = Backward<TV, TOps>(dx, x, dy, count, sums, in this);
             Backward<float, SimdScalar>(dx + i, x + i, dy + i, count - i, sums, in this);
         }
     }
 
     // Picks the loop variant: harmonic or general, and (per block) whether every sin/cos argument is inside the
     // polynomial range (no per-vector range check, no call in the loop) or needs the checked sincos.
-    private static int Forward<TV, TS>(float* y, float* x, int count, in ForwardJob job) where TV : unmanaged where TS : ISimd<TV>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int Forward<TV, TOps>(float* y, float* x, int count, in ForwardJob job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int len = count - count % TS.Count;
+        int len = count - count % TOps.Count;
         if (len == 0) return 0;
         var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
-        bool fast = InFastRange(SimdHelpers.MaxAbs<TV, TS>(x, len), mw, mp);
+        bool fast = InFastRange(RowOps.MaxAbs<TV, TOps>(x, len), mw, mp);
         if (job.Harmonic)
-            return fast ? HarmonicForward<TV, TS, No>(y, x, len, in job) : HarmonicForward<TV, TS, Yes>(y, x, len, in job);
-        return fast ? GeneralForward<TV, TS, No>(y, x, len, in job) : GeneralForward<TV, TS, Yes>(y, x, len, in job);
+            return fast ? HarmonicForward<TV, TOps, No>(y, x, len, in job) : HarmonicForward<TV, TOps, Yes>(y, x, len, in job);
+        return fast ? GeneralForward<TV, TOps, No>(y, x, len, in job) : GeneralForward<TV, TOps, Yes>(y, x, len, in job);
     }
 
-    private static int Backward<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in BackwardJob job)
-        where TV : unmanaged where TS : ISimd<TV>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int Backward<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in BackwardJob job)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int len = count - count % TS.Count;
+        int len = count - count % TOps.Count;
         if (len == 0) return 0;
         var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
-        bool fast = InFastRange(SimdHelpers.MaxAbs<TV, TS>(x, len), mw, mp);
+        bool fast = InFastRange(RowOps.MaxAbs<TV, TOps>(x, len), mw, mp);
         if (job.Harmonic)
         {
             if (job.WantGrid)
-                return fast ? HarmonicBackward<TV, TS, No, Yes>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TS, Yes, Yes>(dx, x, dy, len, sums, in job);
-            return fast ? HarmonicBackward<TV, TS, No, No>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TS, Yes, No>(dx, x, dy, len, sums, in job);
+                return fast ? HarmonicBackward<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job);
+            return fast ? HarmonicBackward<TV, TOps, No, No>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job);
         }
         if (job.WantGrid)
-            return fast ? GeneralBackward<TV, TS, No, Yes>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TS, Yes, Yes>(dx, x, dy, len, sums, in job);
-        return fast ? GeneralBackward<TV, TS, No, No>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TS, Yes, No>(dx, x, dy, len, sums, in job);
+            return fast ? GeneralBackward<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job);
+        return fast ? GeneralBackward<TV, TOps, No, No>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SinCos<TV, TS, TChecked>(TV a, out TV s, out TV c) where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag
+    private static void SinCos<TV, TOps, TChecked>(TV a, out TV s, out TV c) where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
-        if (TChecked.On) SinCosKernels.Eval<TV, TS>(a, out s, out c);
-        else SinCosKernels.EvalUnchecked<TV, TS>(a, out s, out c);
+        if (TChecked.On) SinCosKernels.Eval<TV, TOps>(a, out s, out c);
+        else SinCosKernels.EvalUnchecked<TV, TOps>(a, out s, out c);
     }
 
-    private static int HarmonicForward<TV, TS, TChecked>(float* y, float* x, int len, in ForwardJob job)
-        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int HarmonicForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
         int n = job.N;
         float* t1 = job.T, t2 = job.T + n;
-        TV f0 = TS.Splat(job.F0), w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
-        TV a1 = TS.Splat(t1[0]), b1 = TS.Splat(t2[0]);
-        for (int i = 0; i < len; i += TS.Count)
+        TV f0 = TOps.Splat(job.F0), w0 = TOps.Splat(job.W0), one = TOps.Splat(1f), zero = TOps.Splat(0f);
+        TV a1 = TOps.Splat(t1[0]), b1 = TOps.Splat(t2[0]);
+        for (int i = 0; i < len; i += TOps.Count)
         {
-            SinCos<TV, TS, TChecked>(TS.Mul(w0, TS.Load(x + i)), out TV s1, out TV c1);
-            TV f = TS.Fma(b1, s1, TS.Fma(a1, c1, f0));
-            TV two = TS.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
+            SinCos<TV, TOps, TChecked>(TOps.Mul(w0, TOps.Load(x + i)), out TV s1, out TV c1);
+            TV f = TOps.MulAdd(b1, s1, TOps.MulAdd(a1, c1, f0));
+            TV two = TOps.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
             for (int j = 1; j < n; j++)
             {
-                TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
-                f = TS.Fma(TS.Splat(t2[j]), sNext, TS.Fma(TS.Splat(t1[j]), cNext, f));
+                TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
+                f = TOps.MulAdd(TOps.Splat(t2[j]), sNext, TOps.MulAdd(TOps.Splat(t1[j]), cNext, f));
                 cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
             }
-            TS.Store(y + i, f);
+            TOps.Store(y + i, f);
         }
         return len;
     }
 
-    private static int GeneralForward<TV, TS, TChecked>(float* y, float* x, int len, in ForwardJob job)
-        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int GeneralForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
         int n = job.N;
         float* t1 = job.T, w = job.T + 4 * n, p = job.T + 5 * n;
-        TV f0 = TS.Splat(job.F0);
-        for (int i = 0; i < len; i += TS.Count)
+        TV f0 = TOps.Splat(job.F0);
+        for (int i = 0; i < len; i += TOps.Count)
         {
-            TV xv = TS.Load(x + i), f = f0;
+            TV xv = TOps.Load(x + i), f = f0;
             for (int j = 0; j < n; j++)
             {
-                TV a = TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j]));
+                TV a = TOps.MulSub(TOps.Splat(w[j]), xv, TOps.Splat(p[j]));
                 TV c;
-                if (TChecked.On) SinCosKernels.Eval<TV, TS>(a, out _, out c);
-                else c = FourierSinCos.Cos<TV, TS>(a);
-                f = TS.Fma(TS.Splat(t1[j]), c, f);
+                if (TChecked.On) SinCosKernels.Eval<TV, TOps>(a, out _, out c);
+                else c = FourierSinCos.Cos<TV, TOps>(a);
+                f = TOps.MulAdd(TOps.Splat(t1[j]), c, f);
             }
-            TS.Store(y + i, f);
+            TOps.Store(y + i, f);
         }
         return len;
     }
 
     // Accumulator slots per harmonic k: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
-    private static int HarmonicBackward<TV, TS, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
-        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag where TGrid : IFlag
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int HarmonicBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
         int n = job.N, stride = 1 + 4 * n;
         float* d1 = job.T + 2 * n, d2 = job.T + 3 * n;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
-        TV w0 = TS.Splat(job.W0), one = TS.Splat(1f), zero = TS.Splat(0f);
+        TV w0 = TOps.Splat(job.W0), one = TOps.Splat(1f), zero = TOps.Splat(0f);
         TV* acc = stackalloc TV[stride];
-        for (int s = 0; s < len; s += KernelBlocks.SubBlock)
+        for (int s = 0; s < len; s += FixedBlocks.SubBlock)
         {
-            int e = Math.Min(len, s + KernelBlocks.SubBlock);
+            int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
-            for (int i = s; i < e; i += TS.Count)
+            for (int i = s; i < e; i += TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
-                acc[0] = TS.Add(acc[0], g);
-                SinCos<TV, TS, TChecked>(TS.Mul(w0, xv), out TV sCur, out TV cCur);
-                TV gx = TGrid.On ? TS.Mul(g, xv) : zero;
-                TV two = TS.Add(cCur, cCur), cPrev = one, sPrev = zero;
-                TV d = TS.Fma(TS.Splat(d1[0]), sCur, TS.Mul(TS.Splat(d2[0]), cCur));
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                acc[0] = TOps.Add(acc[0], g);
+                SinCos<TV, TOps, TChecked>(TOps.Mul(w0, xv), out TV sCur, out TV cCur);
+                TV gx = TGrid.On ? TOps.Mul(g, xv) : zero;
+                TV two = TOps.Add(cCur, cCur), cPrev = one, sPrev = zero;
+                TV d = TOps.MulAdd(TOps.Splat(d1[0]), sCur, TOps.Mul(TOps.Splat(d2[0]), cCur));
                 TV* a = acc + 1;
-                a[0] = TS.Fma(g, cCur, a[0]);
-                a[1] = TS.Fma(g, sCur, a[1]);
+                a[0] = TOps.MulAdd(g, cCur, a[0]);
+                a[1] = TOps.MulAdd(g, sCur, a[1]);
                 if (TGrid.On)
                 {
-                    a[2] = TS.Fma(gx, cCur, a[2]);
-                    a[3] = TS.Fma(gx, sCur, a[3]);
+                    a[2] = TOps.MulAdd(gx, cCur, a[2]);
+                    a[3] = TOps.MulAdd(gx, sCur, a[3]);
                 }
                 for (int j = 1; j < n; j++)
                 {
-                    TV cNext = TS.Fms(two, cCur, cPrev), sNext = TS.Fms(two, sCur, sPrev);
+                    TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
                     cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
                     a = acc + 1 + 4 * j;
-                    a[0] = TS.Fma(g, cCur, a[0]);
-                    a[1] = TS.Fma(g, sCur, a[1]);
+                    a[0] = TOps.MulAdd(g, cCur, a[0]);
+                    a[1] = TOps.MulAdd(g, sCur, a[1]);
                     if (TGrid.On)
                     {
-                        a[2] = TS.Fma(gx, cCur, a[2]);
-                        a[3] = TS.Fma(gx, sCur, a[3]);
+                        a[2] = TOps.MulAdd(gx, cCur, a[2]);
+                        a[3] = TOps.MulAdd(gx, sCur, a[3]);
                     }
-                    d = TS.Fma(TS.Splat(d1[j]), sCur, TS.Fma(TS.Splat(d2[j]), cCur, d));
+                    d = TOps.MulAdd(TOps.Splat(d1[j]), sCur, TOps.MulAdd(TOps.Splat(d2[j]), cCur, d));
                 }
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, d);
-                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TOps.Mul(g, d);
+                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
+                    TOps.Store(dx + i, v);
                 }
             }
-            for (int k = 0; k < stride; k++) sums[k] += TS.SumToDouble(acc[k]);
+            for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
         return len;
     }
 
     // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta). Element-outer (measured
     // faster than term-outer runs with the lane sums in registers and a dx-sum buffer).
-    private static int GeneralBackward<TV, TS, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
-        where TV : unmanaged where TS : ISimd<TV> where TChecked : IFlag where TGrid : IFlag
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int GeneralBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
         int n = job.N, stride = 1 + 4 * n;
         float* d1 = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
-        TV zero = TS.Splat(0f);
+        TV zero = TOps.Splat(0f);
         TV* acc = stackalloc TV[stride];
-        for (int s = 0; s < len; s += KernelBlocks.SubBlock)
+        for (int s = 0; s < len; s += FixedBlocks.SubBlock)
         {
-            int e = Math.Min(len, s + KernelBlocks.SubBlock);
+            int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
             int i = s;
             // Two vectors per iteration: two independent sincos chains per term and one update of each lane sum
             // (in element order, so the bits are those of one vector at a time).
-            for (; i + 2 * TS.Count <= e; i += 2 * TS.Count)
+            for (; i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
-                TV xv2 = TS.Load(x + i + TS.Count), g2 = TS.Load(dy + i + TS.Count);
-                TV gx = TGrid.On ? TS.Mul(g, xv) : zero, d = zero;
-                TV gx2 = TGrid.On ? TS.Mul(g2, xv2) : zero, d2 = zero;
-                acc[0] = TS.Add(TS.Add(acc[0], g), g2);
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count);
+                TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, d = zero;
+                TV gx2 = TGrid.On ? TOps.Mul(g2, xv2) : zero, d2 = zero;
+                acc[0] = TOps.Add(TOps.Add(acc[0], g), g2);
                 for (int j = 0; j < n; j++)
                 {
-                    TV wj = TS.Splat(w[j]), pj = TS.Splat(p[j]), ej = TS.Splat(d1[j]);
-                    TV sn, cs, sn2, cs2, arg = TS.Fms(wj, xv, pj), arg2 = TS.Fms(wj, xv2, pj);
+                    TV wj = TOps.Splat(w[j]), pj = TOps.Splat(p[j]), ej = TOps.Splat(d1[j]);
+                    TV sn, cs, sn2, cs2, arg = TOps.MulSub(wj, xv, pj), arg2 = TOps.MulSub(wj, xv2, pj);
                     if (TChecked.On)
                     {
-                        SinCosKernels.Eval<TV, TS>(arg, out sn, out cs);
-                        SinCosKernels.Eval<TV, TS>(arg2, out sn2, out cs2);
+                        SinCosKernels.Eval<TV, TOps>(arg, out sn, out cs);
+                        SinCosKernels.Eval<TV, TOps>(arg2, out sn2, out cs2);
                     }
                     else
                     {
-                        FourierSinCos.SinCos<TV, TS>(arg, out sn, out cs);
-                        FourierSinCos.SinCos<TV, TS>(arg2, out sn2, out cs2);
+                        FourierSinCos.SinCos<TV, TOps>(arg, out sn, out cs);
+                        FourierSinCos.SinCos<TV, TOps>(arg2, out sn2, out cs2);
                     }
                     TV* a = acc + 1 + 4 * j;
-                    a[0] = TS.Fma(g2, cs2, TS.Fma(g, cs, a[0]));
-                    a[1] = TS.Fma(g2, sn2, TS.Fma(g, sn, a[1]));
-                    if (TGrid.On) a[2] = TS.Fma(gx2, sn2, TS.Fma(gx, sn, a[2]));
-                    d = TS.Fma(ej, sn, d);
-                    d2 = TS.Fma(ej, sn2, d2);
+                    a[0] = TOps.MulAdd(g2, cs2, TOps.MulAdd(g, cs, a[0]));
+                    a[1] = TOps.MulAdd(g2, sn2, TOps.MulAdd(g, sn, a[1]));
+                    if (TGrid.On) a[2] = TOps.MulAdd(gx2, sn2, TOps.MulAdd(gx, sn, a[2]));
+                    d = TOps.MulAdd(ej, sn, d);
+                    d2 = TOps.MulAdd(ej, sn2, d2);
                 }
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, d), v2 = TS.Mul(g2, d2);
+                    TV v = TOps.Mul(g, d), v2 = TOps.Mul(g2, d2);
                     if (accDx)
                     {
-                        v = TS.Add(TS.Load(dx + i), v);
-                        v2 = TS.Add(TS.Load(dx + i + TS.Count), v2);
+                        v = TOps.Add(TOps.Load(dx + i), v);
+                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
                     }
-                    TS.Store(dx + i, v);
-                    TS.Store(dx + i + TS.Count, v2);
+                    TOps.Store(dx + i, v);
+                    TOps.Store(dx + i + TOps.Count, v2);
                 }
             }
-            for (; i < e; i += TS.Count)
+            for (; i < e; i += TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
-                TV gx = TGrid.On ? TS.Mul(g, xv) : zero, d = zero;
-                acc[0] = TS.Add(acc[0], g);
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, d = zero;
+                acc[0] = TOps.Add(acc[0], g);
                 for (int j = 0; j < n; j++)
                 {
-                    TV sn, cs, arg = TS.Fms(TS.Splat(w[j]), xv, TS.Splat(p[j]));
-                    if (TChecked.On) SinCosKernels.Eval<TV, TS>(arg, out sn, out cs);
-                    else FourierSinCos.SinCos<TV, TS>(arg, out sn, out cs);
+                    TV sn, cs, arg = TOps.MulSub(TOps.Splat(w[j]), xv, TOps.Splat(p[j]));
+                    if (TChecked.On) SinCosKernels.Eval<TV, TOps>(arg, out sn, out cs);
+                    else FourierSinCos.SinCos<TV, TOps>(arg, out sn, out cs);
                     TV* a = acc + 1 + 4 * j;
-                    a[0] = TS.Fma(g, cs, a[0]);
-                    a[1] = TS.Fma(g, sn, a[1]);
-                    if (TGrid.On) a[2] = TS.Fma(gx, sn, a[2]);
-                    d = TS.Fma(TS.Splat(d1[j]), sn, d);
+                    a[0] = TOps.MulAdd(g, cs, a[0]);
+                    a[1] = TOps.MulAdd(g, sn, a[1]);
+                    if (TGrid.On) a[2] = TOps.MulAdd(gx, sn, a[2]);
+                    d = TOps.MulAdd(TOps.Splat(d1[j]), sn, d);
                 }
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, d);
-                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TOps.Mul(g, d);
+                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
+                    TOps.Store(dx + i, v);
                 }
             }
-            for (int k = 0; k < stride; k++) sums[k] += TS.SumToDouble(acc[k]);
+            for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
         return len;
     }

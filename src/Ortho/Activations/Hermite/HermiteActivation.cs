@@ -59,7 +59,7 @@ public sealed class HermiteActivation : LearnableActivation
 
 /// <summary>
 /// torchortho's learnable soft clamp of a Hermite activation (its submodule <c>clamp</c>): s = (sigmoid(x) - 1/2) 2L with
-/// the 0-dim parameter <c>lim_val</c> = L. The activation's fused kernels apply it (<see cref="HermiteClampKernels"/>).
+/// the 0-dim parameter <c>lim_val</c> = L. The activation's Hermite kernels apply it in their row loops (<see cref="HermiteKernels.ForwardClamped"/>).
 /// </summary>
 public sealed class LearnableClamp : ActivationSubmodule
 {

@@ -85,40 +85,16 @@ internal sealed class HermiteFamily : ActivationFamily
 
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree)
     {
-        if (!_clamp)
-        {
-            HermiteKernels.Forward(y, x, p[0], degree);
-            return;
-        }
-        HermiteKernels.ValidateDegree(degree);
-        HermiteClampKernels.Forward(y, x, p[1][0]);
-        HermiteKernels.Forward(y, y, p[0], degree);
+        if (_clamp) HermiteKernels.ForwardClamped(y, x, p[0], p[1][0], degree);
+        else HermiteKernels.Forward(y, x, p[0], degree);
     }
 
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx)
     {
-        if (!_clamp)
-        {
-            HermiteKernels.Backward(dx, grads[0], x, dy, p[0], degree, needDx, accumulateDx);
-            return;
-        }
-        // s = clamp(x) recomputed (the forward saves only x); dy -> ds through the basis, ds -> dx and dL through the clamp.
-        HermiteKernels.ValidateDegree(degree);
-        int n = x.Length;
-        float limit = p[1][0];
-        float[] s = TensorPool.Rent(n), ds = TensorPool.Rent(n);
-        try
-        {
-            HermiteClampKernels.Forward(s.AsSpan(0, n), x, limit);
-            HermiteKernels.Backward(ds.AsSpan(0, n), grads[0], s.AsSpan(0, n), dy, p[0], degree, needDx: true, accumulateDx: false);
-            HermiteClampKernels.Backward(dx, grads[1], x, ds.AsSpan(0, n), limit, needDx, accumulateDx);
-        }
-        finally
-        {
-            TensorPool.Return(ds);
-            TensorPool.Return(s);
-        }
+        // With the clamp, s is recomputed from x (the forward saves only x) inside the same pass.
+        if (_clamp) HermiteKernels.BackwardClamped(dx, grads[0], grads[1], x, dy, p[0], p[1][0], degree, needDx, accumulateDx);
+        else HermiteKernels.Backward(dx, grads[0], x, dy, p[0], degree, needDx, accumulateDx);
     }
 
     public override double Evaluate(double x, IParameterSpans p, int degree, out double derivative)

@@ -1,4 +1,6 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Activations;
 
@@ -10,10 +12,13 @@ namespace Ortho.Activations;
 /// phi_0 = 1, phi_1 = x, phi_k = (x phi_{k-1} - phi_{k-2}) / k (the recurrence, never powers);
 /// f'(x) = sum_{k=1..n} a_k phi_{k-1}(x); df/da_k = phi_k(x).
 /// Forward reads x once and writes y once; backward reads x and dy once, writes dx and reduces the
-/// coefficient gradient in the same pass (float lanes over runs of <see cref="KernelBlocks.SubBlock"/>
+/// coefficient gradient in the same pass (float lanes over runs of <see cref="FixedBlocks.SubBlock"/>
 /// elements, then double per block, then blocks added in order: same bits for any thread count).
 /// Degrees 1..<see cref="MaxDegree"/>: up to 32 the float recurrence stays within a few ulp of the
 /// double-precision value of f relative to sum |a_k phi_k| (checked by a test over |x| &lt;= 6).
+/// The clamped variant (torchortho's <c>clamp=True</c>) evaluates the basis at s(x) instead: in the same pass, each
+/// run of <see cref="FixedBlocks.SubBlock"/> elements is mapped to s (and ds/dx, ds/dL) in a stack tile that the
+/// loops then read in place of x (<see cref="IHermiteInput"/>); dL is reduced next to the coefficients.
 /// </remarks>
 public static unsafe class HermiteKernels
 {
@@ -27,7 +32,7 @@ public static unsafe class HermiteKernels
     public static int ParameterCount(int degree) => degree + 1;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
-    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Hermite");
+    public static void ValidateDegree(int degree) => ActivationChecks.CheckDegree(degree, MinDegree, MaxDegree, "Hermite");
 
     // 1/k, k = 0..MaxDegree (entry 0 unused).
     private static readonly float[] InverseK = Enumerable.Range(0, MaxDegree + 1).Select(k => k == 0 ? 0f : 1f / k).ToArray();
@@ -38,7 +43,19 @@ public static unsafe class HermiteKernels
     /// <param name="coefficients">a_0..a_n (n + 1 values).</param>
     /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree) =>
-        Forward(y, x, coefficients, degree, SimdWidth.Auto);
+        Forward<NoClamp>(y, x, coefficients, 0f, degree);
+
+    /// <summary>
+    /// y = f(s(x)) elementwise, s the soft clamp (sigmoid(x) - 1/2) 2L (<see cref="HermiteClampKernels"/>), applied in
+    /// the same pass. y may alias x.
+    /// </summary>
+    /// <param name="y">Output, length of x.</param>
+    /// <param name="x">Input.</param>
+    /// <param name="coefficients">a_0..a_n (n + 1 values).</param>
+    /// <param name="clampLimit">L (<c>clamp.lim_val</c>).</param>
+    /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
+    public static void ForwardClamped(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, float clampLimit, int degree) =>
+        Forward<SoftClamp>(y, x, coefficients, clampLimit, degree);
 
     /// <summary>
     /// Backward of <see cref="Forward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> for the loss
@@ -55,151 +72,229 @@ public static unsafe class HermiteKernels
     /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
     public static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false) =>
-        Backward(dx, dCoefficients, x, dy, coefficients, degree, needDx, accumulateDx, SimdWidth.Auto);
+        Backward<NoClamp>(dx, dCoefficients, [], x, dy, coefficients, 0f, degree, needDx, accumulateDx);
 
-    internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree, SimdWidth width)
+    /// <summary>
+    /// Backward of <see cref="ForwardClamped"/> for the loss sum(y * dy), s recomputed from x in the same pass:
+    /// dx = dy f'(s) ds/dx (written, or added when <paramref name="accumulateDx"/>), dCoefficients[k] += sum_i dy_i phi_k(s_i)
+    /// and dClampLimit[0] += sum_i dy_i f'(s_i) ds/dL (both accumulated), with ds/dx = 2L sigma (1 - sigma) and
+    /// ds/dL = 2 sigma - 1.
+    /// </summary>
+    /// <param name="dx">Input gradient (length of x); may be empty when <paramref name="needDx"/> is false. May alias dy.</param>
+    /// <param name="dCoefficients">Coefficient gradient, n + 1 values, ACCUMULATED (+=).</param>
+    /// <param name="dClampLimit">Gradient of L, one value, ACCUMULATED (+=).</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="dy">Upstream gradient, length of x.</param>
+    /// <param name="coefficients">a_0..a_n.</param>
+    /// <param name="clampLimit">L.</param>
+    /// <param name="degree">n.</param>
+    /// <param name="needDx">False skips dx (parameter gradients only).</param>
+    /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
+    public static void BackwardClamped(Span<float> dx, Span<float> dCoefficients, Span<float> dClampLimit, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> dy, ReadOnlySpan<float> coefficients, float clampLimit, int degree, bool needDx = true, bool accumulateDx = false)
     {
-        ValidateDegree(degree);
-        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
-        fixed (float* py = y, px = x, pa = coefficients, pinv = InverseK)
-        {
-            var job = new ForwardJob { Y = py, X = px, A = pa, Inv = pinv, Degree = degree, Width = SimdSupport.Resolve(width) };
-            KernelBlocks.Run(x.Length, 2 + degree, job);
-        }
+        if (dClampLimit.Length != 1)
+            throw new ArgumentException($"dClampLimit has length {dClampLimit.Length}, expected 1 (the gradient of the scalar clamp.lim_val).", nameof(dClampLimit));
+        Backward<SoftClamp>(dx, dCoefficients, dClampLimit, x, dy, coefficients, clampLimit, degree, needDx, accumulateDx);
     }
 
-    internal static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> coefficients, int degree, bool needDx, bool accumulateDx, SimdWidth width)
+    private static void Forward<TIn>(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, float limit, int degree)
+        where TIn : struct, IHermiteInput
     {
         ValidateDegree(degree);
-        int n = x.Length, p = degree + 1;
-        KernelBlocks.CheckSameLength(n, dy.Length, nameof(dy));
-        if (needDx) KernelBlocks.CheckSameLength(n, dx.Length, nameof(dx));
-        KernelBlocks.CheckParam(coefficients.Length, p, nameof(coefficients), "Hermite", degree);
-        KernelBlocks.CheckParam(dCoefficients.Length, p, nameof(dCoefficients), "Hermite", degree);
-        int blocks = KernelBlocks.BlockCount(n);
+        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
+        fixed (float* py = y, px = x, pa = coefficients, pinv = InverseK)
+            FixedBlocks.Run(x.Length, 2 + degree + (TIn.IsIdentity ? 0 : 12),
+                new ForwardJob<TIn> { Y = py, X = px, A = pa, Inv = pinv, Limit = limit, Degree = degree });
+    }
+
+    // The partial sums per block: the n + 1 coefficients, then dL with the clamp.
+    private static void Backward<TIn>(Span<float> dx, Span<float> dCoefficients, Span<float> dLimit, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> coefficients, float limit, int degree, bool needDx, bool accumulateDx) where TIn : struct, IHermiteInput
+    {
+        ValidateDegree(degree);
+        int n = x.Length, p = degree + 1, width = p + dLimit.Length;
+        ActivationChecks.CheckSameLength(n, dy.Length, nameof(dy));
+        if (needDx) ActivationChecks.CheckSameLength(n, dx.Length, nameof(dx));
+        ActivationChecks.CheckParam(coefficients.Length, p, nameof(coefficients), "Hermite", degree);
+        ActivationChecks.CheckParam(dCoefficients.Length, p, nameof(dCoefficients), "Hermite", degree);
+        int blocks = FixedBlocks.Count(n);
         if (blocks == 0) return;
-        double[] partials = KernelBlocks.RentPartials(blocks, p);
+        double[] partials = FixedBlocks.RentPartials(blocks, width);
         try
         {
             fixed (float* pdx = dx, px = x, pdy = dy, pa = coefficients, pinv = InverseK)
             fixed (double* pp = partials)
             {
-                var job = new BackwardJob
+                var job = new BackwardJob<TIn>
                 {
-                    Dx = pdx, X = px, Dy = pdy, A = pa, Inv = pinv, Partials = pp, Degree = degree,
-                    NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                    Dx = pdx, X = px, Dy = pdy, A = pa, Inv = pinv, Partials = pp, Limit = limit, Degree = degree,
+                    NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
-                KernelBlocks.Run(n, 4 + 3 * degree, job);
+                FixedBlocks.Run(n, 4 + 3 * degree + (TIn.IsIdentity ? 0 : 16), job);
             }
-            Span<double> total = stackalloc double[p];
-            KernelBlocks.SumRows(partials, blocks, p, total);
+            Span<double> total = stackalloc double[width];
+            FixedBlocks.SumRows(partials, blocks, width, total);
             for (int k = 0; k < p; k++) dCoefficients[k] += (float)total[k];
+            if (!TIn.IsIdentity) dLimit[0] += (float)total[p];
         }
-        finally { KernelBlocks.ReturnPartials(partials); }
+        finally { FixedBlocks.ReturnPartials(partials); }
     }
 
-    private struct ForwardJob : IBlockJob
+    private struct ForwardJob<TIn> : IBlockJob where TIn : struct, IHermiteInput
     {
         public float* Y, X, A, Inv;
+        public float Limit;
         public int Degree;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* y = Y + start, x = X + start;
-            int i = Width switch
+            if (TIn.IsIdentity)
             {
-                SimdWidth.V512 => ForwardLoop<Vector512<float>, Simd512>(y, x, count, A, Inv, Degree),
-                SimdWidth.V256 => ForwardLoop<Vector256<float>, Simd256>(y, x, count, A, Inv, Degree),
-                SimdWidth.V128 => ForwardLoop<Vector128<float>, Simd128>(y, x, count, A, Inv, Degree),
-                _ => 0,
-            };
-            ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, A, Inv, Degree);
+                int i = ForwardLoop<TV, TOps>(y, x, count, A, Inv, Degree);
+                ForwardLoop<float, SimdScalar>(y + i, x + i, count - i, A, Inv, Degree);
+                return;
+            }
+            // A tile of s first, then the basis over it (in L1): fused per vector, the map's and the recurrence's
+            // dependency chains would run back to back.
+            float* s = stackalloc float[FixedBlocks.SubBlock];
+            for (int t = 0; t < count; t += FixedBlocks.SubBlock)
+            {
+                int m = Math.Min(FixedBlocks.SubBlock, count - t);
+                MapTile<TV, TOps, TIn>(x + t, m, Limit, s, null, null);
+                int i = ForwardLoop<TV, TOps>(y + t, s, m, A, Inv, Degree);
+                ForwardLoop<float, SimdScalar>(y + t + i, s + i, m - i, A, Inv, Degree);
+            }
         }
     }
 
-    private struct BackwardJob : IBlockJob
+    private struct BackwardJob<TIn> : IBlockJob where TIn : struct, IHermiteInput
     {
         public float* Dx, X, Dy, A, Inv;
         public double* Partials;
+        public float Limit;
         public int Degree;
         public bool NeedDx, AccumulateDx;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* dx = Dx + start, x = X + start, dy = Dy + start;
-            double* sums = Partials + (long)block * (Degree + 1);
-            int i = Width switch
+            double* sums = Partials + (long)block * (Degree + (TIn.IsIdentity ? 1 : 2));
+            if (TIn.IsIdentity)
             {
-                SimdWidth.V512 => BackwardLoop<Vector512<float>, Simd512>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx),
-                SimdWidth.V256 => BackwardLoop<Vector256<float>, Simd256>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx),
-                SimdWidth.V128 => BackwardLoop<Vector128<float>, Simd128>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx),
-                _ => 0,
-            };
-            BackwardLoop<float, SimdScalar>(dx + i, x + i, dy + i, count - i, A, Inv, Degree, sums, NeedDx, AccumulateDx);
+                int i = BackwardLoop<TV, TOps, TIn>(dx, x, dy, count, A, Inv, Degree, sums, NeedDx, AccumulateDx, null, null);
+                BackwardLoop<float, SimdScalar, TIn>(dx + i, x + i, dy + i, count - i, A, Inv, Degree, sums, NeedDx, AccumulateDx, null, null);
+                return;
+            }
+            // Tiles of s, ds/dx and ds/dL first (as in the forward), one accumulation run each.
+            float* s = stackalloc float[3 * FixedBlocks.SubBlock];
+            float* dsdx = s + FixedBlocks.SubBlock, dsdl = dsdx + FixedBlocks.SubBlock;
+            for (int t = 0; t < count; t += FixedBlocks.SubBlock)
+            {
+                int m = Math.Min(FixedBlocks.SubBlock, count - t);
+                MapTile<TV, TOps, TIn>(x + t, m, Limit, s, dsdx, dsdl);
+                int i = BackwardLoop<TV, TOps, TIn>(dx + t, s, dy + t, m, A, Inv, Degree, sums, NeedDx, AccumulateDx, dsdx, dsdl);
+                BackwardLoop<float, SimdScalar, TIn>(dx + t + i, s + i, dy + t + i, m - i, A, Inv, Degree, sums, NeedDx, AccumulateDx, dsdx + i, dsdl + i);
+            }
         }
     }
 
-    // Processes the largest multiple of TS.Count elements; returns how many.
-    private static int ForwardLoop<TV, TS>(float* y, float* x, int count, float* a, float* inv, int degree)
-        where TV : unmanaged where TS : ISimd<TV>
+    // s = TIn's map of x[0..count) into s, and with non-null dsdx its derivatives: whole vectors, then single elements
+    // (the same bits at every width).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MapTile<TV, TOps, TIn>(float* x, int count, float limit, float* s, float* dsdx, float* dsdl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
     {
-        int n = count - count % TS.Count;
-        TV one = TS.Splat(1f), a0 = TS.Splat(a[0]), a1 = TS.Splat(a[1]);
-        for (int i = 0; i < n; i += TS.Count)
+        MapRun<TV, TOps, TIn>(x, 0, count, limit, s, dsdx, dsdl);
+        MapRun<float, SimdScalar, TIn>(x, count - count % TOps.Count, count, limit, s, dsdx, dsdl);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MapRun<TV, TOps, TIn>(float* x, int i, int count, float limit, float* s, float* dsdx, float* dsdl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
+    {
+        TV l = TOps.Splat(limit);
+        if (dsdx == null)
+            for (; i + TOps.Count <= count; i += TOps.Count) TOps.Store(s + i, TIn.Map<TV, TOps>(TOps.Load(x + i), l));
+        else
+            for (; i + TOps.Count <= count; i += TOps.Count)
+            {
+                TOps.Store(s + i, TIn.Map<TV, TOps>(TOps.Load(x + i), l, out TV d, out TV dl));
+                TOps.Store(dsdx + i, d);
+                TOps.Store(dsdl + i, dl);
+            }
+    }
+
+    // Processes the largest multiple of TOps.Count elements; returns how many.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int ForwardLoop<TV, TOps>(float* y, float* x, int count, float* a, float* inv, int degree)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int n = count - count % TOps.Count;
+        TV one = TOps.Splat(1f), a0 = TOps.Splat(a[0]), a1 = TOps.Splat(a[1]);
+        for (int i = 0; i < n; i += TOps.Count)
         {
-            TV xv = TS.Load(x + i);
+            TV xv = TOps.Load(x + i);
             TV p0 = one, p1 = xv;
-            TV f = TS.Fma(a1, xv, a0);
+            TV f = TOps.MulAdd(a1, xv, a0);
             for (int k = 2; k <= degree; k++)
             {
-                TV p2 = TS.Mul(TS.Fms(xv, p1, p0), TS.Splat(inv[k]));
-                f = TS.Fma(TS.Splat(a[k]), p2, f);
+                TV p2 = TOps.Mul(TOps.MulSub(xv, p1, p0), TOps.Splat(inv[k]));
+                f = TOps.MulAdd(TOps.Splat(a[k]), p2, f);
                 p0 = p1;
                 p1 = p2;
             }
-            TS.Store(y + i, f);
+            TOps.Store(y + i, f);
         }
         return n;
     }
 
-    private static int BackwardLoop<TV, TS>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
-        double* sums, bool needDx, bool accumulateDx)
-        where TV : unmanaged where TS : ISimd<TV>
+    // x: the basis' input (s with the clamp, whose ds/dx and ds/dL are in dsdx and dsdl); sums: the block's n + 1
+    // coefficient partials, then (with the clamp) dL's.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int BackwardLoop<TV, TOps, TIn>(float* dx, float* x, float* dy, int count, float* a, float* inv, int degree,
+        double* sums, bool needDx, bool accumulateDx, float* dsdx, float* dsdl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
     {
-        int n = count - count % TS.Count;
+        int n = count - count % TOps.Count;
         TV* acc = stackalloc TV[degree + 1];
-        TV one = TS.Splat(1f), a1 = TS.Splat(a[1]);
-        for (int s = 0; s < n; s += KernelBlocks.SubBlock)
+        TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]);
+        for (int s = 0; s < n; s += FixedBlocks.SubBlock)
         {
-            int e = Math.Min(n, s + KernelBlocks.SubBlock);
+            int e = Math.Min(n, s + FixedBlocks.SubBlock);
             for (int k = 0; k <= degree; k++) acc[k] = default;
-            for (int i = s; i < e; i += TS.Count)
+            TV accLimit = default;
+            for (int i = s; i < e; i += TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 TV p0 = one, p1 = xv;
-                acc[0] = TS.Add(acc[0], g);
-                acc[1] = TS.Fma(g, xv, acc[1]);
+                acc[0] = TOps.Add(acc[0], g);
+                acc[1] = TOps.MulAdd(g, xv, acc[1]);
                 TV d = a1;                                   // f' = a_1 phi_0 + a_2 phi_1 + ...
                 for (int k = 2; k <= degree; k++)
                 {
-                    TV p2 = TS.Mul(TS.Fms(xv, p1, p0), TS.Splat(inv[k]));
-                    acc[k] = TS.Fma(g, p2, acc[k]);
-                    d = TS.Fma(TS.Splat(a[k]), p1, d);
+                    TV p2 = TOps.Mul(TOps.MulSub(xv, p1, p0), TOps.Splat(inv[k]));
+                    acc[k] = TOps.MulAdd(g, p2, acc[k]);
+                    d = TOps.MulAdd(TOps.Splat(a[k]), p1, d);
                     p0 = p1;
                     p1 = p2;
                 }
+                // dy f'(s) is the gradient of s: chained through ds/dL and ds/dx with the clamp.
+                if (!TIn.IsIdentity) accLimit = TOps.MulAdd(TOps.Mul(g, d), TOps.Load(dsdl + i), accLimit);
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, d);
-                    if (accumulateDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TOps.Mul(g, d);
+                    if (!TIn.IsIdentity) v = TOps.Mul(v, TOps.Load(dsdx + i));
+                    if (accumulateDx) v = TOps.Add(TOps.Load(dx + i), v);
+                    TOps.Store(dx + i, v);
                 }
             }
-            for (int k = 0; k <= degree; k++) sums[k] += TS.SumToDouble(acc[k]);
+            for (int k = 0; k <= degree; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
+            if (!TIn.IsIdentity) sums[degree + 1] += SimdDouble.SumToDouble<TV, TOps>(accLimit);
         }
         return n;
     }
@@ -208,7 +303,7 @@ public static unsafe class HermiteKernels
     public static double Evaluate(double x, ReadOnlySpan<float> coefficients, int degree, out double derivative)
     {
         ValidateDegree(degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Hermite", degree);
         double p0 = 1, p1 = x, f = coefficients[0] + coefficients[1] * x, d = coefficients[1];
         for (int k = 2; k <= degree; k++)
         {

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using Ortho.Kernels.Simd;
+
 namespace Ortho.Activations;
 
 /// <summary>
@@ -48,6 +51,38 @@ internal unsafe struct MaxAffinePlan
 
     /// <summary>float(s x) + a of candidate <paramref name="slot"/>.</summary>
     public readonly float Value(int slot, float x) => S[slot] * x + A[slot];
+
+    /// <summary>Scan mode, per lane: the maximum of float(s x) + a over the candidates (first strict maximum in order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly TV Max<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        TV best = TOps.Add(TOps.Mul(TOps.Splat(S[0]), x), TOps.Splat(A[0]));
+        for (int j = 1; j < M; j++)
+        {
+            TV v = TOps.Add(TOps.Mul(TOps.Splat(S[j]), x), TOps.Splat(A[j]));
+            best = TOps.Select(TOps.GreaterThan(v, best), v, best);
+        }
+        return best;
+    }
+
+    /// <summary>Scan mode, per lane: the winning slot (as a float) and its slope, as <see cref="Max{TV, TOps}"/> picks it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void ArgMax<TV, TOps>(TV x, out TV slot, out TV slope) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        TV s0 = TOps.Splat(S[0]);
+        TV best = TOps.Add(TOps.Mul(s0, x), TOps.Splat(A[0]));
+        slot = TOps.Zero;
+        slope = s0;
+        for (int j = 1; j < M; j++)
+        {
+            TV sj = TOps.Splat(S[j]);
+            TV v = TOps.Add(TOps.Mul(sj, x), TOps.Splat(A[j]));
+            TV win = TOps.GreaterThan(v, best);
+            best = TOps.Select(win, v, best);
+            slot = TOps.Select(win, TOps.Splat(j), slot);
+            slope = TOps.Select(win, sj, slope);
+        }
+    }
 }
 
 internal static unsafe class MaxAffine

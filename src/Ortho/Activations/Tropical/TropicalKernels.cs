@@ -1,4 +1,6 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Activations;
 
@@ -23,7 +25,7 @@ public static unsafe class TropicalKernels
     public const int MaxDegree = 1024;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
-    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Tropical");
+    public static void ValidateDegree(int degree) => ActivationChecks.CheckDegree(degree, MinDegree, MaxDegree, "Tropical");
 
     /// <summary>The output scale sqrt(2)/n as the float the kernels multiply by.</summary>
     public static float Scale(int degree) => (float)(Math.Sqrt(2.0) / degree);
@@ -33,8 +35,25 @@ public static unsafe class TropicalKernels
     /// <param name="x">Input.</param>
     /// <param name="coefficients">a_0..a_n.</param>
     /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
-    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree) =>
-        Forward(y, x, coefficients, degree, SimdWidth.Auto);
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree)
+    {
+        ValidateDegree(degree);
+        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
+        int m = degree + 1;
+        ActivationChecks.CheckParam(coefficients.Length, m, nameof(coefficients), "Tropical", degree);
+        Span<float> slopes = stackalloc float[m], s = stackalloc float[m], a = stackalloc float[m];
+        Span<int> index = stackalloc int[m];
+        Span<double> breaks = stackalloc double[m];
+        Powers(slopes);
+        fixed (float* py = y, px = x, ps = s, pa = a)
+        fixed (int* pi = index)
+        fixed (double* pb = breaks)
+        {
+            var plan = MaxAffine.Prepare(slopes, coefficients, ps, pa, pi, pb);
+            var job = new Job { Y = py, X = px, Plan = plan, Scale = Scale(degree) };
+            FixedBlocks.Run(x.Length, plan.Search ? 40 : 2 + 4 * plan.M, job);
+        }
+    }
 
     /// <summary>
     /// Backward for the loss sum(y * dy): dx = dy * (sqrt(2)/n) k_win (written, or added when
@@ -49,51 +68,22 @@ public static unsafe class TropicalKernels
     /// <param name="needDx">False skips dx.</param>
     /// <param name="accumulateDx">True adds into dx instead of overwriting it.</param>
     public static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false) =>
-        Backward(dx, dCoefficients, x, dy, coefficients, degree, needDx, accumulateDx, SimdWidth.Auto);
-
-    private static void Powers(Span<float> slopes)
-    {
-        for (int k = 0; k < slopes.Length; k++) slopes[k] = k;
-    }
-
-    internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> coefficients, int degree, SimdWidth width)
-    {
-        ValidateDegree(degree);
-        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
-        int m = degree + 1;
-        KernelBlocks.CheckParam(coefficients.Length, m, nameof(coefficients), "Tropical", degree);
-        Span<float> slopes = stackalloc float[m], s = stackalloc float[m], a = stackalloc float[m];
-        Span<int> index = stackalloc int[m];
-        Span<double> breaks = stackalloc double[m];
-        Powers(slopes);
-        fixed (float* py = y, px = x, ps = s, pa = a)
-        fixed (int* pi = index)
-        fixed (double* pb = breaks)
-        {
-            var plan = MaxAffine.Prepare(slopes, coefficients, ps, pa, pi, pb);
-            var job = new Job { Y = py, X = px, Plan = plan, Scale = Scale(degree), Width = SimdSupport.Resolve(width) };
-            KernelBlocks.Run(x.Length, plan.Search ? 40 : 2 + 4 * plan.M, job);
-        }
-    }
-
-    internal static void Backward(Span<float> dx, Span<float> dCoefficients, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> coefficients, int degree, bool needDx, bool accumulateDx, SimdWidth width)
+        ReadOnlySpan<float> coefficients, int degree, bool needDx = true, bool accumulateDx = false)
     {
         ValidateDegree(degree);
         int len = x.Length, m = degree + 1;
-        KernelBlocks.CheckSameLength(len, dy.Length, nameof(dy));
-        if (needDx) KernelBlocks.CheckSameLength(len, dx.Length, nameof(dx));
-        KernelBlocks.CheckParam(coefficients.Length, m, nameof(coefficients), "Tropical", degree);
-        KernelBlocks.CheckParam(dCoefficients.Length, m, nameof(dCoefficients), "Tropical", degree);
-        int blocks = KernelBlocks.BlockCount(len);
+        ActivationChecks.CheckSameLength(len, dy.Length, nameof(dy));
+        if (needDx) ActivationChecks.CheckSameLength(len, dx.Length, nameof(dx));
+        ActivationChecks.CheckParam(coefficients.Length, m, nameof(coefficients), "Tropical", degree);
+        ActivationChecks.CheckParam(dCoefficients.Length, m, nameof(dCoefficients), "Tropical", degree);
+        int blocks = FixedBlocks.Count(len);
         if (blocks == 0) return;
         Span<float> slopes = stackalloc float[m], s = stackalloc float[m], a = stackalloc float[m];
         Span<int> index = stackalloc int[m];
         Span<double> breaks = stackalloc double[m];
         Powers(slopes);
         float scale = Scale(degree);
-        double[] partials = KernelBlocks.RentPartials(blocks, m);
+        double[] partials = FixedBlocks.RentPartials(blocks, m);
         try
         {
             fixed (float* pdx = dx, px = x, pdy = dy, ps = s, pa = a)
@@ -104,15 +94,20 @@ public static unsafe class TropicalKernels
                 var job = new Job
                 {
                     Dx = pdx, X = px, Dy = pdy, Partials = pp, Stride = m, Plan = plan, Scale = scale,
-                    NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                    NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
-                KernelBlocks.Run(len, plan.Search ? 60 : 4 + 7 * plan.M, job);
+                FixedBlocks.Run(len, plan.Search ? 60 : 4 + 7 * plan.M, job);
             }
             Span<double> total = m <= 1024 ? stackalloc double[m] : new double[m];
-            KernelBlocks.SumRows(partials, blocks, m, total);
+            FixedBlocks.SumRows(partials, blocks, m, total);
             for (int k = 0; k < m; k++) dCoefficients[k] += (float)(scale * total[k]);
         }
-        finally { KernelBlocks.ReturnPartials(partials); }
+        finally { FixedBlocks.ReturnPartials(partials); }
+    }
+
+    private static void Powers(Span<float> slopes)
+    {
+        for (int k = 0; k < slopes.Length; k++) slopes[k] = k;
     }
 
     // One job type for both directions: Dy == null means forward (writes Y).
@@ -124,34 +119,22 @@ public static unsafe class TropicalKernels
         public MaxAffinePlan Plan;
         public float Scale;
         public bool NeedDx, AccumulateDx;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* x = X + start;
             if (Dy == null)
             {
                 float* y = Y + start;
-                int i = Plan.Search ? 0 : Width switch
-                {
-                    SimdWidth.V512 => ForwardScan<Vector512<float>, Simd512>(y, x, count, in Plan, Scale),
-                    SimdWidth.V256 => ForwardScan<Vector256<float>, Simd256>(y, x, count, in Plan, Scale),
-                    SimdWidth.V128 => ForwardScan<Vector128<float>, Simd128>(y, x, count, in Plan, Scale),
-                    _ => 0,
-                };
+                int i = Plan.Search || TOps.Count == 1 ? 0 : ForwardScan<TV, TOps>(y, x, count, in Plan, Scale);
                 for (; i < count; i++) y[i] = Scale * Plan.Value(Plan.Winner(x[i]), x[i]);
             }
             else
             {
                 float* dx = Dx + start, dy = Dy + start;
                 double* sums = Partials + (long)block * Stride;
-                int i = Plan.Search ? 0 : Width switch
-                {
-                    SimdWidth.V512 => BackwardScan<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
-                    SimdWidth.V256 => BackwardScan<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
-                    SimdWidth.V128 => BackwardScan<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
-                    _ => 0,
-                };
+                int i = Plan.Search || TOps.Count == 1 ? 0 : BackwardScan<TV, TOps>(dx, x, dy, count, sums, in this);
                 // Scalar tail (and the whole block in search mode): double sums straight into the block's row.
                 for (; i < count; i++)
                 {
@@ -167,61 +150,46 @@ public static unsafe class TropicalKernels
         }
     }
 
-    private static int ForwardScan<TV, TS>(float* y, float* x, int count, in MaxAffinePlan plan, float scale)
-        where TV : unmanaged where TS : ISimd<TV>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in MaxAffinePlan plan, float scale)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int len = count - count % TS.Count, m = plan.M;
-        float* s = plan.S, a = plan.A;
-        TV sc = TS.Splat(scale), s0 = TS.Splat(s[0]), a0 = TS.Splat(a[0]);
-        for (int i = 0; i < len; i += TS.Count)
+        int len = count - count % TOps.Count;
+        TV sc = TOps.Splat(scale);
+        for (int i = 0; i < len; i += TOps.Count)
         {
-            TV xv = TS.Load(x + i);
-            TV best = TS.Add(TS.Mul(s0, xv), a0);
-            for (int j = 1; j < m; j++)
-            {
-                TV v = TS.Add(TS.Mul(TS.Splat(s[j]), xv), TS.Splat(a[j]));
-                best = TS.Select(TS.GreaterThan(v, best), v, best);
-            }
-            TS.Store(y + i, TS.Mul(sc, best));
+            TV best = plan.Max<TV, TOps>(TOps.Load(x + i));
+            TOps.Store(y + i, TOps.Mul(sc, best));
         }
         return len;
     }
 
-    private static int BackwardScan<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
-        where TV : unmanaged where TS : ISimd<TV>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int BackwardScan<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int len = count - count % TS.Count, m = job.Plan.M;
-        float* s = job.Plan.S, a = job.Plan.A;
+        int len = count - count % TOps.Count, m = job.Plan.M;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
-        TV sc = TS.Splat(job.Scale), s0 = TS.Splat(s[0]), a0 = TS.Splat(a[0]), zero = TS.Splat(0f);
+        TV sc = TOps.Splat(job.Scale);
         TV* acc = stackalloc TV[m];
-        for (int b = 0; b < len; b += KernelBlocks.SubBlock)
+        for (int b = 0; b < len; b += FixedBlocks.SubBlock)
         {
-            int e = Math.Min(len, b + KernelBlocks.SubBlock);
+            int e = Math.Min(len, b + FixedBlocks.SubBlock);
             for (int j = 0; j < m; j++) acc[j] = default;
-            for (int i = b; i < e; i += TS.Count)
+            for (int i = b; i < e; i += TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i);
-                TV best = TS.Add(TS.Mul(s0, xv), a0), slot = zero, slope = s0;
-                for (int j = 1; j < m; j++)
-                {
-                    TV sj = TS.Splat(s[j]);
-                    TV v = TS.Add(TS.Mul(sj, xv), TS.Splat(a[j]));
-                    TV win = TS.GreaterThan(v, best);
-                    best = TS.Select(win, v, best);
-                    slot = TS.Select(win, TS.Splat(j), slot);
-                    slope = TS.Select(win, sj, slope);
-                }
+                TV g = TOps.Load(dy + i);
+                job.Plan.ArgMax<TV, TOps>(TOps.Load(x + i), out TV slot, out TV slope);
                 for (int j = 0; j < m; j++)
-                    acc[j] = TS.Add(acc[j], TS.And(TS.Equal(slot, TS.Splat(j)), g));
+                    acc[j] = TOps.Add(acc[j], TOps.And(TOps.Equal(slot, TOps.Splat(j)), g));
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, TS.Mul(sc, slope));
-                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TOps.Mul(g, TOps.Mul(sc, slope));
+                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
+                    TOps.Store(dx + i, v);
                 }
             }
-            for (int j = 0; j < m; j++) sums[job.Plan.Index[j]] += TS.SumToDouble(acc[j]);
+            for (int j = 0; j < m; j++) sums[job.Plan.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(acc[j]);
         }
         return len;
     }
@@ -230,7 +198,7 @@ public static unsafe class TropicalKernels
     public static double Evaluate(double x, ReadOnlySpan<float> coefficients, int degree, out double derivative)
     {
         ValidateDegree(degree);
-        KernelBlocks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Tropical", degree);
+        ActivationChecks.CheckParam(coefficients.Length, degree + 1, nameof(coefficients), "Tropical", degree);
         double best = coefficients[0];
         int w = 0;
         for (int k = 1; k <= degree; k++)

@@ -1,4 +1,6 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Activations;
 
@@ -22,7 +24,7 @@ public static unsafe class TropicalRationalKernels
     public const int MaxDegree = 1024;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless degree is in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</summary>
-    public static void ValidateDegree(int degree) => KernelBlocks.CheckDegree(degree, MinDegree, MaxDegree, "Tropical rational");
+    public static void ValidateDegree(int degree) => ActivationChecks.CheckDegree(degree, MinDegree, MaxDegree, "Tropical rational");
 
     /// <summary>y = f(x) elementwise. y may alias x.</summary>
     /// <param name="y">Output, length of x.</param>
@@ -33,8 +35,24 @@ public static unsafe class TropicalRationalKernels
     /// <param name="coefficientsDenom">b (n + 1): denominator intercepts.</param>
     /// <param name="degree">n, in [<see cref="MinDegree"/>, <see cref="MaxDegree"/>].</param>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> powersNum, ReadOnlySpan<float> powersDenom,
-        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree) =>
-        Forward(y, x, powersNum, powersDenom, coefficientsNum, coefficientsDenom, degree, SimdWidth.Auto);
+        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree)
+    {
+        CheckParams(degree, powersNum, powersDenom, coefficientsNum, coefficientsDenom);
+        ActivationChecks.CheckSameLength(x.Length, y.Length, nameof(y));
+        int m = degree + 1;
+        Span<float> buf = stackalloc float[4 * m];
+        Span<int> index = stackalloc int[2 * m];
+        Span<double> breaks = stackalloc double[2 * m];
+        fixed (float* py = y, px = x, pf = buf)
+        fixed (int* pi = index)
+        fixed (double* pb = breaks)
+        {
+            var num = MaxAffine.Prepare(powersNum, coefficientsNum, pf, pf + m, pi, pb);
+            var den = MaxAffine.Prepare(powersDenom, coefficientsDenom, pf + 2 * m, pf + 3 * m, pi + m, pb + m);
+            var job = new Job { Y = py, X = px, Num = num, Den = den };
+            FixedBlocks.Run(x.Length, num.Search || den.Search ? 80 : 2 + 4 * (num.M + den.M), job);
+        }
+    }
 
     /// <summary>
     /// Backward for the loss sum(y * dy): dx = dy (p_i - q_j) (written, or added when <paramref name="accumulateDx"/>);
@@ -57,60 +75,24 @@ public static unsafe class TropicalRationalKernels
     public static void Backward(Span<float> dx, Span<float> dPowersNum, Span<float> dPowersDenom, Span<float> dCoefficientsNum,
         Span<float> dCoefficientsDenom, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> powersNum,
         ReadOnlySpan<float> powersDenom, ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree,
-        bool needDx = true, bool accumulateDx = false) =>
-        Backward(dx, dPowersNum, dPowersDenom, dCoefficientsNum, dCoefficientsDenom, x, dy, powersNum, powersDenom,
-            coefficientsNum, coefficientsDenom, degree, needDx, accumulateDx, SimdWidth.Auto);
-
-    private static void CheckParams(int degree, ReadOnlySpan<float> p, ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        ValidateDegree(degree);
-        KernelBlocks.CheckParam(p.Length, degree + 1, "powersNum", "Tropical rational", degree);
-        KernelBlocks.CheckParam(q.Length, degree + 1, "powersDenom", "Tropical rational", degree);
-        KernelBlocks.CheckParam(a.Length, degree + 1, "coefficientsNum", "Tropical rational", degree);
-        KernelBlocks.CheckParam(b.Length, degree + 1, "coefficientsDenom", "Tropical rational", degree);
-    }
-
-    internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> powersNum, ReadOnlySpan<float> powersDenom,
-        ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree, SimdWidth width)
-    {
-        CheckParams(degree, powersNum, powersDenom, coefficientsNum, coefficientsDenom);
-        KernelBlocks.CheckSameLength(x.Length, y.Length, nameof(y));
-        int m = degree + 1;
-        Span<float> buf = stackalloc float[4 * m];
-        Span<int> index = stackalloc int[2 * m];
-        Span<double> breaks = stackalloc double[2 * m];
-        fixed (float* py = y, px = x, pf = buf)
-        fixed (int* pi = index)
-        fixed (double* pb = breaks)
-        {
-            var num = MaxAffine.Prepare(powersNum, coefficientsNum, pf, pf + m, pi, pb);
-            var den = MaxAffine.Prepare(powersDenom, coefficientsDenom, pf + 2 * m, pf + 3 * m, pi + m, pb + m);
-            var job = new Job { Y = py, X = px, Num = num, Den = den, Width = SimdSupport.Resolve(width) };
-            KernelBlocks.Run(x.Length, num.Search || den.Search ? 80 : 2 + 4 * (num.M + den.M), job);
-        }
-    }
-
-    internal static void Backward(Span<float> dx, Span<float> dPowersNum, Span<float> dPowersDenom, Span<float> dCoefficientsNum,
-        Span<float> dCoefficientsDenom, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> powersNum,
-        ReadOnlySpan<float> powersDenom, ReadOnlySpan<float> coefficientsNum, ReadOnlySpan<float> coefficientsDenom, int degree,
-        bool needDx, bool accumulateDx, SimdWidth width)
+        bool needDx = true, bool accumulateDx = false)
     {
         CheckParams(degree, powersNum, powersDenom, coefficientsNum, coefficientsDenom);
         int len = x.Length, m = degree + 1;
-        KernelBlocks.CheckSameLength(len, dy.Length, nameof(dy));
-        if (needDx) KernelBlocks.CheckSameLength(len, dx.Length, nameof(dx));
-        KernelBlocks.CheckParam(dPowersNum.Length, m, nameof(dPowersNum), "Tropical rational", degree);
-        KernelBlocks.CheckParam(dPowersDenom.Length, m, nameof(dPowersDenom), "Tropical rational", degree);
-        KernelBlocks.CheckParam(dCoefficientsNum.Length, m, nameof(dCoefficientsNum), "Tropical rational", degree);
-        KernelBlocks.CheckParam(dCoefficientsDenom.Length, m, nameof(dCoefficientsDenom), "Tropical rational", degree);
-        int blocks = KernelBlocks.BlockCount(len);
+        ActivationChecks.CheckSameLength(len, dy.Length, nameof(dy));
+        if (needDx) ActivationChecks.CheckSameLength(len, dx.Length, nameof(dx));
+        ActivationChecks.CheckParam(dPowersNum.Length, m, nameof(dPowersNum), "Tropical rational", degree);
+        ActivationChecks.CheckParam(dPowersDenom.Length, m, nameof(dPowersDenom), "Tropical rational", degree);
+        ActivationChecks.CheckParam(dCoefficientsNum.Length, m, nameof(dCoefficientsNum), "Tropical rational", degree);
+        ActivationChecks.CheckParam(dCoefficientsDenom.Length, m, nameof(dCoefficientsDenom), "Tropical rational", degree);
+        int blocks = FixedBlocks.Count(len);
         if (blocks == 0) return;
         Span<float> buf = stackalloc float[4 * m];
         Span<int> index = stackalloc int[2 * m];
         Span<double> breaks = stackalloc double[2 * m];
         // Partial row: [sum g x (num winner) | sum g x (den winner) | sum g (num) | sum g (den)], by original index.
         int stride = 4 * m;
-        double[] partials = KernelBlocks.RentPartials(blocks, stride);
+        double[] partials = FixedBlocks.RentPartials(blocks, stride);
         try
         {
             fixed (float* pdx = dx, px = x, pdy = dy, pf = buf)
@@ -122,12 +104,12 @@ public static unsafe class TropicalRationalKernels
                 var job = new Job
                 {
                     Dx = pdx, X = px, Dy = pdy, Partials = pp, Stride = stride, M = m, Num = num, Den = den,
-                    NeedDx = needDx, AccumulateDx = accumulateDx, Width = SimdSupport.Resolve(width),
+                    NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
-                KernelBlocks.Run(len, num.Search || den.Search ? 120 : 4 + 9 * (num.M + den.M), job);
+                FixedBlocks.Run(len, num.Search || den.Search ? 120 : 4 + 9 * (num.M + den.M), job);
             }
             Span<double> total = stride <= 4096 ? stackalloc double[stride] : new double[stride];
-            KernelBlocks.SumRows(partials, blocks, stride, total);
+            FixedBlocks.SumRows(partials, blocks, stride, total);
             for (int k = 0; k < m; k++)
             {
                 dPowersNum[k] += (float)total[k];
@@ -136,8 +118,19 @@ public static unsafe class TropicalRationalKernels
                 dCoefficientsDenom[k] -= (float)total[3 * m + k];
             }
         }
-        finally { KernelBlocks.ReturnPartials(partials); }
+        finally { FixedBlocks.ReturnPartials(partials); }
     }
+
+    private static void CheckParams(int degree, ReadOnlySpan<float> p, ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        ValidateDegree(degree);
+        ActivationChecks.CheckParam(p.Length, degree + 1, "powersNum", "Tropical rational", degree);
+        ActivationChecks.CheckParam(q.Length, degree + 1, "powersDenom", "Tropical rational", degree);
+        ActivationChecks.CheckParam(a.Length, degree + 1, "coefficientsNum", "Tropical rational", degree);
+        ActivationChecks.CheckParam(b.Length, degree + 1, "coefficientsDenom", "Tropical rational", degree);
+    }
+
+
 
     // One job type for both directions: Dy == null means forward (writes Y).
     private struct Job : IBlockJob
@@ -147,22 +140,16 @@ public static unsafe class TropicalRationalKernels
         public int Stride, M;
         public MaxAffinePlan Num, Den;
         public bool NeedDx, AccumulateDx;
-        public SimdWidth Width;
 
-        public readonly void Run(int start, int count, int block)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>(int start, int count, int block) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             float* x = X + start;
             bool scan = !Num.Search && !Den.Search;
             if (Dy == null)
             {
                 float* y = Y + start;
-                int i = !scan ? 0 : Width switch
-                {
-                    SimdWidth.V512 => ForwardScan<Vector512<float>, Simd512>(y, x, count, in this),
-                    SimdWidth.V256 => ForwardScan<Vector256<float>, Simd256>(y, x, count, in this),
-                    SimdWidth.V128 => ForwardScan<Vector128<float>, Simd128>(y, x, count, in this),
-                    _ => 0,
-                };
+                int i = !scan || TOps.Count == 1 ? 0 : ForwardScan<TV, TOps>(y, x, count, in this);
                 for (; i < count; i++)
                     y[i] = Num.Value(Num.Winner(x[i]), x[i]) - Den.Value(Den.Winner(x[i]), x[i]);
             }
@@ -170,13 +157,7 @@ public static unsafe class TropicalRationalKernels
             {
                 float* dx = Dx + start, dy = Dy + start;
                 double* sums = Partials + (long)block * Stride;
-                int i = !scan ? 0 : Width switch
-                {
-                    SimdWidth.V512 => BackwardScan<Vector512<float>, Simd512>(dx, x, dy, count, sums, in this),
-                    SimdWidth.V256 => BackwardScan<Vector256<float>, Simd256>(dx, x, dy, count, sums, in this),
-                    SimdWidth.V128 => BackwardScan<Vector128<float>, Simd128>(dx, x, dy, count, sums, in this),
-                    _ => 0,
-                };
+                int i = !scan || TOps.Count == 1 ? 0 : BackwardScan<TV, TOps>(dx, x, dy, count, sums, in this);
                 for (; i < count; i++)
                 {
                     int wn = Num.Winner(x[i]), wd = Den.Winner(x[i]);
@@ -195,93 +176,64 @@ public static unsafe class TropicalRationalKernels
         }
     }
 
-    private static int ForwardScan<TV, TS>(float* y, float* x, int count, in Job job) where TV : unmanaged where TS : ISimd<TV>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int ForwardScan<TV, TOps>(float* y, float* x, int count, in Job job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        int len = count - count % TS.Count;
-        for (int i = 0; i < len; i += TS.Count)
+        int len = count - count % TOps.Count;
+        for (int i = 0; i < len; i += TOps.Count)
         {
-            TV xv = TS.Load(x + i);
-            TS.Store(y + i, TS.Sub(Max<TV, TS>(xv, in job.Num), Max<TV, TS>(xv, in job.Den)));
+            TV xv = TOps.Load(x + i);
+            TOps.Store(y + i, TOps.Sub(job.Num.Max<TV, TOps>(xv), job.Den.Max<TV, TOps>(xv)));
         }
         return len;
     }
 
-    private static TV Max<TV, TS>(TV xv, in MaxAffinePlan plan) where TV : unmanaged where TS : ISimd<TV>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int BackwardScan<TV, TOps>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        float* s = plan.S, a = plan.A;
-        TV best = TS.Add(TS.Mul(TS.Splat(s[0]), xv), TS.Splat(a[0]));
-        for (int j = 1; j < plan.M; j++)
-        {
-            TV v = TS.Add(TS.Mul(TS.Splat(s[j]), xv), TS.Splat(a[j]));
-            best = TS.Select(TS.GreaterThan(v, best), v, best);
-        }
-        return best;
-    }
-
-    // Winning slot and slope of one max (first strict maximum in scan order).
-    private static void ArgMax<TV, TS>(TV xv, in MaxAffinePlan plan, out TV slot, out TV slope) where TV : unmanaged where TS : ISimd<TV>
-    {
-        float* s = plan.S, a = plan.A;
-        TV s0 = TS.Splat(s[0]);
-        TV best = TS.Add(TS.Mul(s0, xv), TS.Splat(a[0]));
-        slot = TS.Splat(0f);
-        slope = s0;
-        for (int j = 1; j < plan.M; j++)
-        {
-            TV sj = TS.Splat(s[j]);
-            TV v = TS.Add(TS.Mul(sj, xv), TS.Splat(a[j]));
-            TV win = TS.GreaterThan(v, best);
-            best = TS.Select(win, v, best);
-            slot = TS.Select(win, TS.Splat(j), slot);
-            slope = TS.Select(win, sj, slope);
-        }
-    }
-
-    private static int BackwardScan<TV, TS>(float* dx, float* x, float* dy, int count, double* sums, in Job job)
-        where TV : unmanaged where TS : ISimd<TV>
-    {
-        int len = count - count % TS.Count, mn = job.Num.M, md = job.Den.M, m = job.M;
+        int len = count - count % TOps.Count, mn = job.Num.M, md = job.Den.M, m = job.M;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         // acc: [num g x | num g | den g x | den g] per candidate slot.
         TV* acc = stackalloc TV[2 * (mn + md)];
         TV* accNg = acc + mn, accD = acc + 2 * mn, accDg = accD + md;
-        for (int b = 0; b < len; b += KernelBlocks.SubBlock)
+        for (int b = 0; b < len; b += FixedBlocks.SubBlock)
         {
-            int e = Math.Min(len, b + KernelBlocks.SubBlock);
+            int e = Math.Min(len, b + FixedBlocks.SubBlock);
             for (int j = 0; j < 2 * (mn + md); j++) acc[j] = default;
-            for (int i = b; i < e; i += TS.Count)
+            for (int i = b; i < e; i += TOps.Count)
             {
-                TV xv = TS.Load(x + i), g = TS.Load(dy + i), gx = TS.Mul(g, xv);
-                ArgMax<TV, TS>(xv, in job.Num, out TV slotN, out TV slopeN);
-                ArgMax<TV, TS>(xv, in job.Den, out TV slotD, out TV slopeD);
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i), gx = TOps.Mul(g, xv);
+                job.Num.ArgMax<TV, TOps>(xv, out TV slotN, out TV slopeN);
+                job.Den.ArgMax<TV, TOps>(xv, out TV slotD, out TV slopeD);
                 for (int j = 0; j < mn; j++)
                 {
-                    TV hit = TS.Equal(slotN, TS.Splat(j));
-                    acc[j] = TS.Add(acc[j], TS.And(hit, gx));
-                    accNg[j] = TS.Add(accNg[j], TS.And(hit, g));
+                    TV hit = TOps.Equal(slotN, TOps.Splat(j));
+                    acc[j] = TOps.Add(acc[j], TOps.And(hit, gx));
+                    accNg[j] = TOps.Add(accNg[j], TOps.And(hit, g));
                 }
                 for (int j = 0; j < md; j++)
                 {
-                    TV hit = TS.Equal(slotD, TS.Splat(j));
-                    accD[j] = TS.Add(accD[j], TS.And(hit, gx));
-                    accDg[j] = TS.Add(accDg[j], TS.And(hit, g));
+                    TV hit = TOps.Equal(slotD, TOps.Splat(j));
+                    accD[j] = TOps.Add(accD[j], TOps.And(hit, gx));
+                    accDg[j] = TOps.Add(accDg[j], TOps.And(hit, g));
                 }
                 if (needDx)
                 {
-                    TV v = TS.Mul(g, TS.Sub(slopeN, slopeD));
-                    if (accDx) v = TS.Add(TS.Load(dx + i), v);
-                    TS.Store(dx + i, v);
+                    TV v = TOps.Mul(g, TOps.Sub(slopeN, slopeD));
+                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
+                    TOps.Store(dx + i, v);
                 }
             }
             for (int j = 0; j < mn; j++)
             {
-                sums[job.Num.Index[j]] += TS.SumToDouble(acc[j]);
-                sums[2 * m + job.Num.Index[j]] += TS.SumToDouble(accNg[j]);
+                sums[job.Num.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(acc[j]);
+                sums[2 * m + job.Num.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(accNg[j]);
             }
             for (int j = 0; j < md; j++)
             {
-                sums[m + job.Den.Index[j]] += TS.SumToDouble(accD[j]);
-                sums[3 * m + job.Den.Index[j]] += TS.SumToDouble(accDg[j]);
+                sums[m + job.Den.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(accD[j]);
+                sums[3 * m + job.Den.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(accDg[j]);
             }
         }
         return len;

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Runtime.Intrinsics;
-using Ortho.Kernels.Tiles;
+using System.Runtime.CompilerServices;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -64,29 +64,9 @@ public static class CausalAttentionKernels
                 YL = yLayout, QL = qLayout, KL = kLayout, VL = vLayout,
                 H = heads, T = tokens, D = headDim,
             };
-            int pairs = batch * heads;
-            int per = PairsPerChunk(tokens, headDim, 2.0);
-            int chunks = (pairs + per - 1) / per;
             int tp = (tokens + Tile - 1) / Tile * Tile;
             int scratch = headDim * tp + Tile * Tile + Tile * headDim + 2 * Tile;
-            EngineSettings.ParallelFor(chunks, chunk =>
-            {
-                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
-                try
-                {
-                    fixed (float* s = buf)
-                    {
-                        int p0 = chunk * per, p1 = Math.Min(pairs, p0 + per);
-                        switch (TileSimd.Level)
-                        {
-                            case SimdLevel.V512: Impl<F512, Vector512<float>>.Forward(args, p0, p1, s); break;
-                            case SimdLevel.V256: Impl<F256, Vector256<float>>.Forward(args, p0, p1, s); break;
-                            default: Impl<F1, float>.Forward(args, p0, p1, s); break;
-                        }
-                    }
-                }
-                finally { ArrayPool<float>.Shared.Return(buf); }
-            });
+            Pairs(batch * heads, tokens, headDim, 2.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = false });
         }
     }
 
@@ -150,29 +130,9 @@ public static class CausalAttentionKernels
                 DYL = dyLayout, DQL = dqLayout, DKL = dkLayout, DVL = dvLayout,
                 H = heads, T = tokens, D = headDim,
             };
-            int pairs = batch * heads;
-            int per = PairsPerChunk(tokens, headDim, 5.0);
-            int chunks = (pairs + per - 1) / per;
             int tp = (tokens + Tile - 1) / Tile * Tile;
             int scratch = 3 * headDim * tp + tp + 2 * Tile * Tile + 2 * Tile * headDim;
-            EngineSettings.ParallelFor(chunks, chunk =>
-            {
-                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
-                try
-                {
-                    fixed (float* s = buf)
-                    {
-                        int p0 = chunk * per, p1 = Math.Min(pairs, p0 + per);
-                        switch (TileSimd.Level)
-                        {
-                            case SimdLevel.V512: Impl<F512, Vector512<float>>.Backward(args, p0, p1, s); break;
-                            case SimdLevel.V256: Impl<F256, Vector256<float>>.Backward(args, p0, p1, s); break;
-                            default: Impl<F1, float>.Backward(args, p0, p1, s); break;
-                        }
-                    }
-                }
-                finally { ArrayPool<float>.Shared.Return(buf); }
-            });
+            Pairs(batch * heads, tokens, headDim, 5.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = true });
         }
     }
 
@@ -259,9 +219,6 @@ public static class CausalAttentionKernels
         Backward(dqkv, q, dqkv, k, dqkv, v, dy, tm, y, tm, lse, qkv, q, qkv, k, qkv, v, batch, heads, tokens, headDim);
     }
 
-    /// <summary>Floating-point operations of the forward pass as conventionally counted (causal half of 4 B H T^2 D).</summary>
-    internal static double ForwardFlops(int batch, int heads, int tokens, int headDim) => 2.0 * batch * heads * (double)tokens * tokens * headDim;
-
     private static void CheckDims(int batch, int heads, int tokens, int headDim)
     {
         if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
@@ -270,11 +227,31 @@ public static class CausalAttentionKernels
         if (headDim < 0) throw new ArgumentOutOfRangeException(nameof(headDim));
     }
 
-    /// <summary>(batch, head) pairs per work item: enough for a few MFLOP (roughly a millisecond or more).</summary>
-    private static int PairsPerChunk(int tokens, int headDim, double flopFactor)
+    /// <summary>The chunks of (batch, head) pairs: a few MFLOP each (roughly a millisecond or more).</summary>
+    private static ParallelChunks Pairs(int pairs, int tokens, int headDim, double flopFactor) =>
+        ParallelChunks.Plan(pairs, pairs * (flopFactor * tokens * (double)tokens * headDim + 1.0), 8e6);
+
+    // Pairs [start, end) with one scratch buffer, forward or backward.
+    private struct PairsJob : ISimdRangeJob
     {
-        double perPair = flopFactor * tokens * (double)tokens * headDim + 1.0;
-        return (int)Math.Clamp(Math.Ceiling(8e6 / perPair), 1, int.MaxValue);
+        public Args Args;
+        public int Scratch;
+        public bool Backward;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly unsafe void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            float[] buf = ArrayPool<float>.Shared.Rent(Scratch);
+            try
+            {
+                fixed (float* s = buf)
+                {
+                    if (Backward) Impl<TV, TOps>.Backward(Args, start, end, s);
+                    else Impl<TV, TOps>.Forward(Args, start, end, s);
+                }
+            }
+            finally { ArrayPool<float>.Shared.Return(buf); }
+        }
     }
 
     private struct Args
@@ -284,13 +261,14 @@ public static class CausalAttentionKernels
         public int H, T, D;
     }
 
-    private static unsafe class Impl<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
+    private static unsafe class Impl<TV, TOps> where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         /// <summary>
         /// Transposes src [T, D] (token stride ts) into key-tile panels: panel t / Tile is a contiguous [D, Tile]
         /// block, element (d, t) at ((t / Tile) * D + d) * Tile + t % Tile. Panels keep the row stride of the
         /// score products at Tile floats (a full-length [D, T] transpose with a power-of-two T would alias L1 sets).
         /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TransposeTiles(float* dst, float* src, int ts, int T, int D)
         {
             for (int t = 0; t < T; t++)
@@ -313,36 +291,37 @@ public static class CausalAttentionKernels
         /// <summary>c[nq, nk] = a[nq, D] * panel[D, nk] (c row stride Tile); on a diagonal tile only the causal strips.</summary>
         private static void Scores(bool diag, int nq, int nk, int D, float* a, int aStride, float* panel, float* c)
         {
-            if (!diag) { TileGemm<TS, TV>.Run(nq, nk, D, a, aStride, 1, panel, Tile, c, Tile, false); return; }
+            if (!diag) { TileGemm<TV, TOps>.Run(nq, nk, D, a, aStride, 1, panel, Tile, c, Tile, false); return; }
             for (int r0 = 0; r0 < nq; r0 += Strip)
             {
                 int rows = Math.Min(Strip, nq - r0);
-                TileGemm<TS, TV>.Run(rows, Math.Min(nk, r0 + rows), D, a + (nint)r0 * aStride, aStride, 1, panel, Tile, c + r0 * Tile, Tile, false);
+                TileGemm<TV, TOps>.Run(rows, Math.Min(nk, r0 + rows), D, a + (nint)r0 * aStride, aStride, 1, panel, Tile, c + r0 * Tile, Tile, false);
             }
         }
 
         /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride Tile, zero above the diagonal on a diagonal tile).</summary>
         private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c)
         {
-            if (!diag) { TileGemm<TS, TV>.Run(nq, D, nk, p, Tile, 1, b, bStride, c, D, true); return; }
+            if (!diag) { TileGemm<TV, TOps>.Run(nq, D, nk, p, Tile, 1, b, bStride, c, D, true); return; }
             for (int r0 = 0; r0 < nq; r0 += Strip)
             {
                 int rows = Math.Min(Strip, nq - r0);
-                TileGemm<TS, TV>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * Tile, Tile, 1, b, bStride, c + r0 * D, D, true);
+                TileGemm<TV, TOps>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * Tile, Tile, 1, b, bStride, c + r0 * D, D, true);
             }
         }
 
         /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride Tile) and b [nq, D]; on a diagonal tile key strip c0 starts at query c0.</summary>
         private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c)
         {
-            if (!diag) { TileGemm<TS, TV>.Run(nk, D, nq, p, 1, Tile, b, bStride, c, D, true); return; }
+            if (!diag) { TileGemm<TV, TOps>.Run(nk, D, nq, p, 1, Tile, b, bStride, c, D, true); return; }
             for (int c0 = 0; c0 < nk; c0 += Strip)
             {
                 int cols = Math.Min(Strip, nk - c0);
-                TileGemm<TS, TV>.Run(cols, D, nq - c0, p + c0 + c0 * Tile, 1, Tile, b + (nint)c0 * bStride, bStride, c + c0 * D, D, true);
+                TileGemm<TV, TOps>.Run(cols, D, nq - c0, p + c0 + c0 * Tile, 1, Tile, b + (nint)c0 * bStride, bStride, c + c0 * D, D, true);
             }
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public static void Forward(in Args a, int p0, int p1, float* scratch)
         {
             int T = a.T, D = a.D;
@@ -377,15 +356,15 @@ public static class CausalAttentionKernels
                         {
                             float* row = sc + r * Tile;
                             int cnt = diag ? r + 1 : nk;
-                            float mt = RowOps<TS, TV>.Max(row, cnt) * scale;
+                            float mt = RowOps.MaxPadded<TV, TOps>(row, cnt) * scale;
                             float mOld = mx[r];
                             float mNew = MathF.Max(mOld, mt);
-                            float s = RowOps<TS, TV>.ExpScaleShift(row, cnt, nk, scale, mNew);
+                            float s = RowOps.ExpScaleShift<TV, TOps>(row, cnt, nk, scale, mNew);
                             if (mOld != mNew)
                             {
                                 float alpha = MathF.Exp(mOld - mNew);
                                 sum[r] = sum[r] * alpha + s;
-                                if (j0 > 0) RowOps<TS, TV>.Scale(acc + r * D, D, alpha);
+                                if (j0 > 0) RowOps.ScaleTo<TV, TOps>(acc + r * D, acc + r * D, D, alpha);
                             }
                             else sum[r] += s;
                             mx[r] = mNew;
@@ -394,13 +373,14 @@ public static class CausalAttentionKernels
                     }
                     for (int r = 0; r < nq; r++)
                     {
-                        RowOps<TS, TV>.ScaleTo(y + (nint)(i0 + r) * ys, acc + r * D, D, 1f / sum[r]);
+                        RowOps.ScaleTo<TV, TOps>(y + (nint)(i0 + r) * ys, acc + r * D, D, 1f / sum[r]);
                         lse[i0 + r] = mx[r] + MathF.Log(sum[r]);
                     }
                 }
             }
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public static void Backward(in Args a, int p0, int p1, float* scratch)
         {
             int T = a.T, D = a.D;
@@ -428,7 +408,7 @@ public static class CausalAttentionKernels
                 int qs = a.QL.TokenStride, ks = a.KL.TokenStride, ys = a.YL.TokenStride, dys = a.DYL.TokenStride;
                 TransposeTiles(kt, k, ks, T, D);
                 TransposeTiles(vt, v, a.VL.TokenStride, T, D);
-                for (int t = 0; t < T; t++) di[t] = RowOps<TS, TV>.Dot(dy + (nint)t * dys, y + (nint)t * ys, D);
+                for (int t = 0; t < T; t++) di[t] = RowOps.DotPair<TV, TOps>(dy + (nint)t * dys, y + (nint)t * ys, D);
                 new Span<float>(dqa, T * D).Clear();
                 for (int j0 = 0; j0 < T; j0 += Tile)
                 {
@@ -445,13 +425,13 @@ public static class CausalAttentionKernels
                         // P = exp(scale * Q_i K_j^T - lse_i), causal entries only.
                         Scores(diag, nq, nk, D, qi, qs, Panel(kt, j0, D), pm);
                         for (int r = 0; r < nq; r++)
-                            RowOps<TS, TV>.ExpScaleShiftNoSum(pm + r * Tile, diag ? r + 1 : nk, nk, scale, lse[i0 + r]);
+                            RowOps.ExpScaleShiftNoSum<TV, TOps>(pm + r * Tile, diag ? r + 1 : nk, nk, scale, lse[i0 + r]);
                         // dV_j += P^T dY_i
                         ColsTimes(diag, nq, nk, D, pm, dyi, dys, dva);
                         // dP = dY_i V_j^T ; dS = P * (dP - Di) * scale
                         Scores(diag, nq, nk, D, dyi, dys, Panel(vt, j0, D), ds);
                         for (int r = 0; r < nq; r++)
-                            RowOps<TS, TV>.SoftmaxGrad(ds + r * Tile, pm + r * Tile, diag ? r + 1 : nk, nk, di[i0 + r], scale);
+                            RowOps.SoftmaxGrad<TV, TOps>(ds + r * Tile, pm + r * Tile, diag ? r + 1 : nk, nk, di[i0 + r], scale);
                         // dQ_i += dS K_j ; dK_j += dS^T Q_i
                         RowsTimes(diag, nq, nk, D, ds, kj, ks, dqa + (nint)i0 * D);
                         ColsTimes(diag, nq, nk, D, ds, qi, qs, dka);
@@ -459,12 +439,12 @@ public static class CausalAttentionKernels
                     int dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
                     for (int r = 0; r < nk; r++)
                     {
-                        RowOps<TS, TV>.AddTo(dk + (nint)(j0 + r) * dks, dka + r * D, D);
-                        RowOps<TS, TV>.AddTo(dv + (nint)(j0 + r) * dvs, dva + r * D, D);
+                        RowOps.AddInto<TV, TOps>(dk + (nint)(j0 + r) * dks, dka + r * D, D);
+                        RowOps.AddInto<TV, TOps>(dv + (nint)(j0 + r) * dvs, dva + r * D, D);
                     }
                 }
                 int dqs = a.DQL.TokenStride;
-                for (int t = 0; t < T; t++) RowOps<TS, TV>.AddTo(dq + (nint)t * dqs, dqa + (nint)t * D, D);
+                for (int t = 0; t < T; t++) RowOps.AddInto<TV, TOps>(dq + (nint)t * dqs, dqa + (nint)t * D, D);
             }
         }
     }

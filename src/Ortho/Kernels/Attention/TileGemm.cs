@@ -1,35 +1,45 @@
 using System.Runtime.CompilerServices;
+using Ortho.Kernels.Simd;
 
-namespace Ortho.Kernels.Tiles;
+namespace Ortho.Kernels;
 
 /// <summary>
 /// A small unpacked, register-blocked matrix product for the tile-sized products inside the attention and
 /// convolution kernels: <c>C[i, j] (+)= sum_p A(i, p) * B[p, j]</c> with A addressed by arbitrary row and column
 /// strides (so transposed operands cost nothing) and B row-major with unit column stride (the vectorized axis).
-/// Blocks of 8 rows x 2 vectors (16 accumulators) with Vector512, 4 x 2 otherwise. Each output element is a sum over p in
+/// Blocks of 8 rows x 2 vectors (16 accumulators) with Vector512, 4 x 2 otherwise (fast multiply-adds, <see cref="ISimd{TV}.MulAdd"/>). Each output element is a sum over p in
 /// increasing order, so results are deterministic. A packed SGEMM could replace the larger calls
 /// (the patchify/im2col products) without changing the callers' data layout.
 /// </summary>
 internal static unsafe class TileGemm
 {
     /// <summary>
-    /// Dispatches to the widest vector path available. With <paramref name="bias"/> (length n), every row of the
+    /// Runs at the width <see cref="SimdDispatch"/> chooses. With <paramref name="bias"/> (length n), every row of the
     /// result gets bias added (on top of C when accumulating).
     /// </summary>
     public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* bias = null)
     {
-        switch (TileSimd.Level)
-        {
-            case SimdLevel.V512: TileGemm<F512, System.Runtime.Intrinsics.Vector512<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, bias); break;
-            case SimdLevel.V256: TileGemm<F256, System.Runtime.Intrinsics.Vector256<float>>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, bias); break;
-            default: TileGemm<F1, float>.Run(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, bias); break;
-        }
+        var job = new Job { M = m, N = n, K = k, A = a, Rsa = rsa, Csa = csa, B = b, Ldb = ldb, C = c, Ldc = ldc, Accumulate = accumulate, Bias = bias };
+        SimdDispatch.Run(ref job);
+    }
+
+    private struct Job : ISimdJob
+    {
+        public int M, N, K;
+        public float* A, B, C, Bias;
+        public nint Rsa, Csa, Ldb, Ldc;
+        public bool Accumulate;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            TileGemm<TV, TOps>.Run(M, N, K, A, Rsa, Csa, B, Ldb, C, Ldc, Accumulate, Bias);
     }
 }
 
 /// <summary>The width-generic body of <see cref="TileGemm"/>.</summary>
-internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
+internal static unsafe class TileGemm<TV, TOps> where TV : unmanaged where TOps : struct, ISimd<TV>
 {
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run(int m, int n, int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* bias = null)
     {
         if (m <= 0 || n <= 0) return;
@@ -40,7 +50,7 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
                     c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0f) + (bias != null ? bias[j] : 0f);
             return;
         }
-        int w = TS.Width;
+        int w = TOps.Count;
         int i0 = 0;
         if (w >= 16)
         {
@@ -93,31 +103,32 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(float* c, TV v, bool accumulate, float* bias)
     {
-        if (accumulate) v = TS.Add(TS.Load(c), v);
-        if (bias != null) v = TS.Add(v, TS.Load(bias));
-        TS.Store(c, v);
+        if (accumulate) v = TOps.Add(TOps.Load(c), v);
+        if (bias != null) v = TOps.Add(v, TOps.Load(bias));
+        TOps.Store(c, v);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block8x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
-        int w = TS.Width;
-        TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero;
-        TV c20 = TS.Zero, c21 = TS.Zero, c30 = TS.Zero, c31 = TS.Zero;
-        TV c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
-        TV c60 = TS.Zero, c61 = TS.Zero, c70 = TS.Zero, c71 = TS.Zero;
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        TV c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        TV c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
         float* a0 = a, a4 = a + 4 * rsa;
         nint r1 = rsa, r2 = 2 * rsa, r3 = 3 * rsa;
         for (int p = 0; p < k; p++)
         {
-            TV b0 = TS.Load(b), b1 = TS.Load(b + w);
-            TV x = TS.Splat(a0[0]); c00 = TS.Fma(x, b0, c00); c01 = TS.Fma(x, b1, c01);
-            x = TS.Splat(a0[r1]); c10 = TS.Fma(x, b0, c10); c11 = TS.Fma(x, b1, c11);
-            x = TS.Splat(a0[r2]); c20 = TS.Fma(x, b0, c20); c21 = TS.Fma(x, b1, c21);
-            x = TS.Splat(a0[r3]); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31);
-            x = TS.Splat(a4[0]); c40 = TS.Fma(x, b0, c40); c41 = TS.Fma(x, b1, c41);
-            x = TS.Splat(a4[r1]); c50 = TS.Fma(x, b0, c50); c51 = TS.Fma(x, b1, c51);
-            x = TS.Splat(a4[r2]); c60 = TS.Fma(x, b0, c60); c61 = TS.Fma(x, b1, c61);
-            x = TS.Splat(a4[r3]); c70 = TS.Fma(x, b0, c70); c71 = TS.Fma(x, b1, c71);
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+            TV x = TOps.Splat(a0[0]); c00 = TOps.MulAdd(x, b0, c00); c01 = TOps.MulAdd(x, b1, c01);
+            x = TOps.Splat(a0[r1]); c10 = TOps.MulAdd(x, b0, c10); c11 = TOps.MulAdd(x, b1, c11);
+            x = TOps.Splat(a0[r2]); c20 = TOps.MulAdd(x, b0, c20); c21 = TOps.MulAdd(x, b1, c21);
+            x = TOps.Splat(a0[r3]); c30 = TOps.MulAdd(x, b0, c30); c31 = TOps.MulAdd(x, b1, c31);
+            x = TOps.Splat(a4[0]); c40 = TOps.MulAdd(x, b0, c40); c41 = TOps.MulAdd(x, b1, c41);
+            x = TOps.Splat(a4[r1]); c50 = TOps.MulAdd(x, b0, c50); c51 = TOps.MulAdd(x, b1, c51);
+            x = TOps.Splat(a4[r2]); c60 = TOps.MulAdd(x, b0, c60); c61 = TOps.MulAdd(x, b1, c61);
+            x = TOps.Splat(a4[r3]); c70 = TOps.MulAdd(x, b0, c70); c71 = TOps.MulAdd(x, b1, c71);
             a0 += csa; a4 += csa; b += ldb;
         }
         Put(c, c00, acc, bias); Put(c + w, c01, acc, bias == null ? null : bias + w); c += ldc;
@@ -130,19 +141,20 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
         Put(c, c70, acc, bias); Put(c + w, c71, acc, bias == null ? null : bias + w);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block4x2(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
-        int w = TS.Width;
-        TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero;
-        TV c20 = TS.Zero, c21 = TS.Zero, c30 = TS.Zero, c31 = TS.Zero;
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
         float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
         for (int p = 0; p < k; p++)
         {
-            TV b0 = TS.Load(b), b1 = TS.Load(b + w);
-            TV x = TS.Splat(*a0); c00 = TS.Fma(x, b0, c00); c01 = TS.Fma(x, b1, c01);
-            x = TS.Splat(*a1); c10 = TS.Fma(x, b0, c10); c11 = TS.Fma(x, b1, c11);
-            x = TS.Splat(*a2); c20 = TS.Fma(x, b0, c20); c21 = TS.Fma(x, b1, c21);
-            x = TS.Splat(*a3); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31);
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+            TV x = TOps.Splat(*a0); c00 = TOps.MulAdd(x, b0, c00); c01 = TOps.MulAdd(x, b1, c01);
+            x = TOps.Splat(*a1); c10 = TOps.MulAdd(x, b0, c10); c11 = TOps.MulAdd(x, b1, c11);
+            x = TOps.Splat(*a2); c20 = TOps.MulAdd(x, b0, c20); c21 = TOps.MulAdd(x, b1, c21);
+            x = TOps.Splat(*a3); c30 = TOps.MulAdd(x, b0, c30); c31 = TOps.MulAdd(x, b1, c31);
             a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
         }
         Put(c, c00, acc, bias); Put(c + w, c01, acc, bias == null ? null : bias + w); c += ldc;
@@ -151,17 +163,18 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
         Put(c, c30, acc, bias); Put(c + w, c31, acc, bias == null ? null : bias + w);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block4x1(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
-        TV c0 = TS.Zero, c1 = TS.Zero, c2 = TS.Zero, c3 = TS.Zero;
+        TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
         float* a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa;
         for (int p = 0; p < k; p++)
         {
-            TV b0 = TS.Load(b);
-            c0 = TS.Fma(TS.Splat(*a0), b0, c0);
-            c1 = TS.Fma(TS.Splat(*a1), b0, c1);
-            c2 = TS.Fma(TS.Splat(*a2), b0, c2);
-            c3 = TS.Fma(TS.Splat(*a3), b0, c3);
+            TV b0 = TOps.Load(b);
+            c0 = TOps.MulAdd(TOps.Splat(*a0), b0, c0);
+            c1 = TOps.MulAdd(TOps.Splat(*a1), b0, c1);
+            c2 = TOps.MulAdd(TOps.Splat(*a2), b0, c2);
+            c3 = TOps.MulAdd(TOps.Splat(*a3), b0, c3);
             a0 += csa; a1 += csa; a2 += csa; a3 += csa; b += ldb;
         }
         Put(c, c0, acc, bias); c += ldc;
@@ -170,6 +183,7 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
         Put(c, c3, acc, bias);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block4xS(int k, float* a, nint rsa, nint csa, float* b, nint ldb, float* c, nint ldc, bool acc, float* bias)
     {
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
@@ -185,26 +199,28 @@ internal static unsafe class TileGemm<TS, TV> where TS : struct, ISimdF<TV> wher
         else { c[0] = s0; c[ldc] = s1; c[2 * ldc] = s2; c[3 * ldc] = s3; }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block1x2(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc, float* bias)
     {
-        int w = TS.Width;
-        TV c0 = TS.Zero, c1 = TS.Zero;
+        int w = TOps.Count;
+        TV c0 = TOps.Zero, c1 = TOps.Zero;
         for (int p = 0; p < k; p++)
         {
-            TV x = TS.Splat(*a);
-            c0 = TS.Fma(x, TS.Load(b), c0);
-            c1 = TS.Fma(x, TS.Load(b + w), c1);
+            TV x = TOps.Splat(*a);
+            c0 = TOps.MulAdd(x, TOps.Load(b), c0);
+            c1 = TOps.MulAdd(x, TOps.Load(b + w), c1);
             a += csa; b += ldb;
         }
         Put(c, c0, acc, bias); Put(c + w, c1, acc, bias == null ? null : bias + w);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Block1x1(int k, float* a, nint csa, float* b, nint ldb, float* c, bool acc, float* bias)
     {
-        TV c0 = TS.Zero;
+        TV c0 = TOps.Zero;
         for (int p = 0; p < k; p++)
         {
-            c0 = TS.Fma(TS.Splat(*a), TS.Load(b), c0);
+            c0 = TOps.MulAdd(TOps.Splat(*a), TOps.Load(b), c0);
             a += csa; b += ldb;
         }
         Put(c, c0, acc, bias);

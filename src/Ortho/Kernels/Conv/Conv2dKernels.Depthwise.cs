@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using Ortho.Kernels.Tiles;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -25,8 +24,7 @@ public static partial class Conv2dKernels
         CheckBuffers(g, y.Length, x.Length, weight.Length, bias.Length);
         if (g.Batch == 0) return;
         int c = g.InChannels, taps = g.KernelH * g.KernelW;
-        int per = DepthwiseImagesPerChunk(g);
-        int chunks = (g.Batch + per - 1) / per;
+        var blocks = DepthwiseBlocks(g, out int per);
         var pad = PadShape(g.OutHeight, g.OutWidth, g);
         float[] wtBuf = ArrayPool<float>.Shared.Rent(taps * c);
         try
@@ -35,14 +33,14 @@ public static partial class Conv2dKernels
             {
                 PackDepthwise(wt, pw, c, taps, flip: false);
                 nint ay = (nint)py, ax = (nint)px, ab = bias.IsEmpty ? 0 : (nint)pb, awt = (nint)wt;
-                EngineSettings.ParallelFor(chunks, chunk =>
+                blocks.Run((b0, b1) =>
                 {
                     float[] buf = ArrayPool<float>.Shared.Rent(pad.Rows * pad.Cols * c);
                     try
                     {
                         fixed (float* xp = buf)
                         {
-                            for (int n = chunk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
+                            for (int n = b0 * per, end = Math.Min(g.Batch, b1 * per); n < end; n++)
                             {
                                 Pad(xp, pad.Rows, pad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
                                 float* yn = (float*)ay + (nint)n * g.OutHeight * g.OutWidth * c;
@@ -83,21 +81,21 @@ public static partial class Conv2dKernels
         if (!needDx && !needDw && !needDb) return;
         int c = g.InChannels, taps = g.KernelH * g.KernelW, kh = g.KernelH, kw = g.KernelW;
         int oh = g.OutHeight, ow = g.OutWidth;
-        int per = DepthwiseImagesPerChunk(g);
-        int chunks = (g.Batch + per - 1) / per;
+        var blocks = DepthwiseBlocks(g, out int per);
+        int nBlocks = blocks.Items;
         var xpad = PadShape(oh, ow, g);                       // padded x for the weight gradient
         var dpad = PadShape(g.Height, g.Width, g);            // padded dy for the input gradient
         int partLen = taps * c + c;
         int scratch = (needDw ? xpad.Rows * xpad.Cols * c : 0) + (needDx ? dpad.Rows * dpad.Cols * c : 0);
         float[] wtBuf = ArrayPool<float>.Shared.Rent(taps * c);
-        float[] partBuf = ArrayPool<float>.Shared.Rent(chunks * partLen);
+        float[] partBuf = ArrayPool<float>.Shared.Rent(nBlocks * partLen);
         try
         {
             fixed (float* pdx = dx, pdw = dweight, pdb = dbias, pdy = dy, px = x, pw = weight, wt = wtBuf, part = partBuf)
             {
                 PackDepthwise(wt, pw, c, taps, flip: true);
                 nint adx = (nint)pdx, ady = (nint)pdy, ax = (nint)px, awt = (nint)wt, apart = (nint)part;
-                EngineSettings.ParallelFor(chunks, chunk =>
+                blocks.Run((b0, b1) =>
                 {
                     float[] buf = ArrayPool<float>.Shared.Rent(Math.Max(scratch, 1));
                     try
@@ -105,31 +103,34 @@ public static partial class Conv2dKernels
                         fixed (float* s = buf)
                         {
                             float* xp = s, dyp = s + (needDw ? xpad.Rows * xpad.Cols * c : 0);
-                            float* pw0 = (float*)apart + (nint)chunk * partLen;    // [taps, C] then [C]
-                            new Span<float>(pw0, partLen).Clear();
-                            for (int n = chunk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
+                            for (int blk = b0; blk < b1; blk++)
                             {
-                                float* dyn = (float*)ady + (nint)n * oh * ow * c;
-                                if (needDx)
+                                float* pw0 = (float*)apart + (nint)blk * partLen;    // [taps, C] then [C]
+                                new Span<float>(pw0, partLen).Clear();
+                                for (int n = blk * per, end = Math.Min(g.Batch, n + per); n < end; n++)
                                 {
-                                    Pad(dyp, dpad.Rows, dpad.Cols, c, dyn, oh, ow, kh - 1 - g.PadH, kw - 1 - g.PadW);
-                                    float* dxn = (float*)adx + (nint)n * g.Height * g.Width * c;
-                                    DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, kh - 1 - g.PadH, kh - 1 - g.PadH + oh, true);
+                                    float* dyn = (float*)ady + (nint)n * oh * ow * c;
+                                    if (needDx)
+                                    {
+                                        Pad(dyp, dpad.Rows, dpad.Cols, c, dyn, oh, ow, kh - 1 - g.PadH, kw - 1 - g.PadW);
+                                        float* dxn = (float*)adx + (nint)n * g.Height * g.Width * c;
+                                        DepthwiseCorrelate(dyp, dpad.Cols, c, (float*)awt, kh, kw, null, dxn, g.Height, g.Width, kh - 1 - g.PadH, kh - 1 - g.PadH + oh, true);
+                                    }
+                                    if (needDw)
+                                    {
+                                        Pad(xp, xpad.Rows, xpad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
+                                        DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow, g.PadH, g.PadH + g.Height);
+                                    }
+                                    if (needDb) DepthwiseBiasGrad(pw0 + taps * c, dyn, oh * ow, c);
                                 }
-                                if (needDw)
-                                {
-                                    Pad(xp, xpad.Rows, xpad.Cols, c, (float*)ax + (nint)n * g.Height * g.Width * c, g.Height, g.Width, g.PadH, g.PadW);
-                                    DepthwiseWeightGrad(pw0, xp, xpad.Cols, c, kh, kw, dyn, oh, ow, g.PadH, g.PadH + g.Height);
-                                }
-                                if (needDb) DepthwiseBiasGrad(pw0 + taps * c, dyn, oh * ow, c);
                             }
                         }
                     }
                     finally { ArrayPool<float>.Shared.Return(buf); }
                 });
                 // Fixed-order combine of the per-block partial sums.
-                for (int ch = 1; ch < chunks; ch++)
-                    RowAdd(part, part + (nint)ch * partLen, partLen);
+                for (int blk = 1; blk < nBlocks; blk++)
+                    RowAdd(part, part + (nint)blk * partLen, partLen);
                 if (needDw)
                     for (int ci = 0; ci < c; ci++)
                         for (int t = 0; t < taps; t++)
@@ -145,12 +146,18 @@ public static partial class Conv2dKernels
         }
     }
 
-    /// <summary>Images per work item: a few MFLOP, and at most 32 work items (bounds the partial-sum memory).</summary>
-    private static int DepthwiseImagesPerChunk(in Conv2dGeometry g)
+    /// <summary>
+    /// The fixed blocks of images of the depthwise kernels, <paramref name="perBlock"/> images each: a few MFLOP, and at
+    /// most 32 blocks (bounds the partial-sum memory of the backward pass, which sums the weight and bias gradients per
+    /// block and then adds the blocks in order). The blocks depend only on the geometry; they are scheduled as
+    /// <see cref="ParallelChunks"/> of blocks.
+    /// </summary>
+    private static ParallelChunks DepthwiseBlocks(in Conv2dGeometry g, out int perBlock)
     {
         double perImage = 2.0 * g.OutHeight * g.OutWidth * g.InChannels * g.KernelH * g.KernelW;
-        int per = ItemsPerChunk(perImage, g.Batch);
-        return Math.Max(per, (g.Batch + 31) / 32);
+        perBlock = Math.Max(ItemsPerBlock(perImage, g.Batch), (g.Batch + 31) / 32);
+        int blocks = (g.Batch + perBlock - 1) / perBlock;
+        return ParallelChunks.Plan(blocks, perImage * g.Batch, MinFlopsPerChunk);
     }
 
     /// <summary>
@@ -178,37 +185,65 @@ public static partial class Conv2dKernels
 
     private static unsafe void RowAdd(float* dst, float* src, int n)
     {
-        switch (TileSimd.Level)
-        {
-            case SimdLevel.V512: RowOps<F512, Vector512<float>>.AddTo(dst, src, n); break;
-            case SimdLevel.V256: RowOps<F256, Vector256<float>>.AddTo(dst, src, n); break;
-            default: RowOps<F1, float>.AddTo(dst, src, n); break;
-        }
+        var job = new RowAddJob { Dst = dst, Src = src, N = n };
+        SimdDispatch.Run(ref job);
+    }
+
+    private unsafe struct RowAddJob : ISimdJob
+    {
+        public float* Dst, Src;
+        public int N;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> => RowOps.AddInto<TV, TOps>(Dst, Src, N);
     }
 
     private static unsafe void DepthwiseCorrelate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
-        switch (TileSimd.Level)
-        {
-            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, row0, row1, accumulate); break;
-            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, row0, row1, accumulate); break;
-            default: DepthwiseKernel<F1, float>.Correlate(xp, cols, c, wt, kh, kw, bias, y, oh, ow, row0, row1, accumulate); break;
-        }
+        var job = new DepthwiseJob { Xp = xp, Cols = cols, C = c, Wt = wt, Kh = kh, Kw = kw, Bias = bias, Y = y, Oh = oh, Ow = ow, Row0 = row0, Row1 = row1, Accumulate = accumulate };
+        SimdDispatch.Run(ref job);
     }
 
     private static unsafe void DepthwiseWeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
-        switch (TileSimd.Level)
+        var job = new DepthwiseJob { Part = part, Xp = xp, Cols = cols, C = c, Kh = kh, Kw = kw, Y = dy, Oh = oh, Ow = ow, Row0 = row0, Row1 = row1, WeightGrad = true };
+        SimdDispatch.Run(ref job);
+    }
+
+    // One image of the correlation (y from xp and wt), or of the weight gradient (part from xp and dy, in Y).
+    private unsafe struct DepthwiseJob : ISimdJob
+    {
+        public float* Xp, Wt, Bias, Y, Part;
+        public int Cols, C, Kh, Kw, Oh, Ow, Row0, Row1;
+        public bool Accumulate, WeightGrad;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            case SimdLevel.V512: DepthwiseKernel<F512, Vector512<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow, row0, row1); break;
-            case SimdLevel.V256: DepthwiseKernel<F256, Vector256<float>>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow, row0, row1); break;
-            default: DepthwiseKernel<F1, float>.WeightGrad(part, xp, cols, c, kh, kw, dy, oh, ow, row0, row1); break;
+            if (WeightGrad) DepthwiseKernel<TV, TOps>.WeightGrad(Part, Xp, Cols, C, Kh, Kw, Y, Oh, Ow, Row0, Row1);
+            else DepthwiseKernel<TV, TOps>.Correlate(Xp, Cols, C, Wt, Kh, Kw, Bias, Y, Oh, Ow, Row0, Row1, Accumulate);
         }
     }
 
+    // part[c] += dy[p, c] over the pixels p (one dispatch for the image).
     private static unsafe void DepthwiseBiasGrad(float* part, float* dy, int pixels, int c)
     {
-        for (int p = 0; p < pixels; p++) RowAdd(part, dy + (nint)p * c, c);
+        var job = new BiasGradJob { Part = part, Dy = dy, Pixels = pixels, C = c };
+        SimdDispatch.Run(ref job);
+    }
+
+    private unsafe struct BiasGradJob : ISimdJob
+    {
+        public float* Part, Dy;
+        public int Pixels, C;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            float* part = Part, dy = Dy;
+            int c = C;
+            for (int p = 0, n = Pixels; p < n; p++) RowOps.AddInto<TV, TOps>(part, dy + (nint)p * c, c);
+        }
     }
 }
 
@@ -216,10 +251,10 @@ public static partial class Conv2dKernels
 /// Width-generic inner loops of the channels-last depthwise convolution. Both loops slide a window of input
 /// vectors along a row so each input vector is loaded once per kernel row (not once per tap).
 /// </summary>
-internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<TV> where TV : unmanaged
+internal static unsafe class DepthwiseKernel<TV, TOps> where TV : unmanaged where TOps : struct, ISimd<TV>
 {
     /// <summary>Output columns per register block: 8 with 32 vector registers (AVX-512), else 4.</summary>
-    public static int Block => TS.Width >= 16 ? 8 : 4;
+    public static int Block { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TOps.Count >= 16 ? 8 : 4; }
 
     /// <summary>
     /// y[oy, ox, c] (+)= bias[c] + sum_{ky, kx} xp[oy + ky, ox + kx, c] wt[ky KW + kx, c] over a padded image xp with
@@ -228,7 +263,7 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
     /// </summary>
     public static void Correlate(float* xp, int cols, int c, float* wt, int kh, int kw, float* bias, float* y, int oh, int ow, int row0, int row1, bool accumulate)
     {
-        int w = TS.Width, blk = ow > 4 ? Block : 4;
+        int w = TOps.Count, blk = ow > 4 ? Block : 4;
         nint rowStride = (nint)cols * c;
         for (int oy = 0; oy < oh; oy++)
         {
@@ -249,7 +284,7 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
                 {
                     // Channel tail, one channel at a time (covering up to 8 columns with two 4-column blocks).
                     for (int o = 0; o < cnt; o += 4)
-                        DepthwiseKernel<F1, float>.Block4(xb + ci + (nint)o * c, rowStride, c, wt + ci, ky0, ky1, kw,
+                        DepthwiseKernel<float, SimdScalar>.Block4(xb + ci + (nint)o * c, rowStride, c, wt + ci, ky0, ky1, kw,
                             bias == null ? null : bias + ci, yb + ci + (nint)o * c, Math.Min(4, cnt - o), accumulate);
                 }
             }
@@ -259,27 +294,28 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(float* p, TV v, bool accumulate)
     {
-        if (accumulate) v = TS.Add(v, TS.Load(p));
-        TS.Store(p, v);
+        if (accumulate) v = TOps.Add(v, TOps.Load(p));
+        TOps.Store(p, v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block8(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
-        TV b = bias == null ? TS.Zero : TS.Load(bias);
+        TV b = bias == null ? TOps.Zero : TOps.Load(bias);
         TV a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
         for (int ky = ky0; ky < ky1; ky++)
         {
             float* xr = x + ky * rowStride;
             float* wr = wt + (nint)ky * kw * c;
-            TV r0 = TS.Load(xr), r1 = TS.Load(xr + c), r2 = TS.Load(xr + 2 * c), r3 = TS.Load(xr + 3 * c);
-            TV r4 = TS.Load(xr + 4 * c), r5 = TS.Load(xr + 5 * c), r6 = TS.Load(xr + 6 * c);
+            TV r0 = TOps.Load(xr), r1 = TOps.Load(xr + c), r2 = TOps.Load(xr + 2 * c), r3 = TOps.Load(xr + 3 * c);
+            TV r4 = TOps.Load(xr + 4 * c), r5 = TOps.Load(xr + 5 * c), r6 = TOps.Load(xr + 6 * c);
             xr += 7 * c;
             for (int kx = 0; kx < kw; kx++)
             {
-                TV r7 = TS.Load(xr);
-                TV wv = TS.Load(wr);
-                a0 = TS.Fma(r0, wv, a0); a1 = TS.Fma(r1, wv, a1); a2 = TS.Fma(r2, wv, a2); a3 = TS.Fma(r3, wv, a3);
-                a4 = TS.Fma(r4, wv, a4); a5 = TS.Fma(r5, wv, a5); a6 = TS.Fma(r6, wv, a6); a7 = TS.Fma(r7, wv, a7);
+                TV r7 = TOps.Load(xr);
+                TV wv = TOps.Load(wr);
+                a0 = TOps.MulAdd(r0, wv, a0); a1 = TOps.MulAdd(r1, wv, a1); a2 = TOps.MulAdd(r2, wv, a2); a3 = TOps.MulAdd(r3, wv, a3);
+                a4 = TOps.MulAdd(r4, wv, a4); a5 = TOps.MulAdd(r5, wv, a5); a6 = TOps.MulAdd(r6, wv, a6); a7 = TOps.MulAdd(r7, wv, a7);
                 r0 = r1; r1 = r2; r2 = r3; r3 = r4; r4 = r5; r5 = r6; r6 = r7;
                 xr += c; wr += c;
             }
@@ -294,21 +330,22 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
         if (cnt > 7) Put(y + 7 * c, a7, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Block4(float* x, nint rowStride, nint c, float* wt, int ky0, int ky1, int kw, float* bias, float* y, int cnt, bool accumulate)
     {
-        TV b = bias == null ? TS.Zero : TS.Load(bias);
+        TV b = bias == null ? TOps.Zero : TOps.Load(bias);
         TV a0 = b, a1 = b, a2 = b, a3 = b;
         for (int ky = ky0; ky < ky1; ky++)
         {
             float* xr = x + ky * rowStride;
             float* wr = wt + (nint)ky * kw * c;
-            TV r0 = TS.Load(xr), r1 = TS.Load(xr + c), r2 = TS.Load(xr + 2 * c);
+            TV r0 = TOps.Load(xr), r1 = TOps.Load(xr + c), r2 = TOps.Load(xr + 2 * c);
             xr += 3 * c;
             for (int kx = 0; kx < kw; kx++)
             {
-                TV r3 = TS.Load(xr);
-                TV wv = TS.Load(wr);
-                a0 = TS.Fma(r0, wv, a0); a1 = TS.Fma(r1, wv, a1); a2 = TS.Fma(r2, wv, a2); a3 = TS.Fma(r3, wv, a3);
+                TV r3 = TOps.Load(xr);
+                TV wv = TOps.Load(wr);
+                a0 = TOps.MulAdd(r0, wv, a0); a1 = TOps.MulAdd(r1, wv, a1); a2 = TOps.MulAdd(r2, wv, a2); a3 = TOps.MulAdd(r3, wv, a3);
                 r0 = r1; r1 = r2; r2 = r3;
                 xr += c; wr += c;
             }
@@ -324,34 +361,36 @@ internal static unsafe class DepthwiseKernel<TS, TV> where TS : struct, ISimdF<T
     /// in registers, with a sliding window of 8 input vectors along ox (the scratch has 8 spare zero columns, so
     /// the last block may overrun KW).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void WeightGrad(float* part, float* xp, int cols, int c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
-        int w = TS.Width;
+        int w = TOps.Count;
         nint rowStride = (nint)cols * c;
         int ci = 0;
         for (; ci + w <= c; ci += w) WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
-        for (; ci < c; ci++) DepthwiseKernel<F1, float>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
+        for (; ci < c; ci++) DepthwiseKernel<float, SimdScalar>.WeightGradColumn(part + ci, xp + ci, rowStride, c, kh, kw, dy + ci, oh, ow, row0, row1);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void WeightGradColumn(float* part, float* xp, nint rowStride, nint c, int kh, int kw, float* dy, int oh, int ow, int row0, int row1)
     {
         for (int ky = 0; ky < kh; ky++)
             for (int kx0 = 0; kx0 < kw; kx0 += 8)
             {
-                TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
+                TV s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero, s4 = TOps.Zero, s5 = TOps.Zero, s6 = TOps.Zero, s7 = TOps.Zero;
                 for (int oy = Math.Max(0, row0 - ky), oyEnd = Math.Min(oh, row1 - ky); oy < oyEnd; oy++)
                 {
                     float* xr = xp + (oy + ky) * rowStride + kx0 * c;
                     float* dr = dy + (nint)oy * ow * c;
-                    TV r0 = TS.Load(xr), r1 = TS.Load(xr + c), r2 = TS.Load(xr + 2 * c), r3 = TS.Load(xr + 3 * c);
-                    TV r4 = TS.Load(xr + 4 * c), r5 = TS.Load(xr + 5 * c), r6 = TS.Load(xr + 6 * c);
+                    TV r0 = TOps.Load(xr), r1 = TOps.Load(xr + c), r2 = TOps.Load(xr + 2 * c), r3 = TOps.Load(xr + 3 * c);
+                    TV r4 = TOps.Load(xr + 4 * c), r5 = TOps.Load(xr + 5 * c), r6 = TOps.Load(xr + 6 * c);
                     xr += 7 * c;
                     for (int ox = 0; ox < ow; ox++)
                     {
-                        TV r7 = TS.Load(xr);
-                        TV d = TS.Load(dr);
-                        s0 = TS.Fma(d, r0, s0); s1 = TS.Fma(d, r1, s1); s2 = TS.Fma(d, r2, s2); s3 = TS.Fma(d, r3, s3);
-                        s4 = TS.Fma(d, r4, s4); s5 = TS.Fma(d, r5, s5); s6 = TS.Fma(d, r6, s6); s7 = TS.Fma(d, r7, s7);
+                        TV r7 = TOps.Load(xr);
+                        TV d = TOps.Load(dr);
+                        s0 = TOps.MulAdd(d, r0, s0); s1 = TOps.MulAdd(d, r1, s1); s2 = TOps.MulAdd(d, r2, s2); s3 = TOps.MulAdd(d, r3, s3);
+                        s4 = TOps.MulAdd(d, r4, s4); s5 = TOps.MulAdd(d, r5, s5); s6 = TOps.MulAdd(d, r6, s6); s7 = TOps.MulAdd(d, r7, s7);
                         r0 = r1; r1 = r2; r2 = r3; r3 = r4; r4 = r5; r5 = r6; r6 = r7;
                         xr += c; dr += c;
                     }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using Ortho.Kernels.Tiles;
 
 namespace Ortho.Kernels;
 
@@ -35,8 +34,6 @@ public static partial class Conv2dKernels
         int cout = g.OutChannels, kp = g.WeightSize / cout;
         int m = g.Batch * g.OutHeight * g.OutWidth;
         int panels = (m + PatchPanel - 1) / PatchPanel;
-        int per = ItemsPerChunk(2.0 * PatchPanel * kp * cout, panels);
-        int chunks = (panels + per - 1) / per;
         bool hasBias = !bias.IsEmpty, yLast = yLayout == ImageLayout.ChannelsLast;
         float[] wpBuf = ArrayPool<float>.Shared.Rent(kp * cout);
         try
@@ -45,7 +42,7 @@ public static partial class Conv2dKernels
             {
                 PackPatchWeights(wp, null, pw, g);
                 nint ay = (nint)py, ax = (nint)px, ab = (nint)pbias, awp = (nint)wp;
-                EngineSettings.ParallelFor(chunks, chunk =>
+                Chunks(panels, 2.0 * PatchPanel * kp * cout).Run((start, end) =>
                 {
                     float[] buf = ArrayPool<float>.Shared.Rent(PatchPanel * (kp + cout));
                     try
@@ -53,7 +50,7 @@ public static partial class Conv2dKernels
                         fixed (float* s = buf)
                         {
                             float* a = s, c = s + PatchPanel * kp;
-                            for (int panel = chunk * per, end = Math.Min(panels, panel + per); panel < end; panel++)
+                            for (int panel = start; panel < end; panel++)
                             {
                                 int m0 = panel * PatchPanel, mb = Math.Min(PatchPanel, m - m0);
                                 GatherPatches(a, kp, (float*)ax, xLayout, g, m0, mb, 0, kp);
@@ -114,22 +111,25 @@ public static partial class Conv2dKernels
                         new Span<float>(dwp, kp * cout).Clear();
                         nint adwp = (nint)dwp;
                         int blocks = (kp + PatchWeightBlock - 1) / PatchWeightBlock;
-                        EngineSettings.ParallelFor(blocks, blk =>
+                        Chunks(blocks, 2.0 * m * Math.Min(PatchWeightBlock, kp) * cout).Run((start, end) =>
                         {
-                            int k0 = blk * PatchWeightBlock, kb = Math.Min(PatchWeightBlock, kp - k0);
-                            float[] buf = ArrayPool<float>.Shared.Rent(PatchPanel * (kb + cout));
+                            float[] buf = ArrayPool<float>.Shared.Rent(PatchPanel * (PatchWeightBlock + cout));
                             try
                             {
                                 fixed (float* s = buf)
                                 {
-                                    float* a = s, dyp = s + PatchPanel * kb;
-                                    for (int panel = 0; panel < panels; panel++)
+                                    for (int blk = start; blk < end; blk++)
                                     {
-                                        int m0 = panel * PatchPanel, mb = Math.Min(PatchPanel, m - m0);
-                                        GatherPatches(a, kb, (float*)ax, xLayout, g, m0, mb, k0, k0 + kb);
-                                        float* d = yLast ? (float*)ady + (nint)m0 * cout : dyp;
-                                        if (!yLast) ScatterRowsToChannelsFirst((float*)ady, dyp, g, m0, mb, true);
-                                        TileGemm.Run(kb, cout, mb, a, 1, kb, d, cout, (float*)adwp + (nint)k0 * cout, cout, true);
+                                        int k0 = blk * PatchWeightBlock, kb = Math.Min(PatchWeightBlock, kp - k0);
+                                        float* a = s, dyp = s + PatchPanel * kb;
+                                        for (int panel = 0; panel < panels; panel++)
+                                        {
+                                            int m0 = panel * PatchPanel, mb = Math.Min(PatchPanel, m - m0);
+                                            GatherPatches(a, kb, (float*)ax, xLayout, g, m0, mb, k0, k0 + kb);
+                                            float* d = yLast ? (float*)ady + (nint)m0 * cout : dyp;
+                                            if (!yLast) ScatterRowsToChannelsFirst((float*)ady, dyp, g, m0, mb, true);
+                                            TileGemm.Run(kb, cout, mb, a, 1, kb, d, cout, (float*)adwp + (nint)k0 * cout, cout, true);
+                                        }
                                     }
                                 }
                             }
@@ -149,9 +149,7 @@ public static partial class Conv2dKernels
                     {
                         PackPatchWeights(null, wt, pw, g);
                         nint awt = (nint)wt;
-                        int per = ItemsPerChunk(2.0 * PatchPanel * kp * cout, panels);
-                        int chunks = (panels + per - 1) / per;
-                        EngineSettings.ParallelFor(chunks, chunk =>
+                        Chunks(panels, 2.0 * PatchPanel * kp * cout).Run((start, end) =>
                         {
                             float[] buf = ArrayPool<float>.Shared.Rent(PatchPanel * (kp + cout));
                             try
@@ -159,7 +157,7 @@ public static partial class Conv2dKernels
                                 fixed (float* s = buf)
                                 {
                                     float* da = s, dyp = s + PatchPanel * kp;
-                                    for (int panel = chunk * per, end = Math.Min(panels, panel + per); panel < end; panel++)
+                                    for (int panel = start; panel < end; panel++)
                                     {
                                         int m0 = panel * PatchPanel, mb = Math.Min(PatchPanel, m - m0);
                                         float* d = yLast ? (float*)ady + (nint)m0 * cout : dyp;

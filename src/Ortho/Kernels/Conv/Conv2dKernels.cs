@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using Ortho.Kernels.Tiles;
 
 namespace Ortho.Kernels;
 
@@ -40,20 +39,18 @@ public static partial class Conv2dKernels
         int kg = cinG * g.KernelH * g.KernelW, ohw = g.OutHeight * g.OutWidth;
         int pb = Math.Min(PixelBlock, ohw), nBlocks = (ohw + pb - 1) / pb;
         int items = g.Batch * g.Groups * nBlocks;
-        int per = ItemsPerChunk(2.0 * coutG * kg * pb, items);
-        int chunks = (items + per - 1) / per;
         bool hasBias = !bias.IsEmpty;
         fixed (float* py = y, px = x, pw = weight, pbias = bias)
         {
             nint ay = (nint)py, ax = (nint)px, aw = (nint)pw, ab = (nint)pbias;
-            EngineSettings.ParallelFor(chunks, chunk =>
+            Chunks(items, 2.0 * coutG * kg * pb).Run((start, end) =>
             {
                 float[] colBuf = ArrayPool<float>.Shared.Rent(kg * pb);
                 try
                 {
                     fixed (float* col = colBuf)
                     {
-                        for (int item = chunk * per, end = Math.Min(items, item + per); item < end; item++)
+                        for (int item = start; item < end; item++)
                         {
                             int blk = item % nBlocks, ng = item / nBlocks, grp = ng % g.Groups, n = ng / g.Groups;
                             int p0 = blk * pb, np = Math.Min(pb, ohw - p0);
@@ -113,24 +110,27 @@ public static partial class Conv2dKernels
                 // Work item = (group, block of 32 output channels); each sums over (n, pixel block) in order.
                 const int CoBlock = 32;
                 int coBlocks = (coutG + CoBlock - 1) / CoBlock;
-                EngineSettings.ParallelFor(g.Groups * coBlocks, item =>
+                Chunks(g.Groups * coBlocks, 2.0 * Math.Min(CoBlock, coutG) * kg * ohw * g.Batch).Run((start, end) =>
                 {
-                    int grp = item / coBlocks, c0 = item % coBlocks * CoBlock, nc = Math.Min(CoBlock, coutG - c0);
                     float[] colBuf = ArrayPool<float>.Shared.Rent(kg * pb);
                     try
                     {
                         fixed (float* colT = colBuf)
                         {
-                            float* dwg = (float*)adw + (nint)(grp * coutG + c0) * kg;
-                            for (int n = 0; n < g.Batch; n++)
-                                for (int blk = 0; blk < nBlocks; blk++)
-                                {
-                                    int p0 = blk * pb, np = Math.Min(pb, ohw - p0);
-                                    float* xg = (float*)ax + ((nint)n * g.InChannels + grp * cinG) * g.Height * g.Width;
-                                    Im2Col(colT, 1, kg, xg, g, cinG, p0, np);
-                                    float* dyg = (float*)ady + ((nint)n * g.OutChannels + grp * coutG + c0) * ohw + p0;
-                                    TileGemm.Run(nc, kg, np, dyg, ohw, 1, colT, kg, dwg, kg, true);
-                                }
+                            for (int item = start; item < end; item++)
+                            {
+                                int grp = item / coBlocks, c0 = item % coBlocks * CoBlock, nc = Math.Min(CoBlock, coutG - c0);
+                                float* dwg = (float*)adw + (nint)(grp * coutG + c0) * kg;
+                                for (int n = 0; n < g.Batch; n++)
+                                    for (int blk = 0; blk < nBlocks; blk++)
+                                    {
+                                        int p0 = blk * pb, np = Math.Min(pb, ohw - p0);
+                                        float* xg = (float*)ax + ((nint)n * g.InChannels + grp * cinG) * g.Height * g.Width;
+                                        Im2Col(colT, 1, kg, xg, g, cinG, p0, np);
+                                        float* dyg = (float*)ady + ((nint)n * g.OutChannels + grp * coutG + c0) * ohw + p0;
+                                        TileGemm.Run(nc, kg, np, dyg, ohw, 1, colT, kg, dwg, kg, true);
+                                    }
+                            }
                         }
                     }
                     finally { ArrayPool<float>.Shared.Return(colBuf); }
@@ -139,21 +139,24 @@ public static partial class Conv2dKernels
             if (!dx.IsEmpty)
             {
                 // Work item = (n, group): disjoint slices of dx; pixel blocks in order within it.
-                EngineSettings.ParallelFor(g.Batch * g.Groups, item =>
+                Chunks(g.Batch * g.Groups, 2.0 * kg * ohw * coutG).Run((start, end) =>
                 {
-                    int n = item / g.Groups, grp = item % g.Groups;
                     float[] colBuf = ArrayPool<float>.Shared.Rent(kg * pb);
                     try
                     {
                         fixed (float* dcol = colBuf)
                         {
-                            float* dxg = (float*)adx + ((nint)n * g.InChannels + grp * cinG) * g.Height * g.Width;
-                            for (int blk = 0; blk < nBlocks; blk++)
+                            for (int item = start; item < end; item++)
                             {
-                                int p0 = blk * pb, np = Math.Min(pb, ohw - p0);
-                                float* dyg = (float*)ady + ((nint)n * g.OutChannels + grp * coutG) * ohw + p0;
-                                TileGemm.Run(kg, np, coutG, (float*)aw + (nint)grp * coutG * kg, 1, kg, dyg, ohw, dcol, np, false);
-                                Col2ImAdd(dxg, dcol, np, g, cinG, p0, np);
+                                int n = item / g.Groups, grp = item % g.Groups;
+                                float* dxg = (float*)adx + ((nint)n * g.InChannels + grp * cinG) * g.Height * g.Width;
+                                for (int blk = 0; blk < nBlocks; blk++)
+                                {
+                                    int p0 = blk * pb, np = Math.Min(pb, ohw - p0);
+                                    float* dyg = (float*)ady + ((nint)n * g.OutChannels + grp * coutG) * ohw + p0;
+                                    TileGemm.Run(kg, np, coutG, (float*)aw + (nint)grp * coutG * kg, 1, kg, dyg, ohw, dcol, np, false);
+                                    Col2ImAdd(dxg, dcol, np, g, cinG, p0, np);
+                                }
                             }
                         }
                     }
@@ -221,7 +224,13 @@ public static partial class Conv2dKernels
         if (bLength != 0 && bLength < g.OutChannels) throw new ArgumentException($"bias needs {g.OutChannels} floats, has {bLength}.");
     }
 
-    /// <summary>Work items per parallel chunk so a chunk holds a few MFLOP (roughly a millisecond or more).</summary>
-    private static int ItemsPerChunk(double flopsPerItem, int items) =>
-        (int)Math.Clamp(Math.Ceiling(4e6 / Math.Max(flopsPerItem, 1.0)), 1, Math.Max(items, 1));
+    /// <summary>Floating-point work worth a parallel chunk of a convolution: a few MFLOP (roughly a millisecond).</summary>
+    private const double MinFlopsPerChunk = 4e6;
+
+    /// <summary>The parallel chunks of <paramref name="items"/> work items of <paramref name="flopsPerItem"/> each.</summary>
+    private static ParallelChunks Chunks(int items, double flopsPerItem) => ParallelChunks.Plan(items, items * flopsPerItem, MinFlopsPerChunk);
+
+    /// <summary>Items per block so a block holds at least <see cref="MinFlopsPerChunk"/> (at most all items).</summary>
+    private static int ItemsPerBlock(double flopsPerItem, int items) =>
+        (int)Math.Clamp(Math.Ceiling(MinFlopsPerChunk / Math.Max(flopsPerItem, 1.0)), 1, Math.Max(items, 1));
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -21,28 +22,32 @@ public static unsafe partial class Gemm
     /// </summary>
     private static void Blocked<TK>(in Problem p, bool allowParallel) where TK : struct, IGemmMicroKernel
     {
-        int chunks = allowParallel ? ParallelChunks(2.0 * p.M * p.N * p.K) : 1;
-        if (chunks > 1)
+        if (allowParallel)
         {
+            double flops = 2.0 * p.M * p.N * p.K;
             int mUnits = (p.M + TK.MR - 1) / TK.MR, nUnits = (p.N + TK.NR - 1) / TK.NR;
-            bool splitM = p.M >= p.N || nUnits < chunks;
-            int units = splitM ? mUnits : nUnits;
-            chunks = Math.Min(chunks, units);
-            if (chunks > 1)
+            bool splitM = p.M >= p.N || nUnits < Split(int.MaxValue, flops).Count;
+            var plan = Split(splitM ? mUnits : nUnits, flops);
+            if (plan.Count > 1)
             {
-                Problem q = p;
-                EngineSettings.ParallelFor(chunks, chunk =>
-                {
-                    int lo = (int)((long)units * chunk / chunks), hi = (int)((long)units * (chunk + 1) / chunks);
-                    if (splitM)
-                        RunRange<TK>(in q, lo * TK.MR, Math.Min(q.M, hi * TK.MR), 0, q.N);
-                    else
-                        RunRange<TK>(in q, 0, q.M, lo * TK.NR, Math.Min(q.N, hi * TK.NR));
-                });
+                plan.Run(new TileRange<TK> { P = p, SplitM = splitM });
                 return;
             }
         }
         RunRange<TK>(in p, 0, p.M, 0, p.N);
+    }
+
+    /// <summary>Register-tile rows (or columns) [start, end) of C.</summary>
+    private struct TileRange<TK> : IRangeJob where TK : struct, IGemmMicroKernel
+    {
+        public Problem P;
+        public bool SplitM;
+
+        public readonly void Run(int start, int end)
+        {
+            if (SplitM) RunRange<TK>(in P, start * TK.MR, Math.Min(P.M, end * TK.MR), 0, P.N);
+            else RunRange<TK>(in P, 0, P.M, start * TK.NR, Math.Min(P.N, end * TK.NR));
+        }
     }
 
     /// <summary>How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly.</summary>
@@ -153,19 +158,19 @@ public static unsafe partial class Gemm
             if (freshA)
             {
                 float* sa = a + Pc * lda + (Ic + ir);
-                if (freshB) TK.Run<GemmYes, GemmNo, GemmYes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be);
-                else TK.Run<GemmYes, GemmNo, GemmNo>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be);
+                if (freshB) TK.Run<Yes, No, Yes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be);
+                else TK.Run<Yes, No, No>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be);
             }
             else if (RowsA && mr == MR)
             {
                 float* sa = a + (Ic + ir) * lda + Pc;
-                if (freshB) TK.Run<GemmNo, GemmYes, GemmYes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be);
-                else TK.Run<GemmNo, GemmYes, GemmNo>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be);
+                if (freshB) TK.Run<No, Yes, Yes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be);
+                else TK.Run<No, Yes, No>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be);
             }
             else
             {
-                if (freshB) TK.Run<GemmNo, GemmNo, GemmYes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be);
-                else TK.Run<GemmNo, GemmNo, GemmNo>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be);
+                if (freshB) TK.Run<No, No, Yes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be);
+                else TK.Run<No, No, No>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be);
             }
             if (!full)
             {

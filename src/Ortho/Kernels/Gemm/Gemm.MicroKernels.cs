@@ -3,27 +3,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
-
-/// <summary>A compile-time boolean for specializing generic kernels (the JIT folds <see cref="Value"/>).</summary>
-internal interface IGemmFlag
-{
-    /// <summary>The flag's value.</summary>
-    static abstract bool Value { get; }
-}
-
-/// <summary>The flag true.</summary>
-internal readonly struct GemmYes : IGemmFlag
-{
-    public static bool Value => true;
-}
-
-/// <summary>The flag false.</summary>
-internal readonly struct GemmNo : IGemmFlag
-{
-    public static bool Value => false;
-}
 
 /// <summary>
 /// A register-blocked SGEMM micro-kernel: computes an MR x NR tile of C from MR values of op(A) and NR
@@ -57,7 +39,7 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Computes the full MR x NR tile at <paramref name="c"/> (row stride <paramref name="ldc"/>).</summary>
     static abstract void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
-        where FA : struct, IGemmFlag where RA : struct, IGemmFlag where FB : struct, IGemmFlag;
+        where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag;
 }
 
 /// <summary>Vector512 micro-kernel: 12 x 32 tile in 24 accumulators (2 vectors per row).</summary>
@@ -69,10 +51,10 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
     public static int MC => 144;
     public static int NC => 1024;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
-        where FA : struct, IGemmFlag where RA : struct, IGemmFlag where FB : struct, IGemmFlag
+        where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
     {
         Vector512<float> c0_0 = default, c0_1 = default, c1_0 = default, c1_1 = default, c2_0 = default, c2_1 = default, c3_0 = default, c3_1 = default, c4_0 = default, c4_1 = default, c5_0 = default, c5_1 = default, c6_0 = default, c6_1 = default, c7_0 = default, c7_1 = default, c8_0 = default, c8_1 = default, c9_0 = default, c9_1 = default, c10_0 = default, c10_1 = default, c11_0 = default, c11_1 = default;
         // Rows mode: A row r (of MR) at pa + r * aStep, advancing one element per k step.
@@ -83,7 +65,7 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
         {
             var b0 = Vector512.Load(pb + 0);
             var b1 = Vector512.Load(pb + 16);
-            if (FB.Value)
+            if (FB.On)
             {
                 if (Sse.IsSupported)
                 {
@@ -94,7 +76,7 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
                 b1.Store(pbOut + 16);
                 pbOut += 32;
             }
-            if (FA.Value)
+            if (FA.On)
             {
                 if (Sse.IsSupported)
                 {
@@ -105,7 +87,7 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
                 Vector128.Load(pa + 8).Store(paOut + 8);
                 paOut += 12;
             }
-            if (RA.Value)
+            if (RA.On)
             {
                 var a0 = Vector512.Create(q0[0]);
                 c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
@@ -277,10 +259,10 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
     public static int MC => 96;
     public static int NC => 1024;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
-        where FA : struct, IGemmFlag where RA : struct, IGemmFlag where FB : struct, IGemmFlag
+        where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
     {
         Vector256<float> c0_0 = default, c0_1 = default, c1_0 = default, c1_1 = default, c2_0 = default, c2_1 = default, c3_0 = default, c3_1 = default, c4_0 = default, c4_1 = default, c5_0 = default, c5_1 = default;
         // Rows mode: A row r (of MR) at pa + r * aStep, advancing one element per k step.
@@ -291,7 +273,7 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
         {
             var b0 = Vector256.Load(pb + 0);
             var b1 = Vector256.Load(pb + 8);
-            if (FB.Value)
+            if (FB.On)
             {
                 if (Sse.IsSupported)
                 {
@@ -302,7 +284,7 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
                 b1.Store(pbOut + 8);
                 pbOut += 16;
             }
-            if (FA.Value)
+            if (FA.On)
             {
                 if (Sse.IsSupported)
                 {
@@ -314,7 +296,7 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
                 paOut[5] = pa[5];
                 paOut += 6;
             }
-            if (RA.Value)
+            if (RA.On)
             {
                 var a0 = Vector256.Create(q0[0]);
                 c0_0 = Vector256.FusedMultiplyAdd(a0, b0, c0_0);
@@ -414,10 +396,10 @@ internal readonly unsafe struct Kernel4x4 : IGemmMicroKernel
     public static int MC => 64;
     public static int NC => 1024;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
         float* c, nint ldc, float alpha, float beta)
-        where FA : struct, IGemmFlag where RA : struct, IGemmFlag where FB : struct, IGemmFlag
+        where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
     {
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
         // Rows mode: A row r (of MR) at pa + r * aStep, advancing one element per k step.
@@ -426,22 +408,22 @@ internal readonly unsafe struct Kernel4x4 : IGemmMicroKernel
         for (int p = 0; p < kc; p++)
         {
             float b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
-            if (FB.Value)
+            if (FB.On)
             {
                 pbOut[0] = b0; pbOut[1] = b1; pbOut[2] = b2; pbOut[3] = b3;
                 pbOut += 4;
             }
-            if (FA.Value)
+            if (FA.On)
             {
                 paOut[0] = pa[0]; paOut[1] = pa[1]; paOut[2] = pa[2]; paOut[3] = pa[3];
                 paOut += 4;
             }
-            float a0 = RA.Value ? q0[0] : pa[0], a1 = RA.Value ? q0[l1] : pa[1], a2 = RA.Value ? q0[l2] : pa[2], a3 = RA.Value ? q3[0] : pa[3];
+            float a0 = RA.On ? q0[0] : pa[0], a1 = RA.On ? q0[l1] : pa[1], a2 = RA.On ? q0[l2] : pa[2], a3 = RA.On ? q3[0] : pa[3];
             c00 = Gemm.Madd(a0, b0, c00); c01 = Gemm.Madd(a0, b1, c01); c02 = Gemm.Madd(a0, b2, c02); c03 = Gemm.Madd(a0, b3, c03);
             c10 = Gemm.Madd(a1, b0, c10); c11 = Gemm.Madd(a1, b1, c11); c12 = Gemm.Madd(a1, b2, c12); c13 = Gemm.Madd(a1, b3, c13);
             c20 = Gemm.Madd(a2, b0, c20); c21 = Gemm.Madd(a2, b1, c21); c22 = Gemm.Madd(a2, b2, c22); c23 = Gemm.Madd(a2, b3, c23);
             c30 = Gemm.Madd(a3, b0, c30); c31 = Gemm.Madd(a3, b1, c31); c32 = Gemm.Madd(a3, b2, c32); c33 = Gemm.Madd(a3, b3, c33);
-            if (RA.Value) { q0++; q3++; }
+            if (RA.On) { q0++; q3++; }
             else pa += aStep;
             pb += bStep;
         }

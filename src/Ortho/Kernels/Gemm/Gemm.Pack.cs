@@ -52,17 +52,7 @@ public static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(float* src, float* dst, int w)
-    {
-        int x = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; x + 16 <= w; x += 16) Vector512.Load(src + x).Store(dst + x);
-        if (Vector256.IsHardwareAccelerated)
-            for (; x + 8 <= w; x += 8) Vector256.Load(src + x).Store(dst + x);
-        if (Vector128.IsHardwareAccelerated)
-            for (; x + 4 <= w; x += 4) Vector128.Load(src + x).Store(dst + x);
-        for (; x < w; x++) dst[x] = src[x];
-    }
+    private static void CopyRun(float* src, float* dst, int w) => new ReadOnlySpan<float>(src, w).CopyTo(new Span<float>(dst, w));
 
     /// <summary>
     /// Transposing pack: dst[s * W + r] = src[r * ld + s] for r &lt; w, 0 for w &lt;= r &lt; W, over kc steps s.

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -25,7 +25,7 @@ namespace Ortho.Kernels;
 /// <para>
 /// The implementation is BLIS-style: panels of op(A) and op(B) are packed into reusable, aligned,
 /// thread-local buffers (no allocation per call once warm) and a register-blocked micro-kernel
-/// (Vector512 12x32, Vector256 6x16 or scalar 4x4, chosen by the hardware) computes each tile.
+/// (Vector512 12x32, Vector256 6x16 or scalar 4x4, for the width <see cref="Simd.SimdDispatch"/> chooses) computes each tile.
 /// Panels stored as contiguous runs per k step (A transposed, B not) are packed by the first tile
 /// that uses them, so that memory traffic overlaps arithmetic; full panels of a plain A are read in
 /// place; transposing packs use register transposes. Tiny products take an unpacked path.
@@ -239,26 +239,35 @@ public static unsafe partial class Gemm
     {
         if (batch == 0 || m == 0 || n == 0) return;
         double flopsEach = 2.0 * m * n * k;
-        int chunks = ParallelChunks(flopsEach * batch);
+        var plan = Split(batch, flopsEach * batch);
         // Items big enough to be threaded on their own run one after another (each split inside);
         // otherwise whole items are dealt out to threads. Either way each item is computed exactly
         // as a lone Sgemm call would compute it, so the thread count does not change any result.
-        if (chunks <= 1 || ParallelChunks(flopsEach) > 1 || batch == 1)
+        if (plan.Count <= 1 || Split(int.MaxValue, flopsEach).Count > 1 || batch == 1)
         {
             for (int i = 0; i < batch; i++)
                 SgemmCore(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb,
                     beta, c + i * strideC, ldc, allowParallel: true);
             return;
         }
-        chunks = Math.Min(chunks, batch);
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        EngineSettings.ParallelFor(chunks, chunk =>
+        plan.Run(new BatchItems
         {
-            int lo = (int)((long)batch * chunk / chunks), hi = (int)((long)batch * (chunk + 1) / chunks);
-            for (int i = lo; i < hi; i++)
-                SgemmCore(transA, transB, m, n, k, alpha, (float*)pa + i * strideA, lda, (float*)pb + i * strideB, ldb,
-                    beta, (float*)pc + i * strideC, ldc, allowParallel: false);
+            P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+            StrideA = strideA, StrideB = strideB, StrideC = strideC,
         });
+    }
+
+    private struct BatchItems : IRangeJob
+    {
+        public Problem P;
+        public long StrideA, StrideB, StrideC;
+
+        public readonly void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+                SgemmCore(P.TransA, P.TransB, P.M, P.N, P.K, P.Alpha, (float*)P.A + i * StrideA, P.Lda, (float*)P.B + i * StrideB, P.Ldb,
+                    P.Beta, (float*)P.C + i * StrideC, P.Ldc, allowParallel: false);
+        }
     }
 
     /// <summary>
@@ -267,13 +276,9 @@ public static unsafe partial class Gemm
     /// </summary>
     internal const double ParallelFlops = 1e8;
 
-    /// <summary>How many chunks to split <paramref name="flops"/> of work into (1 = run serially).</summary>
-    private static int ParallelChunks(double flops)
-    {
-        int threads = EngineSettings.Threads;
-        if (threads <= 1 || flops < 2 * ParallelFlops) return 1;
-        return (int)Math.Min(threads, flops / ParallelFlops);
-    }
+    /// <summary>The chunks for <paramref name="items"/> units of <paramref name="flops"/> work: at most one per thread.</summary>
+    private static ParallelChunks Split(int items, double flops) =>
+        ParallelChunks.Plan(items, flops, ParallelFlops, EngineSettings.Threads);
 
     private static void SgemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel)
@@ -289,13 +294,23 @@ public static unsafe partial class Gemm
             SmallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        var p = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        if (Vector512.IsHardwareAccelerated)
-            Blocked<Kernel12x32>(in p, allowParallel);
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
-            Blocked<Kernel6x16>(in p, allowParallel);
-        else
-            Blocked<Kernel4x4>(in p, allowParallel);
+        var job = new BlockedJob { P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), AllowParallel = allowParallel };
+        SimdDispatch.Run(ref job);
+    }
+
+    // The register tile is shaped for the width's register file: 12 x 32 in 24 Vector512 accumulators, 6 x 16 in 12
+    // Vector256 ones (with hardware FMA), else 4 x 4 scalars.
+    private struct BlockedJob : ISimdJob
+    {
+        public Problem P;
+        public bool AllowParallel;
+
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            if (TOps.Count == 16) Blocked<Kernel12x32>(in P, AllowParallel);
+            else if (TOps.Count == 8 && Fma.IsSupported) Blocked<Kernel6x16>(in P, AllowParallel);
+            else Blocked<Kernel4x4>(in P, AllowParallel);
+        }
     }
 
     /// <summary>C = beta * C, with beta == 0 writing zeros whatever C held.</summary>
@@ -310,10 +325,9 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>Fused multiply-add where the hardware has it (the vector kernels use it), else a*b+c.</summary>
+    /// <summary>Fused multiply-add where the hardware has it (the vector kernels use it), else a*b+c (<see cref="ISimd{TV}.MulAdd"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Madd(float a, float b, float c) =>
-        Fma.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+    internal static float Madd(float a, float b, float c) => SimdScalar.MulAdd(a, b, c);
 
     /// <summary>The value stored into C for an accumulated product <paramref name="acc"/>; the one formula every path uses.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
 /// <summary>
-/// Vectorized single-precision math (exp, sigmoid, erf, erfc, tanh) with scalar, <see cref="Vector256{T}"/> and
-/// <see cref="Vector512{T}"/> overloads that perform the same operations in the same order, so a value
-/// computed in any lane of any width is bit-identical to the scalar result (given hardware FMA).
+/// Vectorized single-precision math (exp, sigmoid, erf, erfc, tanh), each written once over <see cref="ISimd{TV}"/>:
+/// every width performs the same operations in the same order (<see cref="ISimd{TV}.Fma"/> is fused at every width),
+/// so a value computed in any lane of any width is bit-identical to the scalar result.
 /// </summary>
 /// <remarks>
 /// Exp: Cody-Waite reduction x = n ln2 + r, |r| &lt;= ln2/2, then exp(r) = 1 + r + r^2 g(r) with a degree-4
@@ -29,112 +29,59 @@ internal static partial class VMath
     private const float ExpG1 = 0.1666657703f;
     private const float ExpG0 = 0.5f;
 
-    /// <summary>e^x, scalar.</summary>
+    /// <summary>e^x per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Exp(float x)
+    internal static TV Exp<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        float xc = MathF.Min(MathF.Max(x, ExpMinInput), ExpMaxInput);
-        float t = MathF.FusedMultiplyAdd(xc, Log2E, RoundShifter);
-        float n = t - RoundShifter;
-        float r = MathF.FusedMultiplyAdd(n, -Ln2Hi, xc);
-        r = MathF.FusedMultiplyAdd(n, -Ln2Lo, r);
-        float g = MathF.FusedMultiplyAdd(ExpG4, r, ExpG3);
-        g = MathF.FusedMultiplyAdd(g, r, ExpG2);
-        g = MathF.FusedMultiplyAdd(g, r, ExpG1);
-        g = MathF.FusedMultiplyAdd(g, r, ExpG0);
-        float p = MathF.FusedMultiplyAdd(g, r * r, r) + 1f;
-        int ni = BitConverter.SingleToInt32Bits(t) - RoundShifterBits;
-        int n1 = ni >> 1;
-        int n2 = ni - n1;
-        float s1 = BitConverter.Int32BitsToSingle((n1 + 127) << 23);
-        float s2 = BitConverter.Int32BitsToSingle((n2 + 127) << 23);
-        return p * s1 * s2;
+        TV xc = AtMost<TV, TOps>(AtLeast<TV, TOps>(x, ExpMinInput), ExpMaxInput);
+        TV t = TOps.Fma(xc, TOps.Splat(Log2E), TOps.Splat(RoundShifter));
+        TV n = TOps.Sub(t, TOps.Splat(RoundShifter));
+        TV r = TOps.Fma(n, TOps.Splat(-Ln2Hi), xc);
+        r = TOps.Fma(n, TOps.Splat(-Ln2Lo), r);
+        TV g = TOps.Fma(TOps.Splat(ExpG4), r, TOps.Splat(ExpG3));
+        g = TOps.Fma(g, r, TOps.Splat(ExpG2));
+        g = TOps.Fma(g, r, TOps.Splat(ExpG1));
+        g = TOps.Fma(g, r, TOps.Splat(ExpG0));
+        TV p = TOps.Add(TOps.Fma(g, TOps.Mul(r, r), r), TOps.Splat(1f));
+        TV ni = TOps.SubBits(t, TOps.FromBits(RoundShifterBits));
+        TV n1 = TOps.ShiftRightArithmeticBits(ni, 1);
+        TV n2 = TOps.SubBits(ni, n1);
+        TV s1 = TOps.ShiftLeftBits(TOps.AddBits(n1, TOps.FromBits(127)), 23);
+        TV s2 = TOps.ShiftLeftBits(TOps.AddBits(n2, TOps.FromBits(127)), 23);
+        return TOps.Mul(TOps.Mul(p, s1), s2);
     }
 
-    /// <summary>e^x per lane, 256-bit.</summary>
+    /// <summary>Logistic sigmoid 1 / (1 + e^-x) per lane. Accurate in both tails (no cancellation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Exp(Vector256<float> x)
+    internal static TV Sigmoid<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        TOps.Div(TOps.Splat(1f), TOps.Add(TOps.Splat(1f), Exp<TV, TOps>(TOps.Neg(x))));
+
+    /// <summary>sigmoid(x) and 1 - sigmoid(x) per lane, both to a few ulp (the complement is e^-x sigmoid(x) where
+    /// sigmoid(x) &gt; 1/2, avoiding the cancellation of 1 - s).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV SigmoidPair<TV, TOps>(TV x, out TV oneMinus) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        Vector256<float> xc = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpMinInput)), Vector256.Create(ExpMaxInput));
-        Vector256<float> t = Vector256.FusedMultiplyAdd(xc, Vector256.Create(Log2E), Vector256.Create(RoundShifter));
-        Vector256<float> n = t - Vector256.Create(RoundShifter);
-        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), xc);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        Vector256<float> g = Vector256.FusedMultiplyAdd(Vector256.Create(ExpG4), r, Vector256.Create(ExpG3));
-        g = Vector256.FusedMultiplyAdd(g, r, Vector256.Create(ExpG2));
-        g = Vector256.FusedMultiplyAdd(g, r, Vector256.Create(ExpG1));
-        g = Vector256.FusedMultiplyAdd(g, r, Vector256.Create(ExpG0));
-        Vector256<float> p = Vector256.FusedMultiplyAdd(g, r * r, r) + Vector256<float>.One;
-        Vector256<int> ni = t.AsInt32() - Vector256.Create(RoundShifterBits);
-        Vector256<int> n1 = Vector256.ShiftRightArithmetic(ni, 1);
-        Vector256<int> n2 = ni - n1;
-        Vector256<float> s1 = Vector256.ShiftLeft(n1 + Vector256.Create(127), 23).AsSingle();
-        Vector256<float> s2 = Vector256.ShiftLeft(n2 + Vector256.Create(127), 23).AsSingle();
-        return p * s1 * s2;
-    }
-
-    /// <summary>e^x per lane, 512-bit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Exp(Vector512<float> x)
-    {
-        Vector512<float> xc = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpMinInput)), Vector512.Create(ExpMaxInput));
-        Vector512<float> t = Vector512.FusedMultiplyAdd(xc, Vector512.Create(Log2E), Vector512.Create(RoundShifter));
-        Vector512<float> n = t - Vector512.Create(RoundShifter);
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), xc);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        Vector512<float> g = Vector512.FusedMultiplyAdd(Vector512.Create(ExpG4), r, Vector512.Create(ExpG3));
-        g = Vector512.FusedMultiplyAdd(g, r, Vector512.Create(ExpG2));
-        g = Vector512.FusedMultiplyAdd(g, r, Vector512.Create(ExpG1));
-        g = Vector512.FusedMultiplyAdd(g, r, Vector512.Create(ExpG0));
-        Vector512<float> p = Vector512.FusedMultiplyAdd(g, r * r, r) + Vector512<float>.One;
-        Vector512<int> ni = t.AsInt32() - Vector512.Create(RoundShifterBits);
-        Vector512<int> n1 = Vector512.ShiftRightArithmetic(ni, 1);
-        Vector512<int> n2 = ni - n1;
-        Vector512<float> s1 = Vector512.ShiftLeft(n1 + Vector512.Create(127), 23).AsSingle();
-        Vector512<float> s2 = Vector512.ShiftLeft(n2 + Vector512.Create(127), 23).AsSingle();
-        return p * s1 * s2;
-    }
-
-    /// <summary>Logistic sigmoid 1 / (1 + e^-x), scalar. Accurate in both tails (no cancellation).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Sigmoid(float x) => 1f / (1f + Exp(-x));
-
-    /// <summary>Logistic sigmoid per lane, 256-bit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
-
-    /// <summary>Logistic sigmoid per lane, 512-bit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
-
-    /// <summary>sigmoid(x) and 1 - sigmoid(x), both to a few ulp (the complement is e^-x sigmoid(x) where
-    /// sigmoid(x) &gt; 1/2, avoiding the cancellation of 1 - s), scalar.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SigmoidPair(float x, out float oneMinus)
-    {
-        float e = Exp(-x);
-        float s = 1f / (1f + e);
-        oneMinus = e > 1f ? 1f - s : e * s;
+        TV one = TOps.Splat(1f);
+        TV e = Exp<TV, TOps>(TOps.Neg(x));
+        TV s = TOps.Div(one, TOps.Add(one, e));
+        oneMinus = TOps.Select(TOps.GreaterThan(e, one), TOps.Sub(one, s), TOps.Mul(e, s));
         return s;
     }
 
-    /// <summary>sigmoid(x) and 1 - sigmoid(x) per lane, 256-bit.</summary>
+    /// <summary>
+    /// max(x, c) per lane for a constant c that is neither NaN nor zero: IEEE's maximum (NaN for NaN x) in one hardware
+    /// instruction, since the native max with c first returns x when x is NaN (x86 returns its second operand, Arm
+    /// propagates NaN, and so does the scalar struct's a &gt; b ? a : b).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> SigmoidPair(Vector256<float> x, out Vector256<float> oneMinus)
-    {
-        Vector256<float> e = Exp(-x);
-        Vector256<float> s = Vector256<float>.One / (Vector256<float>.One + e);
-        oneMinus = Vector256.ConditionalSelect(Vector256.GreaterThan(e, Vector256<float>.One), Vector256<float>.One - s, e * s);
-        return s;
-    }
+    internal static TV AtLeast<TV, TOps>(TV x, float c) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.MaxNative(TOps.Splat(c), x);
 
-    /// <summary>sigmoid(x) and 1 - sigmoid(x) per lane, 512-bit.</summary>
+    /// <summary>min(x, c) per lane for a constant c that is neither NaN nor zero (see <see cref="AtLeast{TV, TOps}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> SigmoidPair(Vector512<float> x, out Vector512<float> oneMinus)
-    {
-        Vector512<float> e = Exp(-x);
-        Vector512<float> s = Vector512<float>.One / (Vector512<float>.One + e);
-        oneMinus = Vector512.ConditionalSelect(Vector512.GreaterThan(e, Vector512<float>.One), Vector512<float>.One - s, e * s);
-        return s;
-    }
+    internal static TV AtMost<TV, TOps>(TV x, float c) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.MinNative(TOps.Splat(c), x);
+
+    /// <summary>|value| with the sign of <paramref name="sign"/>, per lane (bitwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV CopySign<TV, TOps>(TV value, TV sign) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        TOps.Select(TOps.FromBits(int.MinValue), sign, value);
 }

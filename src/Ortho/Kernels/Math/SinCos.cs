@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Ortho.Activations;
+using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
@@ -32,14 +32,16 @@ public static unsafe class SinCosKernels
     // 1.5 * 2^23: adding it to an integer-valued float |q| < 2^22 leaves q in the low mantissa bits.
     private const float RoundMagic = 12582912f;
 
-    // pi/2 = C1 + C2 + C3, C1 and C2 with 12 significant bits (exact products with |q| < 2^12).
-    private static readonly float C1 = (float)(Math.Floor(Math.PI / 2 * 2048.0) / 2048.0);
-    private static readonly float C2 = (float)(Math.Floor((Math.PI / 2 - Math.Floor(Math.PI / 2 * 2048.0) / 2048.0) * 4194304.0) / 4194304.0);
-    private static readonly float C3 = (float)(Math.PI / 2 - (double)C1 - (double)C2);
+    // pi/2 = C1 + C2 + C3, C1 and C2 with 12 significant bits (exact products with |q| < 2^12): C1 = floor(2048 pi/2) / 2048,
+    // C2 = floor(2^22 (pi/2 - C1)) / 2^22 (a test recomputes both). Constants, not static fields, so the kernels that are
+    // compiled before the class is initialized (AggressiveOptimization) still see them as immediates.
+    internal const float C1 = 1.5703125f;
+    internal const float C2 = 0.0004837513f;
+    private const float C3 = (float)(Math.PI / 2 - (double)C1 - (double)C2);
 
     // Full-precision second and third parts for the FMA reduction: pi/2 = C1 + C2F + C3F.
-    private static readonly float C2F = (float)(Math.PI / 2 - (double)C1);
-    private static readonly float C3F = (float)(Math.PI / 2 - (double)C1 - (double)C2F);
+    private const float C2F = (float)(Math.PI / 2 - (double)C1);
+    private const float C3F = (float)(Math.PI / 2 - (double)C1 - (double)C2F);
 
     // Near-minimax polynomials on |r| <= pi/4 (fitted offline by iteratively reweighted least squares):
     // sin r = r + r^3 (S1 + r^2 (S2 + r^2 S3)), max relative error 8.3e-9;
@@ -49,126 +51,134 @@ public static unsafe class SinCosKernels
 
     /// <summary>sin[i] = sin(x[i]), cos[i] = cos(x[i]). The outputs may alias the input.</summary>
     /// <exception cref="ArgumentException">The spans' lengths differ.</exception>
-    public static void SinCos(ReadOnlySpan<float> x, Span<float> sin, Span<float> cos) => SinCos(x, sin, cos, SimdWidth.Auto);
-
-    internal static void SinCos(ReadOnlySpan<float> x, Span<float> sin, Span<float> cos, SimdWidth width)
+    public static void SinCos(ReadOnlySpan<float> x, Span<float> sin, Span<float> cos)
     {
         if (sin.Length != x.Length || cos.Length != x.Length)
             throw new ArgumentException($"sin ({sin.Length}) and cos ({cos.Length}) must have the length of x ({x.Length}).");
         fixed (float* px = x, ps = sin, pc = cos)
         {
-            int n = x.Length, i = 0;
-            switch (SimdSupport.Resolve(width))
-            {
-                case SimdWidth.V512: i = Loop<Vector512<float>, Simd512>(px, ps, pc, n); break;
-                case SimdWidth.V256: i = Loop<Vector256<float>, Simd256>(px, ps, pc, n); break;
-                case SimdWidth.V128: i = Loop<Vector128<float>, Simd128>(px, ps, pc, n); break;
-            }
-            Loop<float, SimdScalar>(px + i, ps + i, pc + i, n - i);
+            var job = new SpanJob { X = px, Sin = ps, Cos = pc, N = x.Length };
+            SimdDispatch.Run(ref job);
         }
     }
 
-    private static int Loop<TV, TS>(float* x, float* s, float* c, int n) where TV : unmanaged where TS : ISimd<TV>
+    private struct SpanJob : ISimdJob
+    {
+        public float* X, Sin, Cos;
+        public int N;
+
+        public static bool HasV128Path => true;
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            int i = Loop<TV, TOps>(X, Sin, Cos, N);
+            Loop<float, SimdScalar>(X + i, Sin + i, Cos + i, N - i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int Loop<TV, TOps>(float* x, float* s, float* c, int n) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int i = 0;
-        for (; i <= n - TS.Count; i += TS.Count)
+        for (; i <= n - TOps.Count; i += TOps.Count)
         {
-            Eval<TV, TS>(TS.Load(x + i), out TV sv, out TV cv);
-            TS.Store(s + i, sv);
-            TS.Store(c + i, cv);
+            Eval<TV, TOps>(TOps.Load(x + i), out TV sv, out TV cv);
+            TOps.Store(s + i, sv);
+            TOps.Store(c + i, cv);
         }
         return i;
     }
 
     /// <summary>sin and cos of every lane, any argument (the checked building block of the Fourier kernels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Eval<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    internal static void Eval<TV, TOps>(TV x, out TV sin, out TV cos) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV ax = TS.Abs(x);
-        if (TS.AnyGreaterThan(ax, TS.Splat(ReducedPathLimit)))
+        TV ax = TOps.Abs(x);
+        if (TOps.AnyGreaterThan(ax, TOps.Splat(ReducedPathLimit)))
         {
-            Fallback<TV, TS>(x, out sin, out cos);
+            Fallback<TV, TOps>(x, out sin, out cos);
             return;
         }
-        if (TS.AnyGreaterThan(ax, TS.Splat(FastPathLimit)))
+        if (TOps.AnyGreaterThan(ax, TOps.Splat(FastPathLimit)))
         {
-            TV r = TS.ReduceHalfPi(x, out TV q);
-            Finish<TV, TS>(TS.Add(q, TS.Splat(RoundMagic)), r, out sin, out cos);
+            TV r = HalfPiReduction.Reduce<TV, TOps>(x, out TV q);
+            Finish<TV, TOps>(TOps.Add(q, TOps.Splat(RoundMagic)), r, out sin, out cos);
             return;
         }
-        EvalUnchecked<TV, TS>(x, out sin, out cos);
+        EvalUnchecked<TV, TOps>(x, out sin, out cos);
     }
 
     /// <summary>sin and cos of every lane for |x| &lt;= <see cref="FastPathLimit"/> (the caller guarantees the range; lanes
     /// outside it lose accuracy). No branch, no call: for kernels that bound their arguments per block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void EvalUnchecked<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    internal static void EvalUnchecked<TV, TOps>(TV x, out TV sin, out TV cos) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         // qm = 1.5*2^23 + round(x * 2/pi): adding the magic constant rounds to an integer kept in the low mantissa bits.
-        TV qm = TS.Fma(x, TS.Splat(TwoOverPi), TS.Splat(RoundMagic));
-        TV q = TS.Sub(qm, TS.Splat(RoundMagic));
-        TV r = TS.Sub(x, TS.Mul(q, TS.Splat(C1)));     // exact (12-bit C1, Sterbenz)
+        TV qm = TOps.MulAdd(x, TOps.Splat(TwoOverPi), TOps.Splat(RoundMagic));
+        TV q = TOps.Sub(qm, TOps.Splat(RoundMagic));
+        TV r = TOps.Sub(x, TOps.Mul(q, TOps.Splat(C1)));     // exact (12-bit C1, Sterbenz)
         if (FmaSupport.Hardware)
         {
             // One rounding each: r - q*C2F and then - q*C3F are fused, so their error is half an ulp of the result.
-            r = TS.Fma(q, TS.Splat(-C2F), r);
-            r = TS.Fma(q, TS.Splat(-C3F), r);
+            r = TOps.MulAdd(q, TOps.Splat(-C2F), r);
+            r = TOps.MulAdd(q, TOps.Splat(-C3F), r);
         }
         else
         {
-            r = TS.Sub(r, TS.Mul(q, TS.Splat(C2)));     // exact (12-bit C2)
-            r = TS.Sub(r, TS.Mul(q, TS.Splat(C3)));
+            r = TOps.Sub(r, TOps.Mul(q, TOps.Splat(C2)));     // exact (12-bit C2)
+            r = TOps.Sub(r, TOps.Mul(q, TOps.Splat(C3)));
         }
-        Finish<TV, TS>(qm, r, out sin, out cos);
+        Finish<TV, TOps>(qm, r, out sin, out cos);
     }
 
     // Polynomials on r (|r| <= pi/4 + rounding) and the quadrant j = q mod 4, read from the low bits of qm = q + 1.5*2^23:
     // bit 0 swaps sin and cos, sin is negated for j = 2, 3 (bit 1), cos for j = 1, 2 (bit 1 xor bit 0).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<TV, TS>(TV qm, TV r, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    private static void Finish<TV, TOps>(TV qm, TV r, out TV sin, out TV cos) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV r2 = TS.Mul(r, r);
+        TV r2 = TOps.Mul(r, r);
 
-        TV ps = TS.Fma(r2, TS.Splat(S3), TS.Splat(S2));
-        ps = TS.Fma(r2, ps, TS.Splat(S1));
-        TV sr = TS.Fma(TS.Mul(r, r2), ps, r);
+        TV ps = TOps.MulAdd(r2, TOps.Splat(S3), TOps.Splat(S2));
+        ps = TOps.MulAdd(r2, ps, TOps.Splat(S1));
+        TV sr = TOps.MulAdd(TOps.Mul(r, r2), ps, r);
 
-        TV pc = TS.Fma(r2, TS.Splat(K4), TS.Splat(K3));
-        pc = TS.Fma(r2, pc, TS.Splat(K2));
-        pc = TS.Fma(r2, pc, TS.Splat(K1));
-        TV cr = TS.Fma(r2, pc, TS.Splat(1f));
+        TV pc = TOps.MulAdd(r2, TOps.Splat(K4), TOps.Splat(K3));
+        pc = TOps.MulAdd(r2, pc, TOps.Splat(K2));
+        pc = TOps.MulAdd(r2, pc, TOps.Splat(K1));
+        TV cr = TOps.MulAdd(r2, pc, TOps.Splat(1f));
 
-        TV bit0 = TS.ShiftLeftBits(qm, 31);                       // bit 0 in the sign position
-        TV swap = TS.ShiftRightArithmeticBits(bit0, 31);          // all ones where bit 0 is set
-        TV sinSign = TS.And(TS.ShiftLeftBits(qm, 30), TS.FromBits(int.MinValue));
-        TV cosSign = TS.Xor(sinSign, bit0);
-        sin = TS.Xor(TS.Select(swap, cr, sr), sinSign);
-        cos = TS.Xor(TS.Select(swap, sr, cr), cosSign);
+        TV bit0 = TOps.ShiftLeftBits(qm, 31);                       // bit 0 in the sign position
+        TV swap = TOps.ShiftRightArithmeticBits(bit0, 31);          // all ones where bit 0 is set
+        TV sinSign = TOps.And(TOps.ShiftLeftBits(qm, 30), TOps.FromBits(int.MinValue));
+        TV cosSign = TOps.Xor(sinSign, bit0);
+        sin = TOps.Xor(TOps.Select(swap, cr, sr), sinSign);
+        cos = TOps.Xor(TOps.Select(swap, sr, cr), cosSign);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Fallback<TV, TS>(TV x, out TV sin, out TV cos) where TV : unmanaged where TS : ISimd<TV>
+    private static void Fallback<TV, TOps>(TV x, out TV sin, out TV cos) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        float* bx = stackalloc float[TS.Count];
-        float* bs = stackalloc float[TS.Count];
-        float* bc = stackalloc float[TS.Count];
-        TS.Store(bx, x);
-        TV xs = TS.Load(bx);
-        for (int i = 0; i < TS.Count; i++)
+        float* bx = stackalloc float[TOps.Count];
+        float* bs = stackalloc float[TOps.Count];
+        float* bc = stackalloc float[TOps.Count];
+        TOps.Store(bx, x);
+        TV xs = TOps.Load(bx);
+        for (int i = 0; i < TOps.Count; i++)
             if (!(MathF.Abs(bx[i]) <= ReducedPathLimit)) bx[i] = 0f; // keep the vector path in range
-        TV r = TS.ReduceHalfPi(TS.Load(bx), out TV q);
-        Finish<TV, TS>(TS.Add(q, TS.Splat(RoundMagic)), r, out TV s, out TV c);
-        TS.Store(bs, s);
-        TS.Store(bc, c);
-        TS.Store(bx, xs);
-        for (int i = 0; i < TS.Count; i++)
+        TV r = HalfPiReduction.Reduce<TV, TOps>(TOps.Load(bx), out TV q);
+        Finish<TV, TOps>(TOps.Add(q, TOps.Splat(RoundMagic)), r, out TV s, out TV c);
+        TOps.Store(bs, s);
+        TOps.Store(bc, c);
+        TOps.Store(bx, xs);
+        for (int i = 0; i < TOps.Count; i++)
         {
             if (MathF.Abs(bx[i]) <= ReducedPathLimit) continue;
             (double ds, double dc) = Math.SinCos(bx[i]);
             bs[i] = (float)ds;
             bc[i] = (float)dc;
         }
-        sin = TS.Load(bs);
-        cos = TS.Load(bc);
+        sin = TOps.Load(bs);
+        cos = TOps.Load(bc);
     }
 }

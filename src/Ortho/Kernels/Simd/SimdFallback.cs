@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+
+namespace Ortho.Kernels.Simd;
+
+/// <summary>Lane-by-lane masked loads and stores for hardware without masked moves (Avx / Avx-512 absent).</summary>
+internal static unsafe class SimdFallback
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static TV MaskLoad<TV, TOps>(float* p, TV mask) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int* m = stackalloc int[TOps.Count];
+        float* v = stackalloc float[TOps.Count];
+        TOps.Store((float*)m, mask);
+        for (int i = 0; i < TOps.Count; i++) v[i] = m[i] != 0 ? p[i] : 0f;
+        return TOps.Load(v);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void MaskStore<TV, TOps>(float* p, TV mask, TV value) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int* m = stackalloc int[TOps.Count];
+        float* v = stackalloc float[TOps.Count];
+        TOps.Store((float*)m, mask);
+        TOps.Store(v, value);
+        for (int i = 0; i < TOps.Count; i++)
+            if (m[i] != 0) p[i] = v[i];
+    }
+}

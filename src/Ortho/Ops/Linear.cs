@@ -1,0 +1,40 @@
+using System.Numerics.Tensors;
+using Ortho.Kernels;
+
+namespace Ortho;
+
+/// <summary>Stateless neural-network functions with hand-written (fused) backward passes, like torch.nn.functional.</summary>
+public static partial class Functional
+{
+    /// <summary>y = x W^T + b for x [..., in], W [out, in], b [out] (optional): one GEMM each way, no transposes.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        if (weight.Rank != 2 || x.Rank < 1 || x.Size(-1) != weight.Size(1))
+            throw new ArgumentException($"Linear: input {Tensor.ShapeString(x.ShapeSpan)} does not match weight {Tensor.ShapeString(weight.ShapeSpan)} (expected [..., {(weight.Rank == 2 ? weight.Size(1) : -1)}]).");
+        int inF = weight.Size(1), outF = weight.Size(0), rows = x.Length / Math.Max(1, inF);
+        if (bias != null && (bias.Rank != 1 || bias.Length != outF))
+            throw new ArgumentException($"Linear: bias {Tensor.ShapeString(bias.ShapeSpan)} does not match {outF} output features.");
+        var outShape = x.Shape;
+        outShape[^1] = outF;
+        var y = Tensor.Empty(outShape);
+        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
+        if (bias != null)
+        {
+            var yd = y.Data;
+            var bd = bias.Data;
+            for (int r = 0; r < rows; r++) { var row = yd.Slice(r * outF, outF); TensorPrimitives.Add(row, bd, row); }
+        }
+        Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
+        return Tensor.Record(y, "linear", inputs, g =>
+        {
+            var gd = g.Data;
+            if (x.RequiresGrad) Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, 1f, x.GradSpan(), inF);
+            if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
+            if (bias is { RequiresGrad: true })
+            {
+                var db = bias.GradSpan();
+                for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, gd.Slice(r * outF, outF), db);
+            }
+        });
+    }
+}

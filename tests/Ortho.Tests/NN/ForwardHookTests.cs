@@ -1,0 +1,76 @@
+using Ortho;
+using Ortho.NN;
+using Xunit;
+
+namespace Ortho.Tests.NN;
+
+public class ForwardHookTests
+{
+    [Fact]
+    public void HooksFireOncePerCallAndTheHandleRemovesThem()
+    {
+        var m = new Linear(3, 2, rng: new Rng(0));
+        int pre = 0, post = 0;
+        Tensor? seenIn = null, seenOut = null;
+        var hPre = m.RegisterForwardPreHook((module, input) => { Assert.Same(m, module); pre++; seenIn = input; });
+        var hPost = m.RegisterForwardHook((module, input, output) => { Assert.Same(m, module); post++; seenOut = output; });
+        Assert.True(m.HasForwardHooks);
+        var x = Tensor.Ones(4, 3);
+        var y = m.Forward(x);
+        Assert.Same(x, seenIn);
+        Assert.Same(y, seenOut);
+        m.Forward(x);
+        Assert.Equal((2, 2), (pre, post));
+
+        hPost.Dispose();
+        m.Forward(x);
+        Assert.Equal((3, 2), (pre, post));
+        hPre.Dispose();
+        hPre.Dispose(); // a second Dispose removes nothing more
+        Assert.False(m.HasForwardHooks);
+        m.Forward(x);
+        Assert.Equal((3, 2), (pre, post));
+    }
+
+    [Fact]
+    public void NestedModulesFireInExecutionOrder()
+    {
+        var seq = new Sequential(new Linear(2, 2, rng: new Rng(1)), new Gelu());
+        var events = new List<string>();
+        var handles = new List<IDisposable>();
+        foreach (var (name, m) in seq.NamedModules())
+        {
+            string n = name.Length == 0 ? "seq" : name;
+            handles.Add(m.RegisterForwardPreHook((_, _) => events.Add("pre " + n)));
+            handles.Add(m.RegisterForwardHook((_, _, _) => events.Add("post " + n)));
+        }
+        seq.Forward(Tensor.Ones(1, 2));
+        Assert.Equal(new[] { "pre seq", "pre 0", "post 0", "pre 1", "post 1", "post seq" }, events);
+        handles.ForEach(h => h.Dispose());
+        Assert.All(seq.NamedModules(), m => Assert.False(m.Module.HasForwardHooks));
+    }
+
+    [Fact]
+    public void HooksRunInRegistrationOrderAndMayRemoveThemselves()
+    {
+        var m = new Relu();
+        var events = new List<string>();
+        IDisposable? self = null;
+        self = m.RegisterForwardHook((_, _, _) => { events.Add("a"); self!.Dispose(); });
+        using var b = m.RegisterForwardHook((_, _, _) => events.Add("b"));
+        m.Forward(Tensor.Ones(1));
+        m.Forward(Tensor.Ones(1));
+        Assert.Equal(new[] { "a", "b", "b" }, events);
+    }
+
+    /// <summary>A module whose forward takes no tensor (an embedding's indices) fires its hooks with a null input.</summary>
+    [Fact]
+    public void EmbeddingFiresHooksWithANullInput()
+    {
+        var e = new Embedding(5, 3, new Rng(2));
+        int calls = 0;
+        using var h = e.RegisterForwardHook((_, input, output) => { Assert.Null(input); Assert.Equal(new[] { 2, 3 }, output.Shape); calls++; });
+        e.Forward([1, 4], 2);
+        Assert.Equal(1, calls);
+    }
+}
