@@ -119,6 +119,10 @@ public class SwapCommandTests
         Cli.FailsWith(Swap("--batches", "0"), "--batches must be at least 1");
         Cli.FailsWith(["swap", run, "--out", tmp.Path], "is a directory");
         Cli.FailsWith(["swap", tmp.File("nothing"), "--out", tmp.File("x.safetensors")], "no such file or run directory");
+        // A PyTorch state dict that stores neither the heads nor which parameter-free activation it has.
+        string bare = tmp.File("bare.safetensors");
+        StateDictFile.Save(new Gpt(new GptConfig(256, 16, 1, 2, 16, "gelu"), new Rng(1)), bare);
+        Cli.FailsWith(["swap", bare, "--out", tmp.File("out.safetensors")], "does not store its heads and activation", "'ortho convert'");
         Assert.False(File.Exists(tmp.File("out.safetensors")));
     }
 
