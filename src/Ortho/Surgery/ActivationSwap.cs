@@ -50,7 +50,7 @@ public static class ActivationSwap
         bool forced = spec.Family.Options.Contains(ClampOption) || options.Clamp == ClampMode.On;
         bool both = options.Clamp == ClampMode.Auto && clampable && !forced;
 
-        var fits = new List<(string Name, FitTarget Target, ActivationInputStats Inputs, FitGrid Grid, Fitted Plain, Fitted? Clamped)>();
+        var fits = new List<LayerFits>();
         foreach (var (name, target) in layers)
         {
             if (!inputs.TryGetValue(name, out var s))
@@ -61,7 +61,7 @@ public static class ActivationSwap
                 var p = ActivationFitter.Fit(f, spec.Degree, target, grid, options.FitOptions).Parameters;
                 return new Fitted(p, grid.Errors(p));
             }
-            fits.Add(forced ? (name, target, s, grid, Fit(clamped!), null) : (name, target, s, grid, Fit(plain), both ? Fit(clamped!) : null));
+            fits.Add(new LayerFits(name, target, s, forced ? null : Fit(plain), forced || both ? Fit(clamped!) : null));
         }
 
         bool clamp = forced;
@@ -72,29 +72,29 @@ public static class ActivationSwap
         else
         {
             double tol = options.ClampTolerance;
-            var wide = fits.Where(f => f.Plain.Errors.MaxError > tol).ToList();
-            var helped = wide.Where(f => f.Clamped!.Errors.MaxError < f.Plain.Errors.MaxError).ToList();
+            var wide = fits.Where(f => f.Plain!.Errors.MaxError > tol).ToList();
+            var helped = wide.Where(f => f.Clamped!.Errors.MaxError < f.Plain!.Errors.MaxError).ToList();
             clamp = helped.Count > 0;
-            var worst = fits.MaxBy(f => f.Plain.Errors.MaxError);
+            var worst = fits.MaxBy(f => f.Plain!.Errors.MaxError)!;
             reason = clamp
-                ? Invariant($"clamp applied (to every layer: the model has one activation spec): the plain polynomial's largest error over the measured range exceeds {tol} in {string.Join(", ", helped.Select(f => Invariant($"{f.Name} ({f.Plain.Errors.MaxError:G3}, clamped {f.Clamped!.Errors.MaxError:G3})")))}")
+                ? Invariant($"clamp applied (to every layer: the model has one activation spec): the plain polynomial's largest error over the measured range exceeds {tol} in {string.Join(", ", helped.Select(f => Invariant($"{f.Name} ({f.Plain!.Errors.MaxError:G3}, clamped {f.Clamped!.Errors.MaxError:G3})")))}")
                 : wide.Count > 0
                     ? Invariant($"no clamp: the plain polynomial's largest error over the measured range exceeds {tol} in {string.Join(", ", wide.Select(f => f.Name))}, but the clamped fit is no better there")
-                    : Invariant($"no clamp: every layer's plain fit stays within {tol} of its target over the measured range (largest error {worst.Plain.Errors.MaxError:G3}, {worst.Name})");
-            if (clamp) fits = fits.Select(f => (f.Name, f.Target, f.Inputs, f.Grid, f.Clamped!, (Fitted?)f.Plain)).ToList();
+                    : Invariant($"no clamp: every layer's plain fit stays within {tol} of its target over the measured range (largest error {worst.Plain!.Errors.MaxError:G3}, {worst.Name})");
         }
 
-        var finalSpec = new ActivationSpec(spec.Kind, spec.Degree, clamp ? ClampOption : string.Join("+", plain.Options));
+        var finalSpec = new ActivationSpec(spec.Kind, spec.Degree, string.Join("+", (clamp ? clamped! : plain).Options));
         var swapped = Rebuild(model, finalSpec.ToString());
         var state = new Dictionary<string, Tensor>(model.StateDict());
         var reports = new List<LayerSwap>();
         foreach (var f in fits)
         {
+            var (chosen, other) = clamp ? (f.Clamped!, f.Plain) : (f.Plain!, f.Clamped);
             var act = swapped.NamedModules().First(m => m.Name == f.Name).Module as LearnableActivation
                 ?? throw new InvalidOperationException($"the rebuilt model has no learnable activation at {f.Name}.");
-            act.Load(f.Plain.Parameters);
+            act.Load(chosen.Parameters);
             foreach (var (key, t) in act.StateDict()) state[f.Name + "." + key] = t;
-            reports.Add(new LayerSwap(f.Name, f.Target, f.Inputs, f.Plain.Errors, clamp, f.Clamped?.Errors.MaxError, f.Plain.Parameters));
+            reports.Add(new LayerSwap(f.Name, f.Target, f.Inputs, chosen.Errors, clamp, other?.Errors.MaxError, chosen.Parameters));
         }
         swapped.LoadStateDict(state);
         swapped.Eval();
@@ -161,6 +161,9 @@ public static class ActivationSwap
     }
 
     private sealed record Fitted(ActivationParameters Parameters, FitGridErrors Errors);
+
+    // A layer's fits: without the clamp (null when it is forced) and with it (when forced, or compared by auto).
+    private sealed record LayerFits(string Name, FitTarget Target, ActivationInputStats Inputs, Fitted? Plain, Fitted? Clamped);
 
     // gelu replaces either GELU; any other name only its own kind.
     private static bool Replaces(Module m, string fit)
