@@ -48,6 +48,7 @@ internal static class Program
             InspectCommand.Create(),
             ImportCommand.Create(),
             FitCommand.Create(),
+            SwapCommand.Create(),
             ConvertCommand.Create(),
             MlpCommand.Create(),
             PolynomialCommand.Create(),

@@ -28,17 +28,41 @@ internal static class TrainCommand
         shared.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            var r = new LmRecipe
+            var init = shared.InitFrom(p);
+            var r = new LmRecipe { Train = shared.Recipe(p), EvalBatches = p.GetValue(evalBatches) };
+            if (init == null) r = r with { Block = p.GetValue(block), Layers = p.GetValue(layers), Heads = p.GetValue(heads), Embd = p.GetValue(embd), Activation = shared.Activation(p) };
+            else
             {
-                Train = shared.Recipe(p), Block = p.GetValue(block), Layers = p.GetValue(layers), Heads = p.GetValue(heads), Embd = p.GetValue(embd),
-                Activation = shared.Activation(p), EvalBatches = p.GetValue(evalBatches),
-            };
+                var c = (init.Gpt ?? throw new ArgumentException($"--init-from {init.File} holds a {init.Description}; 'train lm' starts from a GPT ('train image' from a ConvNeXt).")).Config;
+                int b = TrainOptions.Given(p, block) ? p.GetValue(block) : c.Block;
+                if (b > c.Block) throw new ArgumentException($"--block {b} is longer than the {c.Block} positions of --init-from {init.File}: give at most {c.Block}.");
+                r = r with
+                {
+                    Vocab = c.Vocab, Block = b, Layers = TrainOptions.Architecture(p, layers, init, c.Layers, "layers"),
+                    Heads = TrainOptions.Architecture(p, heads, init, c.Heads, "attention heads", init.Unknown.Contains("heads")),
+                    Embd = TrainOptions.Architecture(p, embd, init, c.Embd, "embedding width"), Activation = shared.Activation(p, init, c.Activation),
+                };
+            }
             r.Validate(TrainOptions.Flag);
             var w = shared.Run(p, "lm-" + r.Activation.Replace(':', '-'));
-            var (train, val) = BrownCorpus.Load(Data(DataSet.Brown, w));
-            Say($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(w.RunDir)}");
-            var trainer = new Trainer(new LmTask(r, train, val), w.RunDir);
+            string brown = Data(DataSet.Brown, w);
+            LmTask task;
+            if (r.Vocab == ByteTokenizer.VocabSize)
+            {
+                var (train, val) = BrownCorpus.Load(brown);
+                Say($"[bold]Ortho LM[/]: Brown corpus {train.Length:N0} train / {val.Length:N0} validation bytes; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(w.RunDir)}");
+                task = new LmTask(r, train, val);
+            }
+            else
+            {
+                var tokenizer = Inference.Tokenizers.For(r.Model);
+                var corpus = TokenizedCorpus.Brown(tokenizer, brown);
+                Say($"[bold]Ortho LM[/]: Brown corpus {corpus.Train.Length:N0} train / {corpus.Validation.Length:N0} validation {tokenizer.Name} tokens; activation [green]{r.Activation}[/]; {r.Train.Steps} steps of {r.Train.Batch}x{r.Block} tokens; run dir {Markup.Escape(w.RunDir)}");
+                task = new LmTask(r, corpus.Train, corpus.Validation);
+            }
+            var trainer = new Trainer(task, w.RunDir);
             if (shared.ApplyActivationInit(p, trainer.Model) is string note) Say(Markup.Escape(note));
+            StartFrom(init, task.Model);
             Say($"Model: {trainer.Model.ParameterCount():N0} parameters, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, w.Start, "tok/s"));
         });
@@ -67,18 +91,36 @@ internal static class TrainCommand
             }
             if (stepsGiven && p.GetValue(epochs) is not null)
                 throw new ArgumentException("--steps and --epochs both set the length of the run: give one of them.");
-            var r = new ImageRecipe { Train = recipe, Epochs = p.GetValue(epochs) ?? 1, Model = d.Model with { Activation = shared.Activation(p) } };
+            var init = shared.InitFrom(p);
+            var model = d.Model with { Activation = shared.Activation(p) };
+            if (init != null)
+            {
+                var c = (init.ConvNeXt ?? throw new ArgumentException($"--init-from {init.File} holds a {init.Description}; 'train image' starts from a ConvNeXt ('train lm' from a GPT).")).Config;
+                model = c with { Activation = shared.Activation(p, init, c.Activation) };
+            }
+            var r = new ImageRecipe { Train = recipe, Epochs = p.GetValue(epochs) ?? 1, Model = model };
             r.Validate(TrainOptions.Flag);
             var w = shared.Run(p, "image-" + r.Model.Activation.Replace(':', '-'));
             var data = FashionMnist.Load(Data(DataSet.FashionMnist, w));
             r.Validate(TrainOptions.Flag, data.Train.Count);
             Say($"[bold]Ortho image[/]: Fashion-MNIST {data.Train.Count:N0} train / {data.Test.Count:N0} test images; activation [green]{r.Model.Activation}[/]; run dir {Markup.Escape(w.RunDir)}");
-            var trainer = new Trainer(new ImageTask(r, data.Train, data.Test), w.RunDir);
+            var task = new ImageTask(r, data.Train, data.Test);
+            var trainer = new Trainer(task, w.RunDir);
             if (shared.ApplyActivationInit(p, trainer.Model) is string note) Say(Markup.Escape(note));
+            StartFrom(init, task.Model);
             Say($"Model: {trainer.Model.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, {EngineSettings.Threads} thread(s).");
             return Report(RunWithProgress(trainer, w.Start, "img/s"));
         });
         return cmd;
+    }
+
+    /// <summary>Copies the weights of --init-from into the run's freshly built model (a resume then restores its checkpoint over them).</summary>
+    private static void StartFrom(Inference.TrainedModel? init, NN.Module model)
+    {
+        if (init == null) return;
+        try { InitialWeights.Copy(init.Model, model); }
+        catch (ArgumentException e) { throw new ArgumentException($"--init-from {init.File}: {e.Message}", e); }
+        Say(Markup.Escape($"Weights from {init.File} ({init.Description}{(init.Step is int s ? $", step {s}" : "")})."));
     }
 
     /// <summary>The data set's directory, verified (fetched first when it does not verify and fetching is allowed).</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Ortho.Activations;
 using Ortho.Data;
+using Ortho.Inference;
 using Ortho.Training;
 
 namespace Ortho.Cli.Commands;
@@ -36,6 +37,10 @@ internal sealed class TrainOptions
     private readonly Option<bool> _resume = new("--resume") { Description = "Continue the run in --run-dir from its checkpoint (an error if there is none)." };
     private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Start a new run in --run-dir even though it holds one, replacing its checkpoint, metrics and model." };
     private readonly Option<bool> _noFetch = new("--no-fetch") { Description = "Do not download a missing or damaged data set; fail instead." };
+    private readonly Option<string?> _initFrom = new("--init-from")
+    {
+        Description = "Start from the weights of this model (a run directory or model file, e.g. written by 'ortho swap' or 'ortho import gpt2'); the architecture comes from it (architecture flags may only repeat it; --block may be shorter).",
+    };
     // Diagnostic, hidden from help: what the variance-preserving init prevents (docs/science.md, scripts/science-depth.sh).
     private readonly Option<string> _activationInit = new("--activation-init")
     {
@@ -73,7 +78,7 @@ internal sealed class TrainOptions
     public void AddTo(Command c)
     {
         foreach (Option o in new Option[] { _steps, _batch, _activation, _lr, _minLr, _warmup, _wd, _b1, _b2, _clip, _seed, _dataSeed, _every, _evalEvery,
-                     _runDir, _resume, _overwrite, _data, _manifest, _noFetch, _threads, _activationInit })
+                     _initFrom, _runDir, _resume, _overwrite, _data, _manifest, _noFetch, _threads, _activationInit })
             c.Options.Add(o);
     }
 
@@ -87,6 +92,43 @@ internal sealed class TrainOptions
             sb.Append(char.ToLowerInvariant(field[i]));
         }
         return sb.ToString();
+    }
+
+    /// <summary>The model of --init-from, loaded (null without it).</summary>
+    public TrainedModel? InitFrom(ParseResult p)
+    {
+        if (p.GetValue(_initFrom) is not string path) return null;
+        if (path.Length == 0) throw new ArgumentException("--init-from is empty.");
+        if (Given(p, _activationInit)) throw new ArgumentException("--activation-init sets the activations' initial values and --init-from loads trained ones: give one of them.");
+        try { return TrainedModel.Load(path); }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { throw new ArgumentException($"--init-from: {Program.Sentence(e)}", e); }
+    }
+
+    /// <summary>Whether <paramref name="o"/> was given on the command line (not its default).</summary>
+    public static bool Given(ParseResult p, Option o) => p.GetResult(o) is { Implicit: false };
+
+    /// <summary>
+    /// The value of an architecture flag when starting from <paramref name="init"/>: the initial model's
+    /// (<paramref name="file"/>) unless the flag was given, when it must repeat it; when the file does not store the
+    /// value (<paramref name="unknown"/>), the flag must be given.
+    /// </summary>
+    public static T Architecture<T>(ParseResult p, Option<T> o, TrainedModel init, T file, string what, bool unknown = false)
+    {
+        if (!Given(p, o))
+            return unknown ? throw new ArgumentException($"--init-from {init.File} does not store its {what}: give {o.Name}.") : file;
+        var v = p.GetValue(o)!;
+        if (!unknown && !EqualityComparer<T>.Default.Equals(v, file))
+            throw new ArgumentException($"{o.Name} {v} differs from the {what} of --init-from {init.File} ({file}): the architecture comes from the initial model; leave {o.Name} out.");
+        return v;
+    }
+
+    /// <summary>The activation when starting from <paramref name="init"/> (see <see cref="Architecture"/>).</summary>
+    public string Activation(ParseResult p, TrainedModel init, string file)
+    {
+        var given = Given(p, _activation) ? Activation(p) : null;
+        if (given != null && given != file && !init.Unknown.Contains("activation"))
+            throw new ArgumentException($"--activation {given} differs from the activation of --init-from {init.File} ({file}): the architecture comes from the initial model; leave --activation out (to put in another activation, run 'ortho swap' first).");
+        return given ?? (init.Unknown.Contains("activation") ? throw new ArgumentException($"--init-from {init.File} does not store its activation: give --activation.") : file);
     }
 
     /// <summary>The activation spec, normalized (an unknown one throws with the spec named).</summary>

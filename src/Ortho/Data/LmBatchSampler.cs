@@ -1,7 +1,7 @@
 namespace Ortho.Data;
 
 /// <summary>
-/// Draws language-model batches from a byte stream: each of the <see cref="Batch"/> rows is a window of
+/// Draws language-model batches from a token stream (bytes, or the ids of any tokenizer): each of the <see cref="Batch"/> rows is a window of
 /// <see cref="Block"/> tokens starting at a uniform position in [0, length - block - 1), and its targets are the
 /// same window shifted by one token.
 /// </summary>
@@ -11,19 +11,26 @@ namespace Ortho.Data;
 /// </remarks>
 public sealed class LmBatchSampler
 {
-    private readonly byte[] _data;
+    private readonly int[] _data;
 
-    /// <summary>Creates a sampler over <paramref name="data"/> (kept, not copied).</summary>
+    /// <summary>Creates a sampler over the bytes <paramref name="data"/> (copied as token ids 0..255).</summary>
     /// <exception cref="ArgumentException">The data is too short for one window and its targets.</exception>
     public LmBatchSampler(byte[] data, int batch, int block, Rng rng)
+        : this(Array.ConvertAll(data ?? throw new ArgumentNullException(nameof(data)), b => (int)b), batch, block, rng)
     {
-        ArgumentNullException.ThrowIfNull(data);
+    }
+
+    /// <summary>Creates a sampler over the token ids <paramref name="tokens"/> (kept, not copied).</summary>
+    /// <exception cref="ArgumentException">The data is too short for one window and its targets.</exception>
+    public LmBatchSampler(int[] tokens, int batch, int block, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(rng);
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "must be positive");
         if (block <= 0) throw new ArgumentOutOfRangeException(nameof(block), block, "must be positive");
-        if ((long)data.Length - block - 1 < 1)
-            throw new ArgumentException($"data of {data.Length} bytes is too short for windows of {block} tokens plus one target (needs at least {block + 2})", nameof(data));
-        _data = data;
+        if ((long)tokens.Length - block - 1 < 1)
+            throw new ArgumentException($"data of {tokens.Length} tokens is too short for windows of {block} tokens plus one target (needs at least {block + 2})", nameof(tokens));
+        _data = tokens;
         Batch = batch;
         Block = block;
         Rng = rng;
@@ -55,13 +62,8 @@ public sealed class LmBatchSampler
         {
             int start = Rng.NextInt(range);
             var src = _data.AsSpan(start, Block + 1);
-            var xr = x.Slice(b * Block, Block);
-            var yr = y.Slice(b * Block, Block);
-            for (int t = 0; t < Block; t++)
-            {
-                xr[t] = src[t];
-                yr[t] = src[t + 1];
-            }
+            src[..Block].CopyTo(x.Slice(b * Block, Block));
+            src[1..].CopyTo(y.Slice(b * Block, Block));
         }
     }
 

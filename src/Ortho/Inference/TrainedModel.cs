@@ -24,8 +24,10 @@ public sealed class TrainedModel
     /// <summary>The metrics log of a run.</summary>
     public const string MetricsFileName = "metrics.jsonl";
 
-    private TrainedModel(Module model, string file, string? runDirectory, string? configJson, string description, int? step, LmRecipe? lm, ImageRecipe? image)
+    private TrainedModel(Module model, string file, string? runDirectory, string? configJson, string description, int? step, LmRecipe? lm, ImageRecipe? image,
+        IReadOnlyList<string> unknown)
     {
+        Unknown = unknown;
         Model = model;
         File = file;
         RunDirectory = runDirectory;
@@ -60,6 +62,9 @@ public sealed class TrainedModel
 
     /// <summary>The architecture in one line (<see cref="ModelFile.Describe"/>).</summary>
     public string Description { get; }
+
+    /// <summary>What the file does not store and was assumed when loading (e.g. "heads" of a PyTorch GPT; see <see cref="ModelFile.Unknown"/>); empty when everything is known.</summary>
+    public IReadOnlyList<string> Unknown { get; }
 
     /// <summary>The training step the weights are from (a checkpoint's step, or the recipe's steps for a run's model file), when known.</summary>
     public int? Step { get; }
@@ -124,6 +129,6 @@ public sealed class TrainedModel
             && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)) step = v;
         string dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
         bool inRun = Path.GetFileName(file) is ModelFileName or CheckpointFileName || System.IO.File.Exists(Path.Combine(dir, MetricsFileName));
-        return new TrainedModel(model, file, inRun ? dir : null, config, loaded.Describe(), step, lm, image);
+        return new TrainedModel(model, file, inRun ? dir : null, config, loaded.Describe(), step, lm, image, loaded.Unknown);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ortho.Data;
 using Ortho.Models;
 
@@ -20,6 +21,11 @@ public sealed record LmRecipe
 
     /// <summary>Steps, batch, optimizer, schedule, clip, seeds and checkpoint interval.</summary>
     public TrainRecipe Train { get; init; } = DefaultTrain;
+    /// <summary>
+    /// The vocabulary, which also names the tokenizer: 256 bytes (the default), or GPT-2's 50,257 BPE tokens (a GPT-2
+    /// imported from Hugging Face and fine-tuned with <c>--init-from</c>).
+    /// </summary>
+    public int Vocab { get; init; } = ByteTokenizer.VocabSize;
     /// <summary>Tokens per sequence (and the model's block size).</summary>
     public int Block { get; init; } = 128;
     /// <summary>Transformer blocks.</summary>
@@ -35,8 +41,8 @@ public sealed record LmRecipe
     /// <summary>Validation batches averaged for the validation loss.</summary>
     public int EvalBatches { get; init; } = 64;
 
-    /// <summary>The model: a GPT over the 256 byte values.</summary>
-    public GptConfig Model => new(ByteTokenizer.VocabSize, Block, Layers, Heads, Embd, Activation);
+    /// <summary>The model: a GPT over the vocabulary (the 256 byte values by default).</summary>
+    public GptConfig Model => new(Vocab, Block, Layers, Heads, Embd, Activation);
 
     /// <summary>A freshly initialized model (seeded by <see cref="TrainRecipe.Seed"/>).</summary>
     public Gpt BuildModel() => new(Model, new Rng(Train.Seed));
@@ -53,7 +59,7 @@ public sealed record LmRecipe
         var c = new RecipeCheck(name);
         c.Require(EvalBatches > 0, nameof(EvalBatches), EvalBatches, "> 0");
         // Per token, the logits (vocabulary) or the MLP's hidden layer (4 Embd): a step's must fit in one array.
-        long widest = Math.Max(ByteTokenizer.VocabSize, 4L * Embd);
+        long widest = Math.Max(Vocab, 4L * Embd);
         long maxTokens = Array.MaxLength / widest;
         c.Require((long)Train.Batch * Block <= maxTokens, nameof(TrainRecipe.Batch), Train.Batch,
             $"<= {maxTokens / Block:N0} with {c.Name(nameof(Block))} = {Block}: a step's {(long)Train.Batch * Block:N0} tokens x {widest:N0} values each must fit in one array");
@@ -63,6 +69,7 @@ public sealed record LmRecipe
     public void ValidateModel(Func<string, string>? name = null)
     {
         var c = new RecipeCheck(name);
+        c.Require(Vocab is ByteTokenizer.VocabSize or Gpt2Vocab, nameof(Vocab), Vocab, $"{ByteTokenizer.VocabSize} (bytes) or {Gpt2Vocab} (GPT-2's BPE): the tokenizers Ortho knows");
         c.Require(Block > 1, nameof(Block), Block, "> 1");
         c.Require(Layers > 0, nameof(Layers), Layers, "> 0");
         c.Require(Embd > 0, nameof(Embd), Embd, "> 0");
@@ -73,12 +80,16 @@ public sealed record LmRecipe
         Ortho.Activations.ActivationSpec.Parse(Activation);
     }
 
+    private const int Gpt2Vocab = Gpt2Tokenizer.EndOfTextId + 1;
+
     /// <summary>
     /// The run's identity as stored in checkpoints and model files: the flat JSON object of the first checkpoint format
-    /// (interval and evaluation size zeroed: they do not change the trained weights). Resume compares it as a string.
+    /// (interval and evaluation size zeroed: they do not change the trained weights; the vocabulary only when it is not
+    /// bytes', so byte-level configs stay as they were). Resume compares it as a string.
     /// </summary>
     public string ToConfigJson() => JsonSerializer.Serialize(new StoredConfig(Train.Steps, Train.Batch, Block, Layers, Heads, Embd, Activation,
-        Train.Lr, Train.MinLr, Train.Warmup, Train.WeightDecay, Train.Beta1, Train.Beta2, Train.Clip, Train.Seed, Train.DataSeed, EvalSeed, 0, 0));
+        Train.Lr, Train.MinLr, Train.Warmup, Train.WeightDecay, Train.Beta1, Train.Beta2, Train.Clip, Train.Seed, Train.DataSeed, EvalSeed, 0, 0,
+        Vocab == ByteTokenizer.VocabSize ? 0 : Vocab));
 
     /// <summary>The recipe back from <see cref="ToConfigJson"/> (the zeroed fields come back as zero).</summary>
     public static LmRecipe FromConfigJson(string json)
@@ -91,14 +102,15 @@ public sealed record LmRecipe
                 Steps = s.Steps, Batch = s.Batch, Lr = s.Lr, MinLr = s.MinLr, Warmup = s.Warmup, WeightDecay = s.WeightDecay, Beta1 = s.Beta1,
                 Beta2 = s.Beta2, Clip = s.Clip, Seed = s.Seed, DataSeed = s.DataSeed, CheckpointEvery = s.CheckpointEvery,
             },
-            Block = s.Block, Layers = s.Layers, Heads = s.Heads, Embd = s.Embd, Activation = s.Activation, EvalSeed = s.EvalSeed, EvalBatches = s.EvalBatches,
+            Vocab = s.Vocab == 0 ? ByteTokenizer.VocabSize : s.Vocab, Block = s.Block, Layers = s.Layers, Heads = s.Heads, Embd = s.Embd, Activation = s.Activation, EvalSeed = s.EvalSeed, EvalBatches = s.EvalBatches,
         };
     }
 
     /// <summary>Whether <paramref name="root"/> is an LM config (it names the transformer's layers).</summary>
     internal static bool IsConfig(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(nameof(Layers), out _);
 
-    /// <summary>The stored layout, field for field and in this order.</summary>
+    /// <summary>The stored layout, field for field and in this order (Vocab 0, left out: bytes).</summary>
     private sealed record StoredConfig(int Steps, int Batch, int Block, int Layers, int Heads, int Embd, string Activation, float Lr, float MinLr,
-        int Warmup, float WeightDecay, float Beta1, float Beta2, float Clip, ulong Seed, ulong DataSeed, ulong EvalSeed, int EvalBatches, int CheckpointEvery);
+        int Warmup, float WeightDecay, float Beta1, float Beta2, float Clip, ulong Seed, ulong DataSeed, ulong EvalSeed, int EvalBatches, int CheckpointEvery,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Vocab = 0);
 }

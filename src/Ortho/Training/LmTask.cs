@@ -5,19 +5,33 @@ using Ortho.NN;
 
 namespace Ortho.Training;
 
-/// <summary>The byte-level GPT on a corpus with the <see cref="LmRecipe"/>: random windows, validation loss at the end.</summary>
+/// <summary>A GPT on a corpus with the <see cref="LmRecipe"/> (bytes, or any tokenizer's ids): random windows, validation loss at the end.</summary>
 public sealed class LmTask : ITrainingTask
 {
-    private readonly byte[] _validation;
+    private readonly int[] _validation;
     private readonly LmBatchSampler _sampler;
     private readonly int[] _x, _y;
 
-    /// <summary>Builds the model and the sampler from the recipe.</summary>
+    /// <summary>Builds the model and the sampler from the recipe, over bytes (a byte-level recipe).</summary>
     public LmTask(LmRecipe recipe, byte[] train, byte[] validation)
+        : this(recipe, Array.ConvertAll(train ?? throw new ArgumentNullException(nameof(train)), b => (int)b),
+            Array.ConvertAll(validation ?? throw new ArgumentNullException(nameof(validation)), b => (int)b))
     {
+    }
+
+    /// <summary>Builds the model and the sampler from the recipe, over token ids of the recipe's vocabulary.</summary>
+    /// <exception cref="ArgumentException">The data is too short for a window, or holds an id outside the vocabulary.</exception>
+    public LmTask(LmRecipe recipe, int[] train, int[] validation)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
         recipe.Validate();
         if (train.Length <= recipe.Block + 1 || validation.Length <= recipe.Block + 1)
-            throw new ArgumentException($"LM data too short for block {recipe.Block}: train {train.Length} bytes, validation {validation.Length} bytes.");
+            throw new ArgumentException($"LM data too short for block {recipe.Block}: train {train.Length} tokens, validation {validation.Length} tokens.");
+        foreach (var (split, ids) in new[] { ("train", train), ("validation", validation) })
+            if (System.Numerics.Tensors.TensorPrimitives.Max<int>(ids) >= recipe.Vocab || System.Numerics.Tensors.TensorPrimitives.Min<int>(ids) < 0)
+                throw new ArgumentException($"LM {split} data holds token ids outside the model's vocabulary [0, {recipe.Vocab}).");
         Recipe = recipe;
         _validation = validation;
         Gpt = recipe.BuildModel();

@@ -36,16 +36,36 @@ public static class ActivationFitter
         if (target.CacheKey is { } key && Cache.TryGetValue((family, degree, key, options), out var hit))
             return hit with { Parameters = hit.Parameters.Clone(), FromCache = true };
 
-        var sw = Stopwatch.StartNew();
-        var grid = new FitGrid(target, options);
+        var fit = FitOn(family, degree, target, new FitGrid(target, options), options, Stopwatch.StartNew());
+        if (target.CacheKey is { } k2) Cache.TryAdd((family, degree, k2, options), fit with { Parameters = fit.Parameters.Clone() });
+        return fit;
+    }
+
+    /// <summary>
+    /// Fits on a grid of one's own (points and weights, e.g. a layer's measured input histogram); never cached. The
+    /// options' range becomes the grid's (first to last point): what the report covers and Fourier's period search spans.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Degree outside the kind's range, or inconsistent options.</exception>
+    /// <exception cref="NotSupportedException">The kind has no fitting algorithm.</exception>
+    public static ActivationFit Fit(ActivationFamily family, int degree, FitTarget target, FitGrid grid, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(family);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(grid);
+        family.ValidateDegree(degree);
+        options = (options ?? new FitOptions()) with { Lo = grid.X[0], Hi = grid.X[^1] };
+        options.Validate();
+        return FitOn(family, degree, target, grid, options, Stopwatch.StartNew());
+    }
+
+    private static ActivationFit FitOn(ActivationFamily family, int degree, FitTarget target, FitGrid grid, FitOptions options, Stopwatch sw)
+    {
         var p = family.Fit(degree, grid, options);
         if (!p.Family.Equals(family) || p.Degree != degree)
             throw new InvalidOperationException($"{family.Name}:{degree} fit returned {p.Kind}:{p.Degree} parameters.");
         double objective = grid.Objective(p);
         sw.Stop();
-        var fit = new ActivationFit(p, target, options, Report(p, target, options, objective, sw.Elapsed), FromCache: false);
-        if (target.CacheKey is { } k2) Cache.TryAdd((family, degree, k2, options), fit with { Parameters = p.Clone() });
-        return fit;
+        return new ActivationFit(p, target, options, Report(p, target, options, objective, sw.Elapsed), FromCache: false);
     }
 
     /// <summary>Fits to a user function with its derivative; cached only under <paramref name="cacheKey"/> when given.</summary>
