@@ -8,6 +8,8 @@
 # Environment (for a quick check of the script; leave unset for the table): SEEDS ("1 2 3"), LM_STEPS (600),
 # IMAGE_STEPS (0: the whole epoch), EVAL_BATCHES (64), ACTS ("gelu hermite:3 fourier:5 tropical:5"), PEER (1; 0 skips it).
 #   e.g. SEEDS="1 2" LM_STEPS=3 IMAGE_STEPS=2 EVAL_BATCHES=2 PEER=0 scripts/results.sh
+# TRAIN=0 trains nothing and makes the table from the finished runs/results-* (e.g. after an interrupted run, or runs
+# made one at a time with the same commands). The per-seed values also go to docs/data/results-seeds.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 th="${1:-2}"
@@ -21,7 +23,8 @@ header="$(scripts/machine-info.sh | grep -v '^Flags')"
 dotnet build -c Release src/Ortho.Cli >/dev/null
 ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
 mkdir -p runs
-for s in $seeds; do
+[[ "${TRAIN:-1}" == 0 ]] && seeds_to_train="" || seeds_to_train="$seeds"
+for s in $seeds_to_train; do
     for a in $acts; do
         d="runs/results-lm-${a/:/-}-s$s"; rm -rf "$d"
         ortho train lm --activation "$a" --seed "$s" --steps "$lm_steps" --eval-batches "$eval_batches" --threads "$th" --run-dir "$d" > "$d.log" 2>&1
@@ -73,4 +76,10 @@ if peer_lm.strip():
     print(f"| PyTorch peer, gelu | {stat([e['val_loss'] for e in p], loss)} | {statistics.mean(1000 * e['seconds'] / e['steps'] for e in p):.1f} (incl. eval) | "
           f"| {stat([e['test_acc'] for e in q], acc)} | {statistics.mean(1000 * e['seconds'] / e['steps'] for e in q):.1f} (incl. eval) | |")
 print(f"\nthreads: ours {th}, peer {pth}")
+per_seed = {}
+for a in acts:
+    k = a.replace(':', '-')
+    per_seed[a] = {"lm_val_loss": [last(f"runs/results-lm-{k}-s{s}/metrics.jsonl")['val_loss'] for s in seeds],
+                   "image_test_acc": [last(f"runs/results-image-{k}-s{s}/metrics.jsonl")['test_acc'] for s in seeds]}
+json.dump(per_seed, open("docs/data/results-seeds.json", "w"), indent=2)
 PY

@@ -19,7 +19,7 @@ public partial class ArchitectureTests
     public void FolderImportsOnlyItsFloorAndBelow(string folder, string allowed)
     {
         var prefixes = allowed.Split(' ');
-        string dir = Path.Combine(RepoRoot(), folder);
+        string root = RepoRoot(), dir = Path.Combine(root, folder);
         var files = Directory.GetFiles(dir, "*.cs", SearchOption.AllDirectories);
         Assert.NotEmpty(files);
         var violations = new List<string>();
@@ -34,7 +34,7 @@ public partial class ArchitectureTests
                 {
                     string name = m.Value;
                     if (!prefixes.Any(p => name == p || name.StartsWith(p + ".", StringComparison.Ordinal)))
-                        violations.Add($"{Path.GetRelativePath(RepoRoot(), file)}:{i + 1}: {name}");
+                        violations.Add($"{Path.GetRelativePath(root, file)}:{i + 1}: {name}");
                 }
             }
         }

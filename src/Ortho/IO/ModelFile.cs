@@ -60,8 +60,10 @@ public sealed class ModelFile
     /// <summary>Metadata key naming the architecture in files written by <see cref="Save"/> in Ortho's layout ("gpt", "convnext", "activation").</summary>
     public const string ModelKey = "ortho_model";
 
-    private ModelFile(string path, ModelFileSource source, Module model, IReadOnlyList<string> notes, IReadOnlyList<string> unknown)
+    private ModelFile(string path, ModelFileSource source, Module model, IReadOnlyList<string> notes, IReadOnlyList<string> unknown,
+        IReadOnlyDictionary<string, string> metadata)
     {
+        Metadata = metadata;
         Path = path;
         Source = source;
         Model = model;
@@ -71,6 +73,9 @@ public sealed class ModelFile
 
     /// <summary>The file read.</summary>
     public string Path { get; }
+
+    /// <summary>The file's safetensors metadata (its <c>__metadata__</c>: config, step, format, ...).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Who wrote it.</summary>
     public ModelFileSource Source { get; }
@@ -133,9 +138,9 @@ public sealed class ModelFile
             var shapes = file.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
             if (IsHuggingFaceGpt2(shapes))
             {
-                var r = Gpt2Import.Read(path, hints.Heads);
+                var r = Gpt2Import.FromFile(file, path, hints.Heads);
                 notes.Add($"Hugging Face GPT-2 (Conv1D weights transposed): heads ({r.Layout.HeadsSource}), activation ({r.Layout.ActivationSource})");
-                return new ModelFile(path, ModelFileSource.HuggingFace, r.Model, notes, unknown);
+                return new ModelFile(path, ModelFileSource.HuggingFace, r.Model, notes, unknown, md);
             }
             if (shapes.ContainsKey("transformer.wte.weight") || shapes.ContainsKey("lm_head.weight"))
             {
@@ -164,7 +169,7 @@ public sealed class ModelFile
         }
         try { model.LoadStateDict(StateDictFile.ToTensors(file, prefix)); }
         catch (StateDictException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-        return new ModelFile(path, source, model, notes, unknown);
+        return new ModelFile(path, source, model, notes, unknown, md);
     }
 
     /// <summary>

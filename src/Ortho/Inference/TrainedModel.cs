@@ -114,7 +114,7 @@ public sealed class TrainedModel
         var loaded = ModelFile.Load(file);
         var model = loaded.Model;
         model.Eval();
-        var metadata = SafeTensorsFile.Read(file).Metadata;
+        var metadata = loaded.Metadata;
         string? config = loaded.Source is ModelFileSource.Ortho or ModelFileSource.OrthoCheckpoint ? metadata.GetValueOrDefault("config") : null;
         LmRecipe? lm = null;
         ImageRecipe? image = null;

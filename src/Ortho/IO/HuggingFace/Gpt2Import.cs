@@ -60,7 +60,13 @@ public static partial class Gpt2Import
     {
         ArgumentNullException.ThrowIfNull(path);
         string file = ResolveFile(path);
-        var st = SafeTensorsFile.Read(file);
+        return FromFile(SafeTensorsFile.Read(file), file, heads);
+    }
+
+    /// <summary>As <see cref="Read"/>, on the already read safetensors file <paramref name="st"/> found at <paramref name="file"/>
+    /// (its config.json, if any, beside it).</summary>
+    internal static Gpt2ImportResult FromFile(SafeTensorsFile st, string file, int? heads)
+    {
         string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, "config.json");
         try
         {
