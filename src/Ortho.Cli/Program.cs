@@ -64,7 +64,10 @@ internal static class Program
         if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = 10_000;
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // ProcessTerminationTimeout = null: System.CommandLine must not handle Ctrl-C/SIGTERM itself. 'train' installs
+            // its own handlers (checkpoint, then exit 130/143); the library's would end the process after its timeout
+            // (2 s), mid-checkpoint on a loaded machine, with whatever exit code the race produced.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception e)
         {

@@ -6,6 +6,8 @@ using Xunit;
 namespace Ortho.Tests.Cli;
 
 /// <summary>Ctrl-C (SIGINT) and SIGTERM stop a training process after a checkpoint, with the conventional exit codes 130 and 143.</summary>
+/// <remarks>Run the tests in the foreground: a shell starts a background job (<c>dotnet test ... &amp;</c>) with SIGINT ignored,
+/// the training process inherits that, and the SIGINT case then cannot reach it (as Ctrl-C must not reach a background job).</remarks>
 public class SignalTests
 {
     [Theory]
