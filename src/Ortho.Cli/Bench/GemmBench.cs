@@ -89,6 +89,38 @@ internal static class GemmBench
         return Measure(shape, buffers, warmupSeconds);
     }
 
+    /// <summary>
+    /// A square n^3 product kept ready to be timed one call at a time, between the steps of a training benchmark, so that
+    /// the step and the reference rate see the same moments of a machine whose speed drifts (a shared host).
+    /// </summary>
+    internal sealed class SquareProbe : IDisposable
+    {
+        private readonly Shape _shape;
+        private readonly Buffers _buffers;
+
+        public SquareProbe(int n)
+        {
+            _shape = new Shape("square", n, n, n, false, false);
+            _buffers = new Buffers(_shape);
+        }
+
+        /// <summary>Bytes of the operands (resident once touched).</summary>
+        public long Bytes => 3L * _shape.M * _shape.N * sizeof(float);
+
+        /// <summary>Warms the kernel at the current thread count (packing buffers, JIT tiers) for about <paramref name="seconds"/>.</summary>
+        public void WarmUp(double seconds) => Measure(_shape, _buffers, seconds);
+
+        /// <summary>GFLOP/s of one call at the current thread count.</summary>
+        public double TimeOne()
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Call(_shape, _buffers);
+            return 2.0 * _shape.M * _shape.N * _shape.K / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
+        }
+
+        public void Dispose() => _buffers.Dispose();
+    }
+
     private static string Json(Shape s, int threads, double gflops) => string.Create(CultureInfo.InvariantCulture,
         $"{{\"case\":\"{s.Case}\",\"m\":{s.M},\"n\":{s.N},\"k\":{s.K},\"transA\":{(s.TransA ? "true" : "false")},\"transB\":{(s.TransB ? "true" : "false")},\"threads\":{threads},\"gflops\":{gflops:F1}}}");
 

@@ -14,9 +14,10 @@ internal sealed record TrainBenchOptions(string Task, string[] Presets, string[]
 /// guarded <see cref="Training.TrainStep"/> (loss and gradient checks, clip or norm, AdamW), no checkpoints or metrics.
 /// Each case reports milliseconds per step (median of the timed steps after warm-up), tokens or images per second, the
 /// step's matrix FLOPs (counted by an <see cref="OpProfile"/> of the warm-up) and achieved GFLOP/s, our own SGEMM rate
-/// (1024^3) measured in the same run at the same thread count, the FLOP floor (the step's FLOPs at that SGEMM rate) and
-/// the step's ratio to it, and peak memory: the process's resident peak and the tensor pool's (activations and
-/// temporaries), next to the weights, gradients and AdamW moments (16 bytes per parameter).
+/// (1024^3, one product timed after each timed step, median: the step and its reference see the same moments of a machine
+/// whose speed drifts), the FLOP floor (the step's FLOPs at that SGEMM rate) and the step's ratio to it, and peak memory:
+/// the process's resident peak (less the SGEMM probe's operands) and the tensor pool's (activations and temporaries),
+/// next to the weights, gradients and AdamW moments (16 bytes per parameter).
 /// With <c>--profile</c> the timed steps run under an <see cref="OpProfile"/> and the split by op family follows.
 /// </summary>
 internal static class TrainBench
@@ -29,7 +30,7 @@ internal static class TrainBench
         var presets = o.Presets.Select(p => TrainPresets.Find(o.Task, p)).ToList();
         if (o.Block < 0) throw new ArgumentException($"--block must be positive, got {o.Block}.");
         if (o.Block > 0 && o.Task != "lm") throw new ArgumentException("--block applies to --task lm only.");
-        var sgemm = new Dictionary<int, double>();
+        using var probe = new GemmBench.SquareProbe(SgemmSize);
         var profiles = new List<(string Title, double Flops, List<TrainProfileReport.Summary> ByThreads)>();
         int saved = EngineSettings.Threads;
         if (!o.Json)
@@ -46,26 +47,22 @@ internal static class TrainBench
                     {
                         PeakMemory.Reset();
                         var c = TrainPresets.Build(preset, act, batch, o.Block);
-                        var results = new List<(int Threads, double Ms, TrainProfileReport.Summary? Profile)>();
+                        var results = new List<(int Threads, double Ms, double Sgemm, TrainProfileReport.Summary? Profile)>();
                         double flops = 0;
                         foreach (int th in o.Threads)
                         {
                             EngineSettings.Threads = th;
                             flops = WarmUp(c, o.Warmup);
+                            probe.WarmUp(0.2);
                             // Without warm-up the timed steps count the FLOPs (under a profile, whose cost is a few clock reads per op).
-                            var (ms, profile, counted) = Time(c, o.Steps, o.Profile || flops == 0, th);
+                            var (ms, rate, profile, counted) = Time(c, probe, o.Steps, o.Profile || flops == 0, th);
                             if (flops == 0) flops = counted;
-                            results.Add((th, ms, o.Profile ? profile : null));
+                            results.Add((th, ms, rate, o.Profile ? profile : null));
                         }
-                        long? rss = PeakMemory.ResidentBytes();
+                        long? rss = PeakMemory.ResidentBytes() - probe.Bytes;
                         long pool = TensorPool.PeakBytes;
-                        foreach (var (th, ms, profile) in results)
+                        foreach (var (th, ms, rate, profile) in results)
                         {
-                            if (!sgemm.TryGetValue(th, out double rate))
-                            {
-                                EngineSettings.Threads = th;
-                                sgemm[th] = rate = GemmBench.SquareRate(SgemmSize, warmupSeconds: 0.3);
-                            }
                             var m = new Measurement(o.Task, preset.Name, act, c, th, ms, flops, rate, rss, pool);
                             output.WriteLine(o.Json ? JsonLine(m, profile) : m.Row());
                             output.Flush();
@@ -100,11 +97,16 @@ internal static class TrainBench
         return flops;
     }
 
-    /// <summary>The median of <paramref name="steps"/> timed steps, and with <paramref name="profile"/> their profile and FLOPs per step.</summary>
-    private static (double Ms, TrainProfileReport.Summary? Profile, double Flops) Time(TrainCase c, int steps, bool profile, int threads)
+    /// <summary>
+    /// The median of <paramref name="steps"/> timed steps and of the SGEMM probe timed after each, and with
+    /// <paramref name="profile"/> the steps' profile and FLOPs per step.
+    /// </summary>
+    private static (double Ms, double Sgemm, TrainProfileReport.Summary? Profile, double Flops) Time(TrainCase c, GemmBench.SquareProbe probe,
+        int steps, bool profile, int threads)
     {
         using var p = profile ? OpProfile.Start() : null;
         var t = new double[steps];
+        var rates = new double[steps];
         for (int i = 0; i < steps; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -112,9 +114,11 @@ internal static class TrainBench
             c.Step();
             p?.EndStep();
             t[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            rates[i] = probe.TimeOne(); // between steps: a profile charges nothing outside BeginStep..EndStep
         }
         Array.Sort(t);
-        return (t[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads), p?.FlopsPerStep ?? 0);
+        Array.Sort(rates);
+        return (t[steps / 2], rates[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads), p?.FlopsPerStep ?? 0);
     }
 
     private static string JsonLine(Measurement m, TrainProfileReport.Summary? profile)

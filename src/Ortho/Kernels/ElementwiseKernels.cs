@@ -66,7 +66,7 @@ internal interface ISimdBinaryOp
 public static class ElementwiseKernels
 {
     /// <summary>Elements per parallel chunk; spans shorter than two chunks run on the calling thread.</summary>
-    internal const int ParallelChunkElements = 1 << 20;
+    internal const int ParallelChunkElements = 1 << 16;
 
     /// <summary>y[i] = TOp(x[i]).</summary>
     public static void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryOp => Unary<UnaryBridge<TOp>>(x, y);
@@ -96,7 +96,7 @@ public static class ElementwiseKernels
     }
 
     /// <summary>The chunks of an elementwise pass over n elements.</summary>
-    internal static ParallelChunks Chunks(int n) => ParallelChunks.Plan(n, n, ParallelChunkElements, align: 16);
+    internal static ParallelChunks Chunks(int n) => ParallelChunks.Plan(n, n, ParallelChunkElements, EngineSettings.Threads, align: 16);
 
     /// <summary>y = e^x (this library's vectorized exp, a few ulp).</summary>
     public static void Exp(Span<float> y, ReadOnlySpan<float> x) => Unary<ExpOp>(x, y);

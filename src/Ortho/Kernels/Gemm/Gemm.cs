@@ -274,7 +274,7 @@ public static unsafe partial class Gemm
     /// The least floating-point work worth a ParallelFor chunk: 1e8 flops, about 0.6 ms at the kernel's
     /// single-thread rate, so the ~20 us cost of a dispatch stays a few percent.
     /// </summary>
-    internal const double ParallelFlops = 1e8;
+    internal const double ParallelFlops = 1e7;
 
     /// <summary>The chunks for <paramref name="items"/> units of <paramref name="flops"/> work: at most one per thread.</summary>
     private static ParallelChunks Split(int items, double flops) =>

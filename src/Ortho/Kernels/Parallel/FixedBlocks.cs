@@ -33,7 +33,7 @@ internal static class FixedBlocks
 
     // Work (in rough "vector-op units" per element times elements) below which a second chunk does not pay:
     // ~20 us per Parallel.For against kernels running at ~1 ns per unit-op per element.
-    private const double MinWorkPerChunk = 4 << 20;
+    private const double MinWorkPerChunk = 1 << 18;
 
     /// <summary>Number of blocks of <paramref name="length"/> elements.</summary>
     public static int Count(int length) => length == 0 ? 0 : (length + BlockSize - 1) / BlockSize;

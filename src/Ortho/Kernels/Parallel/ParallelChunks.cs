@@ -71,10 +71,10 @@ internal readonly struct ParallelChunks
     }
 
     /// <summary>Elements of work per chunk of the row kernels (normalization, softmax, cross-entropy): roughly 0.3-1 ms.</summary>
-    public const int RowChunkElements = 1 << 19;
+    public const int RowChunkElements = 1 << 16;
 
     /// <summary>The chunks of a row kernel over <paramref name="rows"/> rows of <paramref name="cols"/> elements (whole rows each).</summary>
-    public static ParallelChunks Rows(int rows, int cols) => Plan(rows, (double)rows * cols, RowChunkElements);
+    public static ParallelChunks Rows(int rows, int cols) => Plan(rows, (double)rows * cols, RowChunkElements, EngineSettings.Threads);
 
     /// <summary>First item of chunk <paramref name="chunk"/> (<see cref="Items"/> for chunk = <see cref="Count"/>).</summary>
     public int Start(int chunk) =>

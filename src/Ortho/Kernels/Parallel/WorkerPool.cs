@@ -1,0 +1,123 @@
+using System.Diagnostics;
+
+namespace Ortho.Kernels;
+
+/// <summary>
+/// The engine's own worker threads: <see cref="EngineSettings.ParallelFor"/> hands chunks to them. A worker that has
+/// finished a job spins for <see cref="EngineSettings.SpinMicroseconds"/> before it sleeps, so the next dispatch of a
+/// training step (a few hundred microseconds later, after some serial work) costs about a microsecond instead of the
+/// ~100 us it takes the .NET thread pool to wake a sleeping thread. That wake-up, paid by every GEMM of a small model,
+/// used to cost a fifth of each split product. The calling thread works too: chunks are claimed one at a time from a
+/// shared counter, so a worker that is late to wake loses its chunks to the caller instead of holding the job up.
+/// </summary>
+/// <remarks>
+/// One job at a time: a call made while another thread's job holds the pool, or from inside a chunk, runs on
+/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> or serially instead, as before. Which thread runs
+/// a chunk never changes a result: kernels make their chunks write disjoint outputs or fixed-order partials.
+/// </remarks>
+internal static class WorkerPool
+{
+    private sealed class Job(Action<int> body, int chunks, int workers)
+    {
+        public readonly Action<int> Body = body;
+        public readonly int Chunks = chunks, Workers = workers;
+        public int Next, Done;
+        public Exception? Error;
+
+        /// <summary>Claims and runs chunks until none are left.</summary>
+        public void Work()
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref Next) - 1) < Chunks)
+            {
+                try { Body(c); }
+                catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
+                Interlocked.Increment(ref Done);
+            }
+        }
+    }
+
+    private static readonly object Gate = new();
+    private static readonly List<Thread> Workers = [];
+    private static Job? _job;
+    private static int _epoch, _sleepers, _busy;
+    [ThreadStatic] private static bool t_inside;
+
+    /// <summary>Runs <paramref name="body"/>(c) for c in [0, <paramref name="chunks"/>) on the caller and up to <paramref name="threads"/> - 1 workers.</summary>
+    public static void For(int chunks, int threads, Action<int> body)
+    {
+        if (t_inside)
+        {
+            for (int i = 0; i < chunks; i++) body(i);
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+            return;
+        }
+        t_inside = true;
+        try
+        {
+            EnsureWorkers(threads - 1);
+            var job = new Job(body, chunks, threads - 1);
+            Volatile.Write(ref _job, job);
+            Interlocked.Increment(ref _epoch);
+            if (Volatile.Read(ref _sleepers) > 0)
+                lock (Gate) Monitor.PulseAll(Gate);
+            job.Work();
+            var wait = new SpinWait();
+            while (Volatile.Read(ref job.Done) < chunks) wait.SpinOnce(sleep1Threshold: -1);
+            if (job.Error != null) throw new AggregateException(job.Error);
+        }
+        finally
+        {
+            t_inside = false;
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private static void EnsureWorkers(int count)
+    {
+        if (Workers.Count >= count) return;
+        lock (Workers)
+        {
+            while (Workers.Count < count)
+            {
+                int index = Workers.Count;
+                var t = new Thread(() => Loop(index)) { IsBackground = true, Name = $"Ortho worker {index + 1}" };
+                Workers.Add(t);
+                t.Start();
+            }
+        }
+    }
+
+    private static void Loop(int index)
+    {
+        t_inside = true;
+        int seen = Volatile.Read(ref _epoch);
+        while (true)
+        {
+            long spinUntil = Stopwatch.GetTimestamp() + EngineSettings.SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
+            while (Volatile.Read(ref _epoch) == seen)
+            {
+                if (Stopwatch.GetTimestamp() < spinUntil)
+                {
+                    Thread.SpinWait(16);
+                    continue;
+                }
+                // The sleeper count is raised before the epoch is read again, and the caller bumps the epoch before it
+                // reads the count: either the caller sees a sleeper and pulses, or this thread sees the new epoch.
+                lock (Gate)
+                {
+                    Interlocked.Increment(ref _sleepers);
+                    while (Volatile.Read(ref _epoch) == seen) Monitor.Wait(Gate);
+                    Interlocked.Decrement(ref _sleepers);
+                }
+            }
+            seen = Volatile.Read(ref _epoch);
+            var job = Volatile.Read(ref _job);
+            if (job != null && index < job.Workers) job.Work();
+        }
+    }
+}
