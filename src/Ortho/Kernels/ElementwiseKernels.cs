@@ -98,6 +98,73 @@ public static class ElementwiseKernels
     /// <summary>The chunks of an elementwise pass over n elements.</summary>
     internal static ParallelChunks Chunks(int n) => ParallelChunks.Plan(n, n, ParallelChunkElements, EngineSettings.Threads, align: 16);
 
+    /// <summary>y = a + b (y may be a or b).</summary>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Binary<AddOp, No>(a, b, y);
+
+    /// <summary>y = a - b (y may be a or b).</summary>
+    public static void Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Binary<SubOp, No>(a, b, y);
+
+    /// <summary>y = a * b (y may be a or b).</summary>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Binary<MulOp, No>(a, b, y);
+
+    /// <summary>y = a / b (y may be a or b).</summary>
+    public static void Divide(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Binary<DivOp, No>(a, b, y);
+
+    /// <summary>y = 0 (fresh gradient buffers: split over the threads like the kernels that then accumulate into them).</summary>
+    public static unsafe void Clear(Span<float> y)
+    {
+        fixed (float* py = y) Chunks(y.Length).Run(new ClearJob { Y = py });
+    }
+
+    private unsafe struct ClearJob : IRangeJob
+    {
+        public float* Y;
+
+        public readonly void Run(int start, int end) => new Span<float>(Y + start, end - start).Clear();
+    }
+
+    /// <summary>y = x (split over the threads).</summary>
+    public static unsafe void Copy(ReadOnlySpan<float> x, Span<float> y)
+    {
+        NnArgs.SameLength(x.Length, y.Length, nameof(y));
+        fixed (float* px = x, py = y) Chunks(x.Length).Run(new CopyJob { X = px, Y = py });
+    }
+
+    private unsafe struct CopyJob : IRangeJob
+    {
+        public float* X, Y;
+
+        public readonly void Run(int start, int end) => new ReadOnlySpan<float>(X + start, end - start).CopyTo(new Span<float>(Y + start, end - start));
+    }
+
+    /// <summary>y += x: gradient accumulation.</summary>
+    public static void AddInto(Span<float> y, ReadOnlySpan<float> x) => Binary<AddOp, No>(y, x, y);
+
+    // One IEEE operation each: the same bits as TensorPrimitives or a scalar loop.
+    private readonly struct AddOp : ISimdBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV a, TV b) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.Add(a, b);
+    }
+
+    private readonly struct SubOp : ISimdBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV a, TV b) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.Sub(a, b);
+    }
+
+    private readonly struct MulOp : ISimdBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV a, TV b) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.Mul(a, b);
+    }
+
+    private readonly struct DivOp : ISimdBinaryOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Invoke<TV, TOps>(TV a, TV b) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.Div(a, b);
+    }
+
     /// <summary>y = e^x (this library's vectorized exp, a few ulp).</summary>
     public static void Exp(Span<float> y, ReadOnlySpan<float> x) => Unary<ExpOp>(x, y);
 

@@ -1,3 +1,4 @@
+using Ortho.Kernels;
 using System.Numerics.Tensors;
 using Ortho.Ops;
 
@@ -126,10 +127,10 @@ public partial class Tensor
     {
         switch (op)
         {
-            case BinaryOp.Add: TensorPrimitives.Add(a, b, y); break;
-            case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
-            case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
-            default: TensorPrimitives.Divide(a, b, y); break;
+            case BinaryOp.Add: ElementwiseKernels.Add(a, b, y); break;
+            case BinaryOp.Sub: ElementwiseKernels.Subtract(a, b, y); break;
+            case BinaryOp.Mul: ElementwiseKernels.Multiply(a, b, y); break;
+            default: ElementwiseKernels.Divide(a, b, y); break;
         }
     }
 
@@ -155,6 +156,19 @@ public partial class Tensor
         }
     }
 
+    /// <summary>x.grad += g reduced to x's shape; a copy when g has x's shape and no gradient reached x yet.</summary>
+    private static void PassThrough(ReadOnlySpan<float> g, ReadOnlySpan<int> gShape, Tensor x)
+    {
+        if (x.Length == g.Length)
+        {
+            var dx = x.GradSpan(out bool fresh);
+            if (fresh) ElementwiseKernels.Copy(g, dx);
+            else ElementwiseKernels.AddInto(dx, g);
+            return;
+        }
+        Broadcast.AccumulateReduced(g, gShape, x.GradSpan(), x.ShapeSpan);
+    }
+
     private static void BinaryBackward(Tensor a, Tensor b, Tensor y, Tensor g, BinaryOp op)
     {
         var yShape = y.ShapeSpan;
@@ -168,7 +182,7 @@ public partial class Tensor
                 {
                     case BinaryOp.Add:
                     case BinaryOp.Sub:
-                        Broadcast.AccumulateReduced(gd, yShape, a.GradSpan(), a.ShapeSpan);
+                        PassThrough(gd, yShape, a);
                         break;
                     default: // d(a*b)/da = b, d(a/b)/da = 1/b
                         tmp ??= TensorPool.Rent(gd.Length);
@@ -185,7 +199,7 @@ public partial class Tensor
                 switch (op)
                 {
                     case BinaryOp.Add:
-                        Broadcast.AccumulateReduced(gd, yShape, b.GradSpan(), b.ShapeSpan);
+                        PassThrough(gd, yShape, b);
                         break;
                     case BinaryOp.Sub:
                         TensorPrimitives.Negate(gd, t);

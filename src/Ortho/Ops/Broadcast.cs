@@ -83,7 +83,7 @@ internal static class Broadcast
     {
         if (src.Length == dst.Length)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+            Kernels.ElementwiseKernels.AddInto(dst, src);
             return;
         }
         if (dst.Length == 1)

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Ortho.Kernels;
 
 namespace Ortho;
@@ -17,24 +16,21 @@ public static partial class Functional
         var outShape = x.Shape;
         outShape[^1] = outF;
         var y = Tensor.Empty(outShape);
-        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
-        if (bias != null)
-        {
-            var yd = y.Data;
-            var bd = bias.Data;
-            for (int r = 0; r < rows; r++) { var row = yd.Slice(r * outF, outF); TensorPrimitives.Add(row, bd, row); }
-        }
+        // The bias goes in first and the product is accumulated onto it: one pass over y fewer than adding it after.
+        if (bias != null) BiasKernels.Forward(y.Data, bias.Data, rows, outF);
+        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, bias == null ? 0f : 1f, y.Data, outF);
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, "linear", inputs, g =>
         {
             var gd = g.Data;
-            if (x.RequiresGrad) Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, 1f, x.GradSpan(), inF);
-            if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
-            if (bias is { RequiresGrad: true })
+            if (x.RequiresGrad)
             {
-                var db = bias.GradSpan();
-                for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, gd.Slice(r * outF, outF), db);
+                // The first gradient to reach x is written (beta = 0), so its buffer needs no zeroing pass.
+                var dx = x.GradSpan(out bool fresh);
+                Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
             }
+            if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
+            if (bias is { RequiresGrad: true }) BiasKernels.Backward(bias.GradSpan(), gd, rows, outF);
         });
     }
 }

@@ -31,8 +31,9 @@ public partial class Tensor
         var y = new Tensor(Store, Offset, s);
         return Record(y, "reshape", [this], g =>
         {
-            var dx = GradSpan();
-            TensorPrimitives.Add(dx, g.Data, dx);
+            var dx = GradSpan(out bool fresh);
+            if (fresh) Kernels.ElementwiseKernels.Copy(g.Data, dx);
+            else Kernels.ElementwiseKernels.AddInto(dx, g.Data);
         });
     }
 

@@ -7,8 +7,9 @@ namespace Ortho.Kernels;
 /// finished a job spins for <see cref="EngineSettings.SpinMicroseconds"/> before it sleeps, so the next dispatch of a
 /// training step (a few hundred microseconds later, after some serial work) costs about a microsecond instead of the
 /// ~100 us it takes the .NET thread pool to wake a sleeping thread. That wake-up, paid by every GEMM of a small model,
-/// used to cost a fifth of each split product. The calling thread works too: chunks are claimed one at a time from a
-/// shared counter, so a worker that is late to wake loses its chunks to the caller instead of holding the job up.
+/// used to cost a fifth of each split product. The calling thread works too: each thread starts with its own chunk (the
+/// caller chunk 0, worker i chunk i), so kernels split alike keep their data in one core's cache, and the rest are
+/// claimed one at a time, so a worker that is late to wake loses its chunk to the caller instead of holding the job up.
 /// </summary>
 /// <remarks>
 /// One job at a time: a call made while another thread's job holds the pool, or from inside a chunk, runs on
@@ -20,20 +21,36 @@ internal static class WorkerPool
     private sealed class Job(Action<int> body, int chunks, int workers)
     {
         public readonly Action<int> Body = body;
+        // The caller's ambient state (a forced SIMD width is an AsyncLocal) goes with the chunks, as Parallel.For's does.
+        public readonly ExecutionContext? Context = ExecutionContext.Capture();
         public readonly int Chunks = chunks, Workers = workers;
-        public int Next, Done;
+        // Participant p (0 = the caller, worker i = i + 1) runs chunk p first, so that consecutive kernels split the same
+        // way find their chunk's data in the cache of the core that wrote it; the chunks past the participants, and the
+        // first chunk of a participant that is late to wake, go to whoever asks first.
+        private readonly int[] _firstTaken = new int[Math.Min(chunks, workers + 1)];
+        private int _next = workers + 1;
+        public int Done;
         public Exception? Error;
 
-        /// <summary>Claims and runs chunks until none are left.</summary>
-        public void Work()
+        /// <summary>Runs this participant's own chunk, then claims the others until none are left.</summary>
+        public void Work(int participant)
         {
+            if (participant < _firstTaken.Length) TryRun(ref _firstTaken[participant], participant);
             int c;
-            while ((c = Interlocked.Increment(ref Next) - 1) < Chunks)
-            {
-                try { Body(c); }
-                catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
-                Interlocked.Increment(ref Done);
-            }
+            while ((c = Interlocked.Increment(ref _next) - 1) < Chunks) Run(c);
+            for (int p = 0; p < _firstTaken.Length; p++) TryRun(ref _firstTaken[p], p);
+        }
+
+        private void TryRun(ref int taken, int chunk)
+        {
+            if (Volatile.Read(ref taken) == 0 && Interlocked.Exchange(ref taken, 1) == 0) Run(chunk);
+        }
+
+        private void Run(int chunk)
+        {
+            try { Body(chunk); }
+            catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
+            Interlocked.Increment(ref Done);
         }
     }
 
@@ -65,7 +82,7 @@ internal static class WorkerPool
             Interlocked.Increment(ref _epoch);
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (Gate) Monitor.PulseAll(Gate);
-            job.Work();
+            job.Work(0);
             var wait = new SpinWait();
             while (Volatile.Read(ref job.Done) < chunks) wait.SpinOnce(sleep1Threshold: -1);
             if (job.Error != null) throw new AggregateException(job.Error);
@@ -117,7 +134,11 @@ internal static class WorkerPool
             }
             seen = Volatile.Read(ref _epoch);
             var job = Volatile.Read(ref _job);
-            if (job != null && index < job.Workers) job.Work();
+            if (job != null && index < job.Workers)
+            {
+                if (job.Context != null) ExecutionContext.Restore(job.Context);
+                job.Work(index + 1);
+            }
         }
     }
 }

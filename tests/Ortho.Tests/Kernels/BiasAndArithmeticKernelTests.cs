@@ -1,0 +1,109 @@
+using System.Numerics.Tensors;
+using Ortho.Kernels;
+using Xunit;
+
+namespace Ortho.Tests.Kernels;
+
+/// <summary>
+/// The split element-wise arithmetic (same bits as TensorPrimitives: one IEEE operation per element) and the linear
+/// layer's bias kernels, at one and two threads.
+/// </summary>
+[Collection("Ortho NN kernels: EngineSettings.Threads")]
+public class BiasAndArithmeticKernelTests
+{
+    public static TheoryData<string, int> ArithmeticCases => new()
+    {
+        { "add", 37 }, { "add", 3 * ElementwiseKernels.ParallelChunkElements + 5 },
+        { "sub", 3 * ElementwiseKernels.ParallelChunkElements + 5 }, { "mul", 1000 }, { "mul", 3 * ElementwiseKernels.ParallelChunkElements + 5 },
+        { "div", 3 * ElementwiseKernels.ParallelChunkElements + 5 }, { "add_into", 3 * ElementwiseKernels.ParallelChunkElements + 5 },
+        { "copy", 3 * ElementwiseKernels.ParallelChunkElements + 5 }, { "clear", 3 * ElementwiseKernels.ParallelChunkElements + 5 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ArithmeticCases))]
+    public void ArithmeticMatchesTensorPrimitivesBitForBit(string op, int n)
+    {
+        var a = RefMath.RandomFloats(n, 11, -3, 3);
+        var b = RefMath.RandomFloats(n, 12, 0.5, 2);
+        var expected = RefMath.RandomFloats(n, 13, -1, 1);
+        var start = (float[])expected.Clone();
+        switch (op)
+        {
+            case "add": TensorPrimitives.Add(a, b, expected); break;
+            case "sub": TensorPrimitives.Subtract(a, b, expected); break;
+            case "mul": TensorPrimitives.Multiply(a, b, expected); break;
+            case "div": TensorPrimitives.Divide(a, b, expected); break;
+            case "add_into": TensorPrimitives.Add(expected, a, expected); break;
+            case "copy": a.CopyTo(expected, 0); break;
+            case "clear": Array.Clear(expected); break;
+        }
+        int saved = EngineSettings.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                EngineSettings.Threads = threads;
+                var y = (float[])start.Clone();
+                switch (op)
+                {
+                    case "add": ElementwiseKernels.Add(a, b, y); break;
+                    case "sub": ElementwiseKernels.Subtract(a, b, y); break;
+                    case "mul": ElementwiseKernels.Multiply(a, b, y); break;
+                    case "div": ElementwiseKernels.Divide(a, b, y); break;
+                    case "add_into": ElementwiseKernels.AddInto(y, a); break;
+                    case "copy": ElementwiseKernels.Copy(a, y); break;
+                    case "clear": ElementwiseKernels.Clear(y); break;
+                }
+                Assert.True(y.AsSpan().SequenceEqual(expected), $"{op} on {n} floats at {threads} threads differs");
+            }
+        }
+        finally { EngineSettings.Threads = saved; }
+    }
+
+    [Fact]
+    public void InPlaceAddUsesTheUpdatedOutput()
+    {
+        var a = RefMath.RandomFloats(1000, 21, -1, 1);
+        var y = (float[])a.Clone();
+        ElementwiseKernels.Add(y, a, y); // y = y + a with y aliasing its first input
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i] + a[i], y[i]);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 13)]
+    [InlineData(2048, 512)]
+    [InlineData(1000, 37)]
+    public void BiasForwardAndBackwardMatchTheLoops(int rows, int cols)
+    {
+        var bias = RefMath.RandomFloats(cols, 31, -1, 1);
+        var dy = RefMath.RandomFloats(rows * cols, 32, -1, 1);
+        var db0 = RefMath.RandomFloats(cols, 33, -1, 1);
+        var expected = (float[])db0.Clone();
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) expected[c] += dy[r * cols + c];
+        int saved = EngineSettings.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                EngineSettings.Threads = threads;
+                var y = new float[rows * cols];
+                BiasKernels.Forward(y, bias, rows, cols);
+                for (int r = 0; r < rows; r++) Assert.True(y.AsSpan(r * cols, cols).SequenceEqual(bias), $"row {r} at {threads} threads");
+                var db = (float[])db0.Clone();
+                BiasKernels.Backward(db, dy, rows, cols);
+                Assert.True(db.AsSpan().SequenceEqual(expected), $"bias gradient at {threads} threads differs from rows summed in order");
+            }
+        }
+        finally { EngineSettings.Threads = saved; }
+    }
+
+    [Fact]
+    public void BiasKernelsRejectWrongLengths()
+    {
+        var e = Assert.Throws<ArgumentException>(() => BiasKernels.Forward(new float[10], new float[3], 4, 3));
+        Assert.Contains("y", e.Message);
+        Assert.Throws<ArgumentException>(() => BiasKernels.Backward(new float[4], new float[12], 4, 3));
+    }
+}
