@@ -20,8 +20,8 @@ echo "== conv";        ortho bench conv --json --threads 1,2 | tee "$out/conv.js
 echo "== train lm";    ortho bench train --task lm --activation gelu,hermite:3,fourier:5,tropical:5 --threads 1,2 --json | tee "$out/train-lm.jsonl"
 echo "== train image"; ortho bench train --task image --activation gelu,hermite:3,fourier:5,tropical:5 --threads 1,2 --json | tee "$out/train-image.jsonl"
 echo "== train profile"; ortho bench train --task lm --profile --threads 1,2 --steps 10 --json | tee "$out/train-profile.jsonl"
-# The ladder's small sizes; the large presets take minutes per step here (run them alone: --preset gpt2 [--batch 4],
-# --task image --preset convnext-t, with --steps 1).
+# The ladder's small sizes with GELU; scripts/bench-ladder.sh runs every preset (GPT-2 124M and ConvNeXt-T included)
+# with the learnable activations too, ours and the peer's (about 40 minutes).
 echo "== train ladder"
 { ortho bench train --task lm --preset default,small --threads 1,2 --steps 3 --json
   ortho bench train --task image --preset default,small --threads 1,2 --steps 3 --json; } | tee "$out/train-ladder.jsonl"

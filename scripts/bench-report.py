@@ -99,14 +99,16 @@ t = {(d['name'], d['degree'], d['threads']): d for d in jl('activations-torch.js
 gel = {d['threads']: d['fwdbwd_melem_s'] for d in a if d['name'] == 'gelu'}
 cp = {d['threads']: d['fwdbwd_melem_s'] for d in a if d['name'] == 'memcpy'}
 tor = {('hermite', 3): 0.7, ('hermite', 8): 0.2, ('fourier', 5): 3.5, ('fourier', 8): 1.4, ('tropical', 5): 4.9, ('tropical', 8): 4.3}
-w("| kernel | degree | threads | fwd | fwd+bwd | / our GELU | / memcpy | PyTorch fwd+bwd | ours / PyTorch | ours / torchortho |")
-w("|---|---|---|---|---|---|---|---|---|---|")
+cpf = {d['threads']: d['fwd_melem_s'] for d in a if d['name'] == 'memcpy'}
+w("| kernel | degree | threads | fwd | fwd+bwd | fwd GB/s (of memcpy) | fwd+bwd GB/s (of memcpy) | / our GELU | PyTorch fwd+bwd | ours / PyTorch | ours / torchortho |")
+w("|---|---|---|---|---|---|---|---|---|---|---|")
 for d in a:
     base = d['name'].split('_')[0] if d['name'].startswith('fourier') else d['name']
     p = t.get((base, d['degree'], d['threads']))
     tt = tor.get((base, d['degree']))
     fb = d['fwdbwd_melem_s']
-    w(f"| {d['name']} | {d['degree'] or ''} | {d['threads']} | {d['fwd_melem_s']:.0f} | {fb:.0f} | {fb / gel[d['threads']]:.2f} | {fb / cp[d['threads']]:.2f} | "
+    w(f"| {d['name']} | {d['degree'] or ''} | {d['threads']} | {d['fwd_melem_s']:.0f} | {fb:.0f} | "
+      f"{d['fwd_melem_s'] * 8e-3:.1f} ({d['fwd_melem_s'] / cpf[d['threads']]:.0%}) | {fb * 20e-3:.1f} ({fb / cp[d['threads']]:.0%}) | {fb / gel[d['threads']]:.2f} | "
       f"{p['fwdbwd_melem_s'] if p else ''} | {f'{fb / p[chr(102)+chr(119)+chr(100)+chr(98)+chr(119)+chr(100)+chr(95)+chr(109)+chr(101)+chr(108)+chr(101)+chr(109)+chr(95)+chr(115)]:.2f}x' if p else ''} | "
       f"{f'{fb / tt:.0f}x' if tt and d['threads'] == 2 else ''} |")
 w("\n`fourier_frozen` is the harmonic path (frequencies integer multiples of one base: at init, or with `frozenFrequencies: true`);")

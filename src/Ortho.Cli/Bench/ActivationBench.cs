@@ -6,7 +6,9 @@ namespace Ortho.Cli.Bench;
 
 /// <summary>
 /// Throughput of the activation kernels on a large float tensor: forward, and forward + backward (dx and all
-/// parameter gradients), in million elements per second, after JIT warm-up, at each requested thread count.
+/// parameter gradients), in million elements per second, after JIT warm-up, at each requested thread count; and as
+/// memory traffic (GB/s: 8 bytes per element forward, read x and write y; 20 forward + backward, adding read x and dy
+/// and write dx) next to a split memory copy moving the same bytes (the bandwidth ceiling, in percent).
 /// </summary>
 internal static class ActivationBench
 {
@@ -14,8 +16,8 @@ internal static class ActivationBench
 
     /// <summary>Runs every case at every thread count and writes a table, or one JSON object per line.</summary>
     /// <param name="threads">Thread counts to measure (EngineSettings.Threads is restored afterwards).</param>
-    /// <param name="json">One JSON object per line: {name, degree, elements, threads, fwd_melem_s, fwdbwd_melem_s} and the
-    /// <see cref="BenchHeader"/> members.</param>
+    /// <param name="json">One JSON object per line: {name, degree, elements, threads, fwd_melem_s, fwdbwd_melem_s, fwd_gb_s,
+    /// fwdbwd_gb_s, fwd_of_memcpy, fwdbwd_of_memcpy} and the <see cref="BenchHeader"/> members.</param>
     /// <param name="output">Where to write.</param>
     /// <param name="elements">Tensor size (default 4M floats).</param>
     public static void Run(int[] threads, bool json, TextWriter output, long elements = 4 << 20)
@@ -49,20 +51,26 @@ internal static class ActivationBench
             if (!json)
             {
                 BenchHeader.WriteTable(output);
-                output.WriteLine($"{"activation",-22} {"degree",6} {"threads",7} {"fwd Melem/s",12} {"fwd+bwd Melem/s",16}   ({n:N0} floats)");
+                output.WriteLine($"{"activation",-22} {"degree",6} {"threads",7} {"fwd Melem/s",12} {"fwd+bwd Melem/s",16} {"fwd GB/s",9} {"of copy",8} {"f+b GB/s",9} {"of copy",8}   ({n:N0} floats)");
             }
             foreach (int t in threads)
             {
                 EngineSettings.Threads = t;
+                double copyFwd = 0, copyBoth = 0;
                 foreach (var c in cases)
                 {
                     double fwd = n / 1e6 / Seconds(c.Forward);
                     double both = n / 1e6 / Seconds(c.ForwardBackward);
+                    if (c.Name == "memcpy") (copyFwd, copyBoth) = (fwd, both); // the first case
+                    double fwdGb = fwd * ForwardBytes / 1e3, bothGb = both * ForwardBackwardBytes / 1e3;
+                    double fwdShare = fwd / copyFwd, bothShare = both / copyBoth;
                     if (json)
                         output.WriteLine(BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture,
-                            $"{{\"name\":\"{c.Name}\",\"degree\":{c.Degree},\"elements\":{n},\"threads\":{t},\"fwd_melem_s\":{fwd:F1},\"fwdbwd_melem_s\":{both:F1}}}")));
+                            $"{{\"name\":\"{c.Name}\",\"degree\":{c.Degree},\"elements\":{n},\"threads\":{t},\"fwd_melem_s\":{fwd:F1},\"fwdbwd_melem_s\":{both:F1}," +
+                            $"\"fwd_gb_s\":{fwdGb:F1},\"fwdbwd_gb_s\":{bothGb:F1},\"fwd_of_memcpy\":{fwdShare:F3},\"fwdbwd_of_memcpy\":{bothShare:F3}}}")));
                     else
-                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Name,-22} {c.Degree,6} {t,7} {fwd,12:F1} {both,16:F1}"));
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{c.Name,-22} {c.Degree,6} {t,7} {fwd,12:F1} {both,16:F1} {fwdGb,9:F1} {fwdShare,8:P0} {bothGb,9:F1} {bothShare,8:P0}"));
                     output.Flush();
                 }
             }
@@ -129,15 +137,18 @@ internal static class ActivationBench
             });
     }
 
+    // Bytes of compulsory traffic per element: forward reads x and writes y; backward reads x and dy and writes dx.
+    private const int ForwardBytes = 8, ForwardBackwardBytes = 20;
+
     /// <summary>
     /// The memory-bandwidth ceiling: the same traffic as an elementwise forward (read x, write y) and backward
-    /// (read x and dy, write dx) with no arithmetic.
+    /// (read x and dy, write dx) with no arithmetic, split over the threads as the kernels are.
     /// </summary>
     private static Case Copy(float[] x, float[] dy, float[] y, float[] dx) =>
-        new("memcpy", 0, () => x.AsSpan().CopyTo(y), () =>
+        new("memcpy", 0, () => Kernels.ElementwiseKernels.Copy(x, y), () =>
         {
-            x.AsSpan().CopyTo(y);
-            System.Numerics.Tensors.TensorPrimitives.Add(x, dy, dx);
+            Kernels.ElementwiseKernels.Copy(x, y);
+            Kernels.ElementwiseKernels.Add(x, dy, dx);
         });
 
     /// <summary>Our fused GELU (erf form): the baseline every learnable activation is compared with.</summary>

@@ -45,6 +45,7 @@ internal static class TrainBench
                 foreach (int batch in o.Batches.Length == 0 ? [0] : o.Batches)
                     foreach (var act in o.Activations)
                     {
+                        ReleasePreviousCase();
                         PeakMemory.Reset();
                         var c = TrainPresets.Build(preset, act, batch, o.Block);
                         var results = new List<(int Threads, double Ms, double Sgemm, TrainProfileReport.Summary? Profile)>();
@@ -74,6 +75,19 @@ internal static class TrainBench
         }
         finally { EngineSettings.Threads = saved; }
         foreach (var (title, flops, byThreads) in profiles) TrainProfileReport.WriteText(output, title, flops, byThreads);
+    }
+
+    /// <summary>
+    /// Returns the previous case's model, optimizer state and pooled buffers to the system before the resident peak is
+    /// reset, so each case's peak is its own (otherwise a large model's leftovers count against the next case).
+    /// </summary>
+    private static void ReleasePreviousCase()
+    {
+        TensorPool.Clear();
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        TensorPool.Clear();
     }
 
     /// <summary>
