@@ -74,9 +74,19 @@ public partial class Tensor
     internal Span<float> GradSpan(out bool fresh)
     {
         fresh = Grad == null;
-        if (fresh) Grad = Node == null ? Unscoped(_shape) : Empty(_shape);
+        if (fresh)
+        {
+            Grad = Node == null ? Unscoped(_shape) : Empty(_shape);
+            if (PoisonFreshGradients) Grad.Data.Fill(float.NaN);
+        }
         return Grad!.Data;
     }
+
+    /// <summary>
+    /// Test hook (this thread only): fill fresh write-first gradient buffers with NaN, so a backward pass that leaves an
+    /// element unwritten shows up as a NaN gradient instead of whatever a pooled buffer held.
+    /// </summary>
+    [ThreadStatic] internal static bool PoisonFreshGradients;
 
     /// <summary>The gradient buffer if this tensor requires a gradient, else an empty span (kernels skip empty gradients).</summary>
     internal Span<float> GradSpanIfRequired() => RequiresGrad ? GradSpan() : default;
@@ -85,7 +95,7 @@ public partial class Tensor
     /// <param name="output">The op's output.</param>
     /// <param name="op">The op's name.</param>
     /// <param name="inputs">The op's inputs.</param>
-    /// <param name="backward">Accumulates the inputs' gradients from the output's.</param>
+    /// <param name="backward">Accumulates the inputs' gradients from the output's (or writes one whose buffer is fresh: <see cref="GradSpan(out bool)"/>).</param>
     /// <param name="activation">The op is an activation function (for the profile's op families: the tape does not
     /// know the activations, which live above it).</param>
     internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFn backward, bool activation = false)

@@ -4,9 +4,9 @@ namespace Ortho;
 
 /// <summary>Process-wide engine settings: the thread count used by kernels, and the vector width they run with.</summary>
 /// <remarks>
-/// The machine kind Ortho targets has two vCPUs sharing one core's FP units, so kernels parallelize
-/// coarsely (about 1 ms of work or more per dispatch) and every reduction uses a fixed-order second
-/// stage so results do not depend on <see cref="Threads"/>.
+/// Kernels split their work over the engine's own worker threads in chunks of tens of microseconds or more (a dispatch
+/// to a spinning worker costs about a microsecond), and every reduction uses a fixed-order second stage so results do
+/// not depend on <see cref="Threads"/>.
 /// </remarks>
 public static class EngineSettings
 {
@@ -35,8 +35,9 @@ public static class EngineSettings
     /// <summary>
     /// How long (microseconds) an engine worker thread keeps polling for the next chunk of work before it sleeps.
     /// Default 2000: a training step's parallel regions follow each other within that, so a dispatch costs about a
-    /// microsecond instead of a thread wake-up (~100 us on a VM). The price is that the workers keep their cores busy
-    /// for that long after the last parallel region; 0 makes them sleep at once.
+    /// microsecond instead of a thread wake-up (~100 us on a VM). The price is that the workers that took part in the last
+    /// parallel region keep their cores busy for that long after it; 0 makes them sleep at once. Keep
+    /// <see cref="Threads"/> at or below the number of cores: a spinning worker on a shared core slows the caller.
     /// </summary>
     public static int SpinMicroseconds
     {
@@ -51,7 +52,7 @@ public static class EngineSettings
     /// <summary>
     /// Runs <paramref name="body"/> for each chunk index in [0, <paramref name="chunks"/>), on up to
     /// <see cref="Threads"/> threads; serially when one thread is allowed or there is one chunk.
-    /// Kernels size their chunks with one policy (<c>ParallelChunks</c>: roughly a millisecond of work or more each).
+    /// Kernels size their chunks with one policy (<c>ParallelChunks</c>: tens of microseconds of work or more each).
     /// </summary>
     public static void ParallelFor(int chunks, Action<int> body)
     {

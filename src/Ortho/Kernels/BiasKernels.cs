@@ -17,7 +17,7 @@ public static unsafe class BiasKernels
     /// <param name="cols">Features.</param>
     public static void Forward(Span<float> y, ReadOnlySpan<float> bias, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
+        CheckDims(rows, cols);
         NnArgs.Length(bias.Length, cols, nameof(bias));
         NnArgs.Length(y.Length, (long)rows * cols, nameof(y));
         if (rows == 0 || cols == 0) return;
@@ -32,7 +32,7 @@ public static unsafe class BiasKernels
     /// <param name="cols">Features.</param>
     public static void Backward(Span<float> dbias, ReadOnlySpan<float> dy, int rows, int cols)
     {
-        NnArgs.Dims(rows, cols, nameof(rows), nameof(cols));
+        CheckDims(rows, cols);
         NnArgs.Length(dbias.Length, cols, nameof(dbias));
         NnArgs.Length(dy.Length, (long)rows * cols, nameof(dy));
         if (rows == 0 || cols == 0) return;
@@ -40,6 +40,12 @@ public static unsafe class BiasKernels
         var plan = ParallelChunks.Plan((cols + 15) / 16, (double)rows * cols, ParallelChunks.RowChunkElements, EngineSettings.Threads);
         fixed (float* pd = dbias, pg = dy)
             plan.RunSimd(new ColumnSums { D = pd, G = pg, Rows = rows, Cols = cols });
+    }
+
+    private static void CheckDims(int rows, int cols)
+    {
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Must be non-negative.");
+        if (cols < 0) throw new ArgumentOutOfRangeException(nameof(cols), cols, "Must be non-negative.");
     }
 
     private struct FillRows : IRangeJob

@@ -10,7 +10,8 @@ public static partial class Functional
     {
         if (weight.Rank != 2 || x.Rank < 1 || x.Size(-1) != weight.Size(1))
             throw new ArgumentException($"Linear: input {Tensor.ShapeString(x.ShapeSpan)} does not match weight {Tensor.ShapeString(weight.ShapeSpan)} (expected [..., {(weight.Rank == 2 ? weight.Size(1) : -1)}]).");
-        int inF = weight.Size(1), outF = weight.Size(0), rows = x.Length / Math.Max(1, inF);
+        int inF = weight.Size(1), outF = weight.Size(0), rows = 1;
+        for (int d = 0; d < x.Rank - 1; d++) rows *= x.Size(d);
         if (bias != null && (bias.Rank != 1 || bias.Length != outF))
             throw new ArgumentException($"Linear: bias {Tensor.ShapeString(bias.ShapeSpan)} does not match {outF} output features.");
         var outShape = x.Shape;

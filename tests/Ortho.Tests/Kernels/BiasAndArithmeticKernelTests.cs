@@ -100,6 +100,18 @@ public class BiasAndArithmeticKernelTests
     }
 
     [Fact]
+    public void LinearWithNoInputFeaturesGivesTheBias()
+    {
+        var x = Tensor.Zeros(3, 0);
+        var w = Tensor.Zeros(4, 0);
+        var b = Tensor.FromArray([1f, 2f, 3f, 4f], 4);
+        var y = Functional.Linear(x, w, b);
+        Assert.Equal(new[] { 3, 4 }, y.Shape);
+        for (int r = 0; r < 3; r++) Assert.Equal(new[] { 1f, 2f, 3f, 4f }, y.Data.Slice(r * 4, 4).ToArray());
+        Assert.Equal(new[] { 3, 0 }, Functional.Linear(Tensor.Zeros(3, 2), Tensor.Zeros(0, 2), Tensor.Zeros(0)).Shape);
+    }
+
+    [Fact]
     public void BiasKernelsRejectWrongLengths()
     {
         var e = Assert.Throws<ArgumentException>(() => BiasKernels.Forward(new float[10], new float[3], 4, 3));

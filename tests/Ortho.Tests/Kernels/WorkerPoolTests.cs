@@ -92,6 +92,17 @@ public class WorkerPoolTests
     });
 
     [Fact]
+    public void AForcedWidthDoesNotOutliveItsScopeOnTheWorkers() => WithThreads(2, () =>
+    {
+        var seen = new Ortho.Kernels.Simd.SimdWidth[8];
+        using (Ortho.Kernels.Simd.SimdDispatch.Force(Ortho.Kernels.Simd.SimdWidth.Scalar))
+            EngineSettings.ParallelFor(seen.Length, i => { Thread.Sleep(1); seen[i] = Ortho.Kernels.Simd.SimdDispatch.Current; });
+        Assert.All(seen, w => Assert.Equal(Ortho.Kernels.Simd.SimdWidth.Scalar, w));
+        EngineSettings.ParallelFor(seen.Length, i => { Thread.Sleep(1); seen[i] = Ortho.Kernels.Simd.SimdDispatch.Current; });
+        Assert.All(seen, w => Assert.Equal(Ortho.Kernels.Simd.SimdDispatch.Best, w));
+    });
+
+    [Fact]
     public void SpinTimeRejectsNegativeValues() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => EngineSettings.SpinMicroseconds = -1);
 }

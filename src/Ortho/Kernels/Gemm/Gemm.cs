@@ -29,7 +29,7 @@ namespace Ortho.Kernels;
 /// Panels stored as contiguous runs per k step (A transposed, B not) are packed by the first tile
 /// that uses them, so that memory traffic overlaps arithmetic; full panels of a plain A are read in
 /// place; transposing packs use register transposes. Tiny products take an unpacked path.
-/// Large products (about a millisecond of work or more) are split over
+/// Products of 2e7 FLOPs or more (about 0.1 ms) are split over
 /// <see cref="EngineSettings.ParallelFor"/>; every element of C is computed by one thread in the
 /// same k order, so results are bit-identical whatever <see cref="EngineSettings.Threads"/> is.
 /// </para>
@@ -271,8 +271,8 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// The least floating-point work worth a ParallelFor chunk: 1e8 flops, about 0.6 ms at the kernel's
-    /// single-thread rate, so the ~20 us cost of a dispatch stays a few percent.
+    /// The least floating-point work worth a ParallelFor chunk: 1e7 flops, about 50 us at the kernel's single-thread
+    /// rate, against a dispatch of a few microseconds to the engine's spinning workers (products from 2e7 flops split).
     /// </summary>
     internal const double ParallelFlops = 1e7;
 

@@ -32,7 +32,7 @@ internal static class FixedBlocks
     public const int SubBlock = 512;
 
     // Work (in rough "vector-op units" per element times elements) below which a second chunk does not pay:
-    // ~20 us per Parallel.For against kernels running at ~1 ns per unit-op per element.
+    // a few microseconds per dispatch against kernels running at ~0.1-1 ns per unit-op per element.
     private const double MinWorkPerChunk = 1 << 18;
 
     /// <summary>Number of blocks of <paramref name="length"/> elements.</summary>

@@ -23,7 +23,7 @@ internal interface ISimdRangeJob
 /// The engine's one scheduling policy: how a kernel's work is cut into chunks for <see cref="EngineSettings.ParallelFor"/>.
 /// A kernel states its work as <c>items</c> (rows, elements, blocks, (batch, head) pairs...) and an estimate of the total
 /// work in some unit of its own (elements, flops); with more than one thread it gets as many chunks as hold at least
-/// <c>minWorkPerChunk</c> each (about a millisecond: a dispatch costs ~20 us), never more than the items or a cap, and
+/// <c>minWorkPerChunk</c> each (tens of microseconds or more: a dispatch to the spinning workers of <see cref="WorkerPool"/> costs about a microsecond, a woken one ~100 us), never more than the items or a cap, and
 /// chunk c covers items [<see cref="Start"/>(c), <see cref="Start"/>(c + 1)), an even split. One chunk runs inline on the
 /// calling thread without allocating.
 /// </summary>
@@ -70,7 +70,7 @@ internal readonly struct ParallelChunks
         return new ParallelChunks(items, count, align);
     }
 
-    /// <summary>Elements of work per chunk of the row kernels (normalization, softmax, cross-entropy): roughly 0.3-1 ms.</summary>
+    /// <summary>Elements of work per chunk of the row kernels (normalization, softmax, cross-entropy): roughly 20-60 us.</summary>
     public const int RowChunkElements = 1 << 16;
 
     /// <summary>The chunks of a row kernel over <paramref name="rows"/> rows of <paramref name="cols"/> elements (whole rows each).</summary>

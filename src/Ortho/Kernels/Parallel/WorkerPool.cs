@@ -12,9 +12,11 @@ namespace Ortho.Kernels;
 /// claimed one at a time, so a worker that is late to wake loses its chunk to the caller instead of holding the job up.
 /// </summary>
 /// <remarks>
-/// One job at a time: a call made while another thread's job holds the pool, or from inside a chunk, runs on
-/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> or serially instead, as before. Which thread runs
-/// a chunk never changes a result: kernels make their chunks write disjoint outputs or fixed-order partials.
+/// One job at a time: a call made while another thread's job holds the pool runs on
+/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>, and a call from inside a chunk runs its chunks
+/// serially. Which thread runs a chunk never changes a result: kernels make their chunks write disjoint outputs or
+/// fixed-order partials. A chunk that throws is reported (the first one, in an <see cref="AggregateException"/>) after
+/// every chunk has run.
 /// </remarks>
 internal static class WorkerPool
 {
@@ -85,6 +87,7 @@ internal static class WorkerPool
             job.Work(0);
             var wait = new SpinWait();
             while (Volatile.Read(ref job.Done) < chunks) wait.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref _job, null); // keep neither the closure nor the context alive after the call
             if (job.Error != null) throw new AggregateException(job.Error);
         }
         finally
@@ -104,7 +107,7 @@ internal static class WorkerPool
                 int index = Workers.Count;
                 var t = new Thread(() => Loop(index)) { IsBackground = true, Name = $"Ortho worker {index + 1}" };
                 Workers.Add(t);
-                t.Start();
+                t.UnsafeStart(); // no captured context: each job brings its caller's
             }
         }
     }
@@ -112,10 +115,14 @@ internal static class WorkerPool
     private static void Loop(int index)
     {
         t_inside = true;
+        var clean = ExecutionContext.Capture()!;
         int seen = Volatile.Read(ref _epoch);
+        bool worked = false;
         while (true)
         {
-            long spinUntil = Stopwatch.GetTimestamp() + EngineSettings.SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
+            // Only a worker that took part in the last job expects the next one soon; the others (more workers than
+            // the current thread count needs) go back to sleep at once.
+            long spinUntil = worked ? Stopwatch.GetTimestamp() + EngineSettings.SpinMicroseconds * Stopwatch.Frequency / 1_000_000 : 0;
             while (Volatile.Read(ref _epoch) == seen)
             {
                 if (Stopwatch.GetTimestamp() < spinUntil)
@@ -134,9 +141,10 @@ internal static class WorkerPool
             }
             seen = Volatile.Read(ref _epoch);
             var job = Volatile.Read(ref _job);
-            if (job != null && index < job.Workers)
+            worked = job != null && index < job.Workers;
+            if (worked)
             {
-                if (job.Context != null) ExecutionContext.Restore(job.Context);
+                ExecutionContext.Restore(job!.Context ?? clean);
                 job.Work(index + 1);
             }
         }
