@@ -3,28 +3,13 @@ using Ortho.Kernels.Simd;
 namespace Ortho.Kernels;
 
 /// <summary>
-/// The bias of a linear layer over <c>rows</c> rows of <c>cols</c> features: the forward pass writes the bias into every
-/// row (the product is then accumulated on top, <c>beta = 1</c>), the backward pass adds the column sums of dy into
-/// dbias. Both split over the threads; each column of dbias is summed over rows 0, 1, ... in order by one thread, so the
-/// result does not depend on the thread count.
+/// The gradient of a linear layer's bias over <c>rows</c> rows of <c>cols</c> features: the column sums of dy, added
+/// into dbias, split over the threads by column ranges; each column is summed over rows 0, 1, ... in order by one thread,
+/// so the result does not depend on the thread count. (The forward bias is added inside the GEMM: see
+/// <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, ReadOnlySpan{float})"/>.)
 /// </summary>
 public static unsafe class BiasKernels
 {
-    /// <summary>y[r, c] = bias[c] for every row r.</summary>
-    /// <param name="y">Output [rows, cols] (overwritten).</param>
-    /// <param name="bias">Bias [cols].</param>
-    /// <param name="rows">Rows.</param>
-    /// <param name="cols">Features.</param>
-    public static void Forward(Span<float> y, ReadOnlySpan<float> bias, int rows, int cols)
-    {
-        CheckDims(rows, cols);
-        NnArgs.Length(bias.Length, cols, nameof(bias));
-        NnArgs.Length(y.Length, (long)rows * cols, nameof(y));
-        if (rows == 0 || cols == 0) return;
-        fixed (float* py = y, pb = bias)
-            ParallelChunks.Rows(rows, cols).Run(new FillRows { Y = py, B = pb, Cols = cols });
-    }
-
     /// <summary>dbias[c] += sum over rows r of dy[r, c].</summary>
     /// <param name="dbias">Bias gradient [cols], accumulated.</param>
     /// <param name="dy">Output gradient [rows, cols].</param>
@@ -46,18 +31,6 @@ public static unsafe class BiasKernels
     {
         if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Must be non-negative.");
         if (cols < 0) throw new ArgumentOutOfRangeException(nameof(cols), cols, "Must be non-negative.");
-    }
-
-    private struct FillRows : IRangeJob
-    {
-        public float* Y, B;
-        public int Cols;
-
-        public readonly void Run(int start, int end)
-        {
-            var b = new ReadOnlySpan<float>(B, Cols);
-            for (int r = start; r < end; r++) b.CopyTo(new Span<float>(Y + (nint)r * Cols, Cols));
-        }
     }
 
     private struct ColumnSums : ISimdRangeJob

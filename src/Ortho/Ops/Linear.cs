@@ -17,9 +17,9 @@ public static partial class Functional
         var outShape = x.Shape;
         outShape[^1] = outF;
         var y = Tensor.Empty(outShape);
-        // The bias goes in first and the product is accumulated onto it: one pass over y fewer than adding it after.
-        if (bias != null) BiasKernels.Forward(y.Data, bias.Data, rows, outF);
-        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, bias == null ? 0f : 1f, y.Data, outF);
+        // The bias is added by the GEMM to each tile while it is in cache: no pass over y of its own.
+        if (bias == null) Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
+        else Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF, bias.Data);
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
         return Tensor.Record(y, "linear", inputs, g =>
         {

@@ -6,7 +6,7 @@ namespace Ortho.Tests.Kernels;
 
 /// <summary>
 /// The split element-wise arithmetic (same bits as TensorPrimitives: one IEEE operation per element) and the linear
-/// layer's bias kernels, at one and two threads.
+/// layer's bias (added inside the GEMM; its gradient by column sums), at one and two threads.
 /// </summary>
 [Collection("Ortho NN kernels: EngineSettings.Threads")]
 public class BiasAndArithmeticKernelTests
@@ -74,9 +74,8 @@ public class BiasAndArithmeticKernelTests
     [InlineData(7, 13)]
     [InlineData(2048, 512)]
     [InlineData(1000, 37)]
-    public void BiasForwardAndBackwardMatchTheLoops(int rows, int cols)
+    public void BiasGradientMatchesTheLoops(int rows, int cols)
     {
-        var bias = RefMath.RandomFloats(cols, 31, -1, 1);
         var dy = RefMath.RandomFloats(rows * cols, 32, -1, 1);
         var db0 = RefMath.RandomFloats(cols, 33, -1, 1);
         var expected = (float[])db0.Clone();
@@ -88,15 +87,45 @@ public class BiasAndArithmeticKernelTests
             foreach (int threads in new[] { 1, 2, 3 })
             {
                 EngineSettings.Threads = threads;
-                var y = new float[rows * cols];
-                BiasKernels.Forward(y, bias, rows, cols);
-                for (int r = 0; r < rows; r++) Assert.True(y.AsSpan(r * cols, cols).SequenceEqual(bias), $"row {r} at {threads} threads");
                 var db = (float[])db0.Clone();
                 BiasKernels.Backward(db, dy, rows, cols);
                 Assert.True(db.AsSpan().SequenceEqual(expected), $"bias gradient at {threads} threads differs from rows summed in order");
             }
         }
         finally { EngineSettings.Threads = saved; }
+    }
+
+    // Small path, blocked with partial tiles and two k blocks, split over the threads, k = 0, accumulating.
+    [Theory]
+    [InlineData(3, 5, 4, 0f)]
+    [InlineData(100, 70, 300, 0f)]
+    [InlineData(100, 70, 300, 1f)]
+    [InlineData(2048, 128, 128, 0f)]
+    [InlineData(37, 513, 64, 0f)]
+    [InlineData(5, 7, 0, 1f)]
+    public void GemmWithBiasIsTheProductThenTheBias(int m, int n, int k, float beta)
+    {
+        var a = RefMath.RandomFloats(m * k, 41, -1, 1);
+        var b = RefMath.RandomFloats(n * k, 42, -1, 1);
+        var bias = RefMath.RandomFloats(n, 43, -1, 1);
+        var c0 = RefMath.RandomFloats(m * n, 44, -1, 1);
+        int saved = EngineSettings.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                EngineSettings.Threads = threads;
+                var expected = (float[])c0.Clone();
+                Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, expected, n);
+                for (int r = 0; r < m; r++)
+                    for (int j = 0; j < n; j++) expected[r * n + j] += bias[j];
+                var c = (float[])c0.Clone();
+                Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, c, n, bias);
+                Assert.True(c.AsSpan().SequenceEqual(expected), $"{m}x{n}x{k} beta {beta} at {threads} threads");
+            }
+        }
+        finally { EngineSettings.Threads = saved; }
+        Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, new float[m * n], n, new float[n + 1]));
     }
 
     [Fact]
@@ -114,8 +143,8 @@ public class BiasAndArithmeticKernelTests
     [Fact]
     public void BiasKernelsRejectWrongLengths()
     {
-        var e = Assert.Throws<ArgumentException>(() => BiasKernels.Forward(new float[10], new float[3], 4, 3));
-        Assert.Contains("y", e.Message);
-        Assert.Throws<ArgumentException>(() => BiasKernels.Backward(new float[4], new float[12], 4, 3));
+        var e = Assert.Throws<ArgumentException>(() => BiasKernels.Backward(new float[4], new float[12], 4, 3));
+        Assert.Contains("dbias", e.Message);
+        Assert.Throws<ArgumentException>(() => BiasKernels.Backward(new float[3], new float[10], 4, 3));
     }
 }

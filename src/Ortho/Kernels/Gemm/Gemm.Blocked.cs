@@ -7,12 +7,12 @@ public static unsafe partial class Gemm
 {
     /// <summary>The operands of one product, as passed to Sgemm (pointers kept as addresses so closures may hold them).</summary>
     private readonly struct Problem(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null)
     {
         public readonly bool TransA = transA, TransB = transB;
         public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly float Alpha = alpha, Beta = beta;
-        public readonly nint A = (nint)a, B = (nint)b, C = (nint)c;
+        public readonly nint A = (nint)a, B = (nint)b, C = (nint)c, Bias = (nint)bias;
     }
 
     /// <summary>
@@ -182,6 +182,8 @@ public static unsafe partial class Gemm
                         cr[j] = Combine(tr[j], alpha, beta, beta == 0f ? 0f : cr[j]);
                 }
             }
+            // The bias joins the tile after its last k block, while the tile is still in L1.
+            if (P.Bias != 0 && Pc + kc == P.K) AddBias(ct, ldc, mr, nr, (float*)P.Bias + Jc + jr);
         }
     }
 

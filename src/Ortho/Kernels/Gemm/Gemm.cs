@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Ortho.Kernels.Simd;
 
@@ -92,6 +93,39 @@ public static unsafe partial class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
             SgemmCore(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, allowParallel: true);
+    }
+
+    /// <summary>
+    /// Span form with a bias: <c>C = alpha * op(A) * op(B) + beta * C + 1 bias^T</c>, <paramref name="bias"/> (length n)
+    /// added to every row of C. The bias is added to each register tile after its last k block, while the tile is in the
+    /// L1 cache, so a linear layer's bias costs no pass over C (the product rounds first, then the bias is added).
+    /// </summary>
+    /// <param name="transA">When true, A is stored <c>k x m</c> and op(A) = A^T; otherwise A is <c>m x k</c>.</param>
+    /// <param name="transB">When true, B is stored <c>n x k</c> and op(B) = B^T; otherwise B is <c>k x n</c>.</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B): the reduction length.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major with leading dimension <paramref name="lda"/>.</param>
+    /// <param name="lda">Leading dimension of A as stored.</param>
+    /// <param name="b">B, row-major with leading dimension <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Leading dimension of B as stored.</param>
+    /// <param name="beta">Scale of the previous C; 0 ignores C's contents, 1 accumulates.</param>
+    /// <param name="c">C (<c>m x n</c>), row-major with leading dimension <paramref name="ldc"/>.</param>
+    /// <param name="ldc">Leading dimension of C (at least <paramref name="n"/>).</param>
+    /// <param name="bias">Added to every row of C (length n).</param>
+    /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is too small or a span is too short.</exception>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckSpans(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, 1, 0, 0, 0);
+        if (bias.Length != n) throw new ArgumentException($"bias has length {bias.Length} but C has n = {n} columns.", nameof(bias));
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pbias = bias)
+            SgemmCore(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, allowParallel: true, n == 0 ? null : pbias);
     }
 
     /// <summary>
@@ -281,20 +315,22 @@ public static unsafe partial class Gemm
         ParallelChunks.Plan(items, flops, ParallelFlops, EngineSettings.Threads);
 
     private static void SgemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel, float* bias = null)
     {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f)
         {
             ScaleC(m, n, beta, c, ldc);
+            if (bias != null) AddBias(c, ldc, m, n, bias);
             return;
         }
         if ((long)m * n * k <= SmallWork)
         {
             SmallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            if (bias != null) AddBias(c, ldc, m, n, bias);
             return;
         }
-        var job = new BlockedJob { P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), AllowParallel = allowParallel };
+        var job = new BlockedJob { P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias), AllowParallel = allowParallel };
         SimdDispatch.Run(ref job);
     }
 
@@ -310,6 +346,21 @@ public static unsafe partial class Gemm
             if (TOps.Count == 16) Blocked<Kernel12x32>(in P, AllowParallel);
             else if (TOps.Count == 8 && Fma.IsSupported) Blocked<Kernel6x16>(in P, AllowParallel);
             else Blocked<Kernel4x4>(in P, AllowParallel);
+        }
+    }
+
+    /// <summary>c[r, j] += bias[j] for rows [0, rows) and columns [0, cols).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddBias(float* c, nint ldc, int rows, int cols, float* bias)
+    {
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(bias + j)).Store(c + j);
+            if (Vector256.IsHardwareAccelerated)
+                for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(bias + j)).Store(c + j);
+            for (; j < cols; j++) c[j] += bias[j];
         }
     }
 
