@@ -271,7 +271,18 @@ public static class CausalAttentionKernels
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TransposeTiles(float* dst, float* src, int ts, int T, int D)
         {
-            for (int t = 0; t < T; t++)
+            int t0 = 0;
+            if (System.Runtime.Intrinsics.X86.Avx.IsSupported && D % 8 == 0)
+            {
+                // 8 x 8 register transposes (a pure data move: the same bits at any width); Tile is a multiple of 8,
+                // so a block of 8 tokens never straddles two panels.
+                for (; t0 + 8 <= T; t0 += 8)
+                {
+                    float* d = dst + (nint)(t0 / Tile) * D * Tile + t0 % Tile;
+                    for (int j = 0; j < D; j += 8) Gemm.Transpose8x8(src + (nint)t0 * ts + j, ts, d + (nint)j * Tile, Tile);
+                }
+            }
+            for (int t = t0; t < T; t++)
             {
                 float* s = src + (nint)t * ts;
                 float* d = dst + (nint)(t / Tile) * D * Tile + t % Tile;

@@ -114,7 +114,7 @@ public static unsafe partial class Gemm
 
     /// <summary>Writes the transpose of the 8 x 8 block at src (row stride ld) to dst (row stride W).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, nint ld, float* dst, nint W)
+    internal static void Transpose8x8(float* src, nint ld, float* dst, nint W)
     {
         // Rows i and i+4 share a register: low lanes from row i, high lanes from row i+4,
         // so the in-lane 4 x 4 transposes below finish the 8 x 8 one.
