@@ -20,6 +20,10 @@ public static class GeluKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
+    /// <summary>dx = dy (Phi(x) + x phi(x)) (written: for a gradient buffer nothing has reached yet).</summary>
+    public static void BackwardWrite(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.Binary<BackwardOp, No>(x, dy, dx);
+
     internal readonly struct ForwardOp : ISimdUnaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -57,6 +61,10 @@ public static class GeluTanhKernels
     /// <summary>dx += dy gelu_tanh'(x).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+
+    /// <summary>dx = dy gelu_tanh'(x) (written: for a gradient buffer nothing has reached yet).</summary>
+    public static void BackwardWrite(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
+        ElementwiseKernels.Binary<BackwardOp, No>(x, dy, dx);
 
     // 2u = 2 sqrt(2/pi) x (1 + A x^2).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

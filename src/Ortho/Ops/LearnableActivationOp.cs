@@ -18,7 +18,12 @@ internal static class LearnableActivationOp
     {
         var y = Tensor.Empty(x.Shape);
         family.Forward(y.Data, x.Data, values, degree);
-        return Tensor.Record(y, family.Name, [x, .. parameters], g => family.Backward(x.GradSpanIfRequired(), grads, x.Data, g.Data,
-            values, degree, needDx: x.RequiresGrad, accumulateDx: true), activation: true);
+        return Tensor.Record(y, family.Name, [x, .. parameters], g =>
+        {
+            // The first gradient to reach x is written, not added: its buffer needs no zeroing pass.
+            bool fresh = false;
+            var dx = x.RequiresGrad ? x.GradSpan(out fresh) : default;
+            family.Backward(dx, grads, x.Data, g.Data, values, degree, needDx: x.RequiresGrad, accumulateDx: !fresh);
+        }, activation: true);
     }
 }

@@ -8,12 +8,18 @@ public partial class Tensor
     internal delegate void UnaryBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
 
     /// <summary>Elementwise op with a hand-written backward; the forward saves x and y. <paramref name="activation"/>:
-    /// the op is an activation function (tanh, sigmoid, relu, silu, gelu).</summary>
-    internal Tensor Unary(string op, SpanAction forward, UnaryBackward backward, bool activation = false)
+    /// the op is an activation function (tanh, sigmoid, relu, silu, gelu). <paramref name="backwardWrite"/>, when given,
+    /// writes dx instead of adding to it, for the first gradient to reach x (no zeroing pass).</summary>
+    internal Tensor Unary(string op, SpanAction forward, UnaryBackward backward, bool activation = false, UnaryBackward? backwardWrite = null)
     {
         var y = Empty(_shape);
         forward(Data, y.Data);
-        return Record(y, op, [this], g => backward(Data, y.Data, g.Data, GradSpan()), activation);
+        return Record(y, op, [this], g =>
+        {
+            if (backwardWrite == null) { backward(Data, y.Data, g.Data, GradSpan()); return; }
+            var dx = GradSpan(out bool fresh);
+            (fresh ? backwardWrite : backward)(Data, y.Data, g.Data, dx);
+        }, activation);
     }
 
     /// <summary>Maps x to y elementwise.</summary>
@@ -53,8 +59,10 @@ public partial class Tensor
     public Tensor Silu() => Unary("silu", static (x, y) => Kernels.SiluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.SiluKernels.Backward(dx, x, dy), activation: true);
 
     /// <summary>GELU, exact erf form 0.5 x (1 + erf(x / sqrt 2)).</summary>
-    public Tensor Gelu() => Unary("gelu", static (x, y) => Kernels.GeluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluKernels.Backward(dx, x, dy), activation: true);
+    public Tensor Gelu() => Unary("gelu", static (x, y) => Kernels.GeluKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluKernels.Backward(dx, x, dy), activation: true,
+        backwardWrite: static (x, y, dy, dx) => Kernels.GeluKernels.BackwardWrite(dx, x, dy));
 
     /// <summary>GELU, tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
-    public Tensor GeluTanh() => Unary("gelu_tanh", static (x, y) => Kernels.GeluTanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluTanhKernels.Backward(dx, x, dy), activation: true);
+    public Tensor GeluTanh() => Unary("gelu_tanh", static (x, y) => Kernels.GeluTanhKernels.Forward(y, x), static (x, y, dy, dx) => Kernels.GeluTanhKernels.Backward(dx, x, dy), activation: true,
+        backwardWrite: static (x, y, dy, dx) => Kernels.GeluTanhKernels.BackwardWrite(dx, x, dy));
 }

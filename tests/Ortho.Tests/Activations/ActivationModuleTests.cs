@@ -151,7 +151,10 @@ public class ActivationModuleTests
         var m = (LearnableActivation)ActivationSpec.Parse(spec).Create(new Rng(3));
         var ps = m.Parameters().ToArray();
         var x = Tensor.Uniform(new Rng(4), [3, 7], -2f, 2f);
-        GradCheck.Check(t => m.Forward(t[0]), [x], h: 1e-3);
+        Tensor.PoisonFreshGradients = true; // an input gradient element the backward forgets to write shows up as NaN
+        try { GradCheck.Check(t => m.Forward(t[0]), [x], h: 1e-3); }
+        finally { Tensor.PoisonFreshGradients = false; }
+        GradCheck.Check(t => m.Forward(t[0]) + t[0], [x], h: 1e-3); // x read twice: written by one backward, added by the other
         foreach (var p in ps) GradCheck.Check(_ => m.Forward(x), [p], h: 1e-3); // each parameter perturbed in place
     }
 }

@@ -61,6 +61,23 @@ public class BiasAndArithmeticKernelTests
     }
 
     [Fact]
+    public void GeluBackwardWriteIsTheBackwardIntoZeros()
+    {
+        int n = 3 * ElementwiseKernels.ParallelChunkElements + 5;
+        var x = RefMath.RandomFloats(n, 51, -5, 5);
+        var dy = RefMath.RandomFloats(n, 52, -1, 1);
+        var added = new float[n];
+        GeluKernels.Backward(added, x, dy);
+        var written = RefMath.RandomFloats(n, 53, -1, 1); // whatever the buffer held
+        GeluKernels.BackwardWrite(written, x, dy);
+        Assert.True(written.AsSpan().SequenceEqual(added));
+        Array.Clear(added);
+        GeluTanhKernels.Backward(added, x, dy);
+        GeluTanhKernels.BackwardWrite(written, x, dy);
+        Assert.True(written.AsSpan().SequenceEqual(added));
+    }
+
+    [Fact]
     public void InPlaceAddUsesTheUpdatedOutput()
     {
         var a = RefMath.RandomFloats(1000, 21, -1, 1);

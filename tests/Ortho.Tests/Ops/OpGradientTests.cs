@@ -18,7 +18,7 @@ public class OpGradientTests
         "matmul", "matmul_tA", "matmul_tB", "matmul_tAtB", "matmul_batched", "matmul_batched_shared_b", "matmul_batched_tA_shared_b",
         "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "patch_conv", "depthwise_conv7", "global_avg_pool", "conv2d_general", "softmax", "log_softmax", "layer_norm", "layer_norm_no_affine", "cross_entropy", "cross_entropy_ignore", "dropout_eval",
         // One tensor read by several ops: the first gradient to reach it is written (a GEMM with beta = 0, a copy), the rest added.
-        "add_self", "residual_linear", "linear_twice", "reshape_twice",
+        "add_self", "residual_linear", "linear_twice", "reshape_twice", "gelu_residual",
     };
 
     [Theory]
@@ -91,6 +91,7 @@ public class OpGradientTests
             case "add_self": GradCheck.Check(t => t[0] + t[0], [R(1, 3, 4)]); break;
             case "residual_linear": GradCheck.Check(t => t[0] + Functional.Linear(t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]); break;
             case "linear_twice": GradCheck.Check(t => Functional.Linear(t[0], t[1], t[2]) * Functional.Linear(t[0], t[3]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 5, 4)]); break;
+            case "gelu_residual": GradCheck.Check(t => t[0].Gelu() * t[0].GeluTanh() + t[0], [R(1, 9)], h: 1e-3); break;
             case "reshape_twice": GradCheck.Check(t => t[0].Reshape(4, -1) * t[0].Reshape(4, -1), [R(1, 2, 6)]); break;
             case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
             default: throw new ArgumentException(op);
