@@ -12,16 +12,18 @@ mkdir -p "$out"
 dotnet build -c Release src/Ortho.Cli >/dev/null
 ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
 scripts/machine-info.sh > "$out/machine.txt"
-acts=gelu,hermite:3,fourier:5,tropical:5
+# One process per activation: the runtime keeps memory a finished case freed, so only a process's first case has a
+# resident peak of its own.
+each() { local a; for a in gelu hermite:3 fourier:5 tropical:5; do ortho bench train "$@" --activation $a --json; done; }
 if [ "${OURS:-1}" != 0 ]; then {
-  ortho bench train --task lm --preset default --activation $acts --threads 1,2 --steps 20 --json
-  ortho bench train --task lm --preset small --activation $acts --threads 1,2 --steps 5 --json
-  ortho bench train --task image --preset default --activation $acts --threads 1,2 --steps 10 --json
-  ortho bench train --task image --preset small --activation $acts --threads 1,2 --steps 5 --json
+  each --task lm --preset default --threads 1,2 --steps 20
+  each --task lm --preset small --threads 1,2 --steps 5
+  each --task image --preset default --threads 1,2 --steps 10
+  each --task image --preset small --threads 1,2 --steps 5
   # The large presets at two threads (one thread is half as fast again and changes nothing in the comparison).
-  ortho bench train --task lm --preset gpt2 --activation $acts --threads 2 --warmup 1 --steps 3 --json
+  each --task lm --preset gpt2 --threads 2 --warmup 1 --steps 3
   ortho bench train --task lm --preset gpt2 --batch 4 --threads 2 --warmup 1 --steps 2 --json
-  ortho bench train --task image --preset convnext-t --activation $acts --threads 2 --warmup 1 --steps 3 --json
+  each --task image --preset convnext-t --threads 2 --warmup 1 --steps 3
 } | tee "$out/train-ladder.jsonl"; fi
 if [ "${PEER:-1}" != 0 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   peer() { /usr/bin/python3 scripts/peer/bench_ladder.py "$@" || true; }

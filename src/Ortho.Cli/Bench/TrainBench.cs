@@ -16,7 +16,8 @@ internal sealed record TrainBenchOptions(string Task, string[] Presets, string[]
 /// step's matrix FLOPs (counted by an <see cref="OpProfile"/> of the warm-up) and achieved GFLOP/s, our own SGEMM rate
 /// (1024^3, one product timed after each timed step, median: the step and its reference see the same moments of a machine
 /// whose speed drifts), the FLOP floor (the step's FLOPs at that SGEMM rate) and the step's ratio to it, and peak memory:
-/// the process's resident peak (less the SGEMM probe's operands) and the tensor pool's (activations and temporaries),
+/// the process's resident peak (less the SGEMM probe's operands; the runtime keeps memory an earlier case freed, so only
+/// the first case of a process has a peak of its own) and the tensor pool's (activations and temporaries, per case),
 /// next to the weights, gradients and AdamW moments (16 bytes per parameter).
 /// With <c>--profile</c> the timed steps run under an <see cref="OpProfile"/> and the split by op family follows.
 /// </summary>
@@ -45,7 +46,6 @@ internal static class TrainBench
                 foreach (int batch in o.Batches.Length == 0 ? [0] : o.Batches)
                     foreach (var act in o.Activations)
                     {
-                        ReleasePreviousCase();
                         PeakMemory.Reset();
                         var c = TrainPresets.Build(preset, act, batch, o.Block);
                         var results = new List<(int Threads, double Ms, double Sgemm, TrainProfileReport.Summary? Profile)>();
@@ -75,19 +75,6 @@ internal static class TrainBench
         }
         finally { EngineSettings.Threads = saved; }
         foreach (var (title, flops, byThreads) in profiles) TrainProfileReport.WriteText(output, title, flops, byThreads);
-    }
-
-    /// <summary>
-    /// Returns the previous case's model, optimizer state and pooled buffers to the system before the resident peak is
-    /// reset, so each case's peak is its own (otherwise a large model's leftovers count against the next case).
-    /// </summary>
-    private static void ReleasePreviousCase()
-    {
-        TensorPool.Clear();
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        TensorPool.Clear();
     }
 
     /// <summary>
