@@ -14,6 +14,7 @@ echo "== gemm";        ortho bench gemm --json --threads 1,2 | tee "$out/gemm.js
 echo "== openblas";    /usr/bin/python3 scripts/peer/bench_openblas.py --threads 1,2 | tee "$out/gemm-openblas.jsonl" || true
 echo "== activations"; ortho bench activations --json --threads 1,2 | tee "$out/activations.jsonl"
 echo "== torch";       /usr/bin/python3 scripts/peer/bench_torch_activations.py --threads 1,2 | tee "$out/activations-torch.jsonl" || true
+echo "== dispatch";    ortho bench dispatch --json | tee "$out/dispatch.jsonl"
 echo "== kernels";     ortho bench kernels --json --threads 1,2 | tee "$out/kernels.jsonl"
 echo "== attention";   ortho bench attention --json --threads 1,2 | tee "$out/attention.jsonl"
 echo "== conv";        ortho bench conv --json --threads 1,2 | tee "$out/conv.jsonl"

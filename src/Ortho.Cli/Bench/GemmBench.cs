@@ -108,7 +108,11 @@ internal static class GemmBench
         public long Bytes => 3L * _shape.M * _shape.N * sizeof(float);
 
         /// <summary>Warms the kernel at the current thread count (packing buffers, JIT tiers) for about <paramref name="seconds"/>.</summary>
-        public void WarmUp(double seconds) => Measure(_shape, _buffers, seconds);
+        public void WarmUp(double seconds)
+        {
+            var sw = Stopwatch.StartNew();
+            do Call(_shape, _buffers); while (sw.Elapsed.TotalSeconds < seconds);
+        }
 
         /// <summary>GFLOP/s of one call at the current thread count.</summary>
         public double TimeOne()

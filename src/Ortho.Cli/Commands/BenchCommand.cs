@@ -16,6 +16,7 @@ internal static class BenchCommand
         cmd.Subcommands.Add(Simple("conv", "Patchify and depthwise 7x7 convolution throughput at the Fashion-MNIST ConvNeXt's shapes.", (t, j) => ForEachThreads(t, () => ConvBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy and AdamW in GB/s, next to a memory copy of the same bytes.",
             (t, j) => NnKernelBench.Run(t, j, Console.Out)));
+        cmd.Subcommands.Add(Dispatch());
         cmd.Subcommands.Add(Train());
         cmd.Subcommands.Add(GenerateBench.Create());
         cmd.Subcommands.Add(OnnxBench.Create());
@@ -41,6 +42,19 @@ internal static class BenchCommand
             int saved = EngineSettings.Threads;
             try { run(CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json)); }
             finally { EngineSettings.Threads = saved; }
+            return 0;
+        });
+        return c;
+    }
+
+    private static Command Dispatch()
+    {
+        var json = CommonOptions.Json();
+        var c = new Command("dispatch", "What a parallel region costs after serial work (the engine's worker threads beside Parallel.For), " +
+            "and whether GELU and a copy of 1M floats gain from a second thread.") { json };
+        c.SetAction(p =>
+        {
+            DispatchBench.Run(p.GetValue(json), Console.Out);
             return 0;
         });
         return c;

@@ -58,12 +58,17 @@ public partial class Tensor
     /// <summary>The gradient buffer, created zero-filled if missing. Leaves get storage that outlives scopes.</summary>
     internal Span<float> GradSpan()
     {
-        if (Grad == null)
-        {
-            Grad = Node == null ? Unscoped(_shape) : Empty(_shape);
-            Kernels.ElementwiseKernels.Clear(Grad.Data);
-        }
-        return Grad.Data;
+        var g = GradSpan(out bool fresh);
+        if (fresh) Kernels.ElementwiseKernels.Clear(g);
+        return g;
+    }
+
+    /// <summary>grad += <paramref name="g"/> (same length): a copy when no gradient has reached this tensor yet.</summary>
+    internal void AddToGrad(ReadOnlySpan<float> g)
+    {
+        var dx = GradSpan(out bool fresh);
+        if (fresh) Kernels.ElementwiseKernels.Copy(g, dx);
+        else Kernels.ElementwiseKernels.AddInto(dx, g);
     }
 
     /// <summary>
@@ -136,9 +141,8 @@ public partial class Tensor
         foreach (var t in order)
             if (t.Node!.Released)
                 throw new InvalidOperationException($"Backward through a graph that was already released (op '{t.Node.Op}'). Pass retainGraph: true to the first Backward to call it twice.");
-        var seed = GradSpan();
-        if (gradient == null) seed[0] += 1f;
-        else Kernels.ElementwiseKernels.AddInto(seed, gradient.Data);
+        if (gradient == null) GradSpan()[0] += 1f;
+        else AddToGrad(gradient.Data);
 
         var profile = OpProfile.Current;
         for (int i = order.Count - 1; i >= 0; i--)

@@ -20,9 +20,10 @@ public static class GeluKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
-    /// <summary>dx = dy (Phi(x) + x phi(x)) (written: for a gradient buffer nothing has reached yet).</summary>
-    public static void BackwardWrite(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, No>(x, dy, dx);
+    /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardOp>(x, dy, dx, accumulate);
 
     internal readonly struct ForwardOp : ISimdUnaryOp
     {
@@ -62,9 +63,10 @@ public static class GeluTanhKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
-    /// <summary>dx = dy gelu_tanh'(x) (written: for a gradient buffer nothing has reached yet).</summary>
-    public static void BackwardWrite(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, No>(x, dy, dx);
+    /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardOp>(x, dy, dx, accumulate);
 
     // 2u = 2 sqrt(2/pi) x (1 + A x^2).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -101,6 +103,11 @@ public static class SiluKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
+    /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardOp>(x, dy, dx, accumulate);
+
     internal readonly struct ForwardOp : ISimdUnaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -129,6 +136,11 @@ public static class ReluKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
+    /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardOp>(x, dy, dx, accumulate);
+
     internal readonly struct ForwardOp : ISimdUnaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -153,9 +165,19 @@ public static class TanhKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
+    /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardOp>(x, dy, dx, accumulate);
+
     /// <summary>dx += dy (1 - y^2), from the saved output y = tanh(x).</summary>
     public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardFromOutputOp, Yes>(y, dy, dx);
+
+    /// <summary>As <see cref="BackwardFromOutput(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardFromOutputOp>(y, dy, dx, accumulate);
 
     internal readonly struct ForwardOp : ISimdUnaryOp
     {
@@ -193,9 +215,19 @@ public static class SigmoidKernels
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
 
+    /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardOp>(x, dy, dx, accumulate);
+
     /// <summary>dx += dy y (1 - y), from the saved output y = sigmoid(x).</summary>
     public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy) =>
         ElementwiseKernels.Binary<BackwardFromOutputOp, Yes>(y, dy, dx);
+
+    /// <summary>As <see cref="BackwardFromOutput(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
+    /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
+    public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, bool accumulate) =>
+        ElementwiseKernels.Binary<BackwardFromOutputOp>(y, dy, dx, accumulate);
 
     internal readonly struct ForwardOp : ISimdUnaryOp
     {

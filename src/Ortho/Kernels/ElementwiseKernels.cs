@@ -95,6 +95,13 @@ public static class ElementwiseKernels
         fixed (float* pa = a, pb = b, py = y) Chunks(a.Length).RunSimd(new ZipJob<TOp, TAccumulate> { A = pa, B = pb, Y = py });
     }
 
+    /// <summary>y[i] += TOp(a[i], b[i]) when <paramref name="accumulate"/>, else y[i] = TOp(a[i], b[i]).</summary>
+    internal static void Binary<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, bool accumulate) where TOp : struct, ISimdBinaryOp
+    {
+        if (accumulate) Binary<TOp, Yes>(a, b, y);
+        else Binary<TOp, No>(a, b, y);
+    }
+
     /// <summary>The chunks of an elementwise pass over n elements.</summary>
     internal static ParallelChunks Chunks(int n) => ParallelChunks.Plan(n, n, ParallelChunkElements, EngineSettings.Threads, align: 16);
 

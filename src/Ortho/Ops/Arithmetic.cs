@@ -159,14 +159,8 @@ public partial class Tensor
     /// <summary>x.grad += g reduced to x's shape; a copy when g has x's shape and no gradient reached x yet.</summary>
     private static void PassThrough(ReadOnlySpan<float> g, ReadOnlySpan<int> gShape, Tensor x)
     {
-        if (x.Length == g.Length)
-        {
-            var dx = x.GradSpan(out bool fresh);
-            if (fresh) ElementwiseKernels.Copy(g, dx);
-            else ElementwiseKernels.AddInto(dx, g);
-            return;
-        }
-        Broadcast.AccumulateReduced(g, gShape, x.GradSpan(), x.ShapeSpan);
+        if (x.Length == g.Length) x.AddToGrad(g);
+        else Broadcast.AccumulateReduced(g, gShape, x.GradSpan(), x.ShapeSpan);
     }
 
     private static void BinaryBackward(Tensor a, Tensor b, Tensor y, Tensor g, BinaryOp op)

@@ -29,12 +29,7 @@ public partial class Tensor
         ThrowIfReleased();
         Store.AddRef();
         var y = new Tensor(Store, Offset, s);
-        return Record(y, "reshape", [this], g =>
-        {
-            var dx = GradSpan(out bool fresh);
-            if (fresh) Kernels.ElementwiseKernels.Copy(g.Data, dx);
-            else Kernels.ElementwiseKernels.AddInto(dx, g.Data);
-        });
+        return Record(y, "reshape", [this], g => AddToGrad(g.Data));
     }
 
     /// <summary>Reshape alias, as in PyTorch.</summary>

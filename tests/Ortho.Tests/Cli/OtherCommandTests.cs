@@ -100,6 +100,7 @@ public class OtherCommandTests
     [InlineData("attention", "attention")]
     [InlineData("conv", "convolution")]
     [InlineData("kernels", "GB/s")]
+    [InlineData("dispatch", "Parallel.For")]
     [InlineData("train", "--task")]
     public void BenchSubcommandsHaveHelp(string name, string mention) =>
         Assert.Contains(mention, Cli.Succeeds("bench", name, "--help"));

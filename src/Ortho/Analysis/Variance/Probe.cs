@@ -21,10 +21,11 @@ internal sealed class Probe
         Forward = SecondMoment.OfRows(x.Data, rows);
         Backward = new(double.NaN, double.NaN, null);
         if (!x.RequiresGrad || !Tensor.IsGradEnabled) return x;
-        return x.Unary("variance_probe", static (a, b) => a.CopyTo(b), (_, _, dy, dx) =>
+        return x.Unary("variance_probe", static (a, b) => a.CopyTo(b), (_, _, dy, dx, accumulate) =>
         {
             Backward = SecondMoment.OfRows(dy, rows);
-            TensorPrimitives.Add(dx, dy, dx);
+            if (accumulate) TensorPrimitives.Add(dx, dy, dx);
+            else dy.CopyTo(dx);
         });
     }
 }

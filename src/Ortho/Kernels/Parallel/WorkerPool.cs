@@ -31,7 +31,7 @@ internal static class WorkerPool
         // first chunk of a participant that is late to wake, go to whoever asks first.
         private readonly int[] _firstTaken = new int[Math.Min(chunks, workers + 1)];
         private int _next = workers + 1;
-        public int Done;
+        private int Done;
         public Exception? Error;
 
         /// <summary>Runs this participant's own chunk, then claims the others until none are left.</summary>
@@ -52,14 +52,16 @@ internal static class WorkerPool
         {
             try { Body(chunk); }
             catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
-            Interlocked.Increment(ref Done);
+            if (Interlocked.Increment(ref Done) == Chunks) Finished.Set();
         }
     }
 
     private static readonly object Gate = new();
-    private static readonly List<Thread> Workers = [];
+    // Set by whichever thread finishes a job's last chunk. The caller spins on it briefly, then blocks: if the host
+    // has taken a worker's vCPU away mid-chunk, the caller does not burn the CPU that worker may be waiting for.
+    private static readonly ManualResetEventSlim Finished = new(false);
     private static Job? _job;
-    private static int _epoch, _sleepers, _busy;
+    private static int _workers, _epoch, _sleepers, _busy;
     [ThreadStatic] private static bool t_inside;
 
     /// <summary>Runs <paramref name="body"/>(c) for c in [0, <paramref name="chunks"/>) on the caller and up to <paramref name="threads"/> - 1 workers.</summary>
@@ -78,15 +80,15 @@ internal static class WorkerPool
         t_inside = true;
         try
         {
-            EnsureWorkers(threads - 1);
+            StartWorkers(threads - 1);
+            Finished.Reset();
             var job = new Job(body, chunks, threads - 1);
             Volatile.Write(ref _job, job);
             Interlocked.Increment(ref _epoch);
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (Gate) Monitor.PulseAll(Gate);
             job.Work(0);
-            var wait = new SpinWait();
-            while (Volatile.Read(ref job.Done) < chunks) wait.SpinOnce(sleep1Threshold: -1);
+            Finished.Wait();
             Volatile.Write(ref _job, null); // keep neither the closure nor the context alive after the call
             if (job.Error != null) throw new AggregateException(job.Error);
         }
@@ -97,18 +99,14 @@ internal static class WorkerPool
         }
     }
 
-    private static void EnsureWorkers(int count)
+    // Called only by the thread holding the pool, so the count needs no lock.
+    private static void StartWorkers(int count)
     {
-        if (Workers.Count >= count) return;
-        lock (Workers)
+        for (; _workers < count; _workers++)
         {
-            while (Workers.Count < count)
-            {
-                int index = Workers.Count;
-                var t = new Thread(() => Loop(index)) { IsBackground = true, Name = $"Ortho worker {index + 1}" };
-                Workers.Add(t);
-                t.UnsafeStart(); // no captured context: each job brings its caller's
-            }
+            int index = _workers;
+            new Thread(() => Loop(index)) { IsBackground = true, Name = $"Ortho worker {index + 1}" }
+                .UnsafeStart(); // no captured context: each job brings its caller's
         }
     }
 
