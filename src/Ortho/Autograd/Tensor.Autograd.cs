@@ -72,6 +72,24 @@ public partial class Tensor
     }
 
     /// <summary>
+    /// grad += <paramref name="g"/> for a pass-through (residual add, reshape): when no gradient has reached this
+    /// intermediate tensor yet, it takes <paramref name="g"/>'s buffer itself, shared by reference count, instead of a
+    /// copy. Safe because the tape drops an intermediate's gradient as soon as its op has propagated it, so nothing reads
+    /// <paramref name="g"/> again once this tensor starts accumulating into the shared buffer. Leaves (parameters) keep
+    /// gradients of their own that outlive the step, so they get a copy.
+    /// </summary>
+    internal void TakeGrad(Tensor g)
+    {
+        if (Grad == null && Node != null && g.Length == Length)
+        {
+            g.Store.AddRef();
+            Grad = new Tensor(g.Store, g.Offset, (int[])_shape.Clone());
+            return;
+        }
+        AddToGrad(g.Data);
+    }
+
+    /// <summary>
     /// The gradient buffer for a backward pass that can write instead of add: when no gradient has reached this tensor
     /// yet, <paramref name="fresh"/> is true and the buffer is NOT zeroed: the caller must overwrite every element. Saves
     /// a pass over memory per activation gradient (a GEMM writes with beta = 0, a pass-through copies).

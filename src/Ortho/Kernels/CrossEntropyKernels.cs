@@ -21,7 +21,7 @@ public static unsafe class CrossEntropyKernels
     /// <summary>
     /// Forward pass. Returns the mean loss over non-ignored rows (NaN when every row is ignored, as PyTorch).
     /// losses: rows (per-row loss, 0 for ignored rows) or empty; logSumExp: rows, saved for
-    /// <see cref="Backward"/>; logits: rows*vocab; targets: rows.
+    /// <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, float, int)"/>; logits: rows*vocab; targets: rows.
     /// </summary>
     public static float Forward(Span<float> losses, Span<float> logSumExp, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets,
         int rows, int vocab, int ignoreIndex = -100)
@@ -64,7 +64,25 @@ public static unsafe class CrossEntropyKernels
         CheckBackward(dlogits, logits, logSumExp, rows, vocab);
         int count = CountAndValidate(targets, rows, vocab, ignoreIndex);
         if (count == 0) return;
-        BackwardCore(dlogits, logits, logSumExp, targets, default, dloss / count, rows, vocab, ignoreIndex);
+        BackwardCore(dlogits, logits, logSumExp, targets, default, dloss / count, rows, vocab, ignoreIndex, accumulate: true);
+    }
+
+    /// <summary>
+    /// As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, float, int)"/>,
+    /// or written (dlogits =, zero on ignored rows) when <paramref name="accumulate"/> is false: for a gradient buffer
+    /// nothing has reached yet, which then needs no clearing pass (at GPT-2's vocabulary the logits are the step's largest tensor).
+    /// </summary>
+    public static void Backward(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
+        int rows, int vocab, float dloss, int ignoreIndex, bool accumulate)
+    {
+        if (accumulate)
+        {
+            Backward(dlogits, logits, logSumExp, targets, rows, vocab, dloss, ignoreIndex);
+            return;
+        }
+        CheckBackward(dlogits, logits, logSumExp, rows, vocab);
+        int count = CountAndValidate(targets, rows, vocab, ignoreIndex);
+        BackwardCore(dlogits, logits, logSumExp, targets, default, count == 0 ? 0f : dloss / count, rows, vocab, ignoreIndex, accumulate: false);
     }
 
     /// <summary>
@@ -77,7 +95,7 @@ public static unsafe class CrossEntropyKernels
         CheckBackward(dlogits, logits, logSumExp, rows, vocab);
         NnArgs.Length(dlosses.Length, rows, nameof(dlosses));
         CountAndValidate(targets, rows, vocab, ignoreIndex);
-        BackwardCore(dlogits, logits, logSumExp, targets, dlosses, 0f, rows, vocab, ignoreIndex);
+        BackwardCore(dlogits, logits, logSumExp, targets, dlosses, 0f, rows, vocab, ignoreIndex, accumulate: true);
     }
 
     private static void CheckBackward(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, int rows, int vocab)
@@ -106,13 +124,13 @@ public static unsafe class CrossEntropyKernels
     }
 
     private static void BackwardCore(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
-        ReadOnlySpan<float> dlosses, float uniformScale, int rows, int vocab, int ignoreIndex)
+        ReadOnlySpan<float> dlosses, float uniformScale, int rows, int vocab, int ignoreIndex, bool accumulate)
     {
         if (rows == 0) return;
         fixed (float* pdx = dlogits, px = logits, plse = logSumExp, pdl = dlosses)
         fixed (int* pt = targets)
         {
-            var job = new BackwardRows { Dx = pdx, X = px, Lse = plse, Targets = pt, DLosses = pdl, UniformScale = uniformScale, Vocab = vocab, IgnoreIndex = ignoreIndex };
+            var job = new BackwardRows { Dx = pdx, X = px, Lse = plse, Targets = pt, DLosses = pdl, UniformScale = uniformScale, Vocab = vocab, IgnoreIndex = ignoreIndex, Accumulate = accumulate };
             ParallelChunks.Rows(rows, vocab).RunSimd(job);
         }
     }
@@ -144,6 +162,7 @@ public static unsafe class CrossEntropyKernels
         public int* Targets;
         public float UniformScale;
         public int Vocab, IgnoreIndex;
+        public bool Accumulate;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int r0, int r1) where TV : unmanaged where TOps : struct, ISimd<TV>
@@ -151,23 +170,31 @@ public static unsafe class CrossEntropyKernels
             for (int r = r0; r < r1; r++)
             {
                 int t = Targets[r];
-                if (t == IgnoreIndex) continue;
-                float scale = DLosses != null ? DLosses[r] : UniformScale;
                 long o = (long)r * Vocab;
-                SimdLoop.Map<TV, TOps, GradStep>(new GradStep { Dx = Dx + o, X = X + o, Lse = Lse[r], Scale = scale }, Vocab);
+                if (t == IgnoreIndex)
+                {
+                    if (!Accumulate) new Span<float>(Dx + o, Vocab).Clear();
+                    continue;
+                }
+                float scale = DLosses != null ? DLosses[r] : UniformScale;
+                if (Accumulate) SimdLoop.Map<TV, TOps, GradStep<Yes>>(new GradStep<Yes> { Dx = Dx + o, X = X + o, Lse = Lse[r], Scale = scale }, Vocab);
+                else SimdLoop.Map<TV, TOps, GradStep<No>>(new GradStep<No> { Dx = Dx + o, X = X + o, Lse = Lse[r], Scale = scale }, Vocab);
                 Dx[o + t] -= scale;
             }
         }
     }
 
-    // dx += exp(x - lse) scale.
-    private struct GradStep : ISimdStep
+    // dx (+)= exp(x - lse) scale.
+    private struct GradStep<TAcc> : ISimdStep where TAcc : IFlag
     {
         public float* Dx, X;
         public float Lse, Scale;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV> =>
-            TOps.Store(Dx + i, TOps.Fma(VMath.Exp<TV, TOps>(TOps.Sub(TOps.Load(X + i), TOps.Splat(Lse))), TOps.Splat(Scale), TOps.Load(Dx + i)));
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV e = VMath.Exp<TV, TOps>(TOps.Sub(TOps.Load(X + i), TOps.Splat(Lse)));
+            TOps.Store(Dx + i, TAcc.On ? TOps.Fma(e, TOps.Splat(Scale), TOps.Load(Dx + i)) : TOps.Mul(e, TOps.Splat(Scale)));
+        }
     }
 }

@@ -156,11 +156,15 @@ public partial class Tensor
         }
     }
 
-    /// <summary>x.grad += g reduced to x's shape; a copy when g has x's shape and no gradient reached x yet.</summary>
-    private static void PassThrough(ReadOnlySpan<float> g, ReadOnlySpan<int> gShape, Tensor x)
+    /// <summary>
+    /// x.grad += g reduced to x's shape. When g has x's shape and no gradient reached x yet: x takes g's buffer if
+    /// <paramref name="share"/> (only one input of an op may, see <see cref="Tensor.TakeGrad"/>), else a copy.
+    /// </summary>
+    private static void PassThrough(Tensor g, ReadOnlySpan<int> gShape, Tensor x, bool share)
     {
-        if (x.Length == g.Length) x.AddToGrad(g);
-        else Broadcast.AccumulateReduced(g, gShape, x.GradSpan(), x.ShapeSpan);
+        if (x.Length != g.Length) Broadcast.AccumulateReduced(g.Data, gShape, x.GradSpan(), x.ShapeSpan);
+        else if (share) x.TakeGrad(g);
+        else x.AddToGrad(g.Data);
     }
 
     private static void BinaryBackward(Tensor a, Tensor b, Tensor y, Tensor g, BinaryOp op)
@@ -176,7 +180,7 @@ public partial class Tensor
                 {
                     case BinaryOp.Add:
                     case BinaryOp.Sub:
-                        PassThrough(gd, yShape, a);
+                        PassThrough(g, yShape, a, share: true);
                         break;
                     default: // d(a*b)/da = b, d(a/b)/da = 1/b
                         tmp ??= TensorPool.Rent(gd.Length);
@@ -186,15 +190,13 @@ public partial class Tensor
                         break;
                 }
             }
-            if (b.RequiresGrad)
+            if (b.RequiresGrad && op == BinaryOp.Add) PassThrough(g, yShape, b, share: false);
+            else if (b.RequiresGrad)
             {
                 tmp ??= TensorPool.Rent(gd.Length);
                 var t = tmp.AsSpan(0, gd.Length);
                 switch (op)
                 {
-                    case BinaryOp.Add:
-                        PassThrough(gd, yShape, b);
-                        break;
                     case BinaryOp.Sub:
                         TensorPrimitives.Negate(gd, t);
                         Broadcast.AccumulateReduced(t, yShape, b.GradSpan(), b.ShapeSpan);

@@ -18,19 +18,34 @@ public static partial class Functional
         CausalAttentionKernels.Forward(y.Data, lse.Data, q.Data, k.Data, v.Data, b, h, t, d);
         return Tensor.Record(y, "causal_attention", [q, k, v], g =>
         {
+            // The kernel writes its three gradients when every buffer is fresh (or scratch for an input that needs no
+            // gradient); when one already holds a gradient (or q, k, v are one tensor) all three accumulate.
             float[]? scratch = null;
-            Span<float> GradOrScratch(Tensor x)
+            bool write = true;
+            Span<float> GradOrScratch(Tensor x, int slot, out bool blank)
             {
-                if (x.RequiresGrad) return x.GradSpan();
+                if (x.RequiresGrad)
+                {
+                    var gs = x.GradSpan(out blank);
+                    write &= blank;
+                    return gs;
+                }
                 scratch ??= TensorPool.Rent(x.Length * 3);
-                var s = scratch.AsSpan(x == q ? 0 : x == k ? x.Length : 2 * x.Length, x.Length);
-                s.Clear();
-                return s;
+                blank = true;
+                return scratch.AsSpan(slot * x.Length, x.Length);
             }
             try
             {
-                CausalAttentionKernels.Backward(GradOrScratch(q), GradOrScratch(k), GradOrScratch(v), g.Data, y.Data, lse.Data,
-                    q.Data, k.Data, v.Data, b, h, t, d);
+                var dq = GradOrScratch(q, 0, out bool bq);
+                var dk = GradOrScratch(k, 1, out bool bk);
+                var dv = GradOrScratch(v, 2, out bool bv);
+                if (!write)
+                {
+                    if (bq) dq.Clear();
+                    if (bk) dk.Clear();
+                    if (bv) dv.Clear();
+                }
+                CausalAttentionKernels.Backward(dq, dk, dv, g.Data, y.Data, lse.Data, q.Data, k.Data, v.Data, b, h, t, d, accumulate: !write);
             }
             finally { if (scratch != null) TensorPool.Return(scratch); }
         });
@@ -49,6 +64,9 @@ public static partial class Functional
         var lse = Tensor.Empty([b, heads, t]);
         CausalAttentionKernels.ForwardFusedQkv(y.Data, lse.Data, qkv.Data, b, t, heads, d);
         return Tensor.Record(y, "causal_self_attention", [qkv], g =>
-            CausalAttentionKernels.BackwardFusedQkv(qkv.GradSpan(), g.Data, y.Data, lse.Data, qkv.Data, b, t, heads, d));
+        {
+            var dqkv = qkv.GradSpan(out bool fresh);
+            CausalAttentionKernels.BackwardFusedQkv(dqkv, g.Data, y.Data, lse.Data, qkv.Data, b, t, heads, d, accumulate: !fresh);
+        });
     }
 }

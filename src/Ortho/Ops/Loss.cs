@@ -18,6 +18,9 @@ public static partial class Functional
         y.Data[0] = CrossEntropyKernels.Forward(default, lse.Data, logits.Data, targets, n, v, ignoreIndex);
         var t = targets.ToArray();
         return Tensor.Record(y, "cross_entropy", [logits], g =>
-            CrossEntropyKernels.Backward(logits.GradSpan(), logits.Data, lse.Data, t, n, v, g.Data[0], ignoreIndex));
+        {
+            var dx = logits.GradSpan(out bool fresh);
+            CrossEntropyKernels.Backward(dx, logits.Data, lse.Data, t, n, v, g.Data[0], ignoreIndex, accumulate: !fresh);
+        });
     }
 }

@@ -29,7 +29,7 @@ public partial class Tensor
         ThrowIfReleased();
         Store.AddRef();
         var y = new Tensor(Store, Offset, s);
-        return Record(y, "reshape", [this], g => AddToGrad(g.Data));
+        return Record(y, "reshape", [this], TakeGrad);
     }
 
     /// <summary>Reshape alias, as in PyTorch.</summary>

@@ -165,6 +165,18 @@ public class AttentionTests
         Close.All(Gather(dqkv, fq, lay, B, H, T, D), Fixtures.Floats(grads.GetProperty("q").GetProperty("data")), $"{file}#{index} fused dq");
         Close.All(Gather(dqkv, fk, lay, B, H, T, D), Fixtures.Floats(grads.GetProperty("k").GetProperty("data")), $"{file}#{index} fused dk");
         Close.All(Gather(dqkv, fv, lay, B, H, T, D), Fixtures.Floats(grads.GetProperty("v").GetProperty("data")), $"{file}#{index} fused dv");
+
+        // Written (not accumulated) into a buffer nothing has reached yet: NaN-filled first, so a missed element shows.
+        var written = new float[qkv.Length];
+        Array.Fill(written, float.NaN);
+        CausalAttentionKernels.BackwardFusedQkv(written, dyTm, yTm, lse, qkv, B, T, H, D, accumulate: false);
+        Assert.Equal(dqkv, written);
+        var dqW = new float[dq.Length]; var dkW = new float[dk.Length]; var dvW = new float[dv.Length];
+        Array.Fill(dqW, float.NaN); Array.Fill(dkW, float.NaN); Array.Fill(dvW, float.NaN);
+        CausalAttentionKernels.Backward(dqW, lay, dkW, lay, dvW, lay, dy, lay, y, lay, lse, q, lay, k, lay, v, lay, B, H, T, D, accumulate: false);
+        Close.All(dqW, Fixtures.Floats(grads.GetProperty("q").GetProperty("data")), $"{file}#{index} dq written");
+        Close.All(dkW, Fixtures.Floats(grads.GetProperty("k").GetProperty("data")), $"{file}#{index} dk written");
+        Close.All(dvW, Fixtures.Floats(grads.GetProperty("v").GetProperty("data")), $"{file}#{index} dv written");
     }
 
     [Fact]

@@ -26,6 +26,32 @@ public class CrossEntropyKernelTests
         var dlogits = new float[logits.Length];
         CrossEntropyKernels.Backward(dlogits, logits, lse, targets, rows, vocab, dloss, ignore);
         Close.All(dlogits, NnFixtureCases.Grad(c, "logits"), $"{file}#{index} {op} dlogits");
+        // Written into a buffer nothing has reached yet: every element, ignored rows included (NaN-filled first).
+        var written = new float[logits.Length];
+        Array.Fill(written, float.NaN);
+        CrossEntropyKernels.Backward(written, logits, lse, targets, rows, vocab, dloss, ignore, accumulate: false);
+        Close.All(written, NnFixtureCases.Grad(c, "logits"), $"{file}#{index} {op} dlogits written");
+    }
+
+    [Fact]
+    public void WrittenGradientEqualsAccumulatedIntoZerosWithIgnoredRows()
+    {
+        int rows = 5, vocab = 37;
+        var x = new float[rows * vocab];
+        new Ortho.Rng(3).FillNormal(x, 0f, 2f);
+        var t = new[] { 4, -100, 36, 0, -100 };
+        var lse = new float[rows];
+        CrossEntropyKernels.Forward(default, lse, x, t, rows, vocab);
+        var added = new float[x.Length];
+        CrossEntropyKernels.Backward(added, x, lse, t, rows, vocab, 0.7f);
+        var written = new float[x.Length];
+        Array.Fill(written, float.NaN);
+        CrossEntropyKernels.Backward(written, x, lse, t, rows, vocab, 0.7f, -100, accumulate: false);
+        Assert.Equal(added, written);
+        var allIgnored = new[] { -100, -100, -100, -100, -100 };
+        Array.Fill(written, float.NaN);
+        CrossEntropyKernels.Backward(written, x, lse, allIgnored, rows, vocab, 1f, -100, accumulate: false);
+        Assert.All(written, v => Assert.Equal(0f, v));
     }
 
     private static double MeanLossRef(double[] x, int[] t, int rows, int vocab, int ignore, double[]? perRow = null)

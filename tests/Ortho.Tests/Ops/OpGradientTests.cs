@@ -19,6 +19,9 @@ public class OpGradientTests
         "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "patch_conv", "depthwise_conv7", "global_avg_pool", "conv2d_general", "softmax", "log_softmax", "layer_norm", "layer_norm_no_affine", "cross_entropy", "cross_entropy_ignore", "dropout_eval",
         // One tensor read by several ops: the first gradient to reach it is written (a GEMM with beta = 0, a copy), the rest added.
         "add_self", "residual_linear", "linear_twice", "reshape_twice", "gelu_residual",
+        // Pass-throughs into intermediates share the upstream gradient buffer instead of copying it; later
+        // contributions then accumulate into the shared buffer.
+        "share_residual", "share_self_add", "share_sub", "share_reshape", "share_residual_chain",
     };
 
     [Theory]
@@ -93,6 +96,18 @@ public class OpGradientTests
             case "linear_twice": GradCheck.Check(t => Functional.Linear(t[0], t[1], t[2]) * Functional.Linear(t[0], t[3]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 5, 4)]); break;
             case "gelu_residual": GradCheck.Check(t => t[0].Gelu() * t[0].GeluTanh() + t[0], [R(1, 9)], h: 1e-3); break;
             case "reshape_twice": GradCheck.Check(t => t[0].Reshape(4, -1) * t[0].Reshape(4, -1), [R(1, 2, 6)]); break;
+            case "share_residual": GradCheck.Check(t => { var u = t[0] * t[1]; return (u + u.Tanh()) * u; }, [R(1, 3, 4), R(2, 3, 4)], h: 1e-3); break;
+            case "share_self_add": GradCheck.Check(t => { var u = t[0].Tanh(); return (u + u) * u; }, [R(1, 7)], h: 1e-3); break;
+            case "share_sub": GradCheck.Check(t => { var u = t[0].Sigmoid(); return (u - u.Tanh()) * u - (u.Exp() - u); }, [R(1, 7)], h: 1e-3); break;
+            case "share_reshape": GradCheck.Check(t => { var u = t[0].Tanh(); return (u.Reshape(4, -1) * t[1]).Reshape(2, 6) + u; }, [R(1, 2, 6), R(2, 4, 3)], h: 1e-3); break;
+            case "share_residual_chain":
+                GradCheck.Check(t =>
+                {
+                    var x = t[0] * 1.5f;
+                    for (int i = 0; i < 2; i++) x = x + Functional.Linear(Functional.LayerNorm(x, null, null), t[1], t[2]).Tanh();
+                    return x;
+                }, [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)], h: 1e-3);
+                break;
             case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
             default: throw new ArgumentException(op);
         }

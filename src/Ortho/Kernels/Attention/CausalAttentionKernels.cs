@@ -95,6 +95,8 @@ public static class CausalAttentionKernels
     /// <param name="heads">H.</param>
     /// <param name="tokens">T.</param>
     /// <param name="headDim">D.</param>
+    /// <param name="accumulate">True (the default) adds into dq, dk and dv; false writes them (every element of their
+    /// views is written once), for gradient buffers nothing has reached yet: no clearing pass.</param>
     public static unsafe void Backward(
         Span<float> dq, AttentionLayout dqLayout,
         Span<float> dk, AttentionLayout dkLayout,
@@ -105,7 +107,7 @@ public static class CausalAttentionKernels
         ReadOnlySpan<float> q, AttentionLayout qLayout,
         ReadOnlySpan<float> k, AttentionLayout kLayout,
         ReadOnlySpan<float> v, AttentionLayout vLayout,
-        int batch, int heads, int tokens, int headDim)
+        int batch, int heads, int tokens, int headDim, bool accumulate = true)
     {
         CheckDims(batch, heads, tokens, headDim);
         dqLayout.Check(nameof(dq), dq.Length, batch, heads, tokens, headDim);
@@ -128,7 +130,7 @@ public static class CausalAttentionKernels
                 DY = (nint)pdy, DQ = (nint)pdq, DK = (nint)pdk, DV = (nint)pdv,
                 YL = yLayout, QL = qLayout, KL = kLayout, VL = vLayout,
                 DYL = dyLayout, DQL = dqLayout, DKL = dkLayout, DVL = dvLayout,
-                H = heads, T = tokens, D = headDim,
+                H = heads, T = tokens, D = headDim, Accumulate = accumulate,
             };
             int tp = (tokens + Tile - 1) / Tile * Tile;
             int scratch = 3 * headDim * tp + tp + 2 * Tile * Tile + 2 * Tile * headDim;
@@ -153,7 +155,8 @@ public static class CausalAttentionKernels
         Forward(y, l, lse, q, l, k, l, v, l, batch, heads, tokens, headDim);
     }
 
-    /// <summary>Backward pass for contiguous [B, H, T, D] operands; accumulates into dq, dk, dv.</summary>
+    /// <summary>Backward pass for contiguous [B, H, T, D] operands; accumulates into dq, dk, dv (or writes them when
+    /// <paramref name="accumulate"/> is false).</summary>
     /// <param name="dq">Query gradient [B, H, T, D], accumulated.</param>
     /// <param name="dk">Key gradient [B, H, T, D], accumulated.</param>
     /// <param name="dv">Value gradient [B, H, T, D], accumulated.</param>
@@ -167,12 +170,13 @@ public static class CausalAttentionKernels
     /// <param name="heads">H.</param>
     /// <param name="tokens">T.</param>
     /// <param name="headDim">D.</param>
+    /// <param name="accumulate">False writes dq, dk and dv instead of adding into them.</param>
     public static void Backward(Span<float> dq, Span<float> dk, Span<float> dv, ReadOnlySpan<float> dy, ReadOnlySpan<float> y,
         ReadOnlySpan<float> lse, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
-        int batch, int heads, int tokens, int headDim)
+        int batch, int heads, int tokens, int headDim, bool accumulate = true)
     {
         var l = AttentionLayout.Contiguous(heads, tokens, headDim);
-        Backward(dq, l, dk, l, dv, l, dy, l, y, l, lse, q, l, k, l, v, l, batch, heads, tokens, headDim);
+        Backward(dq, l, dk, l, dv, l, dy, l, y, l, lse, q, l, k, l, v, l, batch, heads, tokens, headDim, accumulate);
     }
 
     /// <summary>
@@ -209,14 +213,15 @@ public static class CausalAttentionKernels
     /// <param name="tokens">T.</param>
     /// <param name="heads">H.</param>
     /// <param name="headDim">D.</param>
+    /// <param name="accumulate">False writes <paramref name="dqkv"/> (every element) instead of adding into it.</param>
     public static void BackwardFusedQkv(Span<float> dqkv, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> lse,
-        ReadOnlySpan<float> qkv, int batch, int tokens, int heads, int headDim)
+        ReadOnlySpan<float> qkv, int batch, int tokens, int heads, int headDim, bool accumulate = true)
     {
         var q = AttentionLayout.FusedQkv(0, heads, tokens, headDim);
         var k = AttentionLayout.FusedQkv(1, heads, tokens, headDim);
         var v = AttentionLayout.FusedQkv(2, heads, tokens, headDim);
         var tm = AttentionLayout.TokenMajor(heads, tokens, headDim);
-        Backward(dqkv, q, dqkv, k, dqkv, v, dy, tm, y, tm, lse, qkv, q, qkv, k, qkv, v, batch, heads, tokens, headDim);
+        Backward(dqkv, q, dqkv, k, dqkv, v, dy, tm, y, tm, lse, qkv, q, qkv, k, qkv, v, batch, heads, tokens, headDim, accumulate);
     }
 
     private static void CheckDims(int batch, int heads, int tokens, int headDim)
@@ -259,6 +264,7 @@ public static class CausalAttentionKernels
         public nint Y, Lse, Q, K, V, DY, DQ, DK, DV;
         public AttentionLayout YL, QL, KL, VL, DYL, DQL, DKL, DVL;
         public int H, T, D;
+        public bool Accumulate;
     }
 
     private static unsafe class Impl<TV, TOps> where TV : unmanaged where TOps : struct, ISimd<TV>
@@ -288,6 +294,13 @@ public static class CausalAttentionKernels
                 float* d = dst + (nint)(t / Tile) * D * Tile + t % Tile;
                 for (int j = 0; j < D; j++) d[j * Tile] = s[j];
             }
+        }
+
+        // A finished gradient row into its destination: added, or written into a buffer nothing has reached yet.
+        private static void Put(float* dst, float* src, int n, bool accumulate)
+        {
+            if (accumulate) RowOps.AddInto<TV, TOps>(dst, src, n);
+            else new ReadOnlySpan<float>(src, n).CopyTo(new Span<float>(dst, n));
         }
 
         private static float* Panel(float* tiles, int j0, int D) => tiles + (nint)(j0 / Tile) * D * Tile;
@@ -450,12 +463,12 @@ public static class CausalAttentionKernels
                     int dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
                     for (int r = 0; r < nk; r++)
                     {
-                        RowOps.AddInto<TV, TOps>(dk + (nint)(j0 + r) * dks, dka + r * D, D);
-                        RowOps.AddInto<TV, TOps>(dv + (nint)(j0 + r) * dvs, dva + r * D, D);
+                        Put(dk + (nint)(j0 + r) * dks, dka + r * D, D, a.Accumulate);
+                        Put(dv + (nint)(j0 + r) * dvs, dva + r * D, D, a.Accumulate);
                     }
                 }
                 int dqs = a.DQL.TokenStride;
-                for (int t = 0; t < T; t++) RowOps.AddInto<TV, TOps>(dq + (nint)t * dqs, dqa + (nint)t * D, D);
+                for (int t = 0; t < T; t++) Put(dq + (nint)t * dqs, dqa + (nint)t * D, D, a.Accumulate);
             }
         }
     }
