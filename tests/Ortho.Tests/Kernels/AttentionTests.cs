@@ -210,6 +210,9 @@ public class AttentionTests
         foreach (int T in new[] { 1, 7, 33, 64, 65, 130 })
             foreach (int D in new[] { 8, 32, 64 })
                 yield return new object[] { T, D };
+        // Either side of the forward pass's short-sequence limit (whole score rows up to 256 keys, online softmax beyond).
+        foreach (int T in new[] { 200, 256, 257, 320 })
+            yield return new object[] { T, 32 };
     }
 
     /// <summary>

@@ -9,7 +9,10 @@ namespace Ortho.Kernels;
 /// computed per (batch, head) over 64 x 64 query/key tiles with an online softmax, never materializing the
 /// T x T score matrix. The forward pass saves one float per query row, the log-sum-exp of its scaled scores
 /// (<c>lse</c>, [B, H, T] contiguous); the backward pass recomputes the scores tile by tile from q, k and lse and
-/// accumulates (+=) into dq, dk and dv.
+/// accumulates (+=) into dq, dk and dv (or writes them, for gradient buffers nothing has reached yet).
+/// For sequences of up to <see cref="ShortKeys"/> tokens, each 64-query tile's scores against all its keys fit in
+/// scratch ([64, T], L2-resident), so both passes take whole score rows instead: one max and one exp per row, no online
+/// rescaling, and the products over all keys in one call (forward about 20% faster at T = 128, head dim 32).
 /// </summary>
 /// <remarks>
 /// Operands are described by <see cref="AttentionLayout"/> (offset and batch/head/token strides; the head
@@ -23,6 +26,12 @@ public static class CausalAttentionKernels
 {
     /// <summary>Query and key tile edge.</summary>
     internal const int Tile = 64;
+
+    /// <summary>
+    /// Longest (tile-padded) sequence whose forward pass keeps each query tile's whole score row block in scratch
+    /// ([Tile, T]: 64 KiB at 256) instead of streaming key tiles through an online softmax.
+    /// </summary>
+    internal const int ShortKeys = 256;
 
     /// <summary>
     /// Forward pass with arbitrary strided layouts.
@@ -65,8 +74,9 @@ public static class CausalAttentionKernels
                 H = heads, T = tokens, D = headDim,
             };
             int tp = (tokens + Tile - 1) / Tile * Tile;
-            int scratch = headDim * tp + Tile * Tile + Tile * headDim + 2 * Tile;
-            Pairs(batch * heads, tokens, headDim, 2.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = false });
+            bool shortKeys = tp <= ShortKeys;
+            int scratch = shortKeys ? headDim * tp + Tile * tp + Tile * headDim + Tile : headDim * tp + Tile * Tile + Tile * headDim + 2 * Tile;
+            Pairs(batch * heads, tokens, headDim, 2.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = false, Short = shortKeys });
         }
     }
 
@@ -133,8 +143,11 @@ public static class CausalAttentionKernels
                 H = heads, T = tokens, D = headDim, Accumulate = accumulate,
             };
             int tp = (tokens + Tile - 1) / Tile * Tile;
-            int scratch = 3 * headDim * tp + tp + 2 * Tile * Tile + 2 * Tile * headDim;
-            Pairs(batch * heads, tokens, headDim, 5.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = true });
+            bool shortKeys = tp <= ShortKeys;
+            int scratch = shortKeys
+                ? 4 * headDim * tp + tp + 2 * Tile * tp + Tile * headDim
+                : 3 * headDim * tp + tp + 2 * Tile * Tile + 2 * Tile * headDim;
+            Pairs(batch * heads, tokens, headDim, 5.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = true, Short = shortKeys });
         }
     }
 
@@ -241,7 +254,7 @@ public static class CausalAttentionKernels
     {
         public Args Args;
         public int Scratch;
-        public bool Backward;
+        public bool Backward, Short;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly unsafe void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
@@ -251,7 +264,9 @@ public static class CausalAttentionKernels
             {
                 fixed (float* s = buf)
                 {
-                    if (Backward) Impl<TV, TOps>.Backward(Args, start, end, s);
+                    if (Backward && Short) Impl<TV, TOps>.BackwardShort(Args, start, end, s);
+                    else if (Backward) Impl<TV, TOps>.Backward(Args, start, end, s);
+                    else if (Short) Impl<TV, TOps>.ForwardShort(Args, start, end, s);
                     else Impl<TV, TOps>.Forward(Args, start, end, s);
                 }
             }
@@ -312,36 +327,87 @@ public static class CausalAttentionKernels
         /// <summary>Row strip height for the causal (diagonal) tiles: products skip strips of all-masked entries.</summary>
         private const int Strip = 16;
 
-        /// <summary>c[nq, nk] = a[nq, D] * panel[D, nk] (c row stride Tile); on a diagonal tile only the causal strips.</summary>
-        private static void Scores(bool diag, int nq, int nk, int D, float* a, int aStride, float* panel, float* c)
+        /// <summary>c[nq, nk] = a[nq, D] * panel[D, nk] (c row stride ldc); on a diagonal tile only the causal strips.</summary>
+        private static void Scores(bool diag, int nq, int nk, int D, float* a, int aStride, float* panel, float* c, int ldc = Tile)
         {
-            if (!diag) { TileGemm<TV, TOps>.Run(nq, nk, D, a, aStride, 1, panel, Tile, c, Tile, false); return; }
+            if (!diag) { TileGemm<TV, TOps>.Run(nq, nk, D, a, aStride, 1, panel, Tile, c, ldc, false); return; }
             for (int r0 = 0; r0 < nq; r0 += Strip)
             {
                 int rows = Math.Min(Strip, nq - r0);
-                TileGemm<TV, TOps>.Run(rows, Math.Min(nk, r0 + rows), D, a + (nint)r0 * aStride, aStride, 1, panel, Tile, c + r0 * Tile, Tile, false);
+                TileGemm<TV, TOps>.Run(rows, Math.Min(nk, r0 + rows), D, a + (nint)r0 * aStride, aStride, 1, panel, Tile, c + r0 * ldc, ldc, false);
             }
         }
 
-        /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride Tile, zero above the diagonal on a diagonal tile).</summary>
-        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c)
+        /// <summary>Columns of row r of a diagonal tile that the strip products read (<see cref="Scores"/> writes them).</summary>
+        private static int StripEnd(int r, int nk) => Math.Min(nk, (r / Strip + 1) * Strip);
+
+        /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride ldp, zero above the diagonal on a diagonal tile).</summary>
+        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile)
         {
-            if (!diag) { TileGemm<TV, TOps>.Run(nq, D, nk, p, Tile, 1, b, bStride, c, D, true); return; }
+            if (!diag) { TileGemm<TV, TOps>.Run(nq, D, nk, p, ldp, 1, b, bStride, c, D, true); return; }
             for (int r0 = 0; r0 < nq; r0 += Strip)
             {
                 int rows = Math.Min(Strip, nq - r0);
-                TileGemm<TV, TOps>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * Tile, Tile, 1, b, bStride, c + r0 * D, D, true);
+                TileGemm<TV, TOps>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * ldp, ldp, 1, b, bStride, c + r0 * D, D, true);
             }
         }
 
-        /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride Tile) and b [nq, D]; on a diagonal tile key strip c0 starts at query c0.</summary>
-        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c)
+        /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride ldp) and b [nq, D]; on a diagonal tile key strip c0 starts at query c0.</summary>
+        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile)
         {
-            if (!diag) { TileGemm<TV, TOps>.Run(nk, D, nq, p, 1, Tile, b, bStride, c, D, true); return; }
+            if (!diag) { TileGemm<TV, TOps>.Run(nk, D, nq, p, 1, ldp, b, bStride, c, D, true); return; }
             for (int c0 = 0; c0 < nk; c0 += Strip)
             {
                 int cols = Math.Min(Strip, nk - c0);
-                TileGemm<TV, TOps>.Run(cols, D, nq - c0, p + c0 + c0 * Tile, 1, Tile, b + (nint)c0 * bStride, bStride, c + c0 * D, D, true);
+                TileGemm<TV, TOps>.Run(cols, D, nq - c0, p + c0 + c0 * ldp, 1, ldp, b + (nint)c0 * bStride, bStride, c + c0 * D, D, true);
+            }
+        }
+
+        /// <summary>
+        /// Short sequences (all keys within <see cref="ShortKeys"/>): each query tile's scores against every key it sees
+        /// are one row block, so each row takes one max, one exp-and-sum and no online rescaling, and the value
+        /// product runs over all off-diagonal keys in one call. Scratch: key panels, the [Tile, TPad] scores, [Tile, D].
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void ForwardShort(in Args a, int p0, int p1, float* scratch)
+        {
+            int T = a.T, D = a.D, sw = TPad(T);
+            float scale = 1f / MathF.Sqrt(D);
+            float* kt = scratch;                 // key panels [T / Tile][D, Tile]
+            float* sc = kt + (nint)D * sw;       // [Tile, sw] scores, then unnormalized probabilities
+            float* acc = sc + Tile * sw;         // [Tile, D]
+            float* inv = acc + Tile * D;         // [Tile] reciprocal row sums
+            for (int pair = p0; pair < p1; pair++)
+            {
+                int b = pair / a.H, h = pair % a.H;
+                float* q = (float*)a.Q + Base(a.QL, b, h);
+                float* k = (float*)a.K + Base(a.KL, b, h);
+                float* v = (float*)a.V + Base(a.VL, b, h);
+                float* y = (float*)a.Y + Base(a.YL, b, h);
+                float* lse = (float*)a.Lse + (nint)pair * T;
+                int qs = a.QL.TokenStride, vs = a.VL.TokenStride, ys = a.YL.TokenStride;
+                TransposeTiles(kt, k, a.KL.TokenStride, T, D);
+                for (int i0 = 0; i0 < T; i0 += Tile)
+                {
+                    int nq = Math.Min(Tile, T - i0), nk = nq; // the diagonal tile is square
+                    float* qi = q + (nint)i0 * qs;
+                    for (int j0 = 0; j0 < i0; j0 += Tile) Scores(false, nq, Tile, D, qi, qs, Panel(kt, j0, D), sc + j0, sw);
+                    Scores(true, nq, nk, D, qi, qs, Panel(kt, i0, D), sc + i0, sw);
+                    for (int r = 0; r < nq; r++)
+                    {
+                        float* row = sc + r * sw;
+                        int cnt = i0 + r + 1;
+                        float m = RowOps.MaxPadded<TV, TOps>(row, cnt) * scale;
+                        // Zeroes the masked entries that the diagonal strip product below reads.
+                        float sum = RowOps.ExpScaleShift<TV, TOps>(row, cnt, i0 + StripEnd(r, nk), scale, m);
+                        lse[i0 + r] = m + MathF.Log(sum);
+                        inv[r] = 1f / sum;
+                    }
+                    if (i0 > 0) TileGemm<TV, TOps>.Run(nq, D, i0, sc, sw, 1, v, vs, acc, D, false);
+                    else new Span<float>(acc, nq * D).Clear();
+                    RowsTimes(true, nq, nk, D, sc + i0, v + (nint)i0 * vs, vs, acc, sw);
+                    for (int r = 0; r < nq; r++) RowOps.ScaleTo<TV, TOps>(y + (nint)(i0 + r) * ys, acc + r * D, D, inv[r]);
+                }
             }
         }
 
@@ -400,6 +466,77 @@ public static class CausalAttentionKernels
                         RowOps.ScaleTo<TV, TOps>(y + (nint)(i0 + r) * ys, acc + r * D, D, 1f / sum[r]);
                         lse[i0 + r] = mx[r] + MathF.Log(sum[r]);
                     }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Backward pass for short sequences (see <see cref="ForwardShort"/>): query tile outer, each tile's probabilities
+        /// and their gradient over every key it sees as one row block (one exp and one softmax-gradient call per row),
+        /// dQ of the tile from one product over all its keys, dK and dV summed per key over the query tiles in order.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void BackwardShort(in Args a, int p0, int p1, float* scratch)
+        {
+            int T = a.T, D = a.D, sw = TPad(T);
+            float scale = 1f / MathF.Sqrt(D);
+            float* kt = scratch;                 // key panels
+            float* vt = kt + (nint)D * sw;       // value panels
+            float* di = vt + (nint)D * sw;       // [sw] rowsum(dY * Y)
+            float* pm = di + sw;                 // [Tile, sw] probabilities
+            float* ds = pm + Tile * sw;          // [Tile, sw] dP then dS
+            float* dka = ds + Tile * sw;         // [sw, D]
+            float* dva = dka + (nint)sw * D;     // [sw, D]
+            float* dqa = dva + (nint)sw * D;     // [Tile, D]
+            for (int pair = p0; pair < p1; pair++)
+            {
+                int b = pair / a.H, h = pair % a.H;
+                float* q = (float*)a.Q + Base(a.QL, b, h);
+                float* k = (float*)a.K + Base(a.KL, b, h);
+                float* v = (float*)a.V + Base(a.VL, b, h);
+                float* y = (float*)a.Y + Base(a.YL, b, h);
+                float* dy = (float*)a.DY + Base(a.DYL, b, h);
+                float* dq = (float*)a.DQ + Base(a.DQL, b, h);
+                float* dk = (float*)a.DK + Base(a.DKL, b, h);
+                float* dv = (float*)a.DV + Base(a.DVL, b, h);
+                float* lse = (float*)a.Lse + (nint)pair * T;
+                int qs = a.QL.TokenStride, ks = a.KL.TokenStride, ys = a.YL.TokenStride, dys = a.DYL.TokenStride;
+                int dqs = a.DQL.TokenStride, dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
+                TransposeTiles(kt, k, ks, T, D);
+                TransposeTiles(vt, v, a.VL.TokenStride, T, D);
+                for (int t = 0; t < T; t++) di[t] = RowOps.DotPair<TV, TOps>(dy + (nint)t * dys, y + (nint)t * ys, D);
+                new Span<float>(dka, T * D).Clear();
+                new Span<float>(dva, T * D).Clear();
+                for (int i0 = 0; i0 < T; i0 += Tile)
+                {
+                    int nq = Math.Min(Tile, T - i0), nk = nq; // the diagonal tile is square
+                    float* qi = q + (nint)i0 * qs;
+                    float* dyi = dy + (nint)i0 * dys;
+                    // P = exp(scale * Q_i K^T - lse_i) over the keys j <= i.
+                    for (int j0 = 0; j0 < i0; j0 += Tile) Scores(false, nq, Tile, D, qi, qs, Panel(kt, j0, D), pm + j0, sw);
+                    Scores(true, nq, nk, D, qi, qs, Panel(kt, i0, D), pm + i0, sw);
+                    for (int r = 0; r < nq; r++)
+                        RowOps.ExpScaleShiftNoSum<TV, TOps>(pm + r * sw, i0 + r + 1, i0 + StripEnd(r, nk), scale, lse[i0 + r]);
+                    // dV += P^T dY_i
+                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, pm + j0, dyi, dys, dva + (nint)j0 * D, sw);
+                    ColsTimes(true, nq, nk, D, pm + i0, dyi, dys, dva + (nint)i0 * D, sw);
+                    // dP = dY_i V^T ; dS = P * (dP - Di) * scale
+                    for (int j0 = 0; j0 < i0; j0 += Tile) Scores(false, nq, Tile, D, dyi, dys, Panel(vt, j0, D), ds + j0, sw);
+                    Scores(true, nq, nk, D, dyi, dys, Panel(vt, i0, D), ds + i0, sw);
+                    for (int r = 0; r < nq; r++)
+                        RowOps.SoftmaxGrad<TV, TOps>(ds + r * sw, pm + r * sw, i0 + r + 1, i0 + StripEnd(r, nk), di[i0 + r], scale);
+                    // dQ_i = dS K over all the tile's keys; dK += dS^T Q_i
+                    if (i0 > 0) TileGemm<TV, TOps>.Run(nq, D, i0, ds, sw, 1, k, ks, dqa, D, false);
+                    else new Span<float>(dqa, nq * D).Clear();
+                    RowsTimes(true, nq, nk, D, ds + i0, k + (nint)i0 * ks, ks, dqa, sw);
+                    for (int r = 0; r < nq; r++) Put(dq + (nint)(i0 + r) * dqs, dqa + r * D, D, a.Accumulate);
+                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, ds + j0, qi, qs, dka + (nint)j0 * D, sw);
+                    ColsTimes(true, nq, nk, D, ds + i0, qi, qs, dka + (nint)i0 * D, sw);
+                }
+                for (int t = 0; t < T; t++)
+                {
+                    Put(dk + (nint)t * dks, dka + (nint)t * D, D, a.Accumulate);
+                    Put(dv + (nint)t * dvs, dva + (nint)t * D, D, a.Accumulate);
                 }
             }
         }
