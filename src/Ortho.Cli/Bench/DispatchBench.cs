@@ -9,7 +9,9 @@ namespace Ortho.Cli.Bench;
 /// engine's worker threads (<see cref="EngineSettings.ParallelFor"/>) and through <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>;
 /// the overhead is the region's time less 100 us, median and 90th percentile of 200 regions. Then GELU's forward and a
 /// copy of 1M floats (in cache) on one and two threads, which shows whether arithmetic-bound work gains from the
-/// second thread as a memory-bound one does.
+/// second thread as a memory-bound one does; and the same copy from memory (a ring of 64 buffers of 4 MB, each call
+/// to the next pair, so neither side is in cache), the rate a training step's memory-bound ops get on the tensors
+/// they write for the first time in a step.
 /// </summary>
 internal static class DispatchBench
 {
@@ -37,12 +39,24 @@ internal static class DispatchBench
             var x = new float[n];
             var y = new float[n];
             new Rng(1).FillNormal(x);
-            if (!json) output.WriteLine($"{"kernel",-14} {"threads",10} {"median us",10}   (1M floats, in cache)");
+            var ring = new float[64][];
+            for (int i = 0; i < ring.Length; i++)
+            {
+                ring[i] = new float[n];
+                ring[i].AsSpan().Fill(i); // touch every page before timing
+            }
+            int next = 0;
+            if (!json) output.WriteLine($"{"kernel",-14} {"threads",10} {"median us",10} {"GB/s",8}   (1M floats; GB/s of 8 bytes an element)");
             foreach (int t in new[] { 1, 2 })
             {
                 EngineSettings.Threads = t;
                 Kernel(output, json, "gelu_forward", t, () => Kernels.GeluKernels.Forward(y, x));
                 Kernel(output, json, "copy", t, () => Kernels.ElementwiseKernels.Copy(x, y));
+                Kernel(output, json, "copy_memory", t, () =>
+                {
+                    next = (next + 2) % ring.Length;
+                    Kernels.ElementwiseKernels.Copy(ring[next], ring[next + 1]);
+                });
             }
         }
         finally { EngineSettings.Threads = saved; }
@@ -74,9 +88,10 @@ internal static class DispatchBench
             t[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
         }
         Array.Sort(t);
+        double gbs = 8.0 * (1 << 20) / t[100] * 1e-3;
         output.WriteLine(json
-            ? BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture, $"{{\"kernel\":\"{name}\",\"threads\":{threads},\"median_us\":{t[100]:F1}}}"))
-            : string.Create(CultureInfo.InvariantCulture, $"{name,-14} {threads,10} {t[100],10:F1}"));
+            ? BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture, $"{{\"kernel\":\"{name}\",\"threads\":{threads},\"median_us\":{t[100]:F1},\"gb_per_s\":{gbs:F1}}}"))
+            : string.Create(CultureInfo.InvariantCulture, $"{name,-14} {threads,10} {t[100],10:F1} {gbs,8:F1}"));
     }
 
     private static void Report(TextWriter output, bool json, string dispatcher, double serial, double[] t) =>
