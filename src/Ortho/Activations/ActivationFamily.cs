@@ -135,6 +135,14 @@ public abstract partial class ActivationFamily
     public abstract void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx);
 
+    /// <summary>
+    /// True when <see cref="Backward"/> is correct with <c>dx</c> and <c>dy</c> the same memory (each dy element read
+    /// before its dx element is written, and no later pass reading dy). The tape then computes the input gradient in
+    /// the upstream gradient's own buffer when it can, saving a fresh buffer and its first write. False by default;
+    /// the built-in families set it.
+    /// </summary>
+    public virtual bool BackwardInPlace => false;
+
     /// <summary>f(x) and f'(x) in double precision from the (float) parameters: fitting, moments, checks.</summary>
     public abstract double Evaluate(double x, IParameterSpans p, int degree, out double derivative);
 

@@ -90,6 +90,25 @@ public partial class Tensor
     }
 
     /// <summary>
+    /// The gradient buffer for the input of an element-wise op whose backward can compute dx in place over dy: when no
+    /// gradient has reached this intermediate tensor yet and <paramref name="g"/> (the op's upstream gradient) holds its
+    /// buffer alone, this tensor takes that buffer (as <see cref="TakeGrad"/> does) and <paramref name="fresh"/> is true,
+    /// so the op writes dx over dy in the memory its producer just wrote, with no new buffer; otherwise as
+    /// <see cref="GradSpan(out bool)"/>.
+    /// </summary>
+    internal Span<float> GradSpanInPlaceOf(Tensor g, out bool fresh)
+    {
+        if (Grad == null && Node != null && g.Length == Length && g.Store.RefCount == 1)
+        {
+            g.Store.AddRef();
+            Grad = new Tensor(g.Store, g.Offset, (int[])_shape.Clone());
+            fresh = true;
+            return Grad.Data;
+        }
+        return GradSpan(out fresh);
+    }
+
+    /// <summary>
     /// The gradient buffer for a backward pass that can write instead of add: when no gradient has reached this tensor
     /// yet, <paramref name="fresh"/> is true and the buffer is NOT zeroed: the caller must overwrite every element. Saves
     /// a pass over memory per activation gradient (a GEMM writes with beta = 0, a pass-through copies).

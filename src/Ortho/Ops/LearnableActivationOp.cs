@@ -22,7 +22,7 @@ internal static class LearnableActivationOp
         {
             // The first gradient to reach x is written, not added: its buffer needs no zeroing pass.
             bool fresh = false;
-            var dx = x.RequiresGrad ? x.GradSpan(out fresh) : default;
+            var dx = !x.RequiresGrad ? default : family.BackwardInPlace ? x.GradSpanInPlaceOf(g, out fresh) : x.GradSpan(out fresh);
             family.Backward(dx, grads, x.Data, g.Data, values, degree, needDx: x.RequiresGrad, accumulateDx: !fresh);
         }, activation: true);
     }

@@ -16,7 +16,8 @@ public partial class Tensor
         forward(Data, y.Data);
         return Record(y, op, [this], g =>
         {
-            var dx = GradSpan(out bool fresh);
+            // Element-wise: dx may be dy's own buffer (every backward below reads dy[i] before it writes dx[i]).
+            var dx = GradSpanInPlaceOf(g, out bool fresh);
             backward(Data, y.Data, g.Data, dx, accumulate: !fresh);
         }, activation);
     }

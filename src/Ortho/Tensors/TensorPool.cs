@@ -94,6 +94,9 @@ internal sealed class Storage
 
     public void AddRef() => Interlocked.Increment(ref _refs);
 
+    /// <summary>How many tensors hold this storage.</summary>
+    public int RefCount => Volatile.Read(ref _refs);
+
     public void Release()
     {
         if (Interlocked.Decrement(ref _refs) == 0 && _pooled)

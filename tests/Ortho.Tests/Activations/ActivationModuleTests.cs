@@ -155,6 +155,9 @@ public class ActivationModuleTests
         try { GradCheck.Check(t => m.Forward(t[0]), [x], h: 1e-3); }
         finally { Tensor.PoisonFreshGradients = false; }
         GradCheck.Check(t => m.Forward(t[0]) + t[0], [x], h: 1e-3); // x read twice: written by one backward, added by the other
+        // An intermediate input: dx is computed over dy in the upstream gradient's own buffer; then also read by another op.
+        GradCheck.Check(t => m.Forward(t[0] * 1.5f) * t[0], [x], h: 1e-3);
+        GradCheck.Check(t => { var u = t[0] * 1.5f; return m.Forward(u) * u.Tanh() + m.Forward(u); }, [x], h: 1e-3);
         foreach (var p in ps) GradCheck.Check(_ => m.Forward(x), [p], h: 1e-3); // each parameter perturbed in place
     }
 }

@@ -22,6 +22,8 @@ public class OpGradientTests
         // Pass-throughs into intermediates share the upstream gradient buffer instead of copying it; later
         // contributions then accumulate into the shared buffer.
         "share_residual", "share_self_add", "share_sub", "share_reshape", "share_residual_chain",
+        // Element-wise ops on intermediates compute dx over dy in the upstream gradient's buffer.
+        "inplace_unary_chain", "inplace_shared_input", "inplace_after_share",
     };
 
     [Theory]
@@ -108,6 +110,9 @@ public class OpGradientTests
                     return x;
                 }, [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)], h: 1e-3);
                 break;
+            case "inplace_unary_chain": GradCheck.Check(t => (t[0] * t[1]).Gelu().Tanh().Sigmoid().Silu() * t[0], [R(1, 3, 5), R(2, 3, 5)], h: 1e-3); break;
+            case "inplace_shared_input": GradCheck.Check(t => { var u = t[0].Exp(); return u.Gelu() * u.Silu() + u.Relu() + u.GeluTanh(); }, [R(1, 11)], h: 1e-3); break;
+            case "inplace_after_share": GradCheck.Check(t => { var u = (t[0] * 2f).Tanh(); return (u + u.Gelu()).Reshape(2, 3).Sigmoid(); }, [R(1, 6)], h: 1e-3); break;
             case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
             default: throw new ArgumentException(op);
         }

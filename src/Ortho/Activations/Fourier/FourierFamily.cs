@@ -59,6 +59,9 @@ internal sealed class FourierFamily : ActivationFamily
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) =>
         FourierKernels.Forward(y, x, p[0], p[1], p[2], p[3], degree);
 
+    /// <inheritdoc/>
+    public override bool BackwardInPlace => true; // the kernels allow dx to alias dy
+
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx) =>
         FourierKernels.Backward(dx, grads[0], grads[1], grads[2], grads[3], x, dy, p[0], p[1], p[2], p[3], degree, needDx, accumulateDx);

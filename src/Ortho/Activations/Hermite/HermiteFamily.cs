@@ -89,6 +89,9 @@ internal sealed class HermiteFamily : ActivationFamily
         else HermiteKernels.Forward(y, x, p[0], degree);
     }
 
+    /// <inheritdoc/>
+    public override bool BackwardInPlace => true; // the kernels allow dx to alias dy
+
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx)
     {

@@ -28,6 +28,9 @@ internal sealed class TropicalFamily : ActivationFamily
     public override void Forward(Span<float> y, ReadOnlySpan<float> x, IParameterSpans p, int degree) =>
         TropicalKernels.Forward(y, x, p[0], degree);
 
+    /// <inheritdoc/>
+    public override bool BackwardInPlace => true; // the kernels allow dx to alias dy
+
     public override void Backward(Span<float> dx, IParameterSpans grads, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         IParameterSpans p, int degree, bool needDx, bool accumulateDx) =>
         TropicalKernels.Backward(dx, grads[0], x, dy, p[0], degree, needDx, accumulateDx);
