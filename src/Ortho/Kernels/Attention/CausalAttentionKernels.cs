@@ -274,6 +274,29 @@ public static class CausalAttentionKernels
         }
     }
 
+    /// <summary>The first element of every operand of one (batch, head) pair (the gradients' only in a backward pass).</summary>
+    private readonly unsafe struct PairOperands
+    {
+        public readonly float* Q, K, V, Y, DY, DQ, DK, DV, Lse;
+
+        public PairOperands(in Args a, int pair)
+        {
+            int b = pair / a.H, h = pair % a.H;
+            Q = (float*)a.Q + Base(a.QL, b, h);
+            K = (float*)a.K + Base(a.KL, b, h);
+            V = (float*)a.V + Base(a.VL, b, h);
+            Y = (float*)a.Y + Base(a.YL, b, h);
+            Lse = (float*)a.Lse + (nint)pair * a.T;
+            if (a.DY == 0) return;
+            DY = (float*)a.DY + Base(a.DYL, b, h);
+            DQ = (float*)a.DQ + Base(a.DQL, b, h);
+            DK = (float*)a.DK + Base(a.DKL, b, h);
+            DV = (float*)a.DV + Base(a.DVL, b, h);
+        }
+
+        private static nint Base(in AttentionLayout l, int b, int h) => l.Offset + (nint)b * l.BatchStride + (nint)h * l.HeadStride;
+    }
+
     private struct Args
     {
         public nint Y, Lse, Q, K, V, DY, DQ, DK, DV;
@@ -322,7 +345,6 @@ public static class CausalAttentionKernels
 
         private static int TPad(int T) => (T + Tile - 1) / Tile * Tile;
 
-        private static nint Base(in AttentionLayout l, int b, int h) => l.Offset + (nint)b * l.BatchStride + (nint)h * l.HeadStride;
 
         /// <summary>Row strip height for the causal (diagonal) tiles: products skip strips of all-masked entries.</summary>
         private const int Strip = 16;
@@ -379,12 +401,8 @@ public static class CausalAttentionKernels
             float* inv = acc + Tile * D;         // [Tile] reciprocal row sums
             for (int pair = p0; pair < p1; pair++)
             {
-                int b = pair / a.H, h = pair % a.H;
-                float* q = (float*)a.Q + Base(a.QL, b, h);
-                float* k = (float*)a.K + Base(a.KL, b, h);
-                float* v = (float*)a.V + Base(a.VL, b, h);
-                float* y = (float*)a.Y + Base(a.YL, b, h);
-                float* lse = (float*)a.Lse + (nint)pair * T;
+                var o = new PairOperands(a, pair);
+                float* q = o.Q, k = o.K, v = o.V, y = o.Y, lse = o.Lse;
                 int qs = a.QL.TokenStride, vs = a.VL.TokenStride, ys = a.YL.TokenStride;
                 TransposeTiles(kt, k, a.KL.TokenStride, T, D);
                 for (int i0 = 0; i0 < T; i0 += Tile)
@@ -423,12 +441,8 @@ public static class CausalAttentionKernels
             float* sum = mx + Tile;              // [Tile]
             for (int pair = p0; pair < p1; pair++)
             {
-                int b = pair / a.H, h = pair % a.H;
-                float* q = (float*)a.Q + Base(a.QL, b, h);
-                float* k = (float*)a.K + Base(a.KL, b, h);
-                float* v = (float*)a.V + Base(a.VL, b, h);
-                float* y = (float*)a.Y + Base(a.YL, b, h);
-                float* lse = (float*)a.Lse + (nint)pair * T;
+                var o = new PairOperands(a, pair);
+                float* q = o.Q, k = o.K, v = o.V, y = o.Y, lse = o.Lse;
                 int qs = a.QL.TokenStride, vs = a.VL.TokenStride, ys = a.YL.TokenStride;
                 TransposeTiles(kt, k, a.KL.TokenStride, T, D);
                 for (int i0 = 0; i0 < T; i0 += Tile)
@@ -490,16 +504,8 @@ public static class CausalAttentionKernels
             float* dqa = dva + (nint)sw * D;     // [Tile, D]
             for (int pair = p0; pair < p1; pair++)
             {
-                int b = pair / a.H, h = pair % a.H;
-                float* q = (float*)a.Q + Base(a.QL, b, h);
-                float* k = (float*)a.K + Base(a.KL, b, h);
-                float* v = (float*)a.V + Base(a.VL, b, h);
-                float* y = (float*)a.Y + Base(a.YL, b, h);
-                float* dy = (float*)a.DY + Base(a.DYL, b, h);
-                float* dq = (float*)a.DQ + Base(a.DQL, b, h);
-                float* dk = (float*)a.DK + Base(a.DKL, b, h);
-                float* dv = (float*)a.DV + Base(a.DVL, b, h);
-                float* lse = (float*)a.Lse + (nint)pair * T;
+                var o = new PairOperands(a, pair);
+                float* q = o.Q, k = o.K, v = o.V, y = o.Y, dy = o.DY, dq = o.DQ, dk = o.DK, dv = o.DV, lse = o.Lse;
                 int qs = a.QL.TokenStride, ks = a.KL.TokenStride, ys = a.YL.TokenStride, dys = a.DYL.TokenStride;
                 int dqs = a.DQL.TokenStride, dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
                 TransposeTiles(kt, k, ks, T, D);
@@ -556,16 +562,8 @@ public static class CausalAttentionKernels
             float* dva = dka + Tile * D;         // [Tile, D]
             for (int pair = p0; pair < p1; pair++)
             {
-                int b = pair / a.H, h = pair % a.H;
-                float* q = (float*)a.Q + Base(a.QL, b, h);
-                float* k = (float*)a.K + Base(a.KL, b, h);
-                float* v = (float*)a.V + Base(a.VL, b, h);
-                float* y = (float*)a.Y + Base(a.YL, b, h);
-                float* dy = (float*)a.DY + Base(a.DYL, b, h);
-                float* dq = (float*)a.DQ + Base(a.DQL, b, h);
-                float* dk = (float*)a.DK + Base(a.DKL, b, h);
-                float* dv = (float*)a.DV + Base(a.DVL, b, h);
-                float* lse = (float*)a.Lse + (nint)pair * T;
+                var o = new PairOperands(a, pair);
+                float* q = o.Q, k = o.K, v = o.V, y = o.Y, dy = o.DY, dq = o.DQ, dk = o.DK, dv = o.DV, lse = o.Lse;
                 int qs = a.QL.TokenStride, ks = a.KL.TokenStride, ys = a.YL.TokenStride, dys = a.DYL.TokenStride;
                 TransposeTiles(kt, k, ks, T, D);
                 TransposeTiles(vt, v, a.VL.TokenStride, T, D);
