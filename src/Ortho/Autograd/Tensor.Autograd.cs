@@ -74,9 +74,10 @@ public partial class Tensor
     /// <summary>
     /// grad += <paramref name="g"/> for a pass-through (residual add, reshape): when no gradient has reached this
     /// intermediate tensor yet, it takes <paramref name="g"/>'s buffer itself, shared by reference count, instead of a
-    /// copy. Safe because the tape drops an intermediate's gradient as soon as its op has propagated it, so nothing reads
-    /// <paramref name="g"/> again once this tensor starts accumulating into the shared buffer. Leaves (parameters) keep
-    /// gradients of their own that outlive the step, so they get a copy.
+    /// copy. Safe because nothing reads an intermediate's gradient once its op has propagated it (the tape drops it then,
+    /// or at the end of the pass with retainGraph), so nothing reads <paramref name="g"/> again once this tensor starts
+    /// accumulating into the shared buffer. Leaves (parameters) keep gradients of their own that outlive the step, so
+    /// they get a copy.
     /// </summary>
     internal void TakeGrad(Tensor g)
     {

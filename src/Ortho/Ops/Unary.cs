@@ -9,7 +9,8 @@ public partial class Tensor
 
     /// <summary>Elementwise op with a hand-written backward; the forward saves x and y. <paramref name="activation"/>:
     /// the op is an activation function (tanh, sigmoid, relu, silu, gelu). The first gradient to reach x is written
-    /// (<c>accumulate: false</c>), so its buffer needs no zeroing pass.</summary>
+    /// (<c>accumulate: false</c>), so its buffer needs no zeroing pass, and may be written over dy itself:
+    /// <paramref name="backward"/> must be element-wise (read dy[i] before writing dx[i], never dy[j] for j != i).</summary>
     internal Tensor Unary(string op, SpanAction forward, UnaryBackward backward, bool activation = false)
     {
         var y = Empty(_shape);

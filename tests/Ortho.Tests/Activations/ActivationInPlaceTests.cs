@@ -28,7 +28,7 @@ public class ActivationInPlaceTests
         var rng = new Rng(8);
         for (int i = 0; perturb && i < family.Parameters.Count; i++)
             foreach (ref float v in p[i]) v += 0.1f * ((float)rng.NextDouble() - 0.5f);
-        int n = 1000;
+        int n = 100_003; // several parallel blocks and a scalar tail
         var x = new float[n];
         new Rng(9).FillNormal(x, 0f, 1.5f);
         var dy = new float[n];

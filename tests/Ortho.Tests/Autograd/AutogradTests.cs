@@ -78,6 +78,37 @@ public class AutogradTests
     }
 
     [Fact]
+    public void RetainGraphTwiceThroughSharedAndInPlaceGradients()
+    {
+        // Residual adds and reshapes share gradient buffers, element-wise ops compute dx over dy: with the graph kept,
+        // a second backward must give exactly the same gradients again.
+        var x = Tensor.FromArray([0.5f, -1f, 2f, 0.25f, -0.75f, 1.5f], 6);
+        x.RequiresGrad = true;
+        var u = (x * 2f).Tanh();
+        var y = ((u + u.Gelu()).Reshape(2, 3).Sigmoid() * u.Reshape(2, 3).Exp()).Sum();
+        y.Backward(retainGraph: true);
+        var first = x.Grad!.Data.ToArray();
+        x.Grad = null;
+        y.Backward();
+        Assert.Equal(first, x.Grad!.Data.ToArray());
+    }
+
+    [Fact]
+    public void UserGradientIntoAnElementwiseRootIsNotChanged()
+    {
+        var x = Tensor.FromArray([0.5f, -1f, 2f], 3);
+        x.RequiresGrad = true;
+        var g = Tensor.FromArray([1f, 2f, -3f], 3);
+        var y = (x * 3f).Gelu();
+        y.Backward(g);
+        Assert.Equal([1f, 2f, -3f], g.Data.ToArray());
+        var viaSum = Tensor.FromArray([0.5f, -1f, 2f], 3);
+        viaSum.RequiresGrad = true;
+        ((viaSum * 3f).Gelu() * Tensor.FromArray([1f, 2f, -3f], 3)).Sum().Backward();
+        Assert.Equal(viaSum.Grad!.Data.ToArray(), x.Grad!.Data.ToArray());
+    }
+
+    [Fact]
     public void NoGradRecordsNothing()
     {
         var x = Tensor.Ones(3);

@@ -266,6 +266,30 @@ public class AttentionTests
         Assert.Equal(dv, Gather(dqkv, fv, lay, B, H, T, D));
     }
 
+    /// <summary>Written gradients (accumulate: false) equal gradients added into zeros, on both sides of the short-sequence limit.</summary>
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(7, 12)]
+    [InlineData(65, 3)]
+    [InlineData(130, 32)]
+    [InlineData(257, 12)]
+    [InlineData(300, 20)]
+    public void WrittenGradientsEqualAccumulatedIntoZeros(int T, int D)
+    {
+        int B = 2, H = 2, C = H * D;
+        var qkv = Randn(11, B * T * 3 * C);
+        var dy = Randn(12, B * T * C);
+        var y = new float[B * T * C];
+        var lse = new float[B * H * T];
+        CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D);
+        var added = new float[qkv.Length];
+        CausalAttentionKernels.BackwardFusedQkv(added, dy, y, lse, qkv, B, T, H, D);
+        var written = new float[qkv.Length];
+        Array.Fill(written, float.NaN);
+        CausalAttentionKernels.BackwardFusedQkv(written, dy, y, lse, qkv, B, T, H, D, accumulate: false);
+        Assert.Equal(added, written);
+    }
+
     /// <summary>
     /// Large, widely spread scores (softmax rows dominated by one key, maxima that move between key tiles) still
     /// match the reference: exercises the online-softmax rescaling and the exp clamp.
