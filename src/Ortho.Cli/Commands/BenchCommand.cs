@@ -10,8 +10,7 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench", "Measure kernel and training-step speed (Release build; warm-up first).");
         cmd.Subcommands.Add(Simple("gemm", "SGEMM GFLOP/s: 1024^3, 2048^3 and the default LM's Linear shapes.", (t, j) => GemmBench.Run(t, j, Console.Out)));
-        cmd.Subcommands.Add(Simple("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats.",
-            (t, j) => ActivationBench.Run(t, j, Console.Out)));
+        cmd.Subcommands.Add(Activations());
         cmd.Subcommands.Add(Simple("attention", "Fused causal attention GFLOP/s.", (t, j) => ForEachThreads(t, () => AttentionBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Simple("conv", "Patchify and depthwise 7x7 convolution throughput at the Fashion-MNIST ConvNeXt's shapes.", (t, j) => ForEachThreads(t, () => ConvBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy and AdamW in GB/s, next to a memory copy of the same bytes.",
@@ -41,6 +40,33 @@ internal static class BenchCommand
         {
             int saved = EngineSettings.Threads;
             try { run(CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json)); }
+            finally { EngineSettings.Threads = saved; }
+            return 0;
+        });
+        return c;
+    }
+
+    private static Command Activations()
+    {
+        var threads = CommonOptions.ThreadList();
+        var json = CommonOptions.Json();
+        var elements = new Option<string>("--elements")
+        {
+            Description = "Tensor size in floats (comma-separated list allowed: each size in turn, e.g. 65536,4194304 to compare a " +
+                "cache-resident tensor with one from memory).",
+            DefaultValueFactory = _ => "4194304",
+        };
+        var c = new Command("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats " +
+            "(or --elements), with GB/s beside a memory copy of the same bytes.") { threads, json, elements };
+        c.SetAction(p =>
+        {
+            int saved = EngineSettings.Threads;
+            try
+            {
+                var t = CommonOptions.ParseThreadList(p.GetValue(threads)!);
+                foreach (int n in CommonOptions.ParsePositiveList(p.GetValue(elements)!, "--elements"))
+                    ActivationBench.Run(t, p.GetValue(json), Console.Out, n);
+            }
             finally { EngineSettings.Threads = saved; }
             return 0;
         });

@@ -96,7 +96,7 @@ public class OtherCommandTests
     /// <summary>The kernel benchmarks take many seconds each: their help only.</summary>
     [Theory]
     [InlineData("gemm", "GFLOP/s")]
-    [InlineData("activations", "Melem/s")]
+    [InlineData("activations", "--elements")]
     [InlineData("attention", "attention")]
     [InlineData("conv", "convolution")]
     [InlineData("kernels", "GB/s")]
@@ -111,6 +111,7 @@ public class OtherCommandTests
         Cli.FailsWith(["bench", "train", "--task", "video"], "--task", "'video'");
         Cli.FailsWith(["bench", "train", "--steps", "0"], "--steps", "0");
         Cli.FailsWith(["bench", "gemm", "--threads", "0"], "--threads", "'0'");
+        Cli.FailsWith(["bench", "activations", "--elements", "65536,0"], "--elements", "'0'");
     }
 
     [Fact]
