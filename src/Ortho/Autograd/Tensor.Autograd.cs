@@ -73,40 +73,43 @@ public partial class Tensor
 
     /// <summary>
     /// grad += <paramref name="g"/> for a pass-through (residual add, reshape): when no gradient has reached this
-    /// intermediate tensor yet, it takes <paramref name="g"/>'s buffer itself, shared by reference count, instead of a
-    /// copy. Safe because nothing reads an intermediate's gradient once its op has propagated it (the tape drops it then,
-    /// or at the end of the pass with retainGraph), so nothing reads <paramref name="g"/> again once this tensor starts
-    /// accumulating into the shared buffer. Leaves (parameters) keep gradients of their own that outlive the step, so
-    /// they get a copy.
+    /// intermediate tensor yet, it takes <paramref name="g"/>'s buffer itself instead of a copy (see
+    /// <see cref="TryTakeBuffer"/>).
     /// </summary>
     internal void TakeGrad(Tensor g)
     {
-        if (Grad == null && Node != null && g.Length == Length)
-        {
-            g.Store.AddRef();
-            Grad = new Tensor(g.Store, g.Offset, (int[])_shape.Clone());
-            return;
-        }
-        AddToGrad(g.Data);
+        if (!TryTakeBuffer(g)) AddToGrad(g.Data);
     }
 
     /// <summary>
-    /// The gradient buffer for the input of an element-wise op whose backward can compute dx in place over dy: when no
-    /// gradient has reached this intermediate tensor yet and <paramref name="g"/> (the op's upstream gradient) holds its
-    /// buffer alone, this tensor takes that buffer (as <see cref="TakeGrad"/> does) and <paramref name="fresh"/> is true,
-    /// so the op writes dx over dy in the memory its producer just wrote, with no new buffer; otherwise as
+    /// The gradient buffer for the input of an element-wise op whose backward can compute dx in place over dy: this
+    /// tensor takes <paramref name="g"/>'s buffer when it can (<see cref="TryTakeBuffer"/>; <paramref name="fresh"/> is then
+    /// true, and the op writes dx over dy in the memory its producer just wrote, with no new buffer); otherwise as
     /// <see cref="GradSpan(out bool)"/>.
     /// </summary>
     internal Span<float> GradSpanInPlaceOf(Tensor g, out bool fresh)
     {
-        if (Grad == null && Node != null && g.Length == Length && g.Store.RefCount == 1)
+        if (TryTakeBuffer(g))
         {
-            g.Store.AddRef();
-            Grad = new Tensor(g.Store, g.Offset, (int[])_shape.Clone());
             fresh = true;
-            return Grad.Data;
+            return Grad!.Data;
         }
         return GradSpan(out fresh);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="g"/>'s buffer this tensor's gradient, shared by reference count, when no gradient has reached
+    /// this intermediate tensor yet and g holds its buffer alone. Safe because nothing reads an intermediate's gradient
+    /// once its op has propagated it (the tape drops it then), so nothing reads g again once this tensor starts
+    /// accumulating into the buffer. Leaves (parameters) keep gradients of their own that outlive the step, and a buffer
+    /// held elsewhere too (a graph kept with retainGraph) is not taken.
+    /// </summary>
+    private bool TryTakeBuffer(Tensor g)
+    {
+        if (Grad != null || Node == null || g.Length != Length || g.Store.RefCount != 1) return false;
+        g.Store.AddRef();
+        Grad = new Tensor(g.Store, g.Offset, (int[])_shape.Clone());
+        return true;
     }
 
     /// <summary>
