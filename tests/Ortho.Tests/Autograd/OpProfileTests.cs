@@ -85,16 +85,19 @@ public class OpProfileTests(ITestOutputHelper output)
                 }
                 return (GC.GetAllocatedBytesForCurrentThread() - before) / steps;
             }
+            // The least of two windows each: a one-time allocation elsewhere in the runtime (a shared pool trimmed by a
+            // garbage collection that another test's work set off) lands in one window, an allocation per step in both.
+            long Least(OpProfile? p) => Math.Min(PerStep(p), PerStep(p));
             for (int i = 0; i < 3; i++) step();
             long pool = TensorPool.Allocated;
-            long off = PerStep(null);
+            long off = Least(null);
             long on;
             using (var profile = OpProfile.Start())
             {
                 PerStep(profile); // creates the rows
-                on = PerStep(profile);
+                on = Least(profile);
             }
-            long offAgain = PerStep(null);
+            long offAgain = Least(null);
             output.WriteLine($"managed bytes per step: off {off}, on {on}, off again {offAgain}");
             Assert.Equal(pool, TensorPool.Allocated);
             Assert.InRange(on, off - 64, off + 64);
