@@ -210,9 +210,11 @@ public class AttentionTests
         foreach (int T in new[] { 1, 7, 33, 64, 65, 130 })
             foreach (int D in new[] { 8, 32, 64 })
                 yield return new object[] { T, D };
-        // Either side of the forward pass's short-sequence limit (whole score rows up to 256 keys, online softmax beyond).
+        // Both passes' paths: whole score rows up to 256 keys backward and 1024 forward, the online softmax beyond.
         foreach (int T in new[] { 200, 256, 257, 320 })
             yield return new object[] { T, 32 };
+        foreach (int T in new[] { 1024, 1025, 1090 })
+            yield return new object[] { T, 8 };
     }
 
     /// <summary>
@@ -266,7 +268,7 @@ public class AttentionTests
         Assert.Equal(dv, Gather(dqkv, fv, lay, B, H, T, D));
     }
 
-    /// <summary>Written gradients (accumulate: false) equal gradients added into zeros, on both sides of the short-sequence limit.</summary>
+    /// <summary>Written gradients (accumulate: false) equal gradients added into zeros, on both sides of the whole-row limits.</summary>
     [Theory]
     [InlineData(1, 5)]
     [InlineData(7, 12)]
@@ -274,6 +276,7 @@ public class AttentionTests
     [InlineData(130, 32)]
     [InlineData(257, 12)]
     [InlineData(300, 20)]
+    [InlineData(1030, 5)]
     public void WrittenGradientsEqualAccumulatedIntoZeros(int T, int D)
     {
         int B = 2, H = 2, C = H * D;
