@@ -3,13 +3,7 @@
 # Usage: scripts/bench-all.sh [OUT_DIR]   (default bench-results/<date>). The peer columns need the PyTorch peer of
 # scripts/peer/README.md (apt-get install -y python3-torch python3-numpy libopenblas0-pthread python3-threadpoolctl).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-out="${1:-bench-results/$(date -u +%Y%m%d-%H%M%S)}"
-mkdir -p "$out"
-dotnet build -c Release src/Ortho.Cli >/dev/null
-ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
-# The run's header for bench-report.py (each `ortho bench --json` line carries cpu, cores, simd, date and commit too).
-scripts/machine-info.sh > "$out/machine.txt"
+source "$(dirname "$0")/bench-setup.sh" "" "${1:-}"
 echo "== gemm";        ortho bench gemm --json --threads 1,2 | tee "$out/gemm.jsonl"
 echo "== openblas";    /usr/bin/python3 scripts/peer/bench_openblas.py --threads 1,2 | tee "$out/gemm-openblas.jsonl" || true
 echo "== activations"; ortho bench activations --json --threads 1,2 | tee "$out/activations.jsonl"

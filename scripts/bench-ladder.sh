@@ -6,12 +6,7 @@
 # The peer needs python3-torch (scripts/peer/README.md) and, for the learnable activations, torchortho (TORCHORTHO).
 # Takes about 25 minutes on 2 cores, most of it the large presets' steps.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-out="${1:-bench-results/ladder-$(date -u +%Y%m%d-%H%M%S)}"
-mkdir -p "$out"
-dotnet build -c Release src/Ortho.Cli >/dev/null
-ortho() { dotnet src/Ortho.Cli/bin/Release/net10.0/Ortho.Cli.dll "$@"; }
-scripts/machine-info.sh > "$out/machine.txt"
+source "$(dirname "$0")/bench-setup.sh" ladder- "${1:-}"
 # One process per activation: the runtime keeps memory a finished case freed, so only a process's first case has a
 # resident peak of its own.
 each() { local a; for a in gelu hermite:3 fourier:5 tropical:5; do ortho bench train "$@" --activation $a --json; done; }

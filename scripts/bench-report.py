@@ -107,10 +107,12 @@ for d in a:
     p = t.get((base, d['degree'], d['threads']))
     tt = tor.get((base, d['degree']))
     fb = d['fwdbwd_melem_s']
+    peer = p['fwdbwd_melem_s'] if p else None
+    vs_peer = f"{fb / peer:.2f}x" if peer else ''
+    vs_torchortho = f"{fb / tt:.0f}x" if tt and d['threads'] == 2 else ''
     w(f"| {d['name']} | {d['degree'] or ''} | {d['threads']} | {d['fwd_melem_s']:.0f} | {fb:.0f} | "
       f"{d['fwd_melem_s'] * 8e-3:.1f} ({d['fwd_melem_s'] / cpf[d['threads']]:.0%}) | {fb * 20e-3:.1f} ({fb / cp[d['threads']]:.0%}) | {fb / gel[d['threads']]:.2f} | "
-      f"{p['fwdbwd_melem_s'] if p else ''} | {f'{fb / p[chr(102)+chr(119)+chr(100)+chr(98)+chr(119)+chr(100)+chr(95)+chr(109)+chr(101)+chr(108)+chr(101)+chr(109)+chr(95)+chr(115)]:.2f}x' if p else ''} | "
-      f"{f'{fb / tt:.0f}x' if tt and d['threads'] == 2 else ''} |")
+      f"{peer if peer else ''} | {vs_peer} | {vs_torchortho} |")
 w("\n`fourier_frozen` is the harmonic path (frequencies integer multiples of one base: at init, or with `frozenFrequencies: true`);")
 w("`fourier_learned` forces the per-term sincos path that training takes once the frequencies move.\n")
 

@@ -79,17 +79,6 @@ internal static class GemmBench
     }
 
     /// <summary>
-    /// GFLOP/s of one square n^3 product at the current <see cref="EngineSettings.Threads"/>, measured as <see cref="Run"/>
-    /// measures (the reference rate for a training step's FLOP floor).
-    /// </summary>
-    public static double SquareRate(int n, double warmupSeconds)
-    {
-        var shape = new Shape("square", n, n, n, false, false);
-        using var buffers = new Buffers(shape);
-        return Measure(shape, buffers, warmupSeconds);
-    }
-
-    /// <summary>
     /// A square n^3 product kept ready to be timed one call at a time, between the steps of a training benchmark, so that
     /// the step and the reference rate see the same moments of a machine whose speed drifts (a shared host).
     /// </summary>

@@ -60,14 +60,10 @@ internal static class BenchCommand
             "(or --elements), with GB/s beside a memory copy of the same bytes.") { threads, json, elements };
         c.SetAction(p =>
         {
-            int saved = EngineSettings.Threads;
-            try
-            {
-                var t = CommonOptions.ParseThreadList(p.GetValue(threads)!);
-                foreach (int n in CommonOptions.ParsePositiveList(p.GetValue(elements)!, "--elements"))
-                    ActivationBench.Run(t, p.GetValue(json), Console.Out, n);
-            }
-            finally { EngineSettings.Threads = saved; }
+            var t = CommonOptions.ParseThreadList(p.GetValue(threads)!);
+            // Each run restores EngineSettings.Threads itself.
+            foreach (int n in CommonOptions.ParsePositiveList(p.GetValue(elements)!, "--elements"))
+                ActivationBench.Run(t, p.GetValue(json), Console.Out, n);
             return 0;
         });
         return c;

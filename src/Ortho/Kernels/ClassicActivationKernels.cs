@@ -18,7 +18,7 @@ public static class GeluKernels
 
     /// <summary>dx += dy (Phi(x) + x phi(x)).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+        Backward(dx, x, dy, accumulate: true);
 
     /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -61,7 +61,7 @@ public static class GeluTanhKernels
 
     /// <summary>dx += dy gelu_tanh'(x).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+        Backward(dx, x, dy, accumulate: true);
 
     /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -101,7 +101,7 @@ public static class SiluKernels
 
     /// <summary>dx += dy s (1 + x (1 - s)), s = sigmoid(x).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+        Backward(dx, x, dy, accumulate: true);
 
     /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -134,7 +134,7 @@ public static class ReluKernels
 
     /// <summary>dx += x &gt; 0 ? dy : 0.</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+        Backward(dx, x, dy, accumulate: true);
 
     /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -163,7 +163,7 @@ public static class TanhKernels
 
     /// <summary>dx += dy (1 - tanh(x)^2), computed from the input as sech(x)^2 (accurate where tanh is near +-1).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+        Backward(dx, x, dy, accumulate: true);
 
     /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -172,7 +172,7 @@ public static class TanhKernels
 
     /// <summary>dx += dy (1 - y^2), from the saved output y = tanh(x).</summary>
     public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardFromOutputOp, Yes>(y, dy, dx);
+        BackwardFromOutput(dx, y, dy, accumulate: true);
 
     /// <summary>As <see cref="BackwardFromOutput(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -213,7 +213,7 @@ public static class SigmoidKernels
 
     /// <summary>dx += dy s (1 - s), s = sigmoid(x) recomputed from the input (1 - s without cancellation).</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardOp, Yes>(x, dy, dx);
+        Backward(dx, x, dy, accumulate: true);
 
     /// <summary>As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>
@@ -222,7 +222,7 @@ public static class SigmoidKernels
 
     /// <summary>dx += dy y (1 - y), from the saved output y = sigmoid(x).</summary>
     public static void BackwardFromOutput(Span<float> dx, ReadOnlySpan<float> y, ReadOnlySpan<float> dy) =>
-        ElementwiseKernels.Binary<BackwardFromOutputOp, Yes>(y, dy, dx);
+        BackwardFromOutput(dx, y, dy, accumulate: true);
 
     /// <summary>As <see cref="BackwardFromOutput(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, or written (dx =) when
     /// <paramref name="accumulate"/> is false: for a gradient buffer nothing has reached yet.</summary>

@@ -59,13 +59,8 @@ public static unsafe class CrossEntropyKernels
     /// non-ignored rows (ignored rows get nothing). logSumExp is the forward pass's.
     /// </summary>
     public static void Backward(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
-        int rows, int vocab, float dloss, int ignoreIndex = -100)
-    {
-        CheckBackward(dlogits, logits, logSumExp, rows, vocab);
-        int count = CountAndValidate(targets, rows, vocab, ignoreIndex);
-        if (count == 0) return;
-        BackwardCore(dlogits, logits, logSumExp, targets, default, dloss / count, rows, vocab, ignoreIndex, accumulate: true);
-    }
+        int rows, int vocab, float dloss, int ignoreIndex = -100) =>
+        Backward(dlogits, logits, logSumExp, targets, rows, vocab, dloss, ignoreIndex, accumulate: true);
 
     /// <summary>
     /// As <see cref="Backward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, float, int)"/>,
@@ -75,14 +70,10 @@ public static unsafe class CrossEntropyKernels
     public static void Backward(Span<float> dlogits, ReadOnlySpan<float> logits, ReadOnlySpan<float> logSumExp, ReadOnlySpan<int> targets,
         int rows, int vocab, float dloss, int ignoreIndex, bool accumulate)
     {
-        if (accumulate)
-        {
-            Backward(dlogits, logits, logSumExp, targets, rows, vocab, dloss, ignoreIndex);
-            return;
-        }
         CheckBackward(dlogits, logits, logSumExp, rows, vocab);
         int count = CountAndValidate(targets, rows, vocab, ignoreIndex);
-        BackwardCore(dlogits, logits, logSumExp, targets, default, count == 0 ? 0f : dloss / count, rows, vocab, ignoreIndex, accumulate: false);
+        // With no counted row every row is ignored: nothing to add, and a written buffer gets zeros.
+        BackwardCore(dlogits, logits, logSumExp, targets, default, count == 0 ? 0f : dloss / count, rows, vocab, ignoreIndex, accumulate);
     }
 
     /// <summary>

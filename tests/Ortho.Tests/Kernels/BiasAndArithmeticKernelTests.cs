@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Ortho.Kernels;
+using Ortho.Tests.Infrastructure;
 using Xunit;
 
 namespace Ortho.Tests.Kernels;
@@ -37,12 +38,9 @@ public class BiasAndArithmeticKernelTests
             case "copy": a.CopyTo(expected, 0); break;
             case "clear": Array.Clear(expected); break;
         }
-        int saved = EngineSettings.Threads;
-        try
-        {
-            foreach (int threads in new[] { 1, 2 })
+        foreach (int threads in new[] { 1, 2 })
+            EngineThreads.With(threads, () =>
             {
-                EngineSettings.Threads = threads;
                 var y = (float[])start.Clone();
                 switch (op)
                 {
@@ -55,9 +53,7 @@ public class BiasAndArithmeticKernelTests
                     case "clear": ElementwiseKernels.Clear(y); break;
                 }
                 Assert.True(y.AsSpan().SequenceEqual(expected), $"{op} on {n} floats at {threads} threads differs");
-            }
-        }
-        finally { EngineSettings.Threads = saved; }
+            });
     }
 
     [Fact]
@@ -98,18 +94,13 @@ public class BiasAndArithmeticKernelTests
         var expected = (float[])db0.Clone();
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) expected[c] += dy[r * cols + c];
-        int saved = EngineSettings.Threads;
-        try
-        {
-            foreach (int threads in new[] { 1, 2, 3 })
+        foreach (int threads in new[] { 1, 2, 3 })
+            EngineThreads.With(threads, () =>
             {
-                EngineSettings.Threads = threads;
                 var db = (float[])db0.Clone();
                 BiasKernels.Backward(db, dy, rows, cols);
                 Assert.True(db.AsSpan().SequenceEqual(expected), $"bias gradient at {threads} threads differs from rows summed in order");
-            }
-        }
-        finally { EngineSettings.Threads = saved; }
+            });
     }
 
     // Small path, blocked with partial tiles and two k blocks, split over the threads, k = 0, accumulating.
@@ -126,12 +117,9 @@ public class BiasAndArithmeticKernelTests
         var b = RefMath.RandomFloats(n * k, 42, -1, 1);
         var bias = RefMath.RandomFloats(n, 43, -1, 1);
         var c0 = RefMath.RandomFloats(m * n, 44, -1, 1);
-        int saved = EngineSettings.Threads;
-        try
-        {
-            foreach (int threads in new[] { 1, 2 })
+        foreach (int threads in new[] { 1, 2 })
+            EngineThreads.With(threads, () =>
             {
-                EngineSettings.Threads = threads;
                 var expected = (float[])c0.Clone();
                 Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, expected, n);
                 for (int r = 0; r < m; r++)
@@ -139,9 +127,7 @@ public class BiasAndArithmeticKernelTests
                 var c = (float[])c0.Clone();
                 Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, c, n, bias);
                 Assert.True(c.AsSpan().SequenceEqual(expected), $"{m}x{n}x{k} beta {beta} at {threads} threads");
-            }
-        }
-        finally { EngineSettings.Threads = saved; }
+            });
         Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, new float[m * n], n, new float[n + 1]));
     }
 

@@ -392,13 +392,6 @@ public class ConvTests
             }
     }
 
-    private static T WithThreads<T>(int threads, Func<T> f)
-    {
-        int saved = EngineSettings.Threads;
-        try { EngineSettings.Threads = threads; return f(); }
-        finally { EngineSettings.Threads = saved; }
-    }
-
     /// <summary>Depthwise weight/bias/input gradients (and forward) are bit-identical with 1 and 2 threads.</summary>
     [Fact]
     public void DepthwiseIsThreadCountIndependent()
@@ -413,8 +406,8 @@ public class ConvTests
             Conv2dKernels.DepthwiseBackward(dx, dw, db, dy, x, wt, g);
             return (y, dx, dw, db);
         }
-        var one = WithThreads(1, Run);
-        var two = WithThreads(2, Run);
+        var one = EngineThreads.With(1, Run);
+        var two = EngineThreads.With(2, Run);
         Assert.Equal(one.y, two.y);
         Assert.Equal(one.dx, two.dx);
         Assert.Equal(one.dw, two.dw);
@@ -437,8 +430,8 @@ public class ConvTests
             Conv2dKernels.Backward(gdx, gdw, gdb, dy, x, wt, g);
             return (y, dx, dw, gdw);
         }
-        var one = WithThreads(1, Run);
-        var two = WithThreads(2, Run);
+        var one = EngineThreads.With(1, Run);
+        var two = EngineThreads.With(2, Run);
         Assert.Equal(one.Item1, two.Item1);
         Assert.Equal(one.Item2, two.Item2);
         Assert.Equal(one.Item3, two.Item3);

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Xunit;
 using Ortho.Kernels;
+using Ortho.Tests.Infrastructure;
 using Xunit;
 
 namespace Ortho.Tests.Kernels;
@@ -237,15 +238,6 @@ public unsafe class GemmTests
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> with EngineSettings.Threads = threads, restoring it after.</summary>
-    private static T WithThreads<T>(int threads, Func<T> body)
-    {
-        int saved = EngineSettings.Threads;
-        EngineSettings.Threads = threads;
-        try { return body(); }
-        finally { EngineSettings.Threads = saved; }
-    }
-
     [Theory]
     [InlineData(false, true, 701, 600, 400)]   // split over rows
     [InlineData(true, false, 300, 1400, 401)]  // split over columns
@@ -263,9 +255,9 @@ public unsafe class GemmTests
             Gemm.Sgemm(ta, tb, m, n, k, 0.75f, a, ta ? m : k, b, tb ? k : n, 1f, c, n);
             return c;
         }
-        var one = WithThreads(1, Run);
-        var two = WithThreads(2, Run);
-        var three = WithThreads(3, Run);
+        var one = EngineThreads.With(1, Run);
+        var two = EngineThreads.With(2, Run);
+        var three = EngineThreads.With(3, Run);
         Assert.True(one.AsSpan().SequenceEqual(two), "Threads=1 and Threads=2 differ");
         Assert.True(one.AsSpan().SequenceEqual(three), "Threads=1 and Threads=3 differ");
         // Spot-check correctness of the threaded result on a few rows.
@@ -293,8 +285,8 @@ public unsafe class GemmTests
             Gemm.SgemmStridedBatched(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n, batch, m * k, n * k, m * n);
             return c;
         }
-        var one = WithThreads(1, Run);
-        var two = WithThreads(2, Run);
+        var one = EngineThreads.With(1, Run);
+        var two = EngineThreads.With(2, Run);
         Assert.True(one.AsSpan().SequenceEqual(two), "batched: Threads=1 and Threads=2 differ");
         var single = new float[m * n];
         Gemm.Sgemm(false, true, m, n, k, 1f, a.AsSpan(37 * m * k), k, b.AsSpan(37 * n * k), k, 0f, single, n);

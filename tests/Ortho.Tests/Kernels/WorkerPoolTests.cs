@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Ortho.Kernels;
+using Ortho.Tests.Infrastructure;
 using Xunit;
 
 namespace Ortho.Tests.Kernels;
@@ -8,23 +9,12 @@ namespace Ortho.Tests.Kernels;
 [Collection("Ortho NN kernels: EngineSettings.Threads")]
 public class WorkerPoolTests
 {
-    private static void WithThreads(int threads, Action body)
-    {
-        int saved = EngineSettings.Threads;
-        try
-        {
-            EngineSettings.Threads = threads;
-            body();
-        }
-        finally { EngineSettings.Threads = saved; }
-    }
-
     [Theory]
     [InlineData(2, 2)]
     [InlineData(2, 7)]
     [InlineData(3, 2)]
     [InlineData(4, 33)]
-    public void EveryChunkRunsExactlyOnce(int threads, int chunks) => WithThreads(threads, () =>
+    public void EveryChunkRunsExactlyOnce(int threads, int chunks) => EngineThreads.With(threads, () =>
     {
         for (int round = 0; round < 200; round++)
         {
@@ -35,7 +25,7 @@ public class WorkerPoolTests
     });
 
     [Fact]
-    public void WorkersTakePartAfterTheySpin() => WithThreads(2, () =>
+    public void WorkersTakePartAfterTheySpin() => EngineThreads.With(2, () =>
     {
         int caller = Environment.CurrentManagedThreadId, others = 0;
         for (int round = 0; round < 50; round++)
@@ -48,7 +38,7 @@ public class WorkerPoolTests
     });
 
     [Fact]
-    public void AnExceptionInAChunkReachesTheCallerAndThePoolStaysUsable() => WithThreads(2, () =>
+    public void AnExceptionInAChunkReachesTheCallerAndThePoolStaysUsable() => EngineThreads.With(2, () =>
     {
         var e = Assert.Throws<AggregateException>(() => EngineSettings.ParallelFor(4, c =>
         {
@@ -61,7 +51,7 @@ public class WorkerPoolTests
     });
 
     [Fact]
-    public void NestedCallsRunInsideTheirChunk() => WithThreads(2, () =>
+    public void NestedCallsRunInsideTheirChunk() => EngineThreads.With(2, () =>
     {
         var runs = new int[4 * 5];
         EngineSettings.ParallelFor(4, outer => EngineSettings.ParallelFor(5, inner => Interlocked.Increment(ref runs[outer * 5 + inner])));
@@ -69,7 +59,7 @@ public class WorkerPoolTests
     });
 
     [Fact]
-    public void ConcurrentCallersGetCorrectResults() => WithThreads(2, () =>
+    public void ConcurrentCallersGetCorrectResults() => EngineThreads.With(2, () =>
     {
         // Four threads run large (parallel) kernels at once: one holds the pool, the others take the fallback path.
         const int n = 4 * ElementwiseKernels.ParallelChunkElements;
@@ -92,7 +82,7 @@ public class WorkerPoolTests
     });
 
     [Fact]
-    public void AForcedWidthDoesNotOutliveItsScopeOnTheWorkers() => WithThreads(2, () =>
+    public void AForcedWidthDoesNotOutliveItsScopeOnTheWorkers() => EngineThreads.With(2, () =>
     {
         var seen = new Ortho.Kernels.Simd.SimdWidth[8];
         using (Ortho.Kernels.Simd.SimdDispatch.Force(Ortho.Kernels.Simd.SimdWidth.Scalar))

@@ -83,10 +83,11 @@ public static class CausalAttentionKernels
                 YL = yLayout, QL = qLayout, KL = kLayout, VL = vLayout,
                 H = heads, T = tokens, D = headDim,
             };
-            int tp = (tokens + Tile - 1) / Tile * Tile;
-            bool shortKeys = tp <= ShortKeys;
-            int scratch = shortKeys ? headDim * tp + Tile * tp + Tile * headDim + Tile : headDim * tp + Tile * Tile + Tile * headDim + 2 * Tile;
-            Pairs(batch * heads, tokens, headDim, 2.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = false, Short = shortKeys });
+            bool shortKeys = TPad(tokens) <= ShortKeys;
+            Pairs(batch * heads, tokens, headDim, 2.0).RunSimd(new PairsJob
+            {
+                Args = args, Scratch = ScratchFloats(backward: false, shortKeys, tokens, headDim), Backward = false, Short = shortKeys,
+            });
         }
     }
 
@@ -152,12 +153,11 @@ public static class CausalAttentionKernels
                 DYL = dyLayout, DQL = dqLayout, DKL = dkLayout, DVL = dvLayout,
                 H = heads, T = tokens, D = headDim, Accumulate = accumulate,
             };
-            int tp = (tokens + Tile - 1) / Tile * Tile;
-            bool shortKeys = tp <= ShortKeysBackward;
-            int scratch = shortKeys
-                ? 4 * headDim * tp + tp + 2 * Tile * tp + Tile * headDim
-                : 3 * headDim * tp + tp + 2 * Tile * Tile + 2 * Tile * headDim;
-            Pairs(batch * heads, tokens, headDim, 5.0).RunSimd(new PairsJob { Args = args, Scratch = scratch, Backward = true, Short = shortKeys });
+            bool shortKeys = TPad(tokens) <= ShortKeysBackward;
+            Pairs(batch * heads, tokens, headDim, 5.0).RunSimd(new PairsJob
+            {
+                Args = args, Scratch = ScratchFloats(backward: true, shortKeys, tokens, headDim), Backward = true, Short = shortKeys,
+            });
         }
     }
 
@@ -255,7 +255,23 @@ public static class CausalAttentionKernels
         if (headDim < 0) throw new ArgumentOutOfRangeException(nameof(headDim));
     }
 
-    /// <summary>The chunks of (batch, head) pairs: a few MFLOP each (roughly a millisecond or more).</summary>
+    /// <summary>T rounded up to whole tiles.</summary>
+    private static int TPad(int tokens) => (tokens + Tile - 1) / Tile * Tile;
+
+    /// <summary>Floats of scratch one chunk of pairs needs, as each pass lays it out at its top (in <c>Impl</c>).</summary>
+    private static int ScratchFloats(bool backward, bool shortKeys, int tokens, int d)
+    {
+        int tp = TPad(tokens);
+        return (backward, shortKeys) switch
+        {
+            (false, true) => d * tp + Tile * tp + Tile * d + Tile,          // key panels, scores [Tile, tp], acc, 1 / sums
+            (false, false) => d * tp + Tile * Tile + Tile * d + 2 * Tile,   // key panels, scores [Tile, Tile], acc, max, sums
+            (true, true) => 4 * d * tp + tp + 2 * Tile * tp + Tile * d,     // K, V panels, Di, P, dS [Tile, tp], dK, dV [tp, D], dQ tile
+            _ => 3 * d * tp + tp + 2 * Tile * Tile + 2 * Tile * d,          // K, V panels, dQ [T, D], Di, P, dS [Tile, Tile], dK, dV tiles
+        };
+    }
+
+    /// <summary>The chunks of (batch, head) pairs: at least 8 MFLOP each (tens of microseconds).</summary>
     private static ParallelChunks Pairs(int pairs, int tokens, int headDim, double flopFactor) =>
         ParallelChunks.Plan(pairs, pairs * (flopFactor * tokens * (double)tokens * headDim + 1.0), 8e6);
 
@@ -352,9 +368,6 @@ public static class CausalAttentionKernels
         }
 
         private static float* Panel(float* tiles, int j0, int D) => tiles + (nint)(j0 / Tile) * D * Tile;
-
-        private static int TPad(int T) => (T + Tile - 1) / Tile * Tile;
-
 
         /// <summary>Row strip height for the causal (diagonal) tiles: products skip strips of all-masked entries.</summary>
         private const int Strip = 16;
