@@ -9,7 +9,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var cmd = new Command("bench", "Measure kernel and training-step speed (Release build; warm-up first).");
-        cmd.Subcommands.Add(Simple("gemm", "SGEMM GFLOP/s: 1024^3, 2048^3 and the default LM's Linear shapes.", (t, j) => GemmBench.Run(t, j, Console.Out)));
+        cmd.Subcommands.Add(GemmCommand());
         cmd.Subcommands.Add(Activations());
         cmd.Subcommands.Add(Simple("attention", "Fused causal attention GFLOP/s.", (t, j) => ForEachThreads(t, () => AttentionBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Simple("conv", "Patchify and depthwise 7x7 convolution throughput at the Fashion-MNIST ConvNeXt's shapes.", (t, j) => ForEachThreads(t, () => ConvBench.Run(Console.Out, j))));
@@ -41,6 +41,26 @@ internal static class BenchCommand
             int saved = EngineSettings.Threads;
             try { run(CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json)); }
             finally { EngineSettings.Threads = saved; }
+            return 0;
+        });
+        return c;
+    }
+
+    private static Command GemmCommand()
+    {
+        var threads = CommonOptions.ThreadList();
+        var json = CommonOptions.Json();
+        var cold = new Option<bool>("--cold")
+        {
+            Description = "Evict the operands from the caches before every timed call (by writing 64 MB elsewhere), as a training " +
+                "step's layers find them: the rate of products that read from memory.",
+        };
+        var c = new Command("gemm", "SGEMM GFLOP/s: 1024^3, 2048^3 and the default LM's Linear shapes, and each layer's backward as " +
+            "two products in turn and as one pair.") { threads, json, cold };
+        c.SetAction(p =>
+        {
+            // The bench restores EngineSettings.Threads itself.
+            GemmBench.Run(CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json), Console.Out, p.GetValue(cold));
             return 0;
         });
         return c;

@@ -24,13 +24,21 @@ public static partial class Functional
         return Tensor.Record(y, "linear", inputs, g =>
         {
             var gd = g.Data;
-            if (x.RequiresGrad)
+            if (x.RequiresGrad && weight.RequiresGrad)
+            {
+                // dx = g W and dW += g^T x together, sharing the threads (the same FLOPs each).
+                var dx = x.GradSpan(out bool fresh);
+                Gemm.SgemmPair(
+                    new GemmOperands(false, false, rows, inF, outF, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF),
+                    new GemmOperands(true, false, outF, inF, rows, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF));
+            }
+            else if (x.RequiresGrad)
             {
                 // The first gradient to reach x is written (beta = 0), so its buffer needs no zeroing pass.
                 var dx = x.GradSpan(out bool fresh);
                 Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
             }
-            if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
+            else if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
             if (bias is { RequiresGrad: true }) BiasKernels.Backward(bias.GradSpan(), gd, rows, outF);
         });
     }

@@ -271,6 +271,52 @@ public unsafe class GemmTests
             }
     }
 
+    [Theory]
+    [InlineData(2048, 128, 512, 0f)]   // a linear layer's dx (beta 0: fresh) and dW: both threaded, each on half the threads
+    [InlineData(700, 96, 300, 1f)]     // uneven tiles, accumulating
+    [InlineData(2048, 8, 4, 1f)]       // too small to thread: the two calls in turn
+    public void PairMatchesTwoCallsAtAnyThreadCount(int rows, int inF, int outF, float betaDx)
+    {
+        var rng = new Random(rows + inF);
+        var g = Matrix(rows, outF, outF, rng);
+        var w = Matrix(outF, inF, inF, rng);
+        var x = Matrix(rows, inF, inF, rng);
+        var dx0 = Matrix(rows, inF, inF, rng);
+        var dw0 = Matrix(outF, inF, inF, rng);
+        (float[] Dx, float[] Dw) Separate()
+        {
+            float[] dx = (float[])dx0.Clone(), dw = (float[])dw0.Clone();
+            Gemm.Sgemm(false, false, rows, inF, outF, 1f, g, outF, w, inF, betaDx, dx, inF);
+            Gemm.Sgemm(true, false, outF, inF, rows, 1f, g, outF, x, inF, 1f, dw, inF);
+            return (dx, dw);
+        }
+        (float[] Dx, float[] Dw) Pair()
+        {
+            float[] dx = (float[])dx0.Clone(), dw = (float[])dw0.Clone();
+            Gemm.SgemmPair(new GemmOperands(false, false, rows, inF, outF, g, outF, w, inF, betaDx, dx, inF),
+                new GemmOperands(true, false, outF, inF, rows, g, outF, x, inF, 1f, dw, inF));
+            return (dx, dw);
+        }
+        var reference = EngineThreads.With(1, Separate);
+        foreach (int t in new[] { 1, 2, 3, 4 })
+        {
+            var (dx, dw) = EngineThreads.With(t, Pair);
+            Assert.True(reference.Dx.AsSpan().SequenceEqual(dx), $"dx differs at {t} threads");
+            Assert.True(reference.Dw.AsSpan().SequenceEqual(dw), $"dW differs at {t} threads");
+        }
+        Check(false, false, rows, inF, outF, 1f, g, outF, w, inF, betaDx, dx0, reference.Dx, inF, "pair dx");
+    }
+
+    [Fact]
+    public void PairChecksEachProduct()
+    {
+        var a = new float[12];
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.SgemmPair(
+            new GemmOperands(false, false, 2, 2, 3, a, 3, a, 2, 0f, a, 2),
+            new GemmOperands(false, false, 4, 4, 4, a, 4, a, 4, 0f, a, 4)));
+        Assert.StartsWith("second product: c has length 12", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void BatchedThreadCountDoesNotChangeResults()
     {

@@ -6,7 +6,7 @@ namespace Ortho.Kernels;
 public static unsafe partial class Gemm
 {
     /// <summary>The operands of one product, as passed to Sgemm (pointers kept as addresses so closures may hold them).</summary>
-    private readonly struct Problem(bool transA, bool transB, int m, int n, int k, float alpha,
+    internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null)
     {
         public readonly bool TransA = transA, TransB = transB;
@@ -24,17 +24,46 @@ public static unsafe partial class Gemm
     {
         if (allowParallel)
         {
-            double flops = 2.0 * p.M * p.N * p.K;
-            int mUnits = (p.M + TK.MR - 1) / TK.MR, nUnits = (p.N + TK.NR - 1) / TK.NR;
-            bool splitM = p.M >= p.N || nUnits < Split(int.MaxValue, flops).Count;
-            var plan = Split(splitM ? mUnits : nUnits, flops);
+            var (plan, range) = Ranges<TK>(in p, EngineSettings.Threads);
             if (plan.Count > 1)
             {
-                plan.Run(new TileRange<TK> { P = p, SplitM = splitM });
+                plan.Run(range);
                 return;
             }
         }
         RunRange<TK>(in p, 0, p.M, 0, p.N);
+    }
+
+    /// <summary>
+    /// How a product is cut for up to <paramref name="threads"/> threads: into row ranges, or column ranges when C is
+    /// wider than tall, of whole register tiles, each worth at least <see cref="ParallelFlops"/>.
+    /// </summary>
+    private static (ParallelChunks Plan, TileRange<TK> Range) Ranges<TK>(in Problem p, int threads) where TK : struct, IGemmMicroKernel
+    {
+        double flops = 2.0 * p.M * p.N * p.K;
+        int mUnits = (p.M + TK.MR - 1) / TK.MR, nUnits = (p.N + TK.NR - 1) / TK.NR;
+        bool splitM = p.M >= p.N || nUnits < Split(int.MaxValue, flops, threads).Count;
+        return (Split(splitM ? mUnits : nUnits, flops, threads), new TileRange<TK> { P = p, SplitM = splitM });
+    }
+
+    /// <summary>
+    /// Two independent products as one parallel region, each cut for half the threads. A layer's input and weight
+    /// gradients are such a pair (the same FLOPs each): with two threads each product runs whole on its own thread,
+    /// instead of both threads splitting one product and then the other (each packing the panels they share, and
+    /// waiting for each other at the end of each product). Every element is computed as <see cref="Blocked"/>
+    /// computes it, so results are bit-identical to two Sgemm calls at any thread count.
+    /// </summary>
+    private static void BlockedPair<TK>(in Problem first, in Problem second) where TK : struct, IGemmMicroKernel
+    {
+        int threads = EngineSettings.Threads;
+        var (plan1, range1) = Ranges<TK>(in first, Math.Max(1, threads / 2));
+        var (plan2, range2) = Ranges<TK>(in second, Math.Max(1, threads - threads / 2));
+        int n1 = plan1.Count;
+        EngineSettings.ParallelFor(n1 + plan2.Count, c =>
+        {
+            if (c < n1) range1.Run(plan1.Start(c), plan1.Start(c + 1));
+            else range2.Run(plan2.Start(c - n1), plan2.Start(c - n1 + 1));
+        });
     }
 
     /// <summary>Register-tile rows (or columns) [start, end) of C.</summary>

@@ -201,6 +201,13 @@ public static unsafe partial class Gemm
 
     // ---------------------------------------------------------------- validation
 
+    /// <summary>The checks of the span forms of Sgemm, for one product.</summary>
+    internal static void CheckOperands(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckSpans(transA, transB, m, n, k, aLength, lda, bLength, ldb, cLength, ldc, 1, 0, 0, 0);
+    }
+
     private static void CheckShape(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
     {
         if (m < 0) throw new ArgumentException($"m must be non-negative, got {m}.", nameof(m));
@@ -273,11 +280,11 @@ public static unsafe partial class Gemm
     {
         if (batch == 0 || m == 0 || n == 0) return;
         double flopsEach = 2.0 * m * n * k;
-        var plan = Split(batch, flopsEach * batch);
+        var plan = Split(batch, flopsEach * batch, EngineSettings.Threads);
         // Items big enough to be threaded on their own run one after another (each split inside);
         // otherwise whole items are dealt out to threads. Either way each item is computed exactly
         // as a lone Sgemm call would compute it, so the thread count does not change any result.
-        if (plan.Count <= 1 || Split(int.MaxValue, flopsEach).Count > 1 || batch == 1)
+        if (plan.Count <= 1 || Split(int.MaxValue, flopsEach, EngineSettings.Threads).Count > 1 || batch == 1)
         {
             for (int i = 0; i < batch; i++)
                 SgemmCore(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb,
@@ -311,8 +318,8 @@ public static unsafe partial class Gemm
     internal const double ParallelFlops = 1e7;
 
     /// <summary>The chunks for <paramref name="items"/> units of <paramref name="flops"/> work: at most one per thread.</summary>
-    private static ParallelChunks Split(int items, double flops) =>
-        ParallelChunks.Plan(items, flops, ParallelFlops, EngineSettings.Threads);
+    private static ParallelChunks Split(int items, double flops, int threads) =>
+        ParallelChunks.Plan(items, flops, ParallelFlops, threads);
 
     private static void SgemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel, float* bias = null)
@@ -332,6 +339,55 @@ public static unsafe partial class Gemm
         }
         var job = new BlockedJob { P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias), AllowParallel = allowParallel };
         SimdDispatch.Run(ref job);
+    }
+
+    /// <summary>
+    /// Two independent products (<c>C = op(A) op(B) + beta C</c> each, alpha 1), such as a layer's input and weight
+    /// gradients, as one parallel region: each product gets half the threads (see <see cref="BlockedPair"/>). Results
+    /// are bit-identical to two <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// calls; with one thread, or when either product is too small to thread, it is those two calls. The products must
+    /// not write what the other reads.
+    /// </summary>
+    /// <param name="first">The first product (run first when they run in turn).</param>
+    /// <param name="second">The second product.</param>
+    /// <exception cref="ArgumentException">A product's shape, leading dimension or span is invalid (the message names which).</exception>
+    public static void SgemmPair(in GemmOperands first, in GemmOperands second)
+    {
+        first.Check("first");
+        second.Check("second");
+        fixed (float* a1 = first.A, b1 = first.B, c1 = first.C, a2 = second.A, b2 = second.B, c2 = second.C)
+        {
+            var p1 = first.ToProblem(a1, b1, c1);
+            var p2 = second.ToProblem(a2, b2, c2);
+            if (EngineSettings.Threads < 2 || !Threadable(in p1) || !Threadable(in p2))
+            {
+                Core(in p1);
+                Core(in p2);
+                return;
+            }
+            var job = new BlockedPairJob { First = p1, Second = p2 };
+            SimdDispatch.Run(ref job);
+        }
+    }
+
+    // Products that take the blocked path and are big enough for a thread of their own.
+    private static bool Threadable(in Problem p) =>
+        p.M > 0 && p.N > 0 && p.K > 0 && p.Alpha != 0f && (long)p.M * p.N * p.K > SmallWork && 2.0 * p.M * p.N * p.K >= ParallelFlops;
+
+    private static void Core(in Problem p) =>
+        SgemmCore(p.TransA, p.TransB, p.M, p.N, p.K, p.Alpha, (float*)p.A, p.Lda, (float*)p.B, p.Ldb, p.Beta, (float*)p.C, p.Ldc,
+            allowParallel: true, (float*)p.Bias);
+
+    private struct BlockedPairJob : ISimdJob
+    {
+        public Problem First, Second;
+
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            if (TOps.Count == 16) BlockedPair<Kernel12x32>(in First, in Second);
+            else if (TOps.Count == 8 && Fma.IsSupported) BlockedPair<Kernel6x16>(in First, in Second);
+            else BlockedPair<Kernel4x4>(in First, in Second);
+        }
     }
 
     // The register tile is shaped for the width's register file: 12 x 32 in 24 Vector512 accumulators, 6 x 16 in 12
