@@ -79,8 +79,22 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly.</summary>
-    internal const int PrefetchSteps = 16;
+    /// <summary>
+    /// How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly. A layer's operands usually
+    /// come from memory, not cache (other layers ran in between): 32 steps measured 2-5% faster than 16 on such cold
+    /// weight-gradient products and within 1% on warm ones.
+    /// </summary>
+    internal const int PrefetchSteps = 32;
+
+    /// <summary>
+    /// Elements ahead at which the micro-kernels prefetch rows of A read in place (four cache lines). Cold, those rows
+    /// otherwise arrive one demand miss at a time: with it, products whose A came from memory ran 5-30% faster
+    /// (forward and input-gradient products of the default LM's layers), and warm ones within 0.5%.
+    /// </summary>
+    internal const int RowPrefetchAhead = 64;
+
+    /// <summary>k steps per cache line of a row read in place: the row prefetch runs once per line.</summary>
+    internal const int RowPrefetchEvery = 16;
 
     /// <summary>
     /// The loop nest over rows [i0, i1) and columns [j0, j1) of C: column blocks of NC (B block kept

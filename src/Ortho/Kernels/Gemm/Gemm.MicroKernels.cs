@@ -20,7 +20,8 @@ namespace Ortho.Kernels;
 /// operand is read straight from the caller's matrix (a contiguous run per k step: A transposed, B not)
 /// and each step is also written to <c>paOut</c> (<c>pbOut</c>) as a packed panel, so packing rides along
 /// with the first tile that uses the panel and its memory traffic overlaps the arithmetic; those source
-/// rows are prefetched <see cref="Gemm.PrefetchSteps"/> k steps ahead.
+/// rows are prefetched <see cref="Gemm.PrefetchSteps"/> k steps ahead. Rows read in place are prefetched too, each
+/// <see cref="Gemm.RowPrefetchAhead"/> elements ahead once per cache line of k steps.
 /// The cache-blocking sizes live beside the tile shape, so the generic driver specializes on all of them.
 /// </remarks>
 internal unsafe interface IGemmMicroKernel
@@ -63,6 +64,14 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
         nint pfA = Gemm.PrefetchSteps * aStep, pfB = Gemm.PrefetchSteps * bStep;
         for (int p = 0; p < kc; p++)
         {
+            if (RA.On && Sse.IsSupported && (p & (Gemm.RowPrefetchEvery - 1)) == 0)
+            {
+                const int ahead = Gemm.RowPrefetchAhead;
+                Sse.Prefetch0(q0 + ahead); Sse.Prefetch0(q0 + l1 + ahead); Sse.Prefetch0(q0 + l2 + ahead);
+                Sse.Prefetch0(q3 + ahead); Sse.Prefetch0(q3 + l1 + ahead); Sse.Prefetch0(q3 + l2 + ahead);
+                Sse.Prefetch0(q6 + ahead); Sse.Prefetch0(q6 + l1 + ahead); Sse.Prefetch0(q6 + l2 + ahead);
+                Sse.Prefetch0(q9 + ahead); Sse.Prefetch0(q9 + l1 + ahead); Sse.Prefetch0(q9 + l2 + ahead);
+            }
             var b0 = Vector512.Load(pb + 0);
             var b1 = Vector512.Load(pb + 16);
             if (FB.On)
@@ -271,6 +280,12 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
         nint pfA = Gemm.PrefetchSteps * aStep, pfB = Gemm.PrefetchSteps * bStep;
         for (int p = 0; p < kc; p++)
         {
+            if (RA.On && Sse.IsSupported && (p & (Gemm.RowPrefetchEvery - 1)) == 0)
+            {
+                const int ahead = Gemm.RowPrefetchAhead;
+                Sse.Prefetch0(q0 + ahead); Sse.Prefetch0(q0 + l1 + ahead); Sse.Prefetch0(q0 + l2 + ahead);
+                Sse.Prefetch0(q3 + ahead); Sse.Prefetch0(q3 + l1 + ahead); Sse.Prefetch0(q3 + l2 + ahead);
+            }
             var b0 = Vector256.Load(pb + 0);
             var b1 = Vector256.Load(pb + 8);
             if (FB.On)
