@@ -81,6 +81,8 @@ public unsafe class GemmTests
         { 12, 32, 8 }, { 13, 33, 9 }, { 5, 300, 40 }, { 300, 5, 40 }, { 64, 64, 300 }, { 50, 70, 600 },
         // Blocked path (m * n * k above Gemm.SmallWork) with fewer rows or columns than one register tile.
         { 5, 300, 100 }, { 300, 5, 100 }, { 13, 33, 400 }, { 1, 1000, 200 }, { 1000, 1, 200 },
+        // Either side of the whole depth in one k block (k <= 2 KC and k * n <= Gemm.OneBlockPackedB) and of k = 2 KC.
+        { 200, 128, 512 }, { 200, 129, 512 }, { 150, 100, 513 },
     };
 
     [Fact]

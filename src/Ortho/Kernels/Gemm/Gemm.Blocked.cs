@@ -97,6 +97,14 @@ public static unsafe partial class Gemm
     internal const int RowPrefetchEvery = 16;
 
     /// <summary>
+    /// Largest packed B (k x n floats, 256 KiB) that takes its whole depth in one k block when that depth is at most two
+    /// blocks (k &lt;= 2 KC). A second k block would sweep every row of C again and read back tiles written by the first
+    /// sweep, long evicted when C is tall; narrow products with k just above KC (a layer's input gradient, or a
+    /// narrowing projection, at 128 features) ran 3-4% faster warm and 12-13% from memory in one block.
+    /// </summary>
+    internal const int OneBlockPackedB = 64 * 1024;
+
+    /// <summary>
     /// The loop nest over rows [i0, i1) and columns [j0, j1) of C: column blocks of NC (B block kept
     /// in L2), k blocks of at most KC, row blocks of MC, then register tiles, A panel outer.
     /// Panels whose source runs are contiguous (A transposed, B not) are packed by the first tile that
@@ -107,15 +115,15 @@ public static unsafe partial class Gemm
     {
         int MR = TK.MR, NR = TK.NR;
         int k = p.K;
-        // k blocks depend on k alone (never on the range), so the summation order is fixed.
-        int kBlocks = (k + TK.KC - 1) / TK.KC;
+        // k blocks depend on the shape alone (never on the range), so the summation order is fixed.
+        int kBlocks = k <= 2 * TK.KC && (long)k * p.N <= OneBlockPackedB ? 1 : (k + TK.KC - 1) / TK.KC;
         int kcStep = ((k + kBlocks - 1) / kBlocks + 7) & ~7;
         float* tile = stackalloc float[TK.MR * TK.NR];
         var t = new Tiles<TK>
         {
             P = p,
-            PackA = Scratch.A(TK.MC * TK.KC),
-            PackB = Scratch.B(TK.KC * TK.NC),
+            PackA = Scratch.A((long)TK.MC * kcStep),
+            PackB = Scratch.B(Math.Max((long)TK.KC * TK.NC, (long)kcStep * Math.Min(TK.NC, j1 - j0))),
             Tile = tile,
             FuseA = p.TransA,
             FuseB = !p.TransB,
