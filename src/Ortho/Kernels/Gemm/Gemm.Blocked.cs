@@ -81,15 +81,15 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly. A layer's operands usually
-    /// come from memory, not cache (other layers ran in between): 32 steps measured 2-5% faster than 16 on such cold
-    /// weight-gradient products and within 1% on warm ones.
+    /// come from memory, not cache (other layers ran in between): 32 steps measured 0-5% faster than 16 on such cold
+    /// weight-gradient products, and 0.4-0.8% slower on warm ones.
     /// </summary>
     internal const int PrefetchSteps = 32;
 
     /// <summary>
     /// Elements ahead at which the micro-kernels prefetch rows of A read in place (four cache lines). Cold, those rows
-    /// otherwise arrive one demand miss at a time: with it, products whose A came from memory ran 5-30% faster
-    /// (forward and input-gradient products of the default LM's layers), and warm ones within 0.5%.
+    /// otherwise arrive one demand miss at a time: with it, products whose A came from memory ran up to 31% faster
+    /// (forward and input-gradient products of the default LM's layers), and warm ones within 1%.
     /// </summary>
     internal const int RowPrefetchAhead = 64;
 
@@ -100,7 +100,7 @@ public static unsafe partial class Gemm
     /// Largest packed B (k x n floats, 256 KiB) that takes its whole depth in one k block when that depth is at most two
     /// blocks (k &lt;= 2 KC). A second k block would sweep every row of C again and read back tiles written by the first
     /// sweep, long evicted when C is tall; narrow products with k just above KC (a layer's input gradient, or a
-    /// narrowing projection, at 128 features) ran 3-4% faster warm and 12-13% from memory in one block.
+    /// narrowing projection, at 128 features) ran 3% faster warm and 13% from memory in one block.
     /// </summary>
     internal const int OneBlockPackedB = 64 * 1024;
 
