@@ -21,7 +21,8 @@ internal static class GemmBench
     /// dW [K x N] += dy^T x (x [M x N]), twice the FLOPs of one product.</remarks>
     internal readonly record struct Shape(string Case, int M, int N, int K, bool TransA, bool TransB, bool Backward = false);
 
-    /// <summary>The shapes measured, in order (scripts/peer/bench_openblas.py lists the same).</summary>
+    /// <summary>The shapes measured, in order (scripts/peer/bench_openblas.py lists the same single products; the
+    /// <c>.bwd</c> pairs are ours alone).</summary>
     internal static IReadOnlyList<Shape> Shapes { get; } = BuildShapes();
 
     private static Shape[] BuildShapes()

@@ -26,11 +26,17 @@ public static partial class Functional
             var gd = g.Data;
             if (x.RequiresGrad && weight.RequiresGrad)
             {
-                // dx = g W and dW += g^T x together, sharing the threads (the same FLOPs each).
+                // dx = g W and dW += g^T x together, sharing the threads (the same FLOPs each); in turn when they share
+                // memory (x is the weight itself, as in W W^T).
                 var dx = x.GradSpan(out bool fresh);
-                Gemm.SgemmPair(
-                    new GemmOperands(false, false, rows, inF, outF, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF),
-                    new GemmOperands(true, false, outF, inF, rows, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF));
+                var inputGrad = new GemmOperands(false, false, rows, inF, outF, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
+                var weightGrad = new GemmOperands(true, false, outF, inF, rows, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
+                if (Gemm.Independent(inputGrad, weightGrad)) Gemm.SgemmPair(inputGrad, weightGrad);
+                else
+                {
+                    Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
+                    Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
+                }
             }
             else if (x.RequiresGrad)
             {

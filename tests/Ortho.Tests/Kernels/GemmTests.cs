@@ -244,6 +244,7 @@ public unsafe class GemmTests
     [InlineData(false, true, 701, 600, 400)]   // split over rows
     [InlineData(true, false, 300, 1400, 401)]  // split over columns
     [InlineData(false, false, 1000, 420, 390)]
+    [InlineData(false, false, 200, 250, 400)]  // split over columns; k x n above the one-block limit, k x a column range below it
     public void ThreadCountDoesNotChangeResults(bool ta, bool tb, int m, int n, int k)
     {
         Assert.True(2.0 * m * n * k >= 2 * Gemm.ParallelFlops, "case too small to be threaded");
@@ -300,9 +301,12 @@ public unsafe class GemmTests
             return (dx, dw);
         }
         var reference = EngineThreads.With(1, Separate);
+        bool threadable = 2.0 * rows * inF * outF >= Gemm.ParallelFlops && (long)rows * inF * outF > Gemm.SmallWork;
         foreach (int t in new[] { 1, 2, 3, 4 })
         {
+            long before = ParallelChunks.ParallelChunksRun;
             var (dx, dw) = EngineThreads.With(t, Pair);
+            if (t > 1 && threadable) Assert.True(ParallelChunks.ParallelChunksRun > before, $"the pair did not run in parallel at {t} threads");
             Assert.True(reference.Dx.AsSpan().SequenceEqual(dx), $"dx differs at {t} threads");
             Assert.True(reference.Dw.AsSpan().SequenceEqual(dw), $"dW differs at {t} threads");
         }
@@ -312,11 +316,24 @@ public unsafe class GemmTests
     [Fact]
     public void PairChecksEachProduct()
     {
-        var a = new float[12];
-        var ex = Assert.Throws<ArgumentException>(() => Gemm.SgemmPair(
-            new GemmOperands(false, false, 2, 2, 3, a, 3, a, 2, 0f, a, 2),
-            new GemmOperands(false, false, 4, 4, 4, a, 4, a, 4, 0f, a, 4)));
-        Assert.StartsWith("second product: c has length 12", ex.Message, StringComparison.Ordinal);
+        float[] a = new float[12], b = new float[12], c = new float[16], d = new float[16];
+        var second = Assert.Throws<ArgumentException>(() => Gemm.SgemmPair(
+            new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, c, 2),
+            new GemmOperands(false, false, 4, 4, 4, a, 4, b, 4, 0f, d.AsSpan(0, 12), 4)));
+        Assert.Equal("second product: c has length 12 but C (m x n = 4 x 4, ldc = 4) needs 16 elements. (Parameter 'c')", second.Message);
+        var first = Assert.Throws<ArgumentException>(() => Gemm.SgemmPair(
+            new GemmOperands(false, false, 2, 2, 3, a, 2, b, 2, 0f, c, 2),
+            new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, d, 2)));
+        Assert.Equal("first product: lda = 2 is smaller than the row width 3 of A stored m x k = 2 x 3. (Parameter 'lda')", first.Message);
+        // One product writing what the other reads or writes: refused at any thread count.
+        var overlap = Assert.Throws<ArgumentException>(() => Gemm.SgemmPair(
+            new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, c, 2),
+            new GemmOperands(false, false, 2, 2, 3, c, 3, b, 2, 0f, d, 2)));
+        Assert.Contains("overlaps", overlap.Message, StringComparison.Ordinal);
+        Assert.False(Gemm.Independent(new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, c.AsSpan(0, 4), 2),
+            new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, c.AsSpan(2, 4), 2)));
+        Assert.True(Gemm.Independent(new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, c.AsSpan(0, 4), 2),
+            new GemmOperands(false, false, 2, 2, 3, a, 3, b, 2, 0f, c.AsSpan(4, 4), 2)));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class OpGradientTests
         "matmul", "matmul_tA", "matmul_tB", "matmul_tAtB", "matmul_batched", "matmul_batched_shared_b", "matmul_batched_tA_shared_b",
         "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "patch_conv", "depthwise_conv7", "global_avg_pool", "conv2d_general", "softmax", "log_softmax", "layer_norm", "layer_norm_no_affine", "cross_entropy", "cross_entropy_ignore", "dropout_eval",
         // One tensor read by several ops: the first gradient to reach it is written (a GEMM with beta = 0, a copy), the rest added.
-        "add_self", "residual_linear", "linear_twice", "reshape_twice", "gelu_residual",
+        "add_self", "residual_linear", "linear_twice", "linear_self", "reshape_twice", "gelu_residual",
         // Pass-throughs into intermediates share the upstream gradient buffer instead of copying it; later
         // contributions then accumulate into the shared buffer.
         "share_residual", "share_self_add", "share_sub", "share_reshape", "share_residual_chain",
@@ -95,6 +95,7 @@ public class OpGradientTests
             case "cross_entropy_ignore": GradCheck.Check(t => Functional.CrossEntropy(t[0], [1, -100, 4]), [R(1, 3, 5)], h: 1e-3); break;
             case "add_self": GradCheck.Check(t => t[0] + t[0], [R(1, 3, 4)]); break;
             case "residual_linear": GradCheck.Check(t => t[0] + Functional.Linear(t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]); break;
+            case "linear_self": GradCheck.Check(t => Functional.Linear(t[0], t[0]), [R(1, 4, 4)]); break;
             case "linear_twice": GradCheck.Check(t => Functional.Linear(t[0], t[1], t[2]) * Functional.Linear(t[0], t[3]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 5, 4)]); break;
             case "gelu_residual": GradCheck.Check(t => t[0].Gelu() * t[0].GeluTanh() + t[0], [R(1, 9)], h: 1e-3); break;
             case "reshape_twice": GradCheck.Check(t => t[0].Reshape(4, -1) * t[0].Reshape(4, -1), [R(1, 2, 6)]); break;
@@ -116,5 +117,36 @@ public class OpGradientTests
             case "dropout_eval": GradCheck.Check(t => Functional.Dropout(t[0], 0.5f, training: false, new Rng(1)), [R(1, 6)]); break;
             default: throw new ArgumentException(op);
         }
+    }
+
+    /// <summary>
+    /// W W^T: the input and the weight are one tensor, so a linear layer's two backward products write one gradient
+    /// buffer. Threaded (a shape worth a thread each), they must still run one after the other: the same bits at 1 and
+    /// 2 threads, and g W + g^T W.
+    /// </summary>
+    [Fact]
+    public void LinearOfWeightWithItselfGetsBothGradientsAtAnyThreadCount()
+    {
+        const int n = 300;
+        var g = Tensor.RandN(new Rng(5), [n, n]);
+        float[] Grad()
+        {
+            var w = Tensor.RandN(new Rng(4), [n, n]);
+            w.RequiresGrad = true;
+            Functional.Linear(w, w).Backward(g);
+            return w.Grad!.Data.ToArray();
+        }
+        var one = EngineThreads.With(1, Grad);
+        var two = EngineThreads.With(2, Grad);
+        Assert.True(one.AsSpan().SequenceEqual(two), "W W^T: the gradient differs between 1 and 2 threads");
+        var wv = Tensor.RandN(new Rng(4), [n, n]).Data.ToArray();
+        var gv = g.Data.ToArray();
+        for (int i = 0; i < n; i += 37)
+            for (int j = 0; j < n; j += 41)
+            {
+                double e = 0; // (g W)[i, j] + (g^T W)[i, j]
+                for (int k = 0; k < n; k++) e += (double)gv[i * n + k] * wv[k * n + j] + (double)gv[k * n + i] * wv[k * n + j];
+                Assert.True(Math.Abs(two[i * n + j] - e) <= 1e-3 * (1 + Math.Abs(e)), $"dW[{i},{j}] = {two[i * n + j]}, expected {e}");
+            }
     }
 }

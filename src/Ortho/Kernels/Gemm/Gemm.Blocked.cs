@@ -56,14 +56,17 @@ public static unsafe partial class Gemm
     private static void BlockedPair<TK>(in Problem first, in Problem second) where TK : struct, IGemmMicroKernel
     {
         int threads = EngineSettings.Threads;
-        var (plan1, range1) = Ranges<TK>(in first, Math.Max(1, threads / 2));
-        var (plan2, range2) = Ranges<TK>(in second, Math.Max(1, threads - threads / 2));
-        int n1 = plan1.Count;
-        EngineSettings.ParallelFor(n1 + plan2.Count, c =>
+        double f1 = (double)first.M * first.N * first.K, f2 = (double)second.M * second.N * second.K;
+        int t1 = Math.Clamp((int)Math.Round(threads * f1 / (f1 + f2)), 1, threads - 1);
+        var (plan1, range1) = Ranges<TK>(in first, t1);
+        var (plan2, range2) = Ranges<TK>(in second, threads - t1);
+        int n1 = plan1.Count, chunks = n1 + plan2.Count;
+        EngineSettings.ParallelFor(chunks, c =>
         {
             if (c < n1) range1.Run(plan1.Start(c), plan1.Start(c + 1));
             else range2.Run(plan2.Start(c - n1), plan2.Start(c - n1 + 1));
         });
+        ParallelChunks.CountParallel(chunks);
     }
 
     /// <summary>Register-tile rows (or columns) [start, end) of C.</summary>
@@ -82,14 +85,16 @@ public static unsafe partial class Gemm
     /// <summary>
     /// How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly. A layer's operands usually
     /// come from memory, not cache (other layers ran in between): 32 steps measured 0-5% faster than 16 on such cold
-    /// weight-gradient products, and 0.4-0.8% slower on warm ones.
+    /// weight-gradient products, and 0.4-0.8% slower on warm ones (variants alternated in one process under
+    /// <c>ortho bench gemm --cold</c>; docs/benchmarks.md, "Operands from memory").
     /// </summary>
     internal const int PrefetchSteps = 32;
 
     /// <summary>
     /// Elements ahead at which the micro-kernels prefetch rows of A read in place (four cache lines). Cold, those rows
     /// otherwise arrive one demand miss at a time: with it, products whose A came from memory ran up to 31% faster
-    /// (forward and input-gradient products of the default LM's layers), and warm ones within 1%.
+    /// (forward and input-gradient products of the default LM's layers), and warm ones within 1% (measured as for
+    /// <see cref="PrefetchSteps"/>).
     /// </summary>
     internal const int RowPrefetchAhead = 64;
 
@@ -100,7 +105,8 @@ public static unsafe partial class Gemm
     /// Largest packed B (k x n floats, 256 KiB) that takes its whole depth in one k block when that depth is at most two
     /// blocks (k &lt;= 2 KC). A second k block would sweep every row of C again and read back tiles written by the first
     /// sweep, long evicted when C is tall; narrow products with k just above KC (a layer's input gradient, or a
-    /// narrowing projection, at 128 features) ran 3% faster warm and 13% from memory in one block.
+    /// narrowing projection, at 128 features) ran 3% faster warm and 13% from memory in one block (measured as for
+    /// <see cref="PrefetchSteps"/>).
     /// </summary>
     internal const int OneBlockPackedB = 64 * 1024;
 
@@ -123,7 +129,8 @@ public static unsafe partial class Gemm
         {
             P = p,
             PackA = Scratch.A((long)TK.MC * kcStep),
-            PackB = Scratch.B(Math.Max((long)TK.KC * TK.NC, (long)kcStep * Math.Min(TK.NC, j1 - j0))),
+            // One k block deeper than KC only comes with a narrow B (OneBlockPackedB), within KC x NC; the bound says so.
+            PackB = Scratch.B(Math.Max((long)TK.KC * TK.NC, (long)kcStep * ((Math.Min(TK.NC, j1 - j0) + NR - 1) / NR * NR))),
             Tile = tile,
             FuseA = p.TransA,
             FuseB = !p.TransB,

@@ -87,8 +87,7 @@ public static unsafe partial class Gemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
-        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
-        CheckSpans(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, 1, 0, 0, 0);
+        CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
@@ -118,8 +117,7 @@ public static unsafe partial class Gemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias)
     {
-        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
-        CheckSpans(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, 1, 0, 0, 0);
+        CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (bias.Length != n) throw new ArgumentException($"bias has length {bias.Length} but C has n = {n} columns.", nameof(bias));
         fixed (float* pa = a)
         fixed (float* pb = b)
@@ -345,16 +343,21 @@ public static unsafe partial class Gemm
     /// Two independent products (<c>C = op(A) op(B) + beta C</c> each, alpha 1), such as a layer's input and weight
     /// gradients, as one parallel region: each product gets half the threads (see <see cref="BlockedPair"/>). Results
     /// are bit-identical to two <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
-    /// calls; with one thread, or when either product is too small to thread, it is those two calls. The products must
-    /// not write what the other reads.
+    /// calls; with one thread, or when either product is too small to thread, it is those two calls. The threads are
+    /// shared in proportion to the products' FLOPs (meant for products of similar size). Neither product may write
+    /// memory the other reads or writes (<see cref="Independent"/>).
     /// </summary>
     /// <param name="first">The first product (run first when they run in turn).</param>
     /// <param name="second">The second product.</param>
-    /// <exception cref="ArgumentException">A product's shape, leading dimension or span is invalid (the message names which).</exception>
+    /// <exception cref="ArgumentException">A product's shape, leading dimension or span is invalid (the message names which),
+    /// or one product's C overlaps memory of the other.</exception>
     public static void SgemmPair(in GemmOperands first, in GemmOperands second)
     {
         first.Check("first");
         second.Check("second");
+        if (!Independent(in first, in second))
+            throw new ArgumentException("SgemmPair: one product's C overlaps an operand or the C of the other, so they cannot " +
+                "run at the same time; call Sgemm for each in turn.");
         fixed (float* a1 = first.A, b1 = first.B, c1 = first.C, a2 = second.A, b2 = second.B, c2 = second.C)
         {
             var p1 = first.ToProblem(a1, b1, c1);
@@ -369,6 +372,13 @@ public static unsafe partial class Gemm
             SimdDispatch.Run(ref job);
         }
     }
+
+    /// <summary>True when neither product writes memory the other reads or writes, so they may run at the same time.</summary>
+    /// <param name="first">One product.</param>
+    /// <param name="second">The other.</param>
+    public static bool Independent(in GemmOperands first, in GemmOperands second) =>
+        !first.C.Overlaps(second.C) && !first.C.Overlaps(second.A) && !first.C.Overlaps(second.B) &&
+        !second.C.Overlaps(first.A) && !second.C.Overlaps(first.B);
 
     // Products that take the blocked path and are big enough for a thread of their own.
     private static bool Threadable(in Problem p) =>

@@ -29,7 +29,7 @@ public readonly ref struct GemmOperands(bool transA, bool transB, int m, int n, 
     internal void Check(string which)
     {
         try { Gemm.CheckOperands(TransA, TransB, M, N, K, A.Length, Lda, B.Length, Ldb, C.Length, Ldc); }
-        catch (ArgumentException e) { throw new ArgumentException($"{which} product: {e.Message}", e.ParamName, e); }
+        catch (ArgumentException e) { throw new ArgumentException($"{which} product: {e.Message}", e); }
     }
 
     /// <summary>The product over pinned copies of the spans' addresses.</summary>

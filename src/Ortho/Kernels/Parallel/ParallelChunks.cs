@@ -80,6 +80,12 @@ internal readonly struct ParallelChunks
     public int Start(int chunk) =>
         chunk >= Count ? Items : (int)((long)Items * chunk / Count) & -_align;
 
+    /// <summary>Adds to <see cref="ParallelChunksRun"/> for a parallel region a kernel ran itself (not through a plan).</summary>
+    internal static void CountParallel(int chunks)
+    {
+        if (chunks > 1) t_parallelChunksRun += chunks;
+    }
+
     /// <summary>Runs <paramref name="job"/> over every chunk.</summary>
     public void Run<TJob>(TJob job) where TJob : struct, IRangeJob
     {
