@@ -211,20 +211,23 @@ internal static class GemmBench
         return values[values.Length / 2];
     }
 
-    private static unsafe void BackwardCalls(Shape s, Buffers buf)
+    private static void BackwardCalls(Shape s, Buffers buf)
     {
-        Gemm.Sgemm(false, false, s.M, s.N, s.K, 1f, buf.A, s.K, buf.B, s.N, 0f, buf.C, s.N);
-        Gemm.Sgemm(true, false, s.K, s.N, s.M, 1f, buf.A, s.K, buf.X, s.N, 1f, buf.DW, s.N);
+        Gemm.Sgemm(InputGrad(s, buf));
+        Gemm.Sgemm(WeightGrad(s, buf));
     }
 
-    private static unsafe void BackwardPair(Shape s, Buffers buf)
-    {
-        var g = new ReadOnlySpan<float>(buf.A, s.M * s.K);
-        var dw = new Span<float>(buf.DW, s.K * s.N);
-        Gemm.SgemmPair(
-            new GemmOperands(false, false, s.M, s.N, s.K, g, s.K, new ReadOnlySpan<float>(buf.B, s.K * s.N), s.N, 0f, new Span<float>(buf.C, s.M * s.N), s.N),
-            new GemmOperands(true, false, s.K, s.N, s.M, g, s.K, new ReadOnlySpan<float>(buf.X, s.M * s.N), s.N, 1f, dw, s.N));
-    }
+    private static void BackwardPair(Shape s, Buffers buf) => Gemm.SgemmPair(InputGrad(s, buf), WeightGrad(s, buf));
+
+    // dx [M x N] = g [M x K] W [K x N], written.
+    private static unsafe GemmOperands InputGrad(Shape s, Buffers buf) =>
+        new(false, false, s.M, s.N, s.K, new ReadOnlySpan<float>(buf.A, s.M * s.K), s.K, new ReadOnlySpan<float>(buf.B, s.K * s.N), s.N,
+            0f, new Span<float>(buf.C, s.M * s.N), s.N);
+
+    // dW [K x N] += g^T x, x [M x N].
+    private static unsafe GemmOperands WeightGrad(Shape s, Buffers buf) =>
+        new(true, false, s.K, s.N, s.M, new ReadOnlySpan<float>(buf.A, s.M * s.K), s.K, new ReadOnlySpan<float>(buf.X, s.M * s.N), s.N,
+            1f, new Span<float>(buf.DW, s.K * s.N), s.N);
 
     private static unsafe void Call(Shape s, Buffers buf) =>
         Gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, buf.A, s.TransA ? s.M : s.K,

@@ -33,13 +33,28 @@ internal static class BenchCommand
 
     private static Command Simple(string name, string description, Action<int[], bool> run)
     {
+        var c = new Command(name, description);
+        return WithThreadsAndJson(c, (p, t, j) => run(t, j));
+    }
+
+    // A bench with one option of its own besides --threads and --json.
+    private static Command Simple<T>(string name, string description, Option<T> option, Action<int[], bool, T> run)
+    {
+        var c = new Command(name, description) { option };
+        return WithThreadsAndJson(c, (p, t, j) => run(t, j, p.GetValue(option)!));
+    }
+
+    // Adds --threads and --json; the action runs with the thread list and restores EngineSettings.Threads after.
+    private static Command WithThreadsAndJson(Command c, Action<ParseResult, int[], bool> run)
+    {
         var threads = CommonOptions.ThreadList();
         var json = CommonOptions.Json();
-        var c = new Command(name, description) { threads, json };
+        c.Options.Insert(0, threads);
+        c.Options.Insert(1, json);
         c.SetAction(p =>
         {
             int saved = EngineSettings.Threads;
-            try { run(CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json)); }
+            try { run(p, CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json)); }
             finally { EngineSettings.Threads = saved; }
             return 0;
         });
@@ -48,45 +63,28 @@ internal static class BenchCommand
 
     private static Command GemmCommand()
     {
-        var threads = CommonOptions.ThreadList();
-        var json = CommonOptions.Json();
         var cold = new Option<bool>("--cold")
         {
             Description = "Evict the operands from the caches before every timed call (by writing 64 MB elsewhere), as a training " +
                 "step's layers find them: the rate of products that read from memory.",
         };
-        var c = new Command("gemm", "SGEMM GFLOP/s: 1024^3, 2048^3 and the default LM's Linear shapes, and each layer's backward as " +
-            "two products in turn and as one pair.") { threads, json, cold };
-        c.SetAction(p =>
-        {
-            // The bench restores EngineSettings.Threads itself.
-            GemmBench.Run(CommonOptions.ParseThreadList(p.GetValue(threads)!), p.GetValue(json), Console.Out, p.GetValue(cold));
-            return 0;
-        });
-        return c;
+        return Simple("gemm", "SGEMM GFLOP/s: 1024^3, 2048^3 and the default LM's Linear shapes, and each layer's backward as " +
+            "two products in turn and as one pair.", cold, (t, j, c) => GemmBench.Run(t, j, Console.Out, c));
     }
 
     private static Command Activations()
     {
-        var threads = CommonOptions.ThreadList();
-        var json = CommonOptions.Json();
         var elements = new Option<string>("--elements")
         {
             Description = "Tensor size in floats (comma-separated list allowed: each size in turn, e.g. 65536,4194304 to compare a " +
                 "cache-resident tensor with one from memory).",
             DefaultValueFactory = _ => "4194304",
         };
-        var c = new Command("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats " +
-            "(or --elements), with GB/s beside a memory copy of the same bytes.") { threads, json, elements };
-        c.SetAction(p =>
-        {
-            var t = CommonOptions.ParseThreadList(p.GetValue(threads)!);
-            // Each run restores EngineSettings.Threads itself.
-            foreach (int n in CommonOptions.ParsePositiveList(p.GetValue(elements)!, "--elements"))
-                ActivationBench.Run(t, p.GetValue(json), Console.Out, n);
-            return 0;
-        });
-        return c;
+        return Simple("activations", "Forward and forward+backward Melem/s of GELU and the learnable activations on 4M floats " +
+            "(or --elements), with GB/s beside a memory copy of the same bytes.", elements, (t, j, list) =>
+            {
+                foreach (int n in CommonOptions.ParsePositiveList(list, "--elements")) ActivationBench.Run(t, j, Console.Out, n);
+            });
     }
 
     private static Command Dispatch()

@@ -24,27 +24,20 @@ public static partial class Functional
         return Tensor.Record(y, "linear", inputs, g =>
         {
             var gd = g.Data;
-            if (x.RequiresGrad && weight.RequiresGrad)
+            bool needDx = x.RequiresGrad, needDw = weight.RequiresGrad, fresh = false;
+            var dx = needDx ? x.GradSpan(out fresh) : default;
+            // The first gradient to reach x is written (beta = 0), so its buffer needs no zeroing pass.
+            var inputGrad = new GemmOperands(false, false, rows, inF, outF, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
+            var weightGrad = new GemmOperands(true, false, outF, inF, rows, gd, outF, x.Data, inF, 1f,
+                needDw ? weight.GradSpan() : default, inF);
+            // Both together share the threads (the same FLOPs each); in turn when they share memory (x is the weight
+            // itself, as in W W^T).
+            if (needDx && needDw && Gemm.Independent(inputGrad, weightGrad)) Gemm.SgemmPair(inputGrad, weightGrad);
+            else
             {
-                // dx = g W and dW += g^T x together, sharing the threads (the same FLOPs each); in turn when they share
-                // memory (x is the weight itself, as in W W^T).
-                var dx = x.GradSpan(out bool fresh);
-                var inputGrad = new GemmOperands(false, false, rows, inF, outF, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
-                var weightGrad = new GemmOperands(true, false, outF, inF, rows, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
-                if (Gemm.Independent(inputGrad, weightGrad)) Gemm.SgemmPair(inputGrad, weightGrad);
-                else
-                {
-                    Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
-                    Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
-                }
+                if (needDx) Gemm.Sgemm(inputGrad);
+                if (needDw) Gemm.Sgemm(weightGrad);
             }
-            else if (x.RequiresGrad)
-            {
-                // The first gradient to reach x is written (beta = 0), so its buffer needs no zeroing pass.
-                var dx = x.GradSpan(out bool fresh);
-                Gemm.Sgemm(false, false, rows, inF, outF, 1f, gd, outF, weight.Data, inF, fresh ? 0f : 1f, dx, inF);
-            }
-            else if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, gd, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
             if (bias is { RequiresGrad: true }) BiasKernels.Backward(bias.GradSpan(), gd, rows, outF);
         });
     }

@@ -47,8 +47,8 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Two independent products as one parallel region, each cut for half the threads. A layer's input and weight
-    /// gradients are such a pair (the same FLOPs each): with two threads each product runs whole on its own thread,
+    /// Two independent products as one parallel region, each cut for its share of the threads (by FLOPs). A layer's input
+    /// and weight gradients are such a pair (the same FLOPs each): with two threads each product runs whole on its own thread,
     /// instead of both threads splitting one product and then the other (each packing the panels they share, and
     /// waiting for each other at the end of each product). Every element is computed as <see cref="Blocked"/>
     /// computes it, so results are bit-identical to two Sgemm calls at any thread count.
@@ -84,16 +84,14 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// How many k steps ahead the micro-kernels prefetch the source rows they pack on the fly. A layer's operands usually
-    /// come from memory, not cache (other layers ran in between): 32 steps measured 0-5% faster than 16 on such cold
-    /// weight-gradient products, and 0.4-0.8% slower on warm ones (variants alternated in one process under
-    /// <c>ortho bench gemm --cold</c>; docs/benchmarks.md, "Operands from memory").
+    /// come from memory, not cache (other layers ran in between), and 16 steps were too few to cover a miss to memory on
+    /// the weight-gradient products (<c>ortho bench gemm --cold</c>; docs/benchmarks.md, "Operands from memory").
     /// </summary>
     internal const int PrefetchSteps = 32;
 
     /// <summary>
     /// Elements ahead at which the micro-kernels prefetch rows of A read in place (four cache lines). Cold, those rows
-    /// otherwise arrive one demand miss at a time: with it, products whose A came from memory ran up to 31% faster
-    /// (forward and input-gradient products of the default LM's layers), and warm ones within 1% (measured as for
+    /// otherwise arrive one demand miss at a time; the forward and input-gradient products read them so (measured as for
     /// <see cref="PrefetchSteps"/>).
     /// </summary>
     internal const int RowPrefetchAhead = 64;
@@ -104,9 +102,8 @@ public static unsafe partial class Gemm
     /// <summary>
     /// Largest packed B (k x n floats, 256 KiB) that takes its whole depth in one k block when that depth is at most two
     /// blocks (k &lt;= 2 KC). A second k block would sweep every row of C again and read back tiles written by the first
-    /// sweep, long evicted when C is tall; narrow products with k just above KC (a layer's input gradient, or a
-    /// narrowing projection, at 128 features) ran 3% faster warm and 13% from memory in one block (measured as for
-    /// <see cref="PrefetchSteps"/>).
+    /// sweep, long evicted when C is tall: narrow products with k just above KC (a layer's input gradient, or a
+    /// narrowing projection, at 128 features; measured as for <see cref="PrefetchSteps"/>).
     /// </summary>
     internal const int OneBlockPackedB = 64 * 1024;
 

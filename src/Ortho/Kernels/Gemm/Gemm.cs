@@ -339,13 +339,21 @@ public static unsafe partial class Gemm
         SimdDispatch.Run(ref job);
     }
 
+    /// <summary>One product given as <see cref="GemmOperands"/> (alpha 1), checked and computed as the span form of Sgemm.</summary>
+    /// <param name="product">The product.</param>
+    /// <exception cref="ArgumentException">Its shape, a leading dimension or a span is invalid.</exception>
+    public static void Sgemm(in GemmOperands product)
+    {
+        product.Check();
+        fixed (float* a = product.A, b = product.B, c = product.C) Core(product.ToProblem(a, b, c));
+    }
+
     /// <summary>
     /// Two independent products (<c>C = op(A) op(B) + beta C</c> each, alpha 1), such as a layer's input and weight
-    /// gradients, as one parallel region: each product gets half the threads (see <see cref="BlockedPair"/>). Results
-    /// are bit-identical to two <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
-    /// calls; with one thread, or when either product is too small to thread, it is those two calls. The threads are
-    /// shared in proportion to the products' FLOPs (meant for products of similar size). Neither product may write
-    /// memory the other reads or writes (<see cref="Independent"/>).
+    /// gradients, as one parallel region whose threads the two share in proportion to their FLOPs (meant for products of
+    /// similar size; see <see cref="BlockedPair"/>). Results are bit-identical to two <see cref="Sgemm(in GemmOperands)"/>
+    /// calls; with one thread, or when either product is too small to thread, it is those two calls. Neither product may
+    /// write memory the other reads or writes (<see cref="Independent"/>).
     /// </summary>
     /// <param name="first">The first product (run first when they run in turn).</param>
     /// <param name="second">The second product.</param>
@@ -364,8 +372,8 @@ public static unsafe partial class Gemm
             var p2 = second.ToProblem(a2, b2, c2);
             if (EngineSettings.Threads < 2 || !Threadable(in p1) || !Threadable(in p2))
             {
-                Core(in p1);
-                Core(in p2);
+                Core(p1);
+                Core(p2);
                 return;
             }
             var job = new BlockedPairJob { First = p1, Second = p2 };
@@ -384,7 +392,7 @@ public static unsafe partial class Gemm
     private static bool Threadable(in Problem p) =>
         p.M > 0 && p.N > 0 && p.K > 0 && p.Alpha != 0f && (long)p.M * p.N * p.K > SmallWork && 2.0 * p.M * p.N * p.K >= ParallelFlops;
 
-    private static void Core(in Problem p) =>
+    private static void Core(Problem p) =>
         SgemmCore(p.TransA, p.TransB, p.M, p.N, p.K, p.Alpha, (float*)p.A, p.Lda, (float*)p.B, p.Ldb, p.Beta, (float*)p.C, p.Ldc,
             allowParallel: true, (float*)p.Bias);
 

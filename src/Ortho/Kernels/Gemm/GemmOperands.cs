@@ -1,7 +1,8 @@
 namespace Ortho.Kernels;
 
 /// <summary>
-/// One product <c>C = op(A) op(B) + beta C</c> (row-major spans, alpha 1) for <see cref="Gemm.SgemmPair"/>; the
+/// One product <c>C = op(A) op(B) + beta C</c> (row-major spans, alpha 1) for <see cref="Gemm.SgemmPair"/> or
+/// <see cref="Gemm.Sgemm(in GemmOperands)"/>; the
 /// parameters mean what they mean in <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.
 /// </summary>
 /// <param name="transA">A is stored k x m and used transposed.</param>
@@ -25,11 +26,12 @@ public readonly ref struct GemmOperands(bool transA, bool transB, int m, int n, 
     internal readonly ReadOnlySpan<float> A = a, B = b;
     internal readonly Span<float> C = c;
 
-    /// <summary>Throws as Sgemm does for a bad shape, leading dimension or short span, naming the product.</summary>
-    internal void Check(string which)
+    /// <summary>Throws as Sgemm does for a bad shape, leading dimension or short span; the message names the product
+    /// when <paramref name="which"/> is given.</summary>
+    internal void Check(string? which = null)
     {
         try { Gemm.CheckOperands(TransA, TransB, M, N, K, A.Length, Lda, B.Length, Ldb, C.Length, Ldc); }
-        catch (ArgumentException e) { throw new ArgumentException($"{which} product: {e.Message}", e); }
+        catch (ArgumentException e) when (which != null) { throw new ArgumentException($"{which} product: {e.Message}", e); }
     }
 
     /// <summary>The product over pinned copies of the spans' addresses.</summary>
