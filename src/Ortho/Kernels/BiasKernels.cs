@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
@@ -38,10 +39,11 @@ public static unsafe class BiasKernels
         public float* D, G;
         public int Rows, Cols;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c0 = start * 16, c1 = Math.Min(Cols, end * 16);
-            for (int r = 0; r < Rows; r++) RowOps.AddInto<TV, TOps>(D + c0, G + (nint)r * Cols + c0, c1 - c0);
+            RowOps.AddColumnSums<TV, TOps>(D + c0, G + c0, Rows, Cols, c1 - c0);
         }
     }
 }

@@ -65,6 +65,49 @@ internal static unsafe class RowOps
     public static void AddInto<TV, TOps>(float* dst, float* src, int n) where TV : unmanaged where TOps : struct, ISimd<TV> =>
         SimdLoop.Map<TV, TOps, AddStep>(new AddStep { Dst = dst, Src = src }, n);
 
+    /// <summary>
+    /// dst[j] += src[r * stride + j] over the rows r = 0, 1, ..., rows - 1 in order, for j in [0, n): column sums of a
+    /// row-major block. Each column's sum stays in a register over all rows (8 vectors of columns at a time), so no
+    /// add waits on the previous row's store, and threads that sum adjacent column ranges never write one cache line
+    /// of dst row after row. The same bits as adding the rows one by one with <see cref="AddInto{TV, TOps}"/>.
+    /// </summary>
+    public static void AddColumnSums<TV, TOps>(float* dst, float* src, int rows, nint stride, int n) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count, j = 0;
+        for (; j + 8 * w <= n; j += 8 * w) AddColumnSums8<TV, TOps>(dst + j, src + j, rows, stride);
+        for (; j + w <= n; j += w)
+        {
+            TV acc = TOps.Load(dst + j);
+            float* s = src + j;
+            for (int r = 0; r < rows; r++, s += stride) acc = TOps.Add(acc, TOps.Load(s));
+            TOps.Store(dst + j, acc);
+        }
+        for (; j < n; j++)
+        {
+            float acc = dst[j];
+            float* s = src + j;
+            for (int r = 0; r < rows; r++, s += stride) acc += *s;
+            dst[j] = acc;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddColumnSums8<TV, TOps>(float* d, float* s, int rows, nint stride) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int w = TOps.Count;
+        TV a0 = TOps.Load(d), a1 = TOps.Load(d + w), a2 = TOps.Load(d + 2 * w), a3 = TOps.Load(d + 3 * w);
+        TV a4 = TOps.Load(d + 4 * w), a5 = TOps.Load(d + 5 * w), a6 = TOps.Load(d + 6 * w), a7 = TOps.Load(d + 7 * w);
+        for (int r = 0; r < rows; r++, s += stride)
+        {
+            a0 = TOps.Add(a0, TOps.Load(s)); a1 = TOps.Add(a1, TOps.Load(s + w));
+            a2 = TOps.Add(a2, TOps.Load(s + 2 * w)); a3 = TOps.Add(a3, TOps.Load(s + 3 * w));
+            a4 = TOps.Add(a4, TOps.Load(s + 4 * w)); a5 = TOps.Add(a5, TOps.Load(s + 5 * w));
+            a6 = TOps.Add(a6, TOps.Load(s + 6 * w)); a7 = TOps.Add(a7, TOps.Load(s + 7 * w));
+        }
+        TOps.Store(d, a0); TOps.Store(d + w, a1); TOps.Store(d + 2 * w, a2); TOps.Store(d + 3 * w, a3);
+        TOps.Store(d + 4 * w, a4); TOps.Store(d + 5 * w, a5); TOps.Store(d + 6 * w, a6); TOps.Store(d + 7 * w, a7);
+    }
+
     /// <summary>dst += src * s (fast multiply-adds, <see cref="ISimd{TV}.MulAdd"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddScaled<TV, TOps>(float* dst, float* src, int n, float s) where TV : unmanaged where TOps : struct, ISimd<TV> =>

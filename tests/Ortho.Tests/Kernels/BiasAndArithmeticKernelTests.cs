@@ -87,6 +87,9 @@ public class BiasAndArithmeticKernelTests
     [InlineData(7, 13)]
     [InlineData(2048, 512)]
     [InlineData(1000, 37)]
+    [InlineData(300, 384)]
+    [InlineData(64, 200)]
+    [InlineData(33, 129)]
     public void BiasGradientMatchesTheLoops(int rows, int cols)
     {
         var dy = RefMath.RandomFloats(rows * cols, 32, -1, 1);

@@ -238,12 +238,8 @@ public static partial class Conv2dKernels
         public int Pixels, C;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
-        {
-            float* part = Part, dy = Dy;
-            int c = C;
-            for (int p = 0, n = Pixels; p < n; p++) RowOps.AddInto<TV, TOps>(part, dy + (nint)p * c, c);
-        }
+        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV> =>
+            RowOps.AddColumnSums<TV, TOps>(Part, Dy, Pixels, C, C);
     }
 }
 
