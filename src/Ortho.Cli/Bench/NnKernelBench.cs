@@ -6,7 +6,8 @@ using Ortho.Kernels;
 namespace Ortho.Cli.Bench;
 
 /// <summary>
-/// Throughput of the fused single-pass kernels (layer norm, softmax, cross-entropy, AdamW) at the default LM's shapes,
+/// Throughput of the fused single-pass kernels (layer norm, softmax, cross-entropy, AdamW, a layer's bias gradients) at
+/// the default LM's shapes,
 /// in GB/s of compulsory traffic, next to a plain memory copy of the same number of bytes (the peer for memory-bound
 /// kernels: a ratio near 1 means the kernel runs at memory speed).
 /// </summary>
@@ -24,6 +25,11 @@ internal static class NnKernelBench
         for (int i = 0; i < rows; i++) targets[i] = rng.NextInt(vocab);
         float[] p = R(adam), g = R(adam), m = new float[adam], v = new float[adam];
         int step = 0;
+        // One transformer block's bias gradients (qkv, attention projection, MLP up and down): column sums of dy over the
+        // tokens. dbias starts one float into its array, as a pooled array's data need not start on a cache line.
+        int[] biasCols = [3 * c, c, 4 * c, c];
+        float[] dyBias = R(rows * 4 * c), dBias = new float[4 * c + 1];
+        void BiasGrads() { foreach (int n in biasCols) BiasKernels.Backward(dBias.AsSpan(1, n), dyBias.AsSpan(0, rows * n), rows, n); }
         // (name, bytes of compulsory traffic, action)
         var cases = new List<(string Name, long Bytes, Action Run)>
         {
@@ -33,6 +39,7 @@ internal static class NnKernelBench
             ("cross_entropy.fwd", 4L * (rows * vocab), () => CrossEntropyKernels.Forward(default, lse, logits, targets, rows, vocab)),
             ("cross_entropy.bwd", 4L * (2 * rows * vocab), () => CrossEntropyKernels.Backward(dlogits, logits, lse, targets, rows, vocab, 1f)),
             ("adamw.step", 4L * (7L * adam), () => AdamWKernels.Step(p, g, m, v, 1e-3, 0.9, 0.95, 1e-8, 0.1, ++step)),
+            ("bias.bwd", 4L * rows * biasCols.Sum(), BiasGrads),
         };
         var copySrc = new float[adam * 4];
         var copyDst = new float[adam * 4];

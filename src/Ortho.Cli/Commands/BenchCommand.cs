@@ -13,7 +13,7 @@ internal static class BenchCommand
         cmd.Subcommands.Add(Activations());
         cmd.Subcommands.Add(Simple("attention", "Fused causal attention GFLOP/s.", (t, j) => ForEachThreads(t, () => AttentionBench.Run(Console.Out, j))));
         cmd.Subcommands.Add(Simple("conv", "Patchify and depthwise 7x7 convolution throughput at the Fashion-MNIST ConvNeXt's shapes.", (t, j) => ForEachThreads(t, () => ConvBench.Run(Console.Out, j))));
-        cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy and AdamW in GB/s, next to a memory copy of the same bytes.",
+        cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy, AdamW and a layer's bias gradients in GB/s, next to a memory copy of the same bytes.",
             (t, j) => NnKernelBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Dispatch());
         cmd.Subcommands.Add(Train());
