@@ -381,11 +381,44 @@ public class AttentionTests
             }
             finally { EngineSettings.Threads = saved; }
         }
-        var one = Run(1); var two = Run(2);
-        Assert.Equal(one.Item1, two.Item1);
-        Assert.Equal(one.Item2, two.Item2);
-        Assert.Equal(one.Item3, two.Item3);
-        Assert.Equal(one.Item4, two.Item4);
+        // Two threads split whole batch items (B >= 2 x threads), three split single (batch, head) pairs.
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var other = Run(threads);
+            Assert.Equal(one.Item1, other.Item1);
+            Assert.Equal(one.Item2, other.Item2);
+            Assert.Equal(one.Item3, other.Item3);
+            Assert.Equal(one.Item4, other.Item4);
+        }
+    }
+
+    [Fact]
+    public void FusedQkvResultsDoNotDependOnTheThreadCount()
+    {
+        const int B = 4, H = 4, T = 70, D = 32, C = H * D;
+        float[] qkv = Randn(31, B * T * 3 * C), dy = Randn(32, B * T * C);
+        (float[] Y, float[] Dqkv) Run(int threads)
+        {
+            int saved = EngineSettings.Threads;
+            try
+            {
+                EngineSettings.Threads = threads;
+                var y = new float[B * T * C]; var lse = new float[B * H * T];
+                CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D);
+                var dqkv = new float[qkv.Length];
+                CausalAttentionKernels.BackwardFusedQkv(dqkv, dy, y, lse, qkv, B, T, H, D, accumulate: false);
+                return (y, dqkv);
+            }
+            finally { EngineSettings.Threads = saved; }
+        }
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 3, 8 })
+        {
+            var other = Run(threads);
+            Assert.True(one.Y.AsSpan().SequenceEqual(other.Y), $"y at {threads} threads");
+            Assert.True(one.Dqkv.AsSpan().SequenceEqual(other.Dqkv), $"dqkv at {threads} threads");
+        }
     }
 
     /// <summary>The polynomial exp used by the softmax tiles stays within a few float ulps of exp over [-87, 88].</summary>

@@ -84,9 +84,10 @@ public static class CausalAttentionKernels
                 H = heads, T = tokens, D = headDim,
             };
             bool shortKeys = TPad(tokens) <= ShortKeys;
-            Pairs(batch * heads, tokens, headDim, 2.0).RunSimd(new PairsJob
+            var (plan, unit) = Pairs(batch, heads, tokens, headDim, 2.0);
+            plan.RunSimd(new PairsJob
             {
-                Args = args, Scratch = ScratchFloats(backward: false, shortKeys, tokens, headDim), Backward = false, Short = shortKeys,
+                Args = args, Scratch = ScratchFloats(backward: false, shortKeys, tokens, headDim), Backward = false, Short = shortKeys, Unit = unit,
             });
         }
     }
@@ -154,9 +155,10 @@ public static class CausalAttentionKernels
                 H = heads, T = tokens, D = headDim, Accumulate = accumulate,
             };
             bool shortKeys = TPad(tokens) <= ShortKeysBackward;
-            Pairs(batch * heads, tokens, headDim, 5.0).RunSimd(new PairsJob
+            var (plan, unit) = Pairs(batch, heads, tokens, headDim, 5.0);
+            plan.RunSimd(new PairsJob
             {
-                Args = args, Scratch = ScratchFloats(backward: true, shortKeys, tokens, headDim), Backward = true, Short = shortKeys,
+                Args = args, Scratch = ScratchFloats(backward: true, shortKeys, tokens, headDim), Backward = true, Short = shortKeys, Unit = unit,
             });
         }
     }
@@ -271,20 +273,33 @@ public static class CausalAttentionKernels
         };
     }
 
-    /// <summary>The chunks of (batch, head) pairs: at least 8 MFLOP each (tens of microseconds).</summary>
-    private static ParallelChunks Pairs(int pairs, int tokens, int headDim, double flopFactor) =>
-        ParallelChunks.Plan(pairs, pairs * (flopFactor * tokens * (double)tokens * headDim + 1.0), 8e6);
+    /// <summary>
+    /// The chunks of (batch, head) pairs, at least 8 MFLOP each (tens of microseconds), and the pairs per planned item.
+    /// With at least two batch items per thread the items are whole batch items (all their heads), so each token row of
+    /// the outputs (y, or dq, dk and dv) is written by one thread. A head's slice of a row need not start on a cache line
+    /// (the tensor pool's arrays need not), and two threads writing neighbouring heads' slices at once would pass the
+    /// shared line between their cores on every row. With fewer batch items, single pairs, so the threads stay busy.
+    /// </summary>
+    private static (ParallelChunks Plan, int Unit) Pairs(int batch, int heads, int tokens, int headDim, double flopFactor)
+    {
+        int unit = batch >= 2 * EngineSettings.Threads ? heads : 1;
+        int items = batch * heads / unit;
+        double perPair = flopFactor * tokens * (double)tokens * headDim + 1.0;
+        return (ParallelChunks.Plan(items, items * (double)unit * perPair, 8e6), unit);
+    }
 
-    // Pairs [start, end) with one scratch buffer, forward or backward.
+    // Pairs [start, end) x Unit with one scratch buffer, forward or backward.
     private struct PairsJob : ISimdRangeJob
     {
         public Args Args;
-        public int Scratch;
+        public int Scratch, Unit;
         public bool Backward, Short;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly unsafe void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
+            start *= Unit;
+            end *= Unit;
             float[] buf = ArrayPool<float>.Shared.Rent(Scratch);
             try
             {
