@@ -59,7 +59,7 @@ public partial class Tensor
         get
         {
             ThrowIfReleased();
-            return Store.Array.AsSpan(Offset, Length);
+            return Store.Array.AsSpan(Store.Base + Offset, Length);
         }
     }
 

@@ -4,8 +4,16 @@ namespace Ortho;
 /// Reusable float storage in power-of-two size classes. Tensors rent from it and give storage back when
 /// their <see cref="TensorScope"/> ends, so a steady-state training step allocates no tensor storage.
 /// </summary>
+/// <remarks>
+/// Each array has <see cref="AlignPad"/> floats beyond its size class and lives on the pinned object heap, so it never
+/// moves and a tensor's data can start on a 64-byte cache line (<see cref="AlignedStart"/>): vector loads and stores
+/// then never straddle two lines, and threads that split a tensor at multiples of 16 floats never write one line.
+/// </remarks>
 public static class TensorPool
 {
+    /// <summary>Floats past the size class in every pooled array: room to start the data on a 64-byte line.</summary>
+    internal const int AlignPad = 16;
+
     private const int MinClass = 4; // 16 floats
     private static readonly Stack<float[]>[] Buckets = CreateBuckets();
     private static readonly Lock Gate = new();
@@ -55,19 +63,32 @@ public static class TensorPool
             if (Buckets[c].Count > 0) return Buckets[c].Pop();
         }
         Interlocked.Increment(ref _allocated);
-        return GC.AllocateUninitializedArray<float>(1 << c);
+        return GC.AllocateUninitializedArray<float>((1 << c) + AlignPad, pinned: true);
     }
 
     /// <summary>Gives an array obtained from <see cref="Rent"/> back to the pool.</summary>
     public static void Return(float[] array)
     {
-        int c = System.Numerics.BitOperations.Log2((uint)array.Length);
-        if (1 << c != array.Length || c < MinClass) return; // not ours
+        int size = array.Length - AlignPad;
+        if (size < 1 << MinClass || (size & (size - 1)) != 0) return; // not ours
+        int c = System.Numerics.BitOperations.Log2((uint)size);
         lock (Gate)
         {
             Buckets[c].Push(array);
-            _liveFloats = Math.Max(0, _liveFloats - array.Length);
+            _liveFloats = Math.Max(0, _liveFloats - size);
         }
+    }
+
+    /// <summary>
+    /// The first index of <paramref name="array"/> whose element starts a 64-byte line (0 to 15): a pinned array's data
+    /// stays where it is, so the index does not change. For an array that can move (not from the pinned heap) it is
+    /// only a hint; callers use it for pooled and parameter arrays, which are pinned.
+    /// </summary>
+    internal static unsafe int AlignedStart(float[] array)
+    {
+        if (array.Length == 0) return 0;
+        nuint address = (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
+        return (int)((64 - address % 64) % 64 / sizeof(float));
     }
 
     /// <summary>Drops every pooled array (for tests and memory-sensitive callers).</summary>
@@ -81,13 +102,19 @@ public static class TensorPool
 internal sealed class Storage
 {
     public float[] Array;
+
+    /// <summary>Index of element 0 in <see cref="Array"/>: the first one on a 64-byte line for storage this class
+    /// allocates (pooled, or pinned with the pool's padding), 0 for a wrapped array.</summary>
+    public readonly int Base;
+
     private int _refs = 1;
     private readonly bool _pooled;
 
     public Storage(int length, bool pooled)
     {
         _pooled = pooled;
-        Array = pooled ? TensorPool.Rent(length) : new float[length];
+        Array = pooled ? TensorPool.Rent(length) : GC.AllocateArray<float>(length + TensorPool.AlignPad, pinned: true);
+        Base = TensorPool.AlignedStart(Array);
     }
 
     public Storage(float[] wrap) { Array = wrap; _pooled = false; }
