@@ -35,8 +35,9 @@ public static class EngineSettings
     /// <summary>
     /// How long (microseconds) an engine worker thread keeps polling for the next chunk of work before it sleeps.
     /// Default 2000: a training step's parallel regions follow each other within that, so a dispatch costs about a
-    /// microsecond instead of a thread wake-up (~100 us on a VM). The price is that the workers that took part in the last
-    /// parallel region keep their cores busy for that long after it; 0 makes them sleep at once. Keep
+    /// microsecond instead of a thread wake-up (~100 us on a VM). The calling thread likewise polls up to that long for
+    /// the workers' last chunks of a region before it blocks. The price is that the workers that took part in the last
+    /// parallel region keep their cores busy for that long after it; 0 makes them (and the caller) sleep at once. Keep
     /// <see cref="Threads"/> at or below the number of cores: a spinning worker on a shared core slows the caller.
     /// </summary>
     public static int SpinMicroseconds

@@ -68,19 +68,22 @@ public static unsafe class LayerNormKernels
         int blocks = (rows + blockRows - 1) / blockRows;
         bool needW = !dweight.IsEmpty, needB = !dbias.IsEmpty;
         int perBlock = ((needW ? 1 : 0) + (needB ? 1 : 0)) * channels;
-        float[]? scratch = perBlock > 0 ? ArrayPool<float>.Shared.Rent(blocks * perBlock) : null;
+        // Each block's partials start on their own 64-byte line: two threads' blocks never share one.
+        int stride = (perBlock + 15) & ~15;
+        float[]? scratch = perBlock > 0 ? ArrayPool<float>.Shared.Rent(blocks * stride + 16) : null;
         try
         {
-            fixed (float* pdi = dinp, pdw = dweight, pdb = dbias, pdo = dout, px = inp, pw = weight, pm = mean, ps = rstd, part = scratch)
+            fixed (float* pdi = dinp, pdw = dweight, pdb = dbias, pdo = dout, px = inp, pw = weight, pm = mean, ps = rstd, scr = scratch)
             {
+                float* part = scr == null ? null : scr + (64 - (nint)scr % 64) % 64 / sizeof(float);
                 var job = new BackwardBlocks
                 {
                     Dinp = pdi, Dout = pdo, X = px, W = pw, Mean = pm, Rstd = ps, Partials = part,
-                    Rows = rows, Channels = channels, BlockRows = blockRows, PerBlock = perBlock, NeedW = needW, NeedB = needB,
+                    Rows = rows, Channels = channels, BlockRows = blockRows, Stride = stride, NeedW = needW, NeedB = needB,
                 };
                 // The blocks depend only on the shape; chunks of blocks only on the thread count.
                 ParallelChunks.Plan(blocks, n, ParallelChunks.RowChunkElements).RunSimd(job);
-                var combine = new CombineJob { Dw = pdw, Db = pdb, Partials = part, Blocks = blocks, PerBlock = perBlock, Channels = channels, NeedW = needW };
+                var combine = new CombineJob { Dw = pdw, Db = pdb, Partials = part, Blocks = blocks, PerBlock = perBlock, Stride = stride, Channels = channels, NeedW = needW };
                 if (needW || needB) SimdDispatch.Run(ref combine);
             }
         }
@@ -144,7 +147,7 @@ public static unsafe class LayerNormKernels
     private struct BackwardBlocks : ISimdRangeJob
     {
         public float* Dinp, Dout, X, W, Mean, Rstd, Partials;
-        public int Rows, Channels, BlockRows, PerBlock;
+        public int Rows, Channels, BlockRows, Stride;
         public bool NeedW, NeedB;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -158,8 +161,8 @@ public static unsafe class LayerNormKernels
         {
             int c = Channels;
             int r0 = blk * BlockRows, r1 = Math.Min(Rows, r0 + BlockRows);
-            float* pw = NeedW ? Partials + (long)blk * PerBlock : null;
-            float* pb = NeedB ? Partials + (long)blk * PerBlock + (NeedW ? c : 0) : null;
+            float* pw = NeedW ? Partials + (long)blk * Stride : null;
+            float* pb = NeedB ? Partials + (long)blk * Stride + (NeedW ? c : 0) : null;
             if (pw != null) new Span<float>(pw, c).Clear();
             if (pb != null) new Span<float>(pb, c).Clear();
             for (int r = r0; r < r1; r++)
@@ -221,14 +224,14 @@ public static unsafe class LayerNormKernels
     private struct CombineJob : ISimdJob
     {
         public float* Dw, Db, Partials;
-        public int Blocks, PerBlock, Channels;
+        public int Blocks, PerBlock, Stride, Channels;
         public bool NeedW;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             int c = Channels;
-            for (int b = 1; b < Blocks; b++) RowOps.AddInto<TV, TOps>(Partials, Partials + (long)b * PerBlock, PerBlock);
+            for (int b = 1; b < Blocks; b++) RowOps.AddInto<TV, TOps>(Partials, Partials + (long)b * Stride, PerBlock);
             if (Dw != null) RowOps.AddInto<TV, TOps>(Dw, Partials, c);
             if (Db != null) RowOps.AddInto<TV, TOps>(Db, Partials + (NeedW ? c : 0), c);
         }

@@ -161,6 +161,50 @@ public class LayerNormKernelTests
         Assert.Throws<ArgumentException>(() => LayerNormKernels.Forward(yFull, mean, rstd, x, new float[C + 1], b, rows, C, 1e-5f));
     }
 
+    // Many row blocks (each with its own partial weight and bias sums, padded to whole cache lines) over 1-3 threads:
+    // the sums match double references and the bits do not depend on the thread count, with either gradient alone too.
+    [Theory]
+    [InlineData(1500, 129)]
+    [InlineData(2048, 128)]
+    public void BlockPartialsMatchReferenceAtAnyThreadCount(int rows, int C)
+    {
+        var x = RefMath.RandomFloats(rows * C, 81, -2, 2);
+        var w = RefMath.RandomFloats(C, 82, 0.5, 1.5);
+        var dy = RefMath.RandomFloats(rows * C, 83, -1, 1);
+        var mean = new float[rows];
+        var rstd = new float[rows];
+        LayerNormKernels.Forward(new float[rows * C], mean, rstd, x, w, default, rows, C, 1e-5f);
+        var dwRef = new double[C];
+        var dbRef = new double[C];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < C; i++)
+            {
+                double xhat = (x[r * C + i] - (double)mean[r]) * rstd[r];
+                dwRef[i] += xhat * dy[r * C + i];
+                dbRef[i] += dy[r * C + i];
+            }
+        float[]? dw1 = null, db1 = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+            EngineThreads.With(threads, () =>
+            {
+                var dw = new float[C];
+                var db = new float[C];
+                LayerNormKernels.Backward(default, dw, db, dy, x, w, mean, rstd, rows, C);
+                var dwOnly = new float[C];
+                LayerNormKernels.Backward(default, dwOnly, default, dy, x, w, mean, rstd, rows, C);
+                var dbOnly = new float[C];
+                LayerNormKernels.Backward(default, default, dbOnly, dy, x, w, mean, rstd, rows, C);
+                Assert.Equal(dw, dwOnly);
+                Assert.Equal(db, dbOnly);
+                Close.All(Array.ConvertAll(dw, v => (double)v), dwRef, $"dw at {threads} threads", atol: 1e-3, rtol: 1e-4);
+                Close.All(Array.ConvertAll(db, v => (double)v), dbRef, $"db at {threads} threads", atol: 1e-3, rtol: 1e-4);
+                dw1 ??= dw;
+                db1 ??= db;
+                Assert.Equal(dw1, dw);
+                Assert.Equal(db1, db);
+            });
+    }
+
     [Fact]
     public void InPlaceForwardAndZeroRows()
     {

@@ -57,9 +57,11 @@ internal static class WorkerPool
     }
 
     private static readonly object Gate = new();
-    // Set by whichever thread finishes a job's last chunk. The caller spins on it briefly, then blocks: if the host
-    // has taken a worker's vCPU away mid-chunk, the caller does not burn the CPU that worker may be waiting for.
-    private static readonly ManualResetEventSlim Finished = new(false);
+    // Set by whichever thread finishes a job's last chunk. The caller polls it for up to SpinMicroseconds, as the workers
+    // poll for work (a worker's last chunk usually ends tens of microseconds after the caller's, and a blocked caller
+    // takes as long to wake as a sleeping worker), then blocks: if the host has taken a worker's vCPU away mid-chunk, the
+    // caller does not burn the CPU that worker may be waiting for for longer than that.
+    private static readonly ManualResetEventSlim Finished = new(false, spinCount: 0);
     private static Job? _job;
     private static int _workers, _epoch, _sleepers, _busy;
     [ThreadStatic] private static bool t_inside;
@@ -88,7 +90,7 @@ internal static class WorkerPool
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (Gate) Monitor.PulseAll(Gate);
             job.Work(0);
-            Finished.Wait();
+            WaitForLastChunk();
             Volatile.Write(ref _job, null); // keep neither the closure nor the context alive after the call
             if (job.Error != null) throw new AggregateException(job.Error);
         }
@@ -97,6 +99,16 @@ internal static class WorkerPool
             t_inside = false;
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    private static void WaitForLastChunk()
+    {
+        if (!Finished.IsSet)
+        {
+            long until = Stopwatch.GetTimestamp() + EngineSettings.SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
+            while (!Finished.IsSet && Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+        }
+        Finished.Wait();
     }
 
     // Called only by the thread holding the pool, so the count needs no lock.
