@@ -82,6 +82,7 @@ internal static class NaiveAttention
     }
 }
 
+[Collection("Ortho NN kernels: EngineSettings.Threads")]
 public class AttentionTests
 {
     public static IEnumerable<object[]> FixtureCases()
@@ -396,7 +397,8 @@ public class AttentionTests
     [Fact]
     public void FusedQkvResultsDoNotDependOnTheThreadCount()
     {
-        const int B = 4, H = 4, T = 70, D = 32, C = H * D;
+        // Long enough to split: two threads take whole batch items, three and eight single (batch, head) pairs.
+        const int B = 4, H = 4, T = 130, D = 32, C = H * D;
         float[] qkv = Randn(31, B * T * 3 * C), dy = Randn(32, B * T * C);
         (float[] Y, float[] Dqkv) Run(int threads)
         {
@@ -405,9 +407,11 @@ public class AttentionTests
             {
                 EngineSettings.Threads = threads;
                 var y = new float[B * T * C]; var lse = new float[B * H * T];
+                long before = ParallelChunks.ParallelChunksRun;
                 CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D);
                 var dqkv = new float[qkv.Length];
                 CausalAttentionKernels.BackwardFusedQkv(dqkv, dy, y, lse, qkv, B, T, H, D, accumulate: false);
+                if (threads > 1) Assert.True(ParallelChunks.ParallelChunksRun - before > 2, $"attention at {threads} threads must run in parallel chunks");
                 return (y, dqkv);
             }
             finally { EngineSettings.Threads = saved; }

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Ortho.Tests.Kernels;
 
+[Collection("Ortho NN kernels: EngineSettings.Threads")]
 public class LayerNormKernelTests
 {
     public static IEnumerable<object[]> FixtureCases() => NnFixtureCases.Find("layer_norm");
