@@ -368,30 +368,19 @@ public class AttentionTests
         const int B = 4, H = 4, T = 130, D = 32;
         int n = B * H * T * D;
         float[] q = Randn(21, n), k = Randn(22, n), v = Randn(23, n), dy = Randn(24, n);
-        (float[], float[], float[], float[]) Run(int threads)
+        // y, dq, dk, dv
+        float[][] Run(int threads) => EngineThreads.With(threads, () =>
         {
-            int saved = EngineSettings.Threads;
-            try
-            {
-                EngineSettings.Threads = threads;
-                var y = new float[n]; var lse = new float[B * H * T];
-                CausalAttentionKernels.Forward(y, lse, q, k, v, B, H, T, D);
-                var dq = new float[n]; var dk = new float[n]; var dv = new float[n];
-                CausalAttentionKernels.Backward(dq, dk, dv, dy, y, lse, q, k, v, B, H, T, D);
-                return (y, dq, dk, dv);
-            }
-            finally { EngineSettings.Threads = saved; }
-        }
+            var y = new float[n]; var lse = new float[B * H * T];
+            CausalAttentionKernels.Forward(y, lse, q, k, v, B, H, T, D);
+            var dq = new float[n]; var dk = new float[n]; var dv = new float[n];
+            CausalAttentionKernels.Backward(dq, dk, dv, dy, y, lse, q, k, v, B, H, T, D);
+            return new[] { y, dq, dk, dv };
+        });
         // Two threads split whole batch items (B >= 2 x threads), three split single (batch, head) pairs.
         var one = Run(1);
-        foreach (int threads in new[] { 2, 3 })
-        {
-            var other = Run(threads);
-            Assert.Equal(one.Item1, other.Item1);
-            Assert.Equal(one.Item2, other.Item2);
-            Assert.Equal(one.Item3, other.Item3);
-            Assert.Equal(one.Item4, other.Item4);
-        }
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
     }
 
     [Fact]
@@ -400,22 +389,16 @@ public class AttentionTests
         // Long enough to split: two threads take whole batch items, three and eight single (batch, head) pairs.
         const int B = 4, H = 4, T = 130, D = 32, C = H * D;
         float[] qkv = Randn(31, B * T * 3 * C), dy = Randn(32, B * T * C);
-        (float[] Y, float[] Dqkv) Run(int threads)
+        (float[] Y, float[] Dqkv) Run(int threads) => EngineThreads.With(threads, () =>
         {
-            int saved = EngineSettings.Threads;
-            try
-            {
-                EngineSettings.Threads = threads;
-                var y = new float[B * T * C]; var lse = new float[B * H * T];
-                long before = ParallelChunks.ParallelChunksRun;
-                CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D);
-                var dqkv = new float[qkv.Length];
-                CausalAttentionKernels.BackwardFusedQkv(dqkv, dy, y, lse, qkv, B, T, H, D, accumulate: false);
-                if (threads > 1) Assert.True(ParallelChunks.ParallelChunksRun - before > 2, $"attention at {threads} threads must run in parallel chunks");
-                return (y, dqkv);
-            }
-            finally { EngineSettings.Threads = saved; }
-        }
+            var y = new float[B * T * C]; var lse = new float[B * H * T];
+            long before = ParallelChunks.ParallelChunksRun;
+            CausalAttentionKernels.ForwardFusedQkv(y, lse, qkv, B, T, H, D);
+            var dqkv = new float[qkv.Length];
+            CausalAttentionKernels.BackwardFusedQkv(dqkv, dy, y, lse, qkv, B, T, H, D, accumulate: false);
+            if (threads > 1) Assert.True(ParallelChunks.ParallelChunksRun - before > 2, $"attention at {threads} threads must run in parallel chunks");
+            return (y, dqkv);
+        });
         var one = Run(1);
         foreach (int threads in new[] { 2, 3, 8 })
         {
