@@ -23,7 +23,7 @@ public static unsafe class BiasKernels
         NnArgs.Length(dy.Length, (long)rows * cols, nameof(dy));
         if (rows == 0 || cols == 0) return;
         // Column ranges of whole cache lines, one per thread at most.
-        var plan = ParallelChunks.Plan((cols + 15) / 16, (double)rows * cols, ParallelChunks.RowChunkElements, EngineSettings.Threads);
+        var plan = ParallelChunks.Plan((cols + CacheLine.Floats - 1) / CacheLine.Floats, (double)rows * cols, ParallelChunks.RowChunkElements, EngineSettings.Threads);
         fixed (float* pd = dbias, pg = dy)
             plan.RunSimd(new ColumnSums { D = pd, G = pg, Rows = rows, Cols = cols });
     }
@@ -42,7 +42,7 @@ public static unsafe class BiasKernels
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            int c0 = start * 16, c1 = Math.Min(Cols, end * 16);
+            int c0 = start * CacheLine.Floats, c1 = Math.Min(Cols, end * CacheLine.Floats);
             RowOps.AddColumnSums<TV, TOps>(D + c0, G + c0, Rows, Cols, c1 - c0);
         }
     }

@@ -69,13 +69,13 @@ public static unsafe class LayerNormKernels
         bool needW = !dweight.IsEmpty, needB = !dbias.IsEmpty;
         int perBlock = ((needW ? 1 : 0) + (needB ? 1 : 0)) * channels;
         // Each block's partials start on their own 64-byte line: two threads' blocks never share one.
-        int stride = (perBlock + 15) & ~15;
-        float[]? scratch = perBlock > 0 ? ArrayPool<float>.Shared.Rent(blocks * stride + 16) : null;
+        int stride = CacheLine.RoundUp(perBlock);
+        float[]? scratch = perBlock > 0 ? ArrayPool<float>.Shared.Rent(blocks * stride + CacheLine.Floats) : null;
         try
         {
             fixed (float* pdi = dinp, pdw = dweight, pdb = dbias, pdo = dout, px = inp, pw = weight, pm = mean, ps = rstd, scr = scratch)
             {
-                float* part = scr == null ? null : scr + (64 - (nint)scr % 64) % 64 / sizeof(float);
+                float* part = scr == null ? null : scr + CacheLine.FloatsToLine(scr);
                 var job = new BackwardBlocks
                 {
                     Dinp = pdi, Dout = pdo, X = px, W = pw, Mean = pm, Rstd = ps, Partials = part,

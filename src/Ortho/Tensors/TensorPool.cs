@@ -12,7 +12,7 @@ namespace Ortho;
 public static class TensorPool
 {
     /// <summary>Floats past the size class in every pooled array: room to start the data on a 64-byte line.</summary>
-    internal const int AlignPad = 16;
+    internal const int AlignPad = Kernels.CacheLine.Floats;
 
     private const int MinClass = 4; // 16 floats
     private static readonly Stack<float[]>[] Buckets = CreateBuckets();
@@ -87,8 +87,8 @@ public static class TensorPool
     internal static unsafe int AlignedStart(float[] array)
     {
         if (array.Length == 0) return 0;
-        nuint address = (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
-        return (int)((64 - address % 64) % 64 / sizeof(float));
+        return Kernels.CacheLine.FloatsToLine((float*)System.Runtime.CompilerServices.Unsafe.AsPointer(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array)));
     }
 
     /// <summary>Drops every pooled array (for tests and memory-sensitive callers).</summary>

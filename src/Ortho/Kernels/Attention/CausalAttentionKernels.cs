@@ -276,9 +276,10 @@ public static class CausalAttentionKernels
     /// <summary>
     /// The chunks of (batch, head) pairs, at least 8 MFLOP each (tens of microseconds), and the pairs per planned item.
     /// With at least two batch items per thread the items are whole batch items (all their heads), so each token row of
-    /// the outputs (y, or dq, dk and dv) is written by one thread. A head's slice of a row need not start on a cache line
-    /// (the tensor pool's arrays need not), and two threads writing neighbouring heads' slices at once would pass the
-    /// shared line between their cores on every row. With fewer batch items, single pairs, so the threads stay busy.
+    /// the outputs (y, or dq, dk and dv) is written by one thread. A head's slice of a row starts on a cache line only
+    /// when the head dimension is a multiple of 16 floats and the buffer starts on a line (the tensor pool's do; a
+    /// caller's array need not); otherwise two threads writing neighbouring heads' slices at once would pass the shared
+    /// line between their cores on every row. With fewer batch items, single pairs, so the threads stay busy.
     /// </summary>
     private static (ParallelChunks Plan, int Unit) Pairs(int batch, int heads, int tokens, int headDim, double flopFactor)
     {

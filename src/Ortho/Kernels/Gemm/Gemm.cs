@@ -329,7 +329,7 @@ public static unsafe partial class Gemm
             if (bias != null) AddBias(c, ldc, m, n, bias);
             return;
         }
-        if ((long)m * n * k <= SmallWork)
+        if (!TakesBlockedPath(m, n, k, alpha))
         {
             SmallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             if (bias != null) AddBias(c, ldc, m, n, bias);
@@ -376,7 +376,7 @@ public static unsafe partial class Gemm
                 Core(p2);
                 return;
             }
-            var job = new BlockedPairJob { First = p1, Second = p2 };
+            var job = new BlockedJob { P = p1, Second = p2, Pair = true };
             SimdDispatch.Run(ref job);
         }
     }
@@ -388,38 +388,38 @@ public static unsafe partial class Gemm
         !first.C.Overlaps(second.C) && !first.C.Overlaps(second.A) && !first.C.Overlaps(second.B) &&
         !second.C.Overlaps(first.A) && !second.C.Overlaps(first.B);
 
+    // Which path SgemmCore takes for a non-empty product (m, n > 0): the blocked one, or the small one (or C scaled
+    // only, for k = 0 or alpha = 0).
+    private static bool TakesBlockedPath(int m, int n, int k, float alpha) =>
+        k > 0 && alpha != 0f && (long)m * n * k > SmallWork;
+
     // Products that take the blocked path and are big enough for a thread of their own.
     private static bool Threadable(in Problem p) =>
-        p.M > 0 && p.N > 0 && p.K > 0 && p.Alpha != 0f && (long)p.M * p.N * p.K > SmallWork && 2.0 * p.M * p.N * p.K >= ParallelFlops;
+        p.M > 0 && p.N > 0 && TakesBlockedPath(p.M, p.N, p.K, p.Alpha) && 2.0 * p.M * p.N * p.K >= ParallelFlops;
 
     private static void Core(Problem p) =>
         SgemmCore(p.TransA, p.TransB, p.M, p.N, p.K, p.Alpha, (float*)p.A, p.Lda, (float*)p.B, p.Ldb, p.Beta, (float*)p.C, p.Ldc,
             allowParallel: true, (float*)p.Bias);
 
-    private struct BlockedPairJob : ISimdJob
-    {
-        public Problem First, Second;
-
-        public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
-        {
-            if (TOps.Count == 16) BlockedPair<Kernel12x32>(in First, in Second);
-            else if (TOps.Count == 8 && Fma.IsSupported) BlockedPair<Kernel6x16>(in First, in Second);
-            else BlockedPair<Kernel4x4>(in First, in Second);
-        }
-    }
-
     // The register tile is shaped for the width's register file: 12 x 32 in 24 Vector512 accumulators, 6 x 16 in 12
     // Vector256 ones (with hardware FMA), else 4 x 4 scalars.
+    // One product (P), or with Pair two independent ones (P and Second) as one parallel region (BlockedPair).
     private struct BlockedJob : ISimdJob
     {
-        public Problem P;
-        public bool AllowParallel;
+        public Problem P, Second;
+        public bool AllowParallel, Pair;
 
         public readonly void Run<TV, TOps>() where TV : unmanaged where TOps : struct, ISimd<TV>
         {
-            if (TOps.Count == 16) Blocked<Kernel12x32>(in P, AllowParallel);
-            else if (TOps.Count == 8 && Fma.IsSupported) Blocked<Kernel6x16>(in P, AllowParallel);
-            else Blocked<Kernel4x4>(in P, AllowParallel);
+            if (TOps.Count == 16) Run<Kernel12x32>();
+            else if (TOps.Count == 8 && Fma.IsSupported) Run<Kernel6x16>();
+            else Run<Kernel4x4>();
+        }
+
+        private readonly void Run<TK>() where TK : struct, IGemmMicroKernel
+        {
+            if (Pair) BlockedPair<TK>(in P, in Second);
+            else Blocked<TK>(in P, AllowParallel);
         }
     }
 
