@@ -45,6 +45,7 @@ public static class RefMath
 
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
     public static double Gelu(double x) => 0.5 * x * Erfc(-x / Math.Sqrt(2));
+    public static double GeluSlope(double x) => 0.5 * Erfc(-x / Math.Sqrt(2)) + x * Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
     public static double GeluTanh(double x) => x * Sigmoid(2 * Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)); // = 0.5x(1+tanh u), no cancellation
     public static double Silu(double x) => x * Sigmoid(x);
 

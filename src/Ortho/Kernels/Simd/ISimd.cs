@@ -135,6 +135,12 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     /// <summary>The lanes' bits as Int32, subtracted (wrapping).</summary>
     static abstract TV SubBits(TV a, TV b);
 
+    /// <summary>
+    /// Per lane, <c>table[bits &amp; 31]</c> with <c>bits</c> the lane of <paramref name="index"/> as Int32: a lookup in a
+    /// table of 32 floats (one or two permutes; a pure selection, so every width picks the same values).
+    /// </summary>
+    static abstract TV Lookup32(float* table, TV index);
+
     /// <summary>True when a &gt; b in some lane.</summary>
     static abstract bool AnyGreaterThan(TV a, TV b);
 

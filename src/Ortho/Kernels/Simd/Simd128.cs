@@ -47,6 +47,12 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticBits(Vector128<float> a, int shift) => Vector128.ShiftRightArithmetic(a.AsInt32(), shift).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AddBits(Vector128<float> a, Vector128<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubBits(Vector128<float> a, Vector128<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Lookup32(float* table, Vector128<float> index)
+    {
+        Vector128<int> i = index.AsInt32() & Vector128.Create(31);
+        return Vector128.Create(table[i.GetElement(0)], table[i.GetElement(1)], table[i.GetElement(2)], table[i.GetElement(3)]);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyLessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllLessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThanAll(a, b);

@@ -40,6 +40,23 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticBits(Vector256<float> a, int shift) => Vector256.ShiftRightArithmetic(a.AsInt32(), shift).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AddBits(Vector256<float> a, Vector256<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubBits(Vector256<float> a, Vector256<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Lookup32(float* table, Vector256<float> index)
+    {
+        Vector256<int> i = index.AsInt32();
+        if (Avx512F.VL.IsSupported)
+        {
+            // Two 16-entry permutes (4 index bits), then bit 4 picks the half.
+            Vector256<float> lo = Avx512F.VL.PermuteVar8x32x2(Vector256.Load(table), i, Vector256.Load(table + 8));
+            Vector256<float> hi = Avx512F.VL.PermuteVar8x32x2(Vector256.Load(table + 16), i, Vector256.Load(table + 24));
+            return Avx.BlendVariable(lo, hi, Vector256.ShiftLeft(i, 27).AsSingle());
+        }
+        // Four 8-entry permutes (3 index bits), then bits 3 and 4 pick the quarter (the blend reads each mask's sign bit).
+        Vector256<float> q0 = Avx2.PermuteVar8x32(Vector256.Load(table), i), q1 = Avx2.PermuteVar8x32(Vector256.Load(table + 8), i);
+        Vector256<float> q2 = Avx2.PermuteVar8x32(Vector256.Load(table + 16), i), q3 = Avx2.PermuteVar8x32(Vector256.Load(table + 24), i);
+        Vector256<float> bit3 = Vector256.ShiftLeft(i, 28).AsSingle();
+        return Avx.BlendVariable(Avx.BlendVariable(q0, q1, bit3), Avx.BlendVariable(q2, q3, bit3), Vector256.ShiftLeft(i, 27).AsSingle());
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyLessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllLessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThanAll(a, b);

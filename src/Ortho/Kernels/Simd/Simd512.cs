@@ -40,6 +40,9 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticBits(Vector512<float> a, int shift) => Vector512.ShiftRightArithmetic(a.AsInt32(), shift).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AddBits(Vector512<float> a, Vector512<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubBits(Vector512<float> a, Vector512<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Lookup32(float* table, Vector512<float> index) =>
+        Avx512F.PermuteVar16x32x2(Vector512.Load(table), index.AsInt32(), Vector512.Load(table + 16)); // vpermt2ps: 5 index bits
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyLessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThanAny(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllLessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThanAll(a, b);
