@@ -37,9 +37,9 @@ public static class CausalAttentionKernels
     internal const int ShortKeys = 1024;
 
     /// <summary>
-    /// The same limit for the backward pass, whose scratch holds two such blocks and the key and value gradients of the
-    /// whole sequence (1.6 MB at T = 1024, head dim 64: more than a core's L2): at 1024 it was 8% faster on one thread
-    /// and 8% slower on two, so it stops at 256.
+    /// The same limit for the backward pass, whose scratch held two such blocks and the key and value gradients of the
+    /// whole sequence when it was measured (1.6 MB at T = 1024, head dim 64: more than a core's L2; the gradients now go
+    /// straight to their outputs): at 1024 it was 8% faster on one thread and 8% slower on two, so it stops at 256.
     /// </summary>
     internal const int ShortKeysBackward = 256;
 
@@ -281,7 +281,7 @@ public static class CausalAttentionKernels
         {
             (false, true) => d * tp + Tile * tp + Tile * d + Tile,          // key panels, scores [Tile, tp], acc, 1 / sums
             (false, false) => d * tp + Tile * Tile + Tile * d + 2 * Tile,   // key panels, scores [Tile, Tile], acc, max, sums
-            (true, true) => 4 * d * tp + tp + 2 * Tile * tp + Tile * d,     // K, V panels, Di, P, dS [Tile, tp], dK, dV [tp, D], dQ tile
+            (true, true) => 2 * d * tp + tp + 2 * Tile * tp,               // K, V panels, Di, P, dS [Tile, tp]
             _ => 3 * d * tp + tp + 2 * Tile * Tile + 2 * Tile * d,          // K, V panels, dQ [T, D], Di, P, dS [Tile, Tile], dK, dV tiles
         };
     }
@@ -416,25 +416,32 @@ public static class CausalAttentionKernels
         /// <summary>Columns of row r of a diagonal tile that the strip products read (<see cref="Scores"/> writes them).</summary>
         private static int StripEnd(int r, int nk) => Math.Min(nk, (r / Strip + 1) * Strip);
 
-        /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride ldp, zero above the diagonal on a diagonal tile).</summary>
-        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile)
+        /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride ldp, zero above the diagonal on a diagonal tile; c row
+        /// stride ldc); with <paramref name="accumulate"/> false, c = instead (each row is written by one product).</summary>
+        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile,
+            nint ldc = 0, bool accumulate = true)
         {
-            if (!diag) { TileGemm<TV, TOps>.Run(nq, D, nk, p, ldp, 1, b, bStride, c, D, true); return; }
+            if (ldc == 0) ldc = D;
+            if (!diag) { TileGemm<TV, TOps>.Run(nq, D, nk, p, ldp, 1, b, bStride, c, ldc, accumulate); return; }
             for (int r0 = 0; r0 < nq; r0 += Strip)
             {
                 int rows = Math.Min(Strip, nq - r0);
-                TileGemm<TV, TOps>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * ldp, ldp, 1, b, bStride, c + r0 * D, D, true);
+                TileGemm<TV, TOps>.Run(rows, D, Math.Min(nk, r0 + rows), p + r0 * ldp, ldp, 1, b, bStride, c + r0 * ldc, ldc, accumulate);
             }
         }
 
-        /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride ldp) and b [nq, D]; on a diagonal tile key strip c0 starts at query c0.</summary>
-        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile)
+        /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride ldp) and b [nq, D]; on a diagonal tile key strip c0 starts
+        /// at query c0 (each key row then gets its whole diagonal sum from one product, so <paramref name="accumulate"/>
+        /// false writes it). c row stride ldc.</summary>
+        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile,
+            nint ldc = 0, bool accumulate = true)
         {
-            if (!diag) { TileGemm<TV, TOps>.Run(nk, D, nq, p, 1, ldp, b, bStride, c, D, true); return; }
+            if (ldc == 0) ldc = D;
+            if (!diag) { TileGemm<TV, TOps>.Run(nk, D, nq, p, 1, ldp, b, bStride, c, ldc, accumulate); return; }
             for (int c0 = 0; c0 < nk; c0 += Strip)
             {
                 int cols = Math.Min(Strip, nk - c0);
-                TileGemm<TV, TOps>.Run(cols, D, nq - c0, p + c0 + c0 * ldp, 1, ldp, b + (nint)c0 * bStride, bStride, c + c0 * D, D, true);
+                TileGemm<TV, TOps>.Run(cols, D, nq - c0, p + c0 + c0 * ldp, 1, ldp, b + (nint)c0 * bStride, bStride, c + c0 * ldc, ldc, accumulate);
             }
         }
 
@@ -660,7 +667,8 @@ public static class CausalAttentionKernels
         /// <summary>
         /// Backward pass for short sequences (see <see cref="ForwardShort"/>): query tile outer, each tile's probabilities
         /// and their gradient over every key it sees as one row block (one exp and one softmax-gradient call per row),
-        /// dQ of the tile from one product over all its keys, dK and dV summed per key over the query tiles in order.
+        /// dQ of the tile from one product over all its keys, dK and dV summed per key over the query tiles in order. The
+        /// products write dQ, dK and dV in place, with no scratch rows to copy out.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public static void BackwardShort(in Args a, int p0, int p1, float* scratch)
@@ -672,9 +680,6 @@ public static class CausalAttentionKernels
             float* di = vt + (nint)D * sw;       // [sw] rowsum(dY * Y)
             float* pm = di + sw;                 // [Tile, sw] probabilities
             float* ds = pm + Tile * sw;          // [Tile, sw] dP then dS
-            float* dka = ds + Tile * sw;         // [sw, D]
-            float* dva = dka + (nint)sw * D;     // [sw, D]
-            float* dqa = dva + (nint)sw * D;     // [Tile, D]
             for (int pair = p0; pair < p1; pair++)
             {
                 var o = new PairOperands(a, pair);
@@ -684,8 +689,8 @@ public static class CausalAttentionKernels
                 TransposeTiles(kt, k, ks, T, D);
                 TransposeTiles(vt, v, a.VL.TokenStride, T, D);
                 for (int t = 0; t < T; t++) di[t] = RowOps.DotPair<TV, TOps>(dy + (nint)t * dys, y + (nint)t * ys, D);
-                new Span<float>(dka, T * D).Clear();
-                new Span<float>(dva, T * D).Clear();
+                // The products write the gradients in place (row strides dqs, dks, dvs): a key tile's rows get their first
+                // sum at the diagonal, from the query tile that starts with them, and the later query tiles add to it.
                 for (int i0 = 0; i0 < T; i0 += Tile)
                 {
                     int nq = Math.Min(Tile, T - i0), nk = nq; // the diagonal tile is square
@@ -697,25 +702,19 @@ public static class CausalAttentionKernels
                     for (int r = 0; r < nq; r++)
                         RowOps.ExpScaleShiftNoSum<TV, TOps>(pm + r * sw, i0 + r + 1, i0 + StripEnd(r, nk), scale, lse[i0 + r]);
                     // dV += P^T dY_i
-                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, pm + j0, dyi, dys, dva + (nint)j0 * D, sw);
-                    ColsTimes(true, nq, nk, D, pm + i0, dyi, dys, dva + (nint)i0 * D, sw);
+                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, pm + j0, dyi, dys, dv + (nint)j0 * dvs, sw, dvs);
+                    ColsTimes(true, nq, nk, D, pm + i0, dyi, dys, dv + (nint)i0 * dvs, sw, dvs, a.Accumulate);
                     // dP = dY_i V^T ; dS = P * (dP - Di) * scale
                     for (int j0 = 0; j0 < i0; j0 += Tile) Scores(false, nq, Tile, D, dyi, dys, Panel(vt, j0, D), ds + j0, sw);
                     Scores(true, nq, nk, D, dyi, dys, Panel(vt, i0, D), ds + i0, sw);
                     for (int r = 0; r < nq; r++)
                         RowOps.SoftmaxGrad<TV, TOps>(ds + r * sw, pm + r * sw, i0 + r + 1, i0 + StripEnd(r, nk), di[i0 + r], scale);
                     // dQ_i = dS K over all the tile's keys; dK += dS^T Q_i
-                    if (i0 > 0) TileGemm<TV, TOps>.Run(nq, D, i0, ds, sw, 1, k, ks, dqa, D, false);
-                    else new Span<float>(dqa, nq * D).Clear();
-                    RowsTimes(true, nq, nk, D, ds + i0, k + (nint)i0 * ks, ks, dqa, sw);
-                    for (int r = 0; r < nq; r++) Put(dq + (nint)(i0 + r) * dqs, dqa + r * D, D, a.Accumulate);
-                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, ds + j0, qi, qs, dka + (nint)j0 * D, sw);
-                    ColsTimes(true, nq, nk, D, ds + i0, qi, qs, dka + (nint)i0 * D, sw);
-                }
-                for (int t = 0; t < T; t++)
-                {
-                    Put(dk + (nint)t * dks, dka + (nint)t * D, D, a.Accumulate);
-                    Put(dv + (nint)t * dvs, dva + (nint)t * D, D, a.Accumulate);
+                    float* dqi = dq + (nint)i0 * dqs;
+                    if (i0 > 0) TileGemm<TV, TOps>.Run(nq, D, i0, ds, sw, 1, k, ks, dqi, dqs, a.Accumulate);
+                    RowsTimes(true, nq, nk, D, ds + i0, k + (nint)i0 * ks, ks, dqi, sw, dqs, i0 > 0 || a.Accumulate);
+                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, ds + j0, qi, qs, dk + (nint)j0 * dks, sw, dks);
+                    ColsTimes(true, nq, nk, D, ds + i0, qi, qs, dk + (nint)i0 * dks, sw, dks, a.Accumulate);
                 }
             }
         }
