@@ -11,15 +11,16 @@ namespace Ortho.Kernels;
 /// <summary>Exact GELU, y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's <c>gelu</c> default).</summary>
 /// <remarks>
 /// For |x| below 7.75 (all but a vanishing share of the activations a network feeds it) both passes evaluate one
-/// degree-8 polynomial, picked per lane from <see cref="GeluTables"/> by two permutes per coefficient: the normal tail
-/// Q(u) = Phi(-u) forward, R(u) = u phi(u) - Phi(-u) backward, with u = |x|. That is about a third of the work of the
-/// erfc and exp it replaces, to within 3.5 ulp. Vectors with a lane beyond (or NaN) also compute x Phi(x) with Phi from
-/// erfc, which stays accurate deep in the negative tail, and take it for those lanes.
+/// degree-8 polynomial, picked per lane from <see cref="GeluTables"/> (one permute per coefficient at Vector512): the
+/// normal tail Q(u) = Phi(-u) forward, R(u) = u phi(u) - Phi(-u) backward, with u = |x|. That is about a third of the
+/// work of the erfc and exp it replaces, to within 3.5 ulp. Vectors with a lane beyond (or NaN) also compute x Phi(x)
+/// with Phi from erfc, which stays accurate deep in the negative tail, and take it for those lanes.
 /// </remarks>
 public static unsafe class GeluKernels
 {
     private const float InvSqrt2Pi = 0.39894228040143268f;
-    // Beyond 31.5 intervals the index would wrap; the last interval is fitted up to its centre plus half a width.
+    // Interval 31 reaches u = 7.875, where the index would wrap to 0; its upper half is the least accurate part of the
+    // tables (4 ulp at the edge), so the fast path stops at its centre.
     private const float FastLimit = 7.75f;
     private const float RoundShifter = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
     private const int DegreeIsEight = 1 / (GeluTables.Degree == 8 ? 1 : 0); // the Horner steps below are written out for 8

@@ -297,11 +297,13 @@ public class AttentionTests
 
     /// <summary>
     /// Large, widely spread scores (softmax rows dominated by one key, maxima that move between key tiles) still
-    /// match the reference: exercises the online-softmax rescaling and the exp clamp.
+    /// match the reference, on each forward path: scores transposed (100 tokens), whole rows (200), and the online
+    /// softmax's rescaling (1100); and the exp clamp.
     /// </summary>
     [Theory]
     [InlineData(100)]
     [InlineData(200)]
+    [InlineData(1100)]
     public void HandlesLargeScores(int T)
     {
         const int B = 1, H = 2, D = 32;

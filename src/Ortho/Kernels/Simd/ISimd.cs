@@ -137,7 +137,8 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
 
     /// <summary>
     /// Per lane, <c>table[bits &amp; 31]</c> with <c>bits</c> the lane of <paramref name="index"/> as Int32: a lookup in a
-    /// table of 32 floats (one or two permutes; a pure selection, so every width picks the same values).
+    /// table of 32 floats (one permute at Vector512, two or four and blends at Vector256, lane by lane below; a pure
+    /// selection, so every width picks the same values).
     /// </summary>
     static abstract TV Lookup32(float* table, TV index);
 
