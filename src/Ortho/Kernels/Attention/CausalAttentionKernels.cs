@@ -452,8 +452,9 @@ public static class CausalAttentionKernels
         /// exp(scale s - max), zeroing the masked entries that the diagonal strip product reads (up to the end of each
         /// lane's strip), and stores each lane's scaled maximum in <paramref name="maxOut"/> and its sum in
         /// <paramref name="sumOut"/>. The keys before the tile go in blocks of Tile rows (16 KiB of scores, in L1 while
-        /// every lane vector passes over them), so long sequences stream the scores once per pass, not once per vector.
+        /// every lane vector passes over them): the scores stream from memory once per pass, not once per lane vector.
         /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void SoftmaxColumns(float* st, int i0, int nq, float scale, float* maxOut, float* sumOut)
         {
             int w = TOps.Count, lanes = (nq + w - 1) / w * w; // whole vectors over the queries: rows past the last are never read
