@@ -26,7 +26,8 @@ internal static class NnKernelBench
         float[] p = R(adam), g = R(adam), m = new float[adam], v = new float[adam];
         int step = 0;
         // One transformer block's bias gradients (qkv, attention projection, MLP up and down): column sums of dy over the
-        // tokens. dbias starts one float into its array, as a pooled array's data need not start on a cache line.
+        // tokens. dbias starts one float into its array, as a caller's array need not start on a cache line (a pooled
+        // one does).
         int[] biasCols = [3 * c, c, 4 * c, c];
         float[] dyBias = R(rows * 4 * c), dBias = new float[4 * c + 1];
         void BiasGrads() { foreach (int n in biasCols) BiasKernels.Backward(dBias.AsSpan(1, n), dyBias.AsSpan(0, rows * n), rows, n); }

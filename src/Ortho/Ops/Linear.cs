@@ -32,7 +32,7 @@ public static partial class Functional
                 needDw ? weight.GradSpan() : default, inF);
             // Both together share the threads (the same FLOPs each); in turn when they share memory (x is the weight
             // itself, as in W W^T).
-            if (needDx && needDw && Gemm.Independent(inputGrad, weightGrad)) Gemm.SgemmPair(inputGrad, weightGrad);
+            if (needDx && needDw) Gemm.SgemmBoth(inputGrad, weightGrad);
             else
             {
                 if (needDx) Gemm.Sgemm(inputGrad);

@@ -93,13 +93,10 @@ public static class CausalAttentionKernels
                 YL = yLayout, QL = qLayout, KL = kLayout, VL = vLayout,
                 H = heads, T = tokens, D = headDim,
             };
-            bool shortKeys = TPad(tokens) <= ShortKeys, columns = TPad(tokens) <= ColumnKeys;
+            int tp = TPad(tokens);
+            var pass = tp <= ColumnKeys ? Pass.Columns : tp <= ShortKeys ? Pass.Rows : Pass.Online;
             var (plan, unit) = Pairs(batch, heads, tokens, headDim, 2.0);
-            plan.RunSimd(new PairsJob
-            {
-                Args = args, Scratch = columns ? ColumnScratchFloats(tokens, headDim) : ScratchFloats(backward: false, shortKeys, tokens, headDim),
-                Backward = false, Short = shortKeys, Columns = columns, Unit = unit,
-            });
+            plan.RunSimd(new PairsJob { Args = args, Pass = pass, Scratch = ScratchFloats(pass, tokens, headDim), Unit = unit });
         }
     }
 
@@ -165,12 +162,9 @@ public static class CausalAttentionKernels
                 DYL = dyLayout, DQL = dqLayout, DKL = dkLayout, DVL = dvLayout,
                 H = heads, T = tokens, D = headDim, Accumulate = accumulate,
             };
-            bool shortKeys = TPad(tokens) <= ShortKeysBackward;
+            var pass = TPad(tokens) <= ShortKeysBackward ? Pass.BackwardRows : Pass.BackwardOnline;
             var (plan, unit) = Pairs(batch, heads, tokens, headDim, 5.0);
-            plan.RunSimd(new PairsJob
-            {
-                Args = args, Scratch = ScratchFloats(backward: true, shortKeys, tokens, headDim), Backward = true, Short = shortKeys, Unit = unit,
-            });
+            plan.RunSimd(new PairsJob { Args = args, Pass = pass, Scratch = ScratchFloats(pass, tokens, headDim), Unit = unit });
         }
     }
 
@@ -271,19 +265,32 @@ public static class CausalAttentionKernels
     /// <summary>T rounded up to whole tiles.</summary>
     private static int TPad(int tokens) => (tokens + Tile - 1) / Tile * Tile;
 
-    /// <summary>Floats of scratch <c>ForwardColumns</c> needs: the query panel, the scores [TPad, Tile], acc, maxima, sums.</summary>
-    private static int ColumnScratchFloats(int tokens, int d) => d * Tile + TPad(tokens) * Tile + Tile * d + 2 * Tile;
+    /// <summary>The loop nest a call runs, chosen from the sequence length (the limits above).</summary>
+    private enum Pass
+    {
+        /// <summary>Forward, key tiles streamed through the online softmax (<c>Impl.Forward</c>).</summary>
+        Online,
+        /// <summary>Forward, whole score rows of a query tile (<c>Impl.ForwardShort</c>).</summary>
+        Rows,
+        /// <summary>Forward, a query tile's scores transposed (<c>Impl.ForwardColumns</c>).</summary>
+        Columns,
+        /// <summary>Backward, key tiles outer (<c>Impl.Backward</c>).</summary>
+        BackwardOnline,
+        /// <summary>Backward, whole score rows of a query tile (<c>Impl.BackwardShort</c>).</summary>
+        BackwardRows,
+    }
 
     /// <summary>Floats of scratch one chunk of pairs needs, as each pass lays it out at its top (in <c>Impl</c>).</summary>
-    private static int ScratchFloats(bool backward, bool shortKeys, int tokens, int d)
+    private static int ScratchFloats(Pass pass, int tokens, int d)
     {
         int tp = TPad(tokens);
-        return (backward, shortKeys) switch
+        return pass switch
         {
-            (false, true) => d * tp + Tile * tp + Tile * d + Tile,          // key panels, scores [Tile, tp], acc, 1 / sums
-            (false, false) => d * tp + Tile * Tile + Tile * d + 2 * Tile,   // key panels, scores [Tile, Tile], acc, max, sums
-            (true, true) => 2 * d * tp + tp + 2 * Tile * tp,               // K, V panels, Di, P, dS [Tile, tp]
-            _ => 3 * d * tp + tp + 2 * Tile * Tile + 2 * Tile * d,          // K, V panels, dQ [T, D], Di, P, dS [Tile, Tile], dK, dV tiles
+            Pass.Columns => d * Tile + tp * Tile + Tile * d + 2 * Tile,     // query panel, scores [tp, Tile], acc, max, sums
+            Pass.Rows => d * tp + Tile * tp + Tile * d + Tile,               // key panels, scores [Tile, tp], acc, 1 / sums
+            Pass.Online => d * tp + Tile * Tile + Tile * d + 2 * Tile,       // key panels, scores [Tile, Tile], acc, max, sums
+            Pass.BackwardRows => 2 * d * tp + tp + 2 * Tile * tp,            // K, V panels, Di, P, dS [Tile, tp]
+            _ => 3 * d * tp + tp + 2 * Tile * Tile + 2 * Tile * d,           // K, V panels, dQ [T, D], Di, P, dS [Tile, Tile], dK, dV tiles
         };
     }
 
@@ -307,8 +314,8 @@ public static class CausalAttentionKernels
     private struct PairsJob : ISimdRangeJob
     {
         public Args Args;
+        public Pass Pass;
         public int Scratch, Unit;
-        public bool Backward, Short, Columns;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly unsafe void Run<TV, TOps>(int start, int end) where TV : unmanaged where TOps : struct, ISimd<TV>
@@ -320,11 +327,14 @@ public static class CausalAttentionKernels
             {
                 fixed (float* s = buf)
                 {
-                    if (Backward && Short) Impl<TV, TOps>.BackwardShort(Args, start, end, s);
-                    else if (Backward) Impl<TV, TOps>.Backward(Args, start, end, s);
-                    else if (Columns) Impl<TV, TOps>.ForwardColumns(Args, start, end, s);
-                    else if (Short) Impl<TV, TOps>.ForwardShort(Args, start, end, s);
-                    else Impl<TV, TOps>.Forward(Args, start, end, s);
+                    switch (Pass)
+                    {
+                        case Pass.Columns: Impl<TV, TOps>.ForwardColumns(Args, start, end, s); break;
+                        case Pass.Rows: Impl<TV, TOps>.ForwardShort(Args, start, end, s); break;
+                        case Pass.Online: Impl<TV, TOps>.Forward(Args, start, end, s); break;
+                        case Pass.BackwardRows: Impl<TV, TOps>.BackwardShort(Args, start, end, s); break;
+                        default: Impl<TV, TOps>.Backward(Args, start, end, s); break;
+                    }
                 }
             }
             finally { ArrayPool<float>.Shared.Return(buf); }
@@ -419,10 +429,9 @@ public static class CausalAttentionKernels
 
         /// <summary>c[nq, D] += p[nq, nk] * b[nk, D] (p row stride ldp, zero above the diagonal on a diagonal tile; c row
         /// stride ldc); with <paramref name="accumulate"/> false, c = instead (each row is written by one product).</summary>
-        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile,
-            nint ldc = -1, bool accumulate = true)
+        private static void RowsTimes(bool diag, int nq, int nk, int D, float* p, nint ldp, float* b, int bStride, float* c, nint ldc,
+            bool accumulate = true)
         {
-            if (ldc < 0) ldc = D; // an output's token stride may be 0 (Check allows it), so 0 cannot mean "D
             if (!diag) { TileGemm<TV, TOps>.Run(nq, D, nk, p, ldp, 1, b, bStride, c, ldc, accumulate); return; }
             for (int r0 = 0; r0 < nq; r0 += Strip)
             {
@@ -434,10 +443,9 @@ public static class CausalAttentionKernels
         /// <summary>c[nk, D] += p^T b with p [nq, nk] (row stride ldp) and b [nq, D]; on a diagonal tile key strip c0 starts
         /// at query c0 (each key row then gets its whole diagonal sum from one product, so <paramref name="accumulate"/>
         /// false writes it). c row stride ldc.</summary>
-        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, float* b, int bStride, float* c, int ldp = Tile,
-            nint ldc = -1, bool accumulate = true)
+        private static void ColsTimes(bool diag, int nq, int nk, int D, float* p, nint ldp, float* b, int bStride, float* c, nint ldc,
+            bool accumulate = true)
         {
-            if (ldc < 0) ldc = D;
             if (!diag) { TileGemm<TV, TOps>.Run(nk, D, nq, p, 1, ldp, b, bStride, c, ldc, accumulate); return; }
             for (int c0 = 0; c0 < nk; c0 += Strip)
             {
@@ -448,68 +456,37 @@ public static class CausalAttentionKernels
 
         /// <summary>
         /// The softmax over the keys of one query tile (i0, nq queries in lanes [0, nq)) whose scores are stored transposed
-        /// (row j = key j, row stride Tile): query i0 + l sees the keys up to itself. Overwrites the scores with
-        /// exp(scale s - max), zeroing the masked entries that the diagonal strip product reads (up to the end of each
-        /// lane's strip), and stores each lane's scaled maximum in <paramref name="maxOut"/> and its sum in
-        /// <paramref name="sumOut"/>. The keys before the tile go in blocks of Tile rows (16 KiB of scores, in L1 while
-        /// every lane vector passes over them): the scores stream from memory once per pass, not once per lane vector.
+        /// (row j = key j, row stride Tile): query i0 + l sees the keys up to itself. A vector of lanes at a time: the
+        /// rows before its first query are seen by every lane, the next ones by the lanes at or past their key. Overwrites
+        /// the scores with exp(scale s - max), zeroing the masked entries that the diagonal strip product reads (up to the
+        /// end of each lane's strip), and stores each lane's scaled maximum in <paramref name="maxOut"/> and its sum in
+        /// <paramref name="sumOut"/>. At most 128 keys x 64 queries (32 KiB), in L1 through both passes.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void SoftmaxColumns(float* st, int i0, int nq, float scale, float* maxOut, float* sumOut)
         {
-            int w = TOps.Count, lanes = (nq + w - 1) / w * w; // whole vectors over the queries: rows past the last are never read
+            int w = TOps.Count;
             TV ninf = TOps.Splat(float.NegativeInfinity), vsc = TOps.Splat(scale);
-            for (int c0 = 0; c0 < lanes; c0 += w) TOps.Store(maxOut + c0, ninf);
-            for (int j0 = 0; j0 < i0; j0 += Tile)
-                for (int c0 = 0; c0 < lanes; c0 += w)
-                {
-                    TV m = TOps.Load(maxOut + c0);
-                    for (int j = j0; j < j0 + Tile; j++) m = TOps.MaxNative(m, TOps.Load(st + (nint)j * Tile + c0));
-                    TOps.Store(maxOut + c0, m);
-                }
-            float* diag = st + (nint)i0 * Tile;
-            for (int c0 = 0; c0 < lanes; c0 += w)
+            for (int c0 = 0; c0 < nq; c0 += w)
             {
-                TV m = TOps.Load(maxOut + c0);
-                for (int j = 0; j < c0; j++) m = TOps.MaxNative(m, TOps.Load(diag + j * Tile + c0));
-                for (int j = c0, last = Math.Min(nq, c0 + w); j < last; j++)
-                    m = TOps.MaxNative(m, TOps.Select(TOps.FirstLanes(j - c0), ninf, TOps.Load(diag + j * Tile + c0)));
-                TOps.Store(maxOut + c0, TOps.Mul(m, vsc));
-                TOps.Store(sumOut + c0, TOps.Zero);
-            }
-            for (int j0 = 0; j0 < i0; j0 += Tile)
-                for (int c0 = 0; c0 < lanes; c0 += w)
+                float* col = st + c0;
+                int open = i0 + c0, last = i0 + Math.Min(nq, c0 + w); // rows every lane sees; rows some lanes see
+                TV m = ninf;
+                for (int j = 0; j < open; j++) m = TOps.MaxNative(m, TOps.Load(col + (nint)j * Tile));
+                for (int j = open; j < last; j++)
+                    m = TOps.MaxNative(m, TOps.Select(TOps.FirstLanes(j - open), ninf, TOps.Load(col + (nint)j * Tile)));
+                TV ms = TOps.Mul(m, vsc), shift = TOps.Neg(ms), sum = TOps.Zero;
+                for (int j = 0; j < last; j++)
                 {
-                    TV shift = TOps.Neg(TOps.Load(maxOut + c0)), sum = TOps.Load(sumOut + c0);
-                    for (int j = j0; j < j0 + Tile; j++)
-                    {
-                        float* p = st + (nint)j * Tile + c0;
-                        TV e = FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p), vsc, shift));
-                        TOps.Store(p, e);
-                        sum = TOps.Add(sum, e);
-                    }
-                    TOps.Store(sumOut + c0, sum);
-                }
-            for (int c0 = 0; c0 < lanes; c0 += w)
-            {
-                TV shift = TOps.Neg(TOps.Load(maxOut + c0)), sum = TOps.Load(sumOut + c0);
-                for (int j = 0; j < c0; j++)
-                {
-                    float* p = diag + j * Tile + c0;
+                    float* p = col + (nint)j * Tile;
                     TV e = FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p), vsc, shift));
+                    if (j >= open) e = TOps.Select(TOps.FirstLanes(j - open), TOps.Zero, e);
                     TOps.Store(p, e);
                     sum = TOps.Add(sum, e);
                 }
-                int last = Math.Min(nq, c0 + w);
-                for (int j = c0; j < last; j++)
-                {
-                    float* p = diag + j * Tile + c0;
-                    TV e = TOps.Select(TOps.FirstLanes(j - c0), TOps.Zero, FastExp.Exp<TV, TOps>(TOps.MulAdd(TOps.Load(p), vsc, shift)));
-                    TOps.Store(p, e);
-                    sum = TOps.Add(sum, e);
-                }
-                for (int j = Math.Max(last, c0 + w), zeroEnd = Math.Min(nq, (c0 / Strip + 1) * Strip); j < zeroEnd; j++)
-                    TOps.Store(diag + j * Tile + c0, TOps.Zero);
+                for (int j = Math.Max(last, open + w), end = i0 + Math.Min(nq, (c0 / Strip + 1) * Strip); j < end; j++)
+                    TOps.Store(col + (nint)j * Tile, TOps.Zero);
+                TOps.Store(maxOut + c0, ms);
                 TOps.Store(sumOut + c0, sum);
             }
         }
@@ -606,7 +583,7 @@ public static class CausalAttentionKernels
                     }
                     if (i0 > 0) TileGemm<TV, TOps>.Run(nq, D, i0, sc, sw, 1, v, vs, acc, D, false);
                     else new Span<float>(acc, nq * D).Clear();
-                    RowsTimes(true, nq, nk, D, sc + i0, v + (nint)i0 * vs, vs, acc, sw);
+                    RowsTimes(true, nq, nk, D, sc + i0, sw, v + (nint)i0 * vs, vs, acc, D);
                     for (int r = 0; r < nq; r++) RowOps.ScaleTo<TV, TOps>(y + (nint)(i0 + r) * ys, acc + r * D, D, inv[r]);
                 }
             }
@@ -656,7 +633,7 @@ public static class CausalAttentionKernels
                             else sum[r] += s;
                             mx[r] = mNew;
                         }
-                        RowsTimes(diag, nq, nk, D, sc, v + (nint)j0 * vs, vs, acc);
+                        RowsTimes(diag, nq, nk, D, sc, Tile, v + (nint)j0 * vs, vs, acc, D);
                     }
                     for (int r = 0; r < nq; r++)
                     {
@@ -705,8 +682,8 @@ public static class CausalAttentionKernels
                     for (int r = 0; r < nq; r++)
                         RowOps.ExpScaleShiftNoSum<TV, TOps>(pm + r * sw, i0 + r + 1, i0 + StripEnd(r, nk), scale, lse[i0 + r]);
                     // dV += P^T dY_i
-                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, pm + j0, dyi, dys, dv + (nint)j0 * dvs, sw, dvs);
-                    ColsTimes(true, nq, nk, D, pm + i0, dyi, dys, dv + (nint)i0 * dvs, sw, dvs, a.Accumulate);
+                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, pm + j0, sw, dyi, dys, dv + (nint)j0 * dvs, dvs);
+                    ColsTimes(true, nq, nk, D, pm + i0, sw, dyi, dys, dv + (nint)i0 * dvs, dvs, a.Accumulate);
                     // dP = dY_i V^T ; dS = P * (dP - Di) * scale
                     for (int j0 = 0; j0 < i0; j0 += Tile) Scores(false, nq, Tile, D, dyi, dys, Panel(vt, j0, D), ds + j0, sw);
                     Scores(true, nq, nk, D, dyi, dys, Panel(vt, i0, D), ds + i0, sw);
@@ -715,9 +692,9 @@ public static class CausalAttentionKernels
                     // dQ_i = dS K over all the tile's keys; dK += dS^T Q_i
                     float* dqi = dq + (nint)i0 * dqs;
                     if (i0 > 0) TileGemm<TV, TOps>.Run(nq, D, i0, ds, sw, 1, k, ks, dqi, dqs, a.Accumulate);
-                    RowsTimes(true, nq, nk, D, ds + i0, k + (nint)i0 * ks, ks, dqi, sw, dqs, i0 > 0 || a.Accumulate);
-                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, ds + j0, qi, qs, dk + (nint)j0 * dks, sw, dks);
-                    ColsTimes(true, nq, nk, D, ds + i0, qi, qs, dk + (nint)i0 * dks, sw, dks, a.Accumulate);
+                    RowsTimes(true, nq, nk, D, ds + i0, sw, k + (nint)i0 * ks, ks, dqi, dqs, i0 > 0 || a.Accumulate);
+                    for (int j0 = 0; j0 < i0; j0 += Tile) ColsTimes(false, nq, Tile, D, ds + j0, sw, qi, qs, dk + (nint)j0 * dks, dks);
+                    ColsTimes(true, nq, nk, D, ds + i0, sw, qi, qs, dk + (nint)i0 * dks, dks, a.Accumulate);
                 }
             }
         }
@@ -761,14 +738,14 @@ public static class CausalAttentionKernels
                         for (int r = 0; r < nq; r++)
                             RowOps.ExpScaleShiftNoSum<TV, TOps>(pm + r * Tile, diag ? r + 1 : nk, nk, scale, lse[i0 + r]);
                         // dV_j += P^T dY_i
-                        ColsTimes(diag, nq, nk, D, pm, dyi, dys, dva);
+                        ColsTimes(diag, nq, nk, D, pm, Tile, dyi, dys, dva, D);
                         // dP = dY_i V_j^T ; dS = P * (dP - Di) * scale
                         Scores(diag, nq, nk, D, dyi, dys, Panel(vt, j0, D), ds);
                         for (int r = 0; r < nq; r++)
                             RowOps.SoftmaxGrad<TV, TOps>(ds + r * Tile, pm + r * Tile, diag ? r + 1 : nk, nk, di[i0 + r], scale);
                         // dQ_i += dS K_j ; dK_j += dS^T Q_i
-                        RowsTimes(diag, nq, nk, D, ds, kj, ks, dqa + (nint)i0 * D);
-                        ColsTimes(diag, nq, nk, D, ds, qi, qs, dka);
+                        RowsTimes(diag, nq, nk, D, ds, Tile, kj, ks, dqa + (nint)i0 * D, D);
+                        ColsTimes(diag, nq, nk, D, ds, Tile, qi, qs, dka, D);
                     }
                     int dks = a.DKL.TokenStride, dvs = a.DVL.TokenStride;
                     for (int r = 0; r < nk; r++)

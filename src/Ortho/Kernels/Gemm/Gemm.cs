@@ -366,11 +366,27 @@ public static unsafe partial class Gemm
         if (!Independent(in first, in second))
             throw new ArgumentException("SgemmPair: one product's C overlaps an operand or the C of the other, so they cannot " +
                 "run at the same time; call Sgemm for each in turn.");
+        PairOrInTurn(in first, in second, together: true);
+    }
+
+    /// <summary>
+    /// Two products, checked: as <see cref="SgemmPair"/> when they are <see cref="Independent"/>, else the first, then the
+    /// second (a layer's backward when its input is its own weight, as in W W^T).
+    /// </summary>
+    internal static void SgemmBoth(in GemmOperands first, in GemmOperands second)
+    {
+        first.Check("first");
+        second.Check("second");
+        PairOrInTurn(in first, in second, Independent(in first, in second));
+    }
+
+    private static void PairOrInTurn(in GemmOperands first, in GemmOperands second, bool together)
+    {
         fixed (float* a1 = first.A, b1 = first.B, c1 = first.C, a2 = second.A, b2 = second.B, c2 = second.C)
         {
             var p1 = first.ToProblem(a1, b1, c1);
             var p2 = second.ToProblem(a2, b2, c2);
-            if (EngineSettings.Threads < 2 || !Threadable(in p1) || !Threadable(in p2))
+            if (!together || EngineSettings.Threads < 2 || !Threadable(in p1) || !Threadable(in p2))
             {
                 Core(p1);
                 Core(p2);
