@@ -41,7 +41,7 @@ public class TensorStorageTests
         }
         using (var scope = new TensorScope())
         {
-            var u = Tensor.Zeros(5000); // the same size class: the pool hands the array back
+            var u = Tensor.Zeros(5000); // the same size class: the returned array, or a fresh one if another test took it
             Assert.Equal(0, Address(u.Data) % 64);
             Assert.Equal(5000, u.Data.Length);
         }
