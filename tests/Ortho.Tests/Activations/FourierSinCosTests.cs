@@ -5,21 +5,19 @@ using Xunit;
 
 namespace Ortho.Tests.Activations;
 
-/// <summary>Accuracy of the modulo-pi sine/cosine of the general Fourier loops over the whole unchecked range.</summary>
+/// <summary>Accuracy of the half-turn sine/cosine of the general Fourier loops over the whole unchecked range.</summary>
 public class FourierSinCosTests
 {
-    // Dense grid over [-FastPathLimit, FastPathLimit], the floats next to multiples of pi/2 (zeros of sin and cos,
+    // Dense grid over [-Limit, Limit] (in half-turns), the floats next to multiples of 1/2 (zeros of sin and cos,
     // reduction boundaries), and tiny arguments.
     private static float[] Arguments()
     {
         var list = new List<float>();
-        float lim = Ortho.Kernels.SinCosKernels.FastPathLimit;
+        float lim = FourierSinCos.Limit;
         for (int i = -400_000; i <= 400_000; i++) list.Add(lim * i / 400_000f);
-        for (int k = -81; k <= 81; k++)
+        for (int k = -2 * (int)lim; k <= 2 * (int)lim; k++)
         {
-            float c = (float)(k * Math.PI / 2);
-            if (Math.Abs(c) > lim) continue;
-            float a = c, b = c;
+            float a = k * 0.5f, b = a;
             for (int s = 0; s < 8; s++) { list.Add(a); list.Add(b); a = MathF.BitIncrement(a); b = MathF.BitDecrement(b); }
         }
         foreach (float t in new[] { 1e-30f, 1e-10f, 3e-5f, 0.01f }) { list.Add(t); list.Add(-t); }
@@ -27,25 +25,27 @@ public class FourierSinCosTests
         return list.ToArray();
     }
 
-    private static void Check(float[] a, float[] sin, float[] cos, string what)
+    private static void Check(float[] y, float[] sin, float[] cos, string what)
     {
         double worstSin = 0, worstCos = 0, tolC = FmaSupport.Hardware ? 1.5e-7 : 3e-7;
-        for (int i = 0; i < a.Length; i++)
+        for (int i = 0; i < y.Length; i++)
         {
-            double s = Math.Sin(a[i]), c = Math.Cos(a[i]);
-            // sin: within 2.5 float ulps of its value plus the reduction's residue (|m| * 3.6e-15); cos: 1.5e-7 absolute.
-            // Without hardware FMA every multiply-add rounds twice: 4 ulps and 3e-7.
-            double tolS = (FmaSupport.Hardware ? 2.5 : 4) * Math.ScaleB(1, Math.ILogB(Math.Max(Math.Abs(s), 1e-38)) - 23) + 2e-13;
+            // The reference reduces in double first (y - round(y) is exact), so whole and half turns give exact zeros.
+            double m = Math.Round(y[i]), r = y[i] - m, sign = m % 2 == 0 ? 1 : -1;
+            double s = sign * Math.Sin(Math.PI * r), c = sign * Math.Cos(Math.PI * r);
+            // sin: within 3 float ulps of its value; cos: 1.5e-7 absolute. Without hardware FMA every multiply-add rounds
+            // twice: 4 ulps and 3e-7.
+            double tolS = (FmaSupport.Hardware ? 3 : 4) * Math.ScaleB(1, Math.ILogB(Math.Max(Math.Abs(s), 1e-38)) - 23);
             worstSin = Math.Max(worstSin, Math.Abs(sin[i] - s) / tolS);
             worstCos = Math.Max(worstCos, Math.Abs(cos[i] - c) / tolC);
-            Assert.True(Math.Abs(sin[i] - s) <= tolS, $"{what}: sin({a[i]:R}) = {sin[i]:R}, exact {s:R}");
-            Assert.True(Math.Abs(cos[i] - c) <= tolC, $"{what}: cos({a[i]:R}) = {cos[i]:R}, exact {c:R}");
+            Assert.True(Math.Abs(sin[i] - s) <= tolS, $"{what}: sin(pi {y[i]:R}) = {sin[i]:R}, exact {s:R}");
+            Assert.True(Math.Abs(cos[i] - c) <= tolC, $"{what}: cos(pi {y[i]:R}) = {cos[i]:R}, exact {c:R}");
         }
         Assert.True(worstSin > 0.05 && worstCos > 0.05, $"{what}: suspiciously exact ({worstSin}, {worstCos})");
     }
 
     [Fact]
-    public unsafe void SinCosWithinBoundsOnEveryWidth()
+    public unsafe void SinCosPiWithinBoundsOnEveryWidth()
     {
         float[] a = Arguments();
         var sin = new float[a.Length];
@@ -55,8 +55,8 @@ public class FourierSinCosTests
         {
             for (int i = 0; i < a.Length; i++)
             {
-                FourierSinCos.SinCos<float, SimdScalar>(pa[i], out ps[i], out pc[i]);
-                po[i] = FourierSinCos.Cos<float, SimdScalar>(pa[i]);
+                FourierSinCos.SinCosPi<float, SimdScalar>(pa[i], out ps[i], out pc[i]);
+                po[i] = FourierSinCos.CosPi<float, SimdScalar>(pa[i]);
             }
             Check(a, sin, cos, "scalar");
             Assert.Equal(cos, cosOnly);
@@ -64,10 +64,10 @@ public class FourierSinCosTests
             {
                 for (int i = 0; i < a.Length; i += 8)
                 {
-                    FourierSinCos.SinCos<Vector256<float>, Simd256>(Simd256.Load(pa + i), out var s, out var c);
+                    FourierSinCos.SinCosPi<Vector256<float>, Simd256>(Simd256.Load(pa + i), out var s, out var c);
                     Simd256.Store(ps + i, s);
                     Simd256.Store(pc + i, c);
-                    Simd256.Store(po + i, FourierSinCos.Cos<Vector256<float>, Simd256>(Simd256.Load(pa + i)));
+                    Simd256.Store(po + i, FourierSinCos.CosPi<Vector256<float>, Simd256>(Simd256.Load(pa + i)));
                 }
                 Check(a, sin, cos, "Vector256");
                 Assert.Equal(cos, cosOnly);
@@ -76,7 +76,7 @@ public class FourierSinCosTests
             {
                 for (int i = 0; i < a.Length; i += 16)
                 {
-                    FourierSinCos.SinCos<Vector512<float>, Simd512>(Simd512.Load(pa + i), out var s, out var c);
+                    FourierSinCos.SinCosPi<Vector512<float>, Simd512>(Simd512.Load(pa + i), out var s, out var c);
                     Simd512.Store(ps + i, s);
                     Simd512.Store(pc + i, c);
                 }

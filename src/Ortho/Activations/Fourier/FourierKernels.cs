@@ -15,8 +15,9 @@ namespace Ortho.Activations;
 /// init, and while frequencies are frozen) one sin/cos of u = w_1 x per element gives every harmonic through
 /// the Chebyshev recurrence cos(ku) = 2 cos(u) cos((k-1)u) - cos((k-2)u) (likewise sin): one FMA each, and
 /// cos(ku - p) = cos(ku) cos p + sin(ku) sin p with the per-call constants c_k cos p_k / k!, c_k sin p_k / k!.
-/// <b>General</b>: per term, one cosine (forward) or sine and cosine (backward) reduced modulo pi, where sin and cos share
-/// the sign (-1)^m and need no quadrant selection (<see cref="FourierSinCos"/>); blocks with arguments beyond
+/// <b>General</b>: per term, one cosine (forward) or sine and cosine (backward) of the angle in half-turns,
+/// (w_k / pi) x - p_k / pi, reduced modulo 1, where sin and cos share the sign (-1)^m and need no quadrant selection
+/// (<see cref="FourierSinCos"/>); blocks with arguments beyond
 /// <see cref="SinCosKernels.FastPathLimit"/> use the checked <see cref="SinCosKernels"/> sincos.</para>
 /// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
 /// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
@@ -95,7 +96,8 @@ public static unsafe class FourierKernels
 
     // Per-call float constants, 6 tables of n values: [T1 | T2 | D1 | D2 | W | P].
     // Harmonic: T1 = c cos p / k!, T2 = c sin p / k!, D1 = E cos p, D2 = -E sin p with E = -c w / k! (dx coefficient of
-    //   sin(ku) and cos(ku)). General: T1 = c / k!, D1 = E, W = w, P = p.
+    //   sin(ku) and cos(ku)). General: T1 = c / k!, T2 = w / pi, D1 = E, D2 = p / pi (the angle in half-turns, y = x T2 - D2,
+    //   for FourierSinCos), W = w, P = p (the angle itself, for the checked sine/cosine).
     private static void Tables(Span<float> t, int n, ReadOnlySpan<float> c, ReadOnlySpan<float> p, ReadOnlySpan<float> w, bool harmonic)
     {
         double invFact = 1;
@@ -114,7 +116,9 @@ public static unsafe class FourierKernels
             else
             {
                 t[j] = (float)ck;
+                t[n + j] = (float)(w[j] / Math.PI);
                 t[2 * n + j] = (float)e;
+                t[3 * n + j] = (float)(p[j] / Math.PI);
             }
             t[4 * n + j] = w[j];
             t[5 * n + j] = p[j];
@@ -318,17 +322,16 @@ public static unsafe class FourierKernels
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
         int n = job.N;
-        float* t1 = job.T, w = job.T + 4 * n, p = job.T + 5 * n;
+        float* t1 = job.T, wh = job.T + n, ph = job.T + 3 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         TV f0 = TOps.Splat(job.F0);
         for (int i = 0; i < len; i += TOps.Count)
         {
             TV xv = TOps.Load(x + i), f = f0;
             for (int j = 0; j < n; j++)
             {
-                TV a = TOps.MulSub(TOps.Splat(w[j]), xv, TOps.Splat(p[j]));
                 TV c;
-                if (TChecked.On) SinCosKernels.Eval<TV, TOps>(a, out _, out c);
-                else c = FourierSinCos.Cos<TV, TOps>(a);
+                if (TChecked.On) SinCosKernels.Eval<TV, TOps>(TOps.MulSub(TOps.Splat(w[j]), xv, TOps.Splat(p[j])), out _, out c);
+                else c = FourierSinCos.CosPi<TV, TOps>(TOps.MulSub(TOps.Splat(wh[j]), xv, TOps.Splat(ph[j])));
                 f = TOps.MulAdd(TOps.Splat(t1[j]), c, f);
             }
             TOps.Store(y + i, f);
@@ -400,6 +403,7 @@ public static unsafe class FourierKernels
     {
         int n = job.N, stride = 1 + 4 * n;
         float* d1 = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
+        if (!TChecked.On) { w = job.T + n; p = job.T + 3 * n; } // the angle in half-turns, for FourierSinCos
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV zero = TOps.Splat(0f);
         TV* acc = stackalloc TV[stride];
@@ -428,8 +432,8 @@ public static unsafe class FourierKernels
                     }
                     else
                     {
-                        FourierSinCos.SinCos<TV, TOps>(arg, out sn, out cs);
-                        FourierSinCos.SinCos<TV, TOps>(arg2, out sn2, out cs2);
+                        FourierSinCos.SinCosPi<TV, TOps>(arg, out sn, out cs);
+                        FourierSinCos.SinCosPi<TV, TOps>(arg2, out sn2, out cs2);
                     }
                     TV* a = acc + 1 + 4 * j;
                     a[0] = TOps.MulAdd(g2, cs2, TOps.MulAdd(g, cs, a[0]));
@@ -459,7 +463,7 @@ public static unsafe class FourierKernels
                 {
                     TV sn, cs, arg = TOps.MulSub(TOps.Splat(w[j]), xv, TOps.Splat(p[j]));
                     if (TChecked.On) SinCosKernels.Eval<TV, TOps>(arg, out sn, out cs);
-                    else FourierSinCos.SinCos<TV, TOps>(arg, out sn, out cs);
+                    else FourierSinCos.SinCosPi<TV, TOps>(arg, out sn, out cs);
                     TV* a = acc + 1 + 4 * j;
                     a[0] = TOps.MulAdd(g, cs, a[0]);
                     a[1] = TOps.MulAdd(g, sn, a[1]);

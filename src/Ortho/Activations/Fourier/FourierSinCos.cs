@@ -4,64 +4,43 @@ using Ortho.Kernels.Simd;
 namespace Ortho.Activations;
 
 /// <summary>
-/// Sine and cosine for the general (learned-frequency) Fourier loops when every argument of a block is within
-/// <see cref="Kernels.SinCosKernels.FastPathLimit"/>: a reduction modulo pi instead of pi/2, so that sin and cos share
-/// one sign, (-1)^m, and need no quadrant selection.
+/// sin(pi y) and cos(pi y) for the general (learned-frequency) Fourier loops, with the angle given in half-turns: the
+/// loops compute y = x (w / pi) - p / pi in one multiply-add, so the reduction is exact and needs no multiple of pi.
 /// </summary>
 /// <remarks>
-/// m = round(a / pi) (the 1.5*2^23 rounding trick, which leaves m's parity in bit 0 of the sum); r = a - m pi by a
-/// Cody-Waite reduction (with hardware FMA: float(pi) then the rest, the first step exact; without: three parts, the
-/// first two with 12 significant bits so their products and differences are exact);
-/// then near-minimax polynomials on |r| &lt;= pi/2 (fitted offline by Lawson's iteratively reweighted least squares):
-/// sin r = r + r^3 (S1 + s (S2 + s (S3 + s S4))), s = r^2, within about 1 ulp relative;
-/// cos r = 1 + s (K1 + s (K2 + s (K3 + s (K4 + s K5)))), within about 1e-7 absolute.
-/// sin a = (-1)^m sin r, cos a = (-1)^m cos r.
+/// m = round(y) (the 1.5*2^23 rounding trick, which leaves m's parity in bit 0 of the sum); r = y - m, exact, |r| &lt;= 1/2;
+/// then near-minimax polynomials on |r| &lt;= 1/2 (fitted offline by Lawson's iteratively reweighted least squares):
+/// sin(pi r) = r (S0 + s (S1 + s (S2 + s (S3 + s S4)))), s = r^2, within about 2.7 float ulps relative;
+/// cos(pi r) = 1 + s (K1 + s (K2 + s (K3 + s (K4 + s K5)))), within about 1.2e-7 absolute.
+/// sin(pi y) = (-1)^m sin(pi r), cos(pi y) = (-1)^m cos(pi r): sine and cosine share one sign and need no quadrant
+/// selection. Against a reduction of the angle itself modulo pi this saves three multiply-adds a term (the rounding of
+/// m, and the two-part product m pi), which are what the loops are bound by, and trades them for two additions.
+/// The half-turn angle rounds once, where torchortho's float angle w x - p rounds twice: the error it adds is of the
+/// same size as the rounding of the angle in float.
 /// </remarks>
 internal static class FourierSinCos
 {
-    private const float InvPi = (float)(1.0 / Math.PI);
+    /// <summary>Largest |y| for which these are used: the sine/cosine fast path's limit, in half-turns.</summary>
+    public const float Limit = (float)(Kernels.SinCosKernels.FastPathLimit / Math.PI);
+
     private const float RoundMagic = 12582912f;
 
-    // pi = P1 + P2 + P3 with P1 and P2 of 12 significant bits (P1 = pi truncated to 12 bits, P2 the next 12; a test
-    // recomputes them); constants so that kernels compiled before this class is initialized still use immediates.
-    internal const float P1 = 3.140625f;
-    internal const float P2 = 0.0009675026f;
-    private const float P3 = (float)(Math.PI - (double)P1 - (double)P2);
-    private const float PF1 = (float)Math.PI;
-    private const float PF2 = (float)(Math.PI - (double)PF1);
+    private const float S0 = 3.1415927f, S1 = -5.1677103f, S2 = 2.5500777f, S3 = -0.59829217f, S4 = 0.077659376f;
+    private const float K1 = -4.934802f, K2 = 4.0587096f, K3 = -1.335216f, K4 = 0.23495393f, K5 = -0.024420686f;
 
-    private const float S1 = -0.1666666f, S2 = 0.0083330665f, S3 = -0.00019809602f, S4 = 2.6057805E-06f;
-    private const float K1 = -0.5f, K2 = 0.04166664f, K3 = -0.0013888407f, K4 = 2.4762088E-05f, K5 = -2.6080406E-07f;
-
-    // r = a - m pi and qm = 1.5*2^23 + m.
+    // r = y - m, exact, and qm = 1.5*2^23 + m.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Reduce<TV, TOps>(TV a, out TV qm) where TV : unmanaged where TOps : struct, ISimd<TV>
+    private static TV Reduce<TV, TOps>(TV y, out TV qm) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        qm = TOps.MulAdd(a, TOps.Splat(InvPi), TOps.Splat(RoundMagic));
-        TV m = TOps.Sub(qm, TOps.Splat(RoundMagic));
-        TV r;
-        if (FmaSupport.Hardware)
-        {
-            // PF1 = float(pi) is a multiple of 2^-22, and so is a when |a| >= 2 (for |a| < 2, |m| <= 1 and a is a multiple
-            // of 2^-23): a - m*PF1 (|.| < 2) is representable, so the fused product-difference is exact. The residue of
-            // pi - PF1 - PF2 (~3.6e-15) times |m| <= 41 stays below 2e-13 absolute.
-            r = TOps.MulAdd(m, TOps.Splat(-PF1), a);
-            r = TOps.MulAdd(m, TOps.Splat(-PF2), r);
-        }
-        else
-        {
-            r = TOps.Sub(a, TOps.Mul(m, TOps.Splat(P1)));   // exact (12-bit P1)
-            r = TOps.Sub(r, TOps.Mul(m, TOps.Splat(P2)));   // exact (12-bit P2)
-            r = TOps.Sub(r, TOps.Mul(m, TOps.Splat(P3)));
-        }
-        return r;
+        qm = TOps.Add(y, TOps.Splat(RoundMagic));
+        return TOps.Sub(y, TOps.Sub(qm, TOps.Splat(RoundMagic)));
     }
 
-    /// <summary>cos a for |a| &lt;= <see cref="Kernels.SinCosKernels.FastPathLimit"/> (unchecked).</summary>
+    /// <summary>cos(pi y) for |y| &lt;= <see cref="Limit"/> (unchecked).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Cos<TV, TOps>(TV a) where TV : unmanaged where TOps : struct, ISimd<TV>
+    public static TV CosPi<TV, TOps>(TV y) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV r = Reduce<TV, TOps>(a, out TV qm);
+        TV r = Reduce<TV, TOps>(y, out TV qm);
         TV s = TOps.Mul(r, r);
         TV q = TOps.MulAdd(s, TOps.Splat(K5), TOps.Splat(K4));
         q = TOps.MulAdd(q, s, TOps.Splat(K3));
@@ -71,16 +50,17 @@ internal static class FourierSinCos
         return TOps.Xor(c, TOps.ShiftLeftBits(qm, 31));
     }
 
-    /// <summary>sin a and cos a for |a| &lt;= <see cref="Kernels.SinCosKernels.FastPathLimit"/> (unchecked).</summary>
+    /// <summary>sin(pi y) and cos(pi y) for |y| &lt;= <see cref="Limit"/> (unchecked).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SinCos<TV, TOps>(TV a, out TV sin, out TV cos) where TV : unmanaged where TOps : struct, ISimd<TV>
+    public static void SinCosPi<TV, TOps>(TV y, out TV sin, out TV cos) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
-        TV r = Reduce<TV, TOps>(a, out TV qm);
+        TV r = Reduce<TV, TOps>(y, out TV qm);
         TV s = TOps.Mul(r, r);
         TV p = TOps.MulAdd(s, TOps.Splat(S4), TOps.Splat(S3));
         p = TOps.MulAdd(p, s, TOps.Splat(S2));
         p = TOps.MulAdd(p, s, TOps.Splat(S1));
-        TV sr = TOps.MulAdd(TOps.Mul(r, s), p, r);
+        p = TOps.MulAdd(p, s, TOps.Splat(S0));
+        TV sr = TOps.Mul(p, r);
         TV q = TOps.MulAdd(s, TOps.Splat(K5), TOps.Splat(K4));
         q = TOps.MulAdd(q, s, TOps.Splat(K3));
         q = TOps.MulAdd(q, s, TOps.Splat(K2));
