@@ -54,12 +54,14 @@ internal readonly record struct OpCost(OpFamily Family, string Label, double For
         double n = output.Length;
         switch (op)
         {
-            case "linear":
+            case "linear" or "linear_residual":
             {
+                // The residual sum rides on the product's tiles: one more read of an output-sized operand forward.
                 var w = inputs[1];
                 double inF = w.Size(1), outF = w.Size(0), rows = x.Length / Math.Max(1, w.Size(1));
                 double f = 2 * rows * inF * outF;
-                return new(OpFamily.Gemm, Fmt($"linear {rows}x{inF}->{outF}"), f, 4 * (x.Length + w.Length + n),
+                double residualBytes = op == "linear_residual" ? 4 * n : 0;
+                return new(OpFamily.Gemm, Fmt($"linear {rows}x{inF}->{outF}"), f, 4 * (x.Length + w.Length + n) + residualBytes,
                     f * (Grad(x) + Grad(w)), 4 * (n + x.Length + w.Length) * (Grad(x) + Grad(w)));
             }
             case "matmul":

@@ -132,8 +132,9 @@ public sealed class GptBlock : UnaryModule
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor x)
     {
-        x = x + Attn.Forward(Ln1.Forward(x));
-        return x + Mlp.Forward(Ln2.Forward(x));
+        // x + attn(ln_1(x)), then x + mlp(ln_2(x)): each sum taken by the branch's last GEMM (c_proj) as it writes.
+        x = Attn.ForwardResidual(Ln1.Forward(x), x);
+        return Mlp.ForwardResidual(Ln2.Forward(x), x);
     }
 }
 
@@ -158,7 +159,17 @@ public sealed class CausalSelfAttention : UnaryModule
     public Linear CProj { get; }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor x) => CProj.Forward(Functional.CausalSelfAttention(CAttn.Forward(x), Heads));
+    protected override Tensor ForwardCore(Tensor x) => CProj.Forward(Attend(x));
+
+    /// <summary>residual + this(x), the sum taken by c_proj's GEMM (<see cref="Linear.ForwardResidual"/>); with forward
+    /// hooks, <c>residual + Forward(x)</c>, so the hooks see this module's own output.</summary>
+    /// <param name="x">Input [B, T, C].</param>
+    /// <param name="residual">The residual stream [B, T, C].</param>
+    public Tensor ForwardResidual(Tensor x, Tensor residual) =>
+        HasForwardHooks ? residual + Forward(x) : CProj.ForwardResidual(Attend(x), residual);
+
+    // The heads' outputs, concatenated, before the output projection.
+    private Tensor Attend(Tensor x) => Functional.CausalSelfAttention(CAttn.Forward(x), Heads);
 }
 
 /// <summary>c_fc (C -> 4C), the activation <c>act</c>, c_proj (4C -> C).</summary>
@@ -182,5 +193,15 @@ public sealed class GptMlp : UnaryModule
     public Linear CProj { get; }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor x) => CProj.Forward(Act.Forward(CFc.Forward(x)));
+    protected override Tensor ForwardCore(Tensor x) => CProj.Forward(Hidden(x));
+
+    /// <summary>residual + this(x), the sum taken by c_proj's GEMM (<see cref="Linear.ForwardResidual"/>); with forward
+    /// hooks, <c>residual + Forward(x)</c>, so the hooks see this module's own output.</summary>
+    /// <param name="x">Input [B, T, C].</param>
+    /// <param name="residual">The residual stream [B, T, C].</param>
+    public Tensor ForwardResidual(Tensor x, Tensor residual) =>
+        HasForwardHooks ? residual + Forward(x) : CProj.ForwardResidual(Hidden(x), residual);
+
+    // act(c_fc(x)), before the projection back.
+    private Tensor Hidden(Tensor x) => Act.Forward(CFc.Forward(x));
 }

@@ -35,6 +35,15 @@ public sealed class Linear : UnaryModule
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input) => Functional.Linear(input, Weight, Bias);
 
+    /// <summary>
+    /// residual + this(input), the sum taken by the GEMM as it writes each tile (<see cref="Functional.LinearResidual"/>);
+    /// with forward hooks, <c>residual + Forward(input)</c>, so the hooks see this layer's own output. The same bits either way.
+    /// </summary>
+    /// <param name="input">Input [..., in].</param>
+    /// <param name="residual">Added to the output; [..., out].</param>
+    public Tensor ForwardResidual(Tensor input, Tensor residual) =>
+        HasForwardHooks ? residual + Forward(input) : Functional.LinearResidual(residual, input, Weight, Bias);
+
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={Bias != null}";
 }

@@ -6,7 +6,21 @@ namespace Ortho;
 public static partial class Functional
 {
     /// <summary>y = x W^T + b for x [..., in], W [out, in], b [out] (optional): one GEMM each way, no transposes.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) => LinearCore(x, weight, bias, residual: null);
+
+    /// <summary>
+    /// residual + (x W^T + b), as <c>residual + Linear(x, weight, bias)</c> with the same bits, the sum taken by the GEMM
+    /// as it writes each tile (a transformer block's output projection joining the residual stream): no pass over memory
+    /// for the sum going forward, and none for its gradient going back (the residual takes the output's gradient as it is).
+    /// </summary>
+    /// <param name="residual">Added to the product; the shape of the output, [..., out].</param>
+    /// <param name="x">Input [..., in].</param>
+    /// <param name="weight">W [out, in].</param>
+    /// <param name="bias">b [out], or null.</param>
+    public static Tensor LinearResidual(Tensor residual, Tensor x, Tensor weight, Tensor? bias = null) =>
+        LinearCore(x, weight, bias, residual);
+
+    private static Tensor LinearCore(Tensor x, Tensor weight, Tensor? bias, Tensor? residual)
     {
         if (weight.Rank != 2 || x.Rank < 1 || x.Size(-1) != weight.Size(1))
             throw new ArgumentException($"Linear: input {Tensor.ShapeString(x.ShapeSpan)} does not match weight {Tensor.ShapeString(weight.ShapeSpan)} (expected [..., {(weight.Rank == 2 ? weight.Size(1) : -1)}]).");
@@ -16,12 +30,18 @@ public static partial class Functional
             throw new ArgumentException($"Linear: bias {Tensor.ShapeString(bias.ShapeSpan)} does not match {outF} output features.");
         var outShape = x.Shape;
         outShape[^1] = outF;
+        if (residual != null && !residual.ShapeSpan.SequenceEqual(outShape))
+            throw new ArgumentException($"LinearResidual: residual {Tensor.ShapeString(residual.ShapeSpan)} does not match the output {Tensor.ShapeString(outShape)}.");
         var y = Tensor.Empty(outShape);
-        // The bias is added by the GEMM to each tile while it is in cache: no pass over y of its own.
-        if (bias == null) Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
+        // The bias (and the residual) are added by the GEMM to each tile while it is in cache: no pass over y of their own.
+        if (residual != null)
+            Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF, bias == null ? default : bias.Data,
+                residual.Data, outF);
+        else if (bias == null) Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
         else Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF, bias.Data);
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
-        return Tensor.Record(y, "linear", inputs, g =>
+        if (residual != null) inputs = [.. inputs, residual];
+        return Tensor.Record(y, residual == null ? "linear" : "linear_residual", inputs, g =>
         {
             var gd = g.Data;
             bool needDx = x.RequiresGrad, needDw = weight.RequiresGrad, fresh = false;
@@ -39,6 +59,8 @@ public static partial class Functional
                 if (needDw) Gemm.Sgemm(weightGrad);
             }
             if (bias is { RequiresGrad: true }) BiasKernels.Backward(bias.GradSpan(), gd, rows, outF);
+            // Last, once the products above have read g: the residual may take g's buffer as its gradient.
+            if (residual is { RequiresGrad: true }) residual.TakeGrad(g);
         });
     }
 }

@@ -178,6 +178,48 @@ public unsafe class GemmTests
             }
     }
 
+    /// <summary>
+    /// The addend overload gives the bits of the product (with its bias) followed by a separate sum, on every path: the
+    /// small one, the blocked one with partial tiles, threaded splits, k = 0, and an addend with a wider row stride.
+    /// </summary>
+    [Theory]
+    [InlineData(false, true, 5, 7, 3, true)]        // small path
+    [InlineData(false, true, 130, 70, 33, true)]    // blocked, partial tiles
+    [InlineData(true, false, 300, 140, 260, false)] // two k blocks
+    [InlineData(false, true, 2048, 128, 128, true)] // a block's output projection, threaded
+    [InlineData(false, false, 9, 40, 0, true)]      // k = 0: C = beta C + bias + D
+    public void AddendMatchesASeparateSum(bool ta, bool tb, int m, int n, int k, bool withBias)
+    {
+        var rng = new Random(m * 31 + n);
+        int lda = ta ? m : k, ldb = tb ? k : n, ldd = n + 3;
+        float[] a = Matrix(ta ? k : m, ta ? m : k, Math.Max(1, lda), rng), b = Matrix(tb ? n : k, tb ? k : n, Math.Max(1, ldb), rng);
+        float[] bias = withBias ? Matrix(1, n, n, rng) : [], d = Matrix(m, n, ldd, rng), c0 = Matrix(m, n, n, rng);
+        float[] fused = (float[])c0.Clone(), separate = (float[])c0.Clone();
+        float beta = k == 0 ? 0.5f : 0f;
+        Gemm.Sgemm(ta, tb, m, n, k, 1f, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, fused, n, bias, d, ldd);
+        if (withBias) Gemm.Sgemm(ta, tb, m, n, k, 1f, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, separate, n, bias);
+        else Gemm.Sgemm(ta, tb, m, n, k, 1f, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, separate, n);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float expected = separate[i * n + j] + d[i * ldd + j];
+                if (BitConverter.SingleToInt32Bits(fused[i * n + j]) != BitConverter.SingleToInt32Bits(expected))
+                    Assert.Fail($"C[{i},{j}] = {fused[i * n + j]:R}, separate sum {expected:R}");
+            }
+    }
+
+    [Fact]
+    public void AddendThatIsTooShortOrOverlapsCIsRejected()
+    {
+        float[] a = new float[6], b = new float[6], c = new float[4];
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2, [], new float[3], 2));
+        Assert.Contains("addend has 3 elements", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2, [], c, 2));
+        Assert.Contains("overlaps C", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2, [], new float[4], 1));
+        Assert.Contains("ldAddend", e.Message);
+    }
+
     [Fact]
     public void ZeroSizedProducts()
     {

@@ -1,4 +1,5 @@
 using Ortho;
+using Ortho.Models;
 using Ortho.NN;
 using Xunit;
 
@@ -30,6 +31,26 @@ public class ForwardHookTests
         Assert.False(m.HasForwardHooks);
         m.Forward(x);
         Assert.Equal((3, 2), (pre, post));
+    }
+
+    /// <summary>
+    /// A GPT block's residual sums ride on its output projections' GEMMs unless a hook wants a branch's own output: then
+    /// the branch runs as a module and the sum as an add. Both give the same bits, and the hooks see the branch's output.
+    /// </summary>
+    [Fact]
+    public void GptBranchesWithHooksGiveTheFusedBitsAndTheirOwnOutputs()
+    {
+        var gpt = new Gpt(new GptConfig(Vocab: 16, Block: 8, Layers: 2, Heads: 2, Embd: 16, Activation: "hermite:3"), new Rng(3));
+        int[] ids = [1, 5, 7, 2, 9, 3, 3, 0, 4, 8, 15, 6, 2, 2, 1, 11];
+        float[] fused = gpt.Forward(ids, 2, 8).Data.ToArray();
+        var block = gpt.Transformer.H[1];
+        Tensor? attnIn = null, attnOut = null, projIn = null, projOut = null;
+        using var h1 = block.Attn.RegisterForwardHook((_, input, output) => { attnIn = input; attnOut = output; });
+        using var h2 = block.Mlp.CProj.RegisterForwardHook((_, input, output) => { projIn = input; projOut = output; });
+        Assert.Equal(fused, gpt.Forward(ids, 2, 8).Data.ToArray());
+        // The hooks saw the branches' own outputs, not the residual sums.
+        Assert.Equal(block.Attn.Forward(attnIn!).Data.ToArray(), attnOut!.Data.ToArray());
+        Assert.Equal(block.Mlp.CProj.Forward(projIn!).Data.ToArray(), projOut!.Data.ToArray());
     }
 
     [Fact]

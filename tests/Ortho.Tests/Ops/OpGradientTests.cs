@@ -18,7 +18,7 @@ public class OpGradientTests
         "matmul", "matmul_tA", "matmul_tB", "matmul_tAtB", "matmul_batched", "matmul_batched_shared_b", "matmul_batched_tA_shared_b",
         "matmul_shared_a", "reshape", "permute", "transpose", "slice", "concat", "split", "linear", "embedding", "attention", "self_attention_fused", "patch_conv", "depthwise_conv7", "global_avg_pool", "conv2d_general", "softmax", "log_softmax", "layer_norm", "layer_norm_no_affine", "cross_entropy", "cross_entropy_ignore", "dropout_eval",
         // One tensor read by several ops: the first gradient to reach it is written (a GEMM with beta = 0, a copy), the rest added.
-        "add_self", "residual_linear", "linear_twice", "linear_self", "reshape_twice", "gelu_residual",
+        "add_self", "residual_linear", "linear_residual", "linear_residual_self", "linear_residual_chain", "linear_twice", "linear_self", "reshape_twice", "gelu_residual",
         // Pass-throughs into intermediates share the upstream gradient buffer instead of copying it; later
         // contributions then accumulate into the shared buffer.
         "share_residual", "share_self_add", "share_sub", "share_reshape", "share_residual_chain",
@@ -95,6 +95,18 @@ public class OpGradientTests
             case "cross_entropy_ignore": GradCheck.Check(t => Functional.CrossEntropy(t[0], [1, -100, 4]), [R(1, 3, 5)], h: 1e-3); break;
             case "add_self": GradCheck.Check(t => t[0] + t[0], [R(1, 3, 4)]); break;
             case "residual_linear": GradCheck.Check(t => t[0] + Functional.Linear(t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]); break;
+            // The residual sum fused into the product: a separate residual, the input itself as the residual (the product
+            // reads the output gradient before the residual takes its buffer), and a chain of blocks sharing the stream.
+            case "linear_residual": GradCheck.Check(t => Functional.LinearResidual(t[3], t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 2, 3, 5)]); break;
+            case "linear_residual_self": GradCheck.Check(t => Functional.LinearResidual(t[0], t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]); break;
+            case "linear_residual_chain":
+                GradCheck.Check(t =>
+                {
+                    var x = t[0];
+                    for (int i = 0; i < 2; i++) x = Functional.LinearResidual(x, Functional.LayerNorm(x, null, null).Tanh(), t[1]);
+                    return x * x;
+                }, [R(1, 2, 3, 4), R(2, 4, 4)]);
+                break;
             case "linear_self": GradCheck.Check(t => Functional.Linear(t[0], t[0]), [R(1, 4, 4)]); break;
             case "linear_twice": GradCheck.Check(t => Functional.Linear(t[0], t[1], t[2]) * Functional.Linear(t[0], t[3]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 5, 4)]); break;
             case "gelu_residual": GradCheck.Check(t => t[0].Gelu() * t[0].GeluTanh() + t[0], [R(1, 9)], h: 1e-3); break;

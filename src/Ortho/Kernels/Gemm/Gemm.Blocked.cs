@@ -1,18 +1,20 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Ortho.Kernels.Simd;
 
 namespace Ortho.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>The operands of one product, as passed to Sgemm (pointers kept as addresses so closures may hold them).</summary>
+    /// <summary>The operands of one product, as passed to Sgemm (pointers kept as addresses so closures may hold them);
+    /// <c>Addend</c> (row stride <c>LdAddend</c>) is an m x n matrix added after the bias, or 0.</summary>
     internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null, float* addend = null, int ldAddend = 0)
     {
         public readonly bool TransA = transA, TransB = transB;
-        public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+        public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, LdAddend = ldAddend;
         public readonly float Alpha = alpha, Beta = beta;
-        public readonly nint A = (nint)a, B = (nint)b, C = (nint)c, Bias = (nint)bias;
+        public readonly nint A = (nint)a, B = (nint)b, C = (nint)c, Bias = (nint)bias, Addend = (nint)addend;
     }
 
     /// <summary>
@@ -210,22 +212,30 @@ public static unsafe partial class Gemm
             nint ld = full ? ldc : NR;
             float al = full ? alpha : 1f, be = full ? beta : 0f;
             float* sb = b + Pc * ldb + Jc + jr;
+            // The bias and the addend join the tile after its last k block: a full tile takes them as it is stored.
+            bool last = Pc + kc == P.K;
+            float* bias = last && P.Bias != 0 ? (float*)P.Bias + Jc + jr : null;
+            float* addend = last && P.Addend != 0 ? (float*)P.Addend + (nint)(Ic + ir) * P.LdAddend + Jc + jr : null;
+            // The addend's rows (read from L2 or beyond once the tile is done) load while the tile computes.
+            if (addend != null) PrefetchTile(addend, P.LdAddend, mr, nr);
+            float* eb = full ? bias : null, ea = full ? addend : null;
+            nint eld = full ? P.LdAddend : 0;
             if (freshA)
             {
                 float* sa = a + Pc * lda + (Ic + ir);
-                if (freshB) TK.Run<Yes, No, Yes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be);
-                else TK.Run<Yes, No, No>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be);
+                if (freshB) TK.Run<Yes, No, Yes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be, eb, ea, eld);
+                else TK.Run<Yes, No, No>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be, eb, ea, eld);
             }
             else if (RowsA && mr == MR)
             {
                 float* sa = a + (Ic + ir) * lda + Pc;
-                if (freshB) TK.Run<No, Yes, Yes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be);
-                else TK.Run<No, Yes, No>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be);
+                if (freshB) TK.Run<No, Yes, Yes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be, eb, ea, eld);
+                else TK.Run<No, Yes, No>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be, eb, ea, eld);
             }
             else
             {
-                if (freshB) TK.Run<No, No, Yes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be);
-                else TK.Run<No, No, No>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be);
+                if (freshB) TK.Run<No, No, Yes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be, eb, ea, eld);
+                else TK.Run<No, No, No>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be, eb, ea, eld);
             }
             if (!full)
             {
@@ -236,9 +246,19 @@ public static unsafe partial class Gemm
                     for (int j = 0; j < nr; j++)
                         cr[j] = Combine(tr[j], alpha, beta, beta == 0f ? 0f : cr[j]);
                 }
+                if (bias != null || addend != null) AddBiasAndRows(ct, ldc, mr, nr, bias, addend, P.LdAddend);
             }
-            // The bias joins the tile after its last k block, while the tile is still in L1.
-            if (P.Bias != 0 && Pc + kc == P.K) AddBias(ct, ldc, mr, nr, (float*)P.Bias + Jc + jr);
+        }
+    }
+
+    /// <summary>Prefetches the cache lines of a rows x cols block (row stride ld) into L1.</summary>
+    private static void PrefetchTile(float* p, nint ld, int rows, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++, p += ld)
+        {
+            for (int j = 0; j < cols; j += 16) Sse.Prefetch0(p + j);
+            Sse.Prefetch0(p + cols - 1); // a row that does not start on a line ends on one more
         }
     }
 

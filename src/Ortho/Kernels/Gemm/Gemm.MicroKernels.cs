@@ -37,9 +37,11 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Columns of op(B) packed at once (a multiple of NR).</summary>
     static abstract int NC { get; }
 
-    /// <summary>Computes the full MR x NR tile at <paramref name="c"/> (row stride <paramref name="ldc"/>).</summary>
+    /// <summary>Computes the full MR x NR tile at <paramref name="c"/> (row stride <paramref name="ldc"/>); then, when given
+    /// (the last k block), adds <paramref name="bias"/> (NR values) and the rows of <paramref name="addend"/> (row stride
+    /// <paramref name="ldAddend"/>) to each row, rounding after each sum, as <see cref="Gemm.AddBiasAndRows"/>.</summary>
     static abstract void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
-        float* c, nint ldc, float alpha, float beta)
+        float* c, nint ldc, float alpha, float beta, float* bias, float* addend, nint ldAddend)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag;
 }
 
@@ -54,7 +56,7 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
-        float* c, nint ldc, float alpha, float beta)
+        float* c, nint ldc, float alpha, float beta, float* bias, float* addend, nint ldAddend)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
     {
         Vector512<float> c0_0 = default, c0_1 = default, c1_0 = default, c1_1 = default, c2_0 = default, c2_1 = default, c3_0 = default, c3_1 = default, c4_0 = default, c4_1 = default, c5_0 = default, c5_1 = default, c6_0 = default, c6_1 = default, c7_0 = default, c7_1 = default, c8_0 = default, c8_1 = default, c9_0 = default, c9_1 = default, c10_0 = default, c10_1 = default, c11_0 = default, c11_1 = default;
@@ -178,84 +180,51 @@ internal readonly unsafe struct Kernel12x32 : IGemmMicroKernel
             }
             pb += bStep;
         }
+        // Each row: alpha * acc (+ beta * C), then the bias and the addend's row, in registers while the tile is stored.
         var va = Vector512.Create(alpha);
-        if (beta == 0f)
+        var vb = Vector512.Create(beta);
+        bool hasBias = bias != null, hasAddend = addend != null;
+        var bias0 = hasBias ? Vector512.Load(bias) : default;
+        var bias1 = hasBias ? Vector512.Load(bias + 16) : default;
+        float* d = addend;
+        StoreRow(c, d, va * c0_0, va * c0_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c1_0, va * c1_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c2_0, va * c2_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c3_0, va * c3_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c4_0, va * c4_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c5_0, va * c5_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c6_0, va * c6_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c7_0, va * c7_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c8_0, va * c8_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c9_0, va * c9_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c10_0, va * c10_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+        c += ldc; d += ldAddend;
+        StoreRow(c, d, va * c11_0, va * c11_1, beta, vb, hasBias, bias0, bias1, hasAddend);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, float* d, Vector512<float> r0, Vector512<float> r1, float beta, Vector512<float> vb,
+        bool hasBias, Vector512<float> bias0, Vector512<float> bias1, bool hasAddend)
+    {
+        if (beta != 0f)
         {
-            (va * c0_0).Store(c + 0);
-            (va * c0_1).Store(c + 16);
-            c += ldc;
-            (va * c1_0).Store(c + 0);
-            (va * c1_1).Store(c + 16);
-            c += ldc;
-            (va * c2_0).Store(c + 0);
-            (va * c2_1).Store(c + 16);
-            c += ldc;
-            (va * c3_0).Store(c + 0);
-            (va * c3_1).Store(c + 16);
-            c += ldc;
-            (va * c4_0).Store(c + 0);
-            (va * c4_1).Store(c + 16);
-            c += ldc;
-            (va * c5_0).Store(c + 0);
-            (va * c5_1).Store(c + 16);
-            c += ldc;
-            (va * c6_0).Store(c + 0);
-            (va * c6_1).Store(c + 16);
-            c += ldc;
-            (va * c7_0).Store(c + 0);
-            (va * c7_1).Store(c + 16);
-            c += ldc;
-            (va * c8_0).Store(c + 0);
-            (va * c8_1).Store(c + 16);
-            c += ldc;
-            (va * c9_0).Store(c + 0);
-            (va * c9_1).Store(c + 16);
-            c += ldc;
-            (va * c10_0).Store(c + 0);
-            (va * c10_1).Store(c + 16);
-            c += ldc;
-            (va * c11_0).Store(c + 0);
-            (va * c11_1).Store(c + 16);
+            r0 = Vector512.FusedMultiplyAdd(Vector512.Load(c), vb, r0);
+            r1 = Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, r1);
         }
-        else
-        {
-            var vb = Vector512.Create(beta);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c0_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c0_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c1_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c1_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c2_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c2_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c3_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c3_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c4_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c4_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c5_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c5_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c6_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c6_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c7_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c7_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c8_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c8_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c9_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c9_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c10_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c10_1).Store(c + 16);
-            c += ldc;
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 0), vb, va * c11_0).Store(c + 0);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, va * c11_1).Store(c + 16);
-        }
+        if (hasBias) { r0 += bias0; r1 += bias1; }
+        if (hasAddend) { r0 += Vector512.Load(d); r1 += Vector512.Load(d + 16); }
+        r0.Store(c);
+        r1.Store(c + 16);
     }
 }
 
@@ -270,9 +239,10 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
-        float* c, nint ldc, float alpha, float beta)
+        float* c, nint ldc, float alpha, float beta, float* bias, float* addend, nint ldAddend)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
     {
+        float* tile = c;
         Vector256<float> c0_0 = default, c0_1 = default, c1_0 = default, c1_1 = default, c2_0 = default, c2_1 = default, c3_0 = default, c3_1 = default, c4_0 = default, c4_1 = default, c5_0 = default, c5_1 = default;
         // Rows mode: A row r (of MR) at pa + r * aStep, advancing one element per k step.
         nint l1 = aStep, l2 = 2 * aStep;
@@ -399,6 +369,8 @@ internal readonly unsafe struct Kernel6x16 : IGemmMicroKernel
             Vector256.FusedMultiplyAdd(Vector256.Load(c + 0), vb, va * c5_0).Store(c + 0);
             Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), vb, va * c5_1).Store(c + 8);
         }
+        // The bias and the addend in a pass over the tile, still in L1 (only the Vector512 kernel adds them in registers).
+        if (bias != null || addend != null) Gemm.AddBiasAndRows(tile, ldc, MR, NR, bias, addend, ldAddend);
     }
 }
 
@@ -413,9 +385,10 @@ internal readonly unsafe struct Kernel4x4 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run<FA, RA, FB>(int kc, float* pa, nint aStep, float* paOut, float* pb, nint bStep, float* pbOut,
-        float* c, nint ldc, float alpha, float beta)
+        float* c, nint ldc, float alpha, float beta, float* bias, float* addend, nint ldAddend)
         where FA : struct, IFlag where RA : struct, IFlag where FB : struct, IFlag
     {
+        float* tile = c;
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
         // Rows mode: A row r (of MR) at pa + r * aStep, advancing one element per k step.
         nint l1 = aStep, l2 = 2 * aStep;
@@ -449,5 +422,7 @@ internal readonly unsafe struct Kernel4x4 : IGemmMicroKernel
         c[0] = Gemm.Combine(c20, alpha, beta, beta == 0f ? 0f : c[0]); c[1] = Gemm.Combine(c21, alpha, beta, beta == 0f ? 0f : c[1]); c[2] = Gemm.Combine(c22, alpha, beta, beta == 0f ? 0f : c[2]); c[3] = Gemm.Combine(c23, alpha, beta, beta == 0f ? 0f : c[3]);
         c += ldc;
         c[0] = Gemm.Combine(c30, alpha, beta, beta == 0f ? 0f : c[0]); c[1] = Gemm.Combine(c31, alpha, beta, beta == 0f ? 0f : c[1]); c[2] = Gemm.Combine(c32, alpha, beta, beta == 0f ? 0f : c[2]); c[3] = Gemm.Combine(c33, alpha, beta, beta == 0f ? 0f : c[3]);
+        // The bias and the addend in a pass over the tile, still in L1 (only the Vector512 kernel adds them in registers).
+        if (bias != null || addend != null) Gemm.AddBiasAndRows(tile, ldc, MR, NR, bias, addend, ldAddend);
     }
 }

@@ -127,6 +127,52 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// Span form with a bias and an addend: <c>C = alpha * op(A) * op(B) + beta * C + 1 bias^T + D</c>, D an m x n matrix
+    /// (row stride <paramref name="ldAddend"/>), such as the residual stream a layer's output joins. Both are added to each
+    /// register tile after its last k block, the bias first, while the tile is in the L1 cache: a linear layer followed by
+    /// a residual sum costs no pass over memory of its own, and each element rounds as <c>(product + bias) + D</c>, as the
+    /// two separate ops would.
+    /// </summary>
+    /// <param name="transA">When true, A is stored <c>k x m</c> and op(A) = A^T; otherwise A is <c>m x k</c>.</param>
+    /// <param name="transB">When true, B is stored <c>n x k</c> and op(B) = B^T; otherwise B is <c>k x n</c>.</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B): the reduction length.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major with leading dimension <paramref name="lda"/>.</param>
+    /// <param name="lda">Leading dimension of A as stored.</param>
+    /// <param name="b">B, row-major with leading dimension <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Leading dimension of B as stored.</param>
+    /// <param name="beta">Scale of the previous C; 0 ignores C's contents, 1 accumulates.</param>
+    /// <param name="c">C (<c>m x n</c>), row-major with leading dimension <paramref name="ldc"/>.</param>
+    /// <param name="ldc">Leading dimension of C (at least <paramref name="n"/>).</param>
+    /// <param name="bias">Added to every row of C (length n), or empty for none.</param>
+    /// <param name="addend">D (<c>m x n</c>), row-major with leading dimension <paramref name="ldAddend"/>; must not overlap C.</param>
+    /// <param name="ldAddend">Leading dimension of D (at least <paramref name="n"/>).</param>
+    /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is too small, a span is too short, or
+    /// the addend overlaps C.</exception>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> addend, int ldAddend)
+    {
+        CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has length {bias.Length} but C has n = {n} columns.", nameof(bias));
+        if (ldAddend < Math.Max(1, n)) throw new ArgumentException($"ldAddend = {ldAddend} is less than n = {n}.", nameof(ldAddend));
+        long need = m == 0 || n == 0 ? 0 : (long)(m - 1) * ldAddend + n;
+        if (addend.Length < need)
+            throw new ArgumentException($"addend has {addend.Length} elements; {m} x {n} with leading dimension {ldAddend} needs {need}.", nameof(addend));
+        if (need > 0 && addend[..(int)need].Overlaps(c))
+            throw new ArgumentException("The addend overlaps C: the product would read tiles it has already written.", nameof(addend));
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pbias = bias)
+        fixed (float* pd = addend)
+            SgemmCore(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, allowParallel: true,
+                bias.IsEmpty || n == 0 ? null : pbias, need == 0 ? null : pd, ldAddend);
+    }
+
+    /// <summary>
     /// Computes <paramref name="batch"/> independent products
     /// <c>C_i = alpha * op(A_i) * op(B_i) + beta * C_i</c>, where <c>A_i = a + i * strideA</c>,
     /// <c>B_i = b + i * strideB</c> and <c>C_i = c + i * strideC</c> (strides in elements).
@@ -320,22 +366,22 @@ public static unsafe partial class Gemm
         ParallelChunks.Plan(items, flops, ParallelFlops, threads);
 
     private static void SgemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel, float* bias = null)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool allowParallel, float* bias = null,
+        float* addend = null, int ldAddend = 0)
     {
         if (m == 0 || n == 0) return;
-        if (k == 0 || alpha == 0f)
+        if (k == 0 || alpha == 0f || !TakesBlockedPath(m, n, k, alpha))
         {
-            ScaleC(m, n, beta, c, ldc);
-            if (bias != null) AddBias(c, ldc, m, n, bias);
+            if (k == 0 || alpha == 0f) ScaleC(m, n, beta, c, ldc);
+            else SmallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            if (bias != null || addend != null) AddBiasAndRows(c, ldc, m, n, bias, addend, ldAddend);
             return;
         }
-        if (!TakesBlockedPath(m, n, k, alpha))
+        var job = new BlockedJob
         {
-            SmallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-            if (bias != null) AddBias(c, ldc, m, n, bias);
-            return;
-        }
-        var job = new BlockedJob { P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias), AllowParallel = allowParallel };
+            P = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, addend, ldAddend),
+            AllowParallel = allowParallel,
+        };
         SimdDispatch.Run(ref job);
     }
 
@@ -415,7 +461,7 @@ public static unsafe partial class Gemm
 
     private static void Core(Problem p) =>
         SgemmCore(p.TransA, p.TransB, p.M, p.N, p.K, p.Alpha, (float*)p.A, p.Lda, (float*)p.B, p.Ldb, p.Beta, (float*)p.C, p.Ldc,
-            allowParallel: true, (float*)p.Bias);
+            allowParallel: true, (float*)p.Bias, (float*)p.Addend, p.LdAddend);
 
     // The register tile is shaped for the width's register file: 12 x 32 in 24 Vector512 accumulators, 6 x 16 in 12
     // Vector256 ones (with hardware FMA), else 4 x 4 scalars.
@@ -451,6 +497,34 @@ public static unsafe partial class Gemm
             if (Vector256.IsHardwareAccelerated)
                 for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(bias + j)).Store(c + j);
             for (; j < cols; j++) c[j] += bias[j];
+        }
+    }
+
+    /// <summary>c[r, j] = (c[r, j] + bias[j]) + addend[r, j] for rows [0, rows) and columns [0, cols) (row strides ldc
+    /// and lda), in one pass; either may be null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddBiasAndRows(float* c, nint ldc, int rows, int cols, float* bias, float* addend, nint lda)
+    {
+        if (addend == null) { AddBias(c, ldc, rows, cols, bias); return; }
+        for (int r = 0; r < rows; r++, c += ldc, addend += lda)
+        {
+            int j = 0;
+            if (bias != null)
+            {
+                if (Vector512.IsHardwareAccelerated)
+                    for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(bias + j) + Vector512.Load(addend + j)).Store(c + j);
+                if (Vector256.IsHardwareAccelerated)
+                    for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(bias + j) + Vector256.Load(addend + j)).Store(c + j);
+                for (; j < cols; j++) c[j] = c[j] + bias[j] + addend[j];
+            }
+            else
+            {
+                if (Vector512.IsHardwareAccelerated)
+                    for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(addend + j)).Store(c + j);
+                if (Vector256.IsHardwareAccelerated)
+                    for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(addend + j)).Store(c + j);
+                for (; j < cols; j++) c[j] += addend[j];
+            }
         }
     }
 
