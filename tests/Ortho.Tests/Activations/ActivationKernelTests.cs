@@ -43,6 +43,35 @@ public class ActivationKernelTests
         VectorPathsMatch(Params(ActivationSpec.Parse($"hermite:{degree}+clamp").Family, degree, 7, perturb: true), x, Normal(length, 2, 1f));
     }
 
+    /// <summary>
+    /// Fourier with learned frequencies, inputs beyond the fast sine/cosine's range scattered among ordinary ones: a
+    /// vector holding one runs element by element, so every width gives the scalar path's bits, and each such element
+    /// matches the double reference.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(17, 5)]
+    [InlineData(1000, 5)]
+    [InlineData(70_001, 8)] // three reduction blocks
+    public void FourierArgumentsBeyondTheFastRangeKeepTheScalarBits(int length, int degree)
+    {
+        var p = Params(ActivationKind.Fourier, degree, 7, perturb: true);
+        var x = Normal(length, 1);
+        float[] far = [40f, -75f, 130f, 1e4f, -3e5f];
+        for (int i = 0; i < Math.Min(length, far.Length); i++) x[(i * 37) % length] = far[i];
+        var dy = Normal(length, 2, 1f);
+        VectorPathsMatch(p, x, dy);
+        var r = Run(p, x, dy, SimdDispatch.Best);
+        var q = ToDouble(p);
+        foreach (int i in Enumerable.Range(0, length).Where(i => Math.Abs(x[i]) >= 40))
+        {
+            // The angle w x - p itself is rounded in float: its ulp times the term's weight bounds the error.
+            double yRef = Reference(ActivationKind.Fourier, degree, q, x[i]);
+            double tol = 1e-6 + 4 * Math.Abs(x[i]) * 6e-8 * degree * 2;
+            Assert.True(Math.Abs(r.Y[i] - yRef) <= tol, $"y({x[i]}) = {r.Y[i]}, reference {yRef}");
+        }
+    }
+
     private static void VectorPathsMatch(ActivationParameters p, float[] x, float[] dy)
     {
         int length = x.Length;

@@ -22,9 +22,10 @@ namespace Ortho.Activations;
 /// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
 /// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
 /// frequency gradient (frozen frequencies).</para>
-/// <para>Each block of 32K elements first takes max |x| (a read of the block that leaves it in cache): when every
-/// sine/cosine argument of the block is within <see cref="SinCosKernels.FastPathLimit"/> the loop runs the all-float
-/// sine/cosine with no range check; otherwise the checked sincos (double reduction or scalar fallback per vector).</para>
+/// <para>Range: the general loops compare each vector's |x| with the largest |x| whose every argument is within
+/// <see cref="SinCosKernels.FastPathLimit"/> (from the largest |w| and |p| of the call) and send a vector beyond it to
+/// the checked sincos (double reduction or scalar fallback); the harmonic loops take max |x| of each block of 32K
+/// elements first (a read of the block that leaves it in cache) and run the whole block one way or the other.</para>
 /// <para>Degrees 1..<see cref="MaxDegree"/>: 1/k! is a normal float up to k = 33.</para>
 /// </remarks>
 public static unsafe class FourierKernels
@@ -211,6 +212,17 @@ public static unsafe class FourierKernels
     private static bool InFastRange(float maxAbsX, float maxAbsW, float maxAbsP) =>
         (double)maxAbsX * maxAbsW * (1 + 1e-6) + maxAbsP <= SinCosKernels.FastPathLimit;
 
+    // The largest float |x| that InFastRange accepts (negative when none is; +infinity when every finite x is).
+    private static float FastXLimit(float maxAbsW, float maxAbsP)
+    {
+        double room = SinCosKernels.FastPathLimit - (double)maxAbsP;
+        if (room < 0) return -1f;
+        if (maxAbsW == 0) return float.PositiveInfinity;
+        double l = room / (maxAbsW * (1 + 1e-6));
+        float f = (float)l;
+        return f > l ? MathF.BitDecrement(f) : f;
+    }
+
     private static (float MaxW, float MaxP) Bounds(float* w, float* p, int n, bool harmonic, float w0)
     {
         if (harmonic) return (MathF.Abs(w0), 0f);
@@ -261,10 +273,26 @@ public static unsafe class FourierKernels
         int len = count - count % TOps.Count;
         if (len == 0) return 0;
         var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
+        // Learned frequencies: the range check rides in the loop, one compare a vector, so the block is read once.
+        if (!job.Harmonic)
+        {
+            // The loop stops at a vector with an argument beyond the fast range (or an infinity), which then runs element
+            // by element, and resumes after it: the rare slow case costs the loop no call.
+            float xl = FastXLimit(mw, mp);
+            int i = 0;
+            while ((i += GeneralForward<TV, TOps, No>(y + i, x + i, len - i, in job, xl)) < len)
+            {
+                for (int e = i; e < i + TOps.Count; e++)
+                {
+                    if (MathF.Abs(x[e]) > xl) GeneralForward<float, SimdScalar, Yes>(y + e, x + e, 1, in job, xl);
+                    else GeneralForward<float, SimdScalar, No>(y + e, x + e, 1, in job, xl);
+                }
+                i += TOps.Count;
+            }
+            return len;
+        }
         bool fast = InFastRange(RowOps.MaxAbs<TV, TOps>(x, len), mw, mp);
-        if (job.Harmonic)
-            return fast ? HarmonicForward<TV, TOps, No>(y, x, len, in job) : HarmonicForward<TV, TOps, Yes>(y, x, len, in job);
-        return fast ? GeneralForward<TV, TOps, No>(y, x, len, in job) : GeneralForward<TV, TOps, Yes>(y, x, len, in job);
+        return fast ? HarmonicForward<TV, TOps, No>(y, x, len, in job) : HarmonicForward<TV, TOps, Yes>(y, x, len, in job);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -274,16 +302,31 @@ public static unsafe class FourierKernels
         int len = count - count % TOps.Count;
         if (len == 0) return 0;
         var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
+        if (!job.Harmonic)
+            return job.WantGrid ? GeneralBackwardRuns<TV, TOps, Yes>(dx, x, dy, len, sums, in job, FastXLimit(mw, mp))
+                : GeneralBackwardRuns<TV, TOps, No>(dx, x, dy, len, sums, in job, FastXLimit(mw, mp));
         bool fast = InFastRange(RowOps.MaxAbs<TV, TOps>(x, len), mw, mp);
-        if (job.Harmonic)
-        {
-            if (job.WantGrid)
-                return fast ? HarmonicBackward<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job);
-            return fast ? HarmonicBackward<TV, TOps, No, No>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job);
-        }
         if (job.WantGrid)
-            return fast ? GeneralBackward<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job);
-        return fast ? GeneralBackward<TV, TOps, No, No>(dx, x, dy, len, sums, in job) : GeneralBackward<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job);
+            return fast ? HarmonicBackward<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job);
+        return fast ? HarmonicBackward<TV, TOps, No, No>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job);
+    }
+
+    // As the forward: the fast loop stops at a vector with an argument beyond its range, which runs element by element
+    // (each with its own sums), and resumes after it.
+    private static int GeneralBackwardRuns<TV, TOps, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job, float xl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TGrid : IFlag
+    {
+        int i = 0;
+        while ((i += GeneralBackward<TV, TOps, No, TGrid>(dx + i, x + i, dy + i, len - i, sums, in job, xl)) < len)
+        {
+            for (int e = i; e < i + TOps.Count; e++)
+            {
+                if (MathF.Abs(x[e]) > xl) GeneralBackward<float, SimdScalar, Yes, TGrid>(dx + e, x + e, dy + e, 1, sums, in job, xl);
+                else GeneralBackward<float, SimdScalar, No, TGrid>(dx + e, x + e, dy + e, 1, sums, in job, xl);
+            }
+            i += TOps.Count;
+        }
+        return len;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -318,15 +361,18 @@ public static unsafe class FourierKernels
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int GeneralForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job)
+    private static int GeneralForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job, float xLimit)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
         int n = job.N;
         float* t1 = job.T, wh = job.T + n, ph = job.T + 3 * n, w = job.T + 4 * n, p = job.T + 5 * n;
-        TV f0 = TOps.Splat(job.F0);
+        TV f0 = TOps.Splat(job.F0), lim = TOps.Splat(xLimit);
         for (int i = 0; i < len; i += TOps.Count)
         {
             TV xv = TOps.Load(x + i), f = f0;
+            // Stop at a vector with an argument beyond the polynomial's range (or an infinity): the caller runs it element
+            // by element, each element taking the checked sine/cosine only if it needs it (the bits of every width).
+            if (!TChecked.On && TOps.AnyGreaterThan(TOps.Abs(xv), lim)) return i;
             for (int j = 0; j < n; j++)
             {
                 TV c;
@@ -398,26 +444,31 @@ public static unsafe class FourierKernels
     // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta). Element-outer (measured
     // faster than term-outer runs with the lane sums in registers and a dx-sum buffer).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int GeneralBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
+    private static int GeneralBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job,
+        float xLimit)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
         int n = job.N, stride = 1 + 4 * n;
         float* d1 = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         if (!TChecked.On) { w = job.T + n; p = job.T + 3 * n; } // the angle in half-turns, for FourierSinCos
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
-        TV zero = TOps.Splat(0f);
+        TV zero = TOps.Splat(0f), lim = TOps.Splat(xLimit);
         TV* acc = stackalloc TV[stride];
+        int i = 0;
         for (int s = 0; s < len; s += FixedBlocks.SubBlock)
         {
             int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
-            int i = s;
+            i = s;
             // Two vectors per iteration: two independent sincos chains per term and one update of each lane sum
             // (in element order, so the bits are those of one vector at a time).
-            for (; i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
+            // (The element-by-element path, TOps.Count == 1, takes the one-vector loop below: the same sums in the same order.)
+            for (; TOps.Count > 1 && i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count);
+                // Stop before a vector with an argument beyond the polynomial's range (or an infinity), as the forward.
+                if (!TChecked.On && TOps.AnyGreaterThan(TOps.Max(TOps.Abs(xv), TOps.Abs(xv2)), lim)) goto Stop;
                 TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, d = zero;
                 TV gx2 = TGrid.On ? TOps.Mul(g2, xv2) : zero, d2 = zero;
                 acc[0] = TOps.Add(TOps.Add(acc[0], g), g2);
@@ -457,6 +508,7 @@ public static unsafe class FourierKernels
             for (; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                if (!TChecked.On && TOps.AnyGreaterThan(TOps.Abs(xv), lim)) goto Stop;
                 TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, d = zero;
                 acc[0] = TOps.Add(acc[0], g);
                 for (int j = 0; j < n; j++)
@@ -480,6 +532,10 @@ public static unsafe class FourierKernels
             for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
         return len;
+    Stop:
+        // The sums so far, and where the caller takes over.
+        for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
+        return i;
     }
 
     /// <summary>f(x) and f'(x) in double precision (for moments, fitting and checks).</summary>
