@@ -42,7 +42,7 @@ public sealed class Linear : UnaryModule
     /// <param name="input">Input [..., in].</param>
     /// <param name="residual">Added to the output; [..., out].</param>
     public Tensor ForwardResidual(Tensor input, Tensor residual) =>
-        HasForwardHooks ? residual + Forward(input) : Functional.LinearResidual(residual, input, Weight, Bias);
+        HasForwardHooks ? residual + Forward(input) : Functional.LinearResidual(input, Weight, Bias, residual);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={Bias != null}";

@@ -13,11 +13,11 @@ public static partial class Functional
     /// as it writes each tile (a transformer block's output projection joining the residual stream): no pass over memory
     /// for the sum going forward, and none for its gradient going back (the residual takes the output's gradient as it is).
     /// </summary>
-    /// <param name="residual">Added to the product; the shape of the output, [..., out].</param>
     /// <param name="x">Input [..., in].</param>
     /// <param name="weight">W [out, in].</param>
     /// <param name="bias">b [out], or null.</param>
-    public static Tensor LinearResidual(Tensor residual, Tensor x, Tensor weight, Tensor? bias = null) =>
+    /// <param name="residual">Added to the product; the shape of the output, [..., out].</param>
+    public static Tensor LinearResidual(Tensor x, Tensor weight, Tensor? bias, Tensor residual) =>
         LinearCore(x, weight, bias, residual);
 
     private static Tensor LinearCore(Tensor x, Tensor weight, Tensor? bias, Tensor? residual)

@@ -59,6 +59,8 @@ public class ActivationKernelTests
         var x = Normal(length, 1);
         float[] far = [40f, -75f, 130f, 1e4f, -3e5f];
         for (int i = 0; i < Math.Min(length, far.Length); i++) x[(i * 37) % length] = far[i];
+        // Also at the edges of the loops' sub-blocks, of a reduction block, and the last element.
+        foreach (int i in new[] { 31, 511, 512, 32767, 32768, 65536, length - 1 }.Where(i => i < length)) x[i] = i % 2 == 0 ? 50f : -60f;
         var dy = Normal(length, 2, 1f);
         VectorPathsMatch(p, x, dy);
         var r = Run(p, x, dy, SimdDispatch.Best);
@@ -70,6 +72,37 @@ public class ActivationKernelTests
             double tol = 1e-6 + 4 * Math.Abs(x[i]) * 6e-8 * degree * 2;
             Assert.True(Math.Abs(r.Y[i] - yRef) <= tol, $"y({x[i]}) = {r.Y[i]}, reference {yRef}");
         }
+    }
+
+    /// <summary>
+    /// Infinities and NaNs beside far arguments: an infinity takes the checked path (a NaN result), and a NaN in one
+    /// vector does not hide a far value in the same lane of the next (the backward's two-vector loop checks each).
+    /// Outputs and dx keep the scalar path's bits; a far element beside a NaN matches the reference.
+    /// </summary>
+    [Fact]
+    public void FourierNaNsAndInfinitiesBesideFarArgumentsKeepTheScalarBits()
+    {
+        var p = Params(ActivationKind.Fourier, 5, 7, perturb: true);
+        var x = Normal(256, 3);
+        var dy = Normal(256, 4, 1f);
+        for (int lane = 0; lane < 16; lane += 5)
+        {
+            x[32 + lane] = float.NaN;            // one vector of the pair (16 floats a vector, or 8)
+            x[48 + lane] = 3e4f;                 // the same lane of the next
+            x[8 + lane] = float.NaN;
+        }
+        x[100] = float.PositiveInfinity;
+        x[101] = float.NegativeInfinity;
+        var scalar = Run(p, x, dy, SimdWidth.Scalar);
+        foreach (var w in VectorWidths())
+        {
+            var v = Run(p, x, dy, w);
+            Assert.Equal(scalar.Y, v.Y);
+            Assert.Equal(scalar.Dx, v.Dx);
+        }
+        Assert.True(float.IsNaN(scalar.Y[100]) && float.IsNaN(scalar.Y[32]));
+        double yRef = Reference(ActivationKind.Fourier, 5, ToDouble(p), 3e4f);
+        Assert.True(Math.Abs(scalar.Y[48] - yRef) <= 1e-3, $"y(3e4) = {scalar.Y[48]}, reference {yRef}");
     }
 
     private static void VectorPathsMatch(ActivationParameters p, float[] x, float[] dy)

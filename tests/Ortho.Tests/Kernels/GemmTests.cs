@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Xunit;
 using Ortho.Kernels;
+using Ortho.Kernels.Simd;
 using Ortho.Tests.Infrastructure;
 using Xunit;
 
@@ -185,17 +186,26 @@ public unsafe class GemmTests
     [Theory]
     [InlineData(false, true, 5, 7, 3, true)]        // small path
     [InlineData(false, true, 130, 70, 33, true)]    // blocked, partial tiles
-    [InlineData(true, false, 300, 140, 260, false)] // two k blocks
+    [InlineData(true, false, 300, 140, 600, false)] // three k blocks
+    [InlineData(false, false, 100, 300, 260, true)] // two k blocks (k x n above the one-block limit)
     [InlineData(false, true, 2048, 128, 128, true)] // a block's output projection, threaded
     [InlineData(false, false, 9, 40, 0, true)]      // k = 0: C = beta C + bias + D
     public void AddendMatchesASeparateSum(bool ta, bool tb, int m, int n, int k, bool withBias)
+    {
+        // Every micro-kernel: the 12 x 32 one adds in registers, the others in a pass over the tile; beta 0 and 0.5.
+        foreach (var width in SimdDispatch.Available)
+            using (SimdDispatch.Force(width))
+                foreach (float beta in k == 0 ? [0.5f] : new[] { 0f, 0.5f })
+                    AddendCase(ta, tb, m, n, k, withBias, beta, width.ToString());
+    }
+
+    private static void AddendCase(bool ta, bool tb, int m, int n, int k, bool withBias, float beta, string what)
     {
         var rng = new Random(m * 31 + n);
         int lda = ta ? m : k, ldb = tb ? k : n, ldd = n + 3;
         float[] a = Matrix(ta ? k : m, ta ? m : k, Math.Max(1, lda), rng), b = Matrix(tb ? n : k, tb ? k : n, Math.Max(1, ldb), rng);
         float[] bias = withBias ? Matrix(1, n, n, rng) : [], d = Matrix(m, n, ldd, rng), c0 = Matrix(m, n, n, rng);
         float[] fused = (float[])c0.Clone(), separate = (float[])c0.Clone();
-        float beta = k == 0 ? 0.5f : 0f;
         Gemm.Sgemm(ta, tb, m, n, k, 1f, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, fused, n, bias, d, ldd);
         if (withBias) Gemm.Sgemm(ta, tb, m, n, k, 1f, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, separate, n, bias);
         else Gemm.Sgemm(ta, tb, m, n, k, 1f, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, separate, n);
@@ -204,7 +214,7 @@ public unsafe class GemmTests
             {
                 float expected = separate[i * n + j] + d[i * ldd + j];
                 if (BitConverter.SingleToInt32Bits(fused[i * n + j]) != BitConverter.SingleToInt32Bits(expected))
-                    Assert.Fail($"C[{i},{j}] = {fused[i * n + j]:R}, separate sum {expected:R}");
+                    Assert.Fail($"{what}, beta {beta}: C[{i},{j}] = {fused[i * n + j]:R}, separate sum {expected:R}");
             }
     }
 

@@ -42,12 +42,21 @@ public class ForwardHookTests
     {
         var gpt = new Gpt(new GptConfig(Vocab: 16, Block: 8, Layers: 2, Heads: 2, Embd: 16, Activation: "hermite:3"), new Rng(3));
         int[] ids = [1, 5, 7, 2, 9, 3, 3, 0, 4, 8, 15, 6, 2, 2, 1, 11];
+        int[] targets = [5, 7, 2, 9, 3, 3, 0, 4, 8, 15, 6, 2, 2, 1, 11, 12];
         float[] fused = gpt.Forward(ids, 2, 8).Data.ToArray();
+        float[][] Gradients()
+        {
+            gpt.ZeroGrad();
+            gpt.Loss(ids, targets, 2, 8).Backward();
+            return gpt.Parameters().Select(p => p.Grad!.Data.ToArray()).ToArray();
+        }
+        var fusedGrads = Gradients();
         var block = gpt.Transformer.H[1];
         Tensor? attnIn = null, attnOut = null, projIn = null, projOut = null;
         using var h1 = block.Attn.RegisterForwardHook((_, input, output) => { attnIn = input; attnOut = output; });
         using var h2 = block.Mlp.CProj.RegisterForwardHook((_, input, output) => { projIn = input; projOut = output; });
         Assert.Equal(fused, gpt.Forward(ids, 2, 8).Data.ToArray());
+        Assert.Equal(fusedGrads, Gradients());
         // The hooks saw the branches' own outputs, not the residual sums.
         Assert.Equal(block.Attn.Forward(attnIn!).Data.ToArray(), attnOut!.Data.ToArray());
         Assert.Equal(block.Mlp.CProj.Forward(projIn!).Data.ToArray(), projOut!.Data.ToArray());

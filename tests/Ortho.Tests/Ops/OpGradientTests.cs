@@ -97,13 +97,21 @@ public class OpGradientTests
             case "residual_linear": GradCheck.Check(t => t[0] + Functional.Linear(t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]); break;
             // The residual sum fused into the product: a separate residual, the input itself as the residual (the product
             // reads the output gradient before the residual takes its buffer), and a chain of blocks sharing the stream.
-            case "linear_residual": GradCheck.Check(t => Functional.LinearResidual(t[3], t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 2, 3, 5)]); break;
-            case "linear_residual_self": GradCheck.Check(t => Functional.LinearResidual(t[0], t[0], t[1], t[2]), [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]); break;
+            case "linear_residual": GradCheck.Check(t => Functional.LinearResidual(t[0], t[1], t[2], t[3]), [R(1, 2, 3, 4), R(2, 5, 4), R(3, 5), R(4, 2, 3, 5)]); break;
+            // An intermediate (not a leaf), so the residual may take the output gradient's buffer: the products must
+            // have read it first.
+            case "linear_residual_self":
+                GradCheck.Check(t =>
+                {
+                    var h = t[0].Tanh();
+                    return Functional.LinearResidual(h, t[1], t[2], h) * h;
+                }, [R(1, 2, 3, 4), R(2, 4, 4), R(3, 4)]);
+                break;
             case "linear_residual_chain":
                 GradCheck.Check(t =>
                 {
                     var x = t[0];
-                    for (int i = 0; i < 2; i++) x = Functional.LinearResidual(x, Functional.LayerNorm(x, null, null).Tanh(), t[1]);
+                    for (int i = 0; i < 2; i++) x = Functional.LinearResidual(Functional.LayerNorm(x, null, null).Tanh(), t[1], null, x);
                     return x * x;
                 }, [R(1, 2, 3, 4), R(2, 4, 4)]);
                 break;

@@ -17,15 +17,17 @@ namespace Ortho.Activations;
 /// cos(ku - p) = cos(ku) cos p + sin(ku) sin p with the per-call constants c_k cos p_k / k!, c_k sin p_k / k!.
 /// <b>General</b>: per term, one cosine (forward) or sine and cosine (backward) of the angle in half-turns,
 /// (w_k / pi) x - p_k / pi, reduced modulo 1, where sin and cos share the sign (-1)^m and need no quadrant selection
-/// (<see cref="FourierSinCos"/>); blocks with arguments beyond
-/// <see cref="SinCosKernels.FastPathLimit"/> use the checked <see cref="SinCosKernels"/> sincos.</para>
+/// (<see cref="FourierSinCos"/>); arguments beyond <see cref="SinCosKernels.FastPathLimit"/> take the checked
+/// <see cref="SinCosKernels"/> sincos (see Range below).</para>
 /// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
 /// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
 /// frequency gradient (frozen frequencies).</para>
 /// <para>Range: the general loops compare each vector's |x| with the largest |x| whose every argument is within
-/// <see cref="SinCosKernels.FastPathLimit"/> (from the largest |w| and |p| of the call) and send a vector beyond it to
-/// the checked sincos (double reduction or scalar fallback); the harmonic loops take max |x| of each block of 32K
-/// elements first (a read of the block that leaves it in cache) and run the whole block one way or the other.</para>
+/// <see cref="SinCosKernels.FastPathLimit"/> (from the largest |w| and |p| of the call); a vector beyond it stops the
+/// loop and runs element by element, each element beyond the limit (or infinite) through the checked sincos and the
+/// rest through the same operations as the vector loop, so every vector width gives the same bits. The harmonic loops
+/// take max |x| of each block of 32K elements first (a read of the block that leaves it in cache) and run the whole
+/// block one way or the other.</para>
 /// <para>Degrees 1..<see cref="MaxDegree"/>: 1/k! is a normal float up to k = 33.</para>
 /// </remarks>
 public static unsafe class FourierKernels
@@ -265,8 +267,9 @@ public static unsafe class FourierKernels
         }
     }
 
-    // Picks the loop variant: harmonic or general, and (per block) whether every sin/cos argument is inside the
-    // polynomial range (no per-vector range check, no call in the loop) or needs the checked sincos.
+    // Picks the loop variant: general (range checked per vector, above), or harmonic and (per block) whether every
+    // sin/cos argument is inside the polynomial range (no per-vector range check, no call in the loop) or needs the
+    // checked sincos.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Forward<TV, TOps>(float* y, float* x, int count, in ForwardJob job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
@@ -468,7 +471,8 @@ public static unsafe class FourierKernels
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count);
                 // Stop before a vector with an argument beyond the polynomial's range (or an infinity), as the forward.
-                if (!TChecked.On && TOps.AnyGreaterThan(TOps.Max(TOps.Abs(xv), TOps.Abs(xv2)), lim)) goto Stop;
+                // (Two compares: a max of the two would let a NaN in one vector hide a far value in the other's lane.)
+                if (!TChecked.On && (TOps.AnyGreaterThan(TOps.Abs(xv), lim) || TOps.AnyGreaterThan(TOps.Abs(xv2), lim))) goto Stop;
                 TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, d = zero;
                 TV gx2 = TGrid.On ? TOps.Mul(g2, xv2) : zero, d2 = zero;
                 acc[0] = TOps.Add(TOps.Add(acc[0], g), g2);

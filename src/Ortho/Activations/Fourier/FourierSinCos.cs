@@ -17,8 +17,8 @@ namespace Ortho.Activations;
 /// selection. Against a reduction of the angle itself modulo pi this saves three multiply-adds a term (the rounding of
 /// m, and the two-part product m pi), which are what the loops are bound by, and trades them for two additions; the
 /// cosine's degree-8 polynomial saves one more (a degree-10 one is within 2.4e-10, far below the float rounding).
-/// The half-turn angle rounds once, where torchortho's float angle w x - p rounds twice: the error it adds is of the
-/// same size as the rounding of the angle in float.
+/// The half-turn angle's constants w / pi and p / pi are rounded to float, and the angle once more: the error this adds
+/// is of the size of the rounding of the angle w x - p itself in float (torchortho's), a few units in its last place.
 /// </remarks>
 internal static class FourierSinCos
 {

@@ -157,7 +157,7 @@ public static unsafe partial class Gemm
     {
         CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has length {bias.Length} but C has n = {n} columns.", nameof(bias));
-        if (ldAddend < Math.Max(1, n)) throw new ArgumentException($"ldAddend = {ldAddend} is less than n = {n}.", nameof(ldAddend));
+        if (ldAddend < n || ldAddend < 0) throw new ArgumentException($"ldAddend = {ldAddend} is less than n = {n}.", nameof(ldAddend));
         long need = m == 0 || n == 0 ? 0 : (long)(m - 1) * ldAddend + n;
         if (addend.Length < need)
             throw new ArgumentException($"addend has {addend.Length} elements; {m} x {n} with leading dimension {ldAddend} needs {need}.", nameof(addend));
