@@ -1,19 +1,25 @@
 #!/usr/bin/python3
 """Renders a scripts/bench-ladder.sh results directory as the markdown tables of docs/benchmarks.md's ladder section.
-Usage: bench-ladder-report.py RESULTS_DIR"""
+Usage: bench-ladder-report.py RESULTS_DIR [MORE_RESULTS_DIRS...]
+With several directories (runs of the same ladder), each case at each thread count takes its fastest run: the host's
+drift only ever slows a step, so the fastest of a few runs is the closest to the machine's own speed."""
 import json, os, sys
 
-R = sys.argv[1]
 def jl(name):
-    path = os.path.join(R, name)
-    return [json.loads(l) for l in open(path) if l.strip().startswith('{')] if os.path.exists(path) else []
+    rows = []
+    for R in sys.argv[1:]:
+        path = os.path.join(R, name)
+        if os.path.exists(path): rows += [json.loads(l) for l in open(path) if l.strip().startswith('{')]
+    return rows
 
 ours, peer = jl('train-ladder.jsonl'), jl('train-ladder-peer.jsonl')
 norm = lambda a: a.replace(':', '')  # hermite:3 (Ortho) is hermite3 (the peer's torchortho names)
 def key(d): return (d['task'], d['preset'], d['batch'], d.get('block', d.get('image_size')), norm(d['activation']))
 def by_case(rows):
     cases = {}
-    for d in rows: cases.setdefault(key(d), {})[d['threads']] = d
+    for d in rows:
+        runs = cases.setdefault(key(d), {})
+        if d['threads'] not in runs or d['ms_per_step'] < runs[d['threads']]['ms_per_step']: runs[d['threads']] = d
     return cases
 oc, pc = by_case(ours), by_case([d for d in peer if not d['activation'].startswith('hermiterec')])
 # The recurrence form of Hermite (same function, torch ops) stands in where torchortho's own Hermite did not run.
@@ -24,7 +30,8 @@ best = lambda runs: min(runs.values(), key=lambda d: d['ms_per_step']) if runs e
 
 if ours:
     d0 = ours[0]
-    print(f"Measured {d0.get('date', '?')} at commit `{d0.get('commit', '?')}`, {d0.get('cpu', '?')}, {d0.get('cores', '?')} logical cores, "
+    runs = f" (the fastest of {len(sys.argv) - 1} runs for each case, the last started {ours[-1].get('date', '?')})" if len(sys.argv) > 2 else ''
+    print(f"Measured {d0.get('date', '?')}{runs} at commit `{d0.get('commit', '?')}`, {d0.get('cpu', '?')}, {d0.get('cores', '?')} logical cores, "
           f"{d0.get('simd', '?')}; the peer {peer[0]['peer'] if peer else '(not run)'} with OpenBLAS.\n")
 print("| task | preset | batch x size | activation | Ortho ms/step (1 / 2 thr) | x floor (1 / 2 thr) | vs GELU | peer ms/step (1 / 2 thr) | peer / Ortho (best each) | GFLOP/step | tokens or images/s | peak RSS MB | pool peak MB | peer RSS MB |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
