@@ -44,18 +44,21 @@ public class ActivationKernelTests
     }
 
     /// <summary>
-    /// Fourier with learned frequencies, inputs beyond the fast sine/cosine's range scattered among ordinary ones: a
-    /// vector holding one runs element by element, so every width gives the scalar path's bits, and each such element
-    /// matches the double reference.
+    /// Fourier with learned frequencies (perturbed) or harmonic ones (at init), inputs beyond the fast sine/cosine's range
+    /// scattered among ordinary ones: a vector holding one runs element by element, so every width gives the scalar
+    /// path's bits, and each such element matches the double reference.
     /// </summary>
     [Theory]
-    [InlineData(1, 5)]
-    [InlineData(17, 5)]
-    [InlineData(1000, 5)]
-    [InlineData(70_001, 8)] // three reduction blocks
-    public void FourierArgumentsBeyondTheFastRangeKeepTheScalarBits(int length, int degree)
+    [InlineData(1, 5, true)]
+    [InlineData(17, 5, true)]
+    [InlineData(1000, 5, true)]
+    [InlineData(70_001, 8, true)] // three reduction blocks
+    [InlineData(1000, 5, false)]
+    [InlineData(70_001, 8, false)]
+    public void FourierArgumentsBeyondTheFastRangeKeepTheScalarBits(int length, int degree, bool learned)
     {
-        var p = Params(ActivationKind.Fourier, degree, 7, perturb: true);
+        var p = Params(ActivationKind.Fourier, degree, 7, perturb: learned);
+        Assert.Equal(!learned, FourierKernels.IsHarmonic(p[ActivationParameterNames.Fourier.Grid]));
         var x = Normal(length, 1);
         float[] far = [40f, -75f, 130f, 1e4f, -3e5f];
         for (int i = 0; i < Math.Min(length, far.Length); i++) x[(i * 37) % length] = far[i];
@@ -79,10 +82,12 @@ public class ActivationKernelTests
     /// vector does not hide a far value in the same lane of the next (the backward's two-vector loop checks each).
     /// Outputs and dx keep the scalar path's bits; a far element beside a NaN matches the reference.
     /// </summary>
-    [Fact]
-    public void FourierNaNsAndInfinitiesBesideFarArgumentsKeepTheScalarBits()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FourierNaNsAndInfinitiesBesideFarArgumentsKeepTheScalarBits(bool learned)
     {
-        var p = Params(ActivationKind.Fourier, 5, 7, perturb: true);
+        var p = Params(ActivationKind.Fourier, 5, 7, perturb: learned);
         var x = Normal(256, 3);
         var dy = Normal(256, 4, 1f);
         for (int lane = 0; lane < 16; lane += 5)

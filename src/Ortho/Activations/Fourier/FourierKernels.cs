@@ -22,12 +22,12 @@ namespace Ortho.Activations;
 /// <para>Backward reduces all parameter gradients in the same pass as dx (float lanes over short runs, double
 /// per block, blocks added in order: bit-identical for any thread count). Pass an empty dGrid to skip the
 /// frequency gradient (frozen frequencies).</para>
-/// <para>Range: the general loops compare each vector's |x| with the largest |x| whose every argument is within
+/// <para>Range: both loops compare each vector's |x| with the largest |x| whose every argument is within
 /// <see cref="SinCosKernels.FastPathLimit"/> (from the largest |w| and |p| of the call); a vector beyond it stops the
 /// loop and runs element by element, each element beyond the limit (or infinite) through the checked sincos and the
-/// rest through the same operations as the vector loop, so every vector width gives the same bits. The harmonic loops
-/// take max |x| of each block of 32K elements first (a read of the block that leaves it in cache) and run the whole
-/// block one way or the other.</para>
+/// rest through the same operations as the vector loop, so every vector width gives the same bits. Within the limit
+/// both take the half-turn sine and cosine (<see cref="FourierSinCos"/>): of (w_k / pi) x - p_k / pi per term, or of
+/// (w_1 / pi) x once per element for the harmonics.</para>
 /// <para>Degrees 1..<see cref="MaxDegree"/>: 1/k! is a normal float up to k = 33.</para>
 /// </remarks>
 public static unsafe class FourierKernels
@@ -140,7 +140,7 @@ public static unsafe class FourierKernels
         {
             var job = new ForwardJob
             {
-                Y = py, X = px, T = pt, N = degree, F0 = fundamental[0], W0 = grid[0], Harmonic = harmonic,
+                Y = py, X = px, T = pt, N = degree, F0 = fundamental[0], W0 = grid[0], W0Half = (float)(grid[0] / Math.PI), Harmonic = harmonic,
             };
             FixedBlocks.Run(x.Length, harmonic ? 30 + 4 * degree : 35 * degree, job);
         }
@@ -174,7 +174,7 @@ public static unsafe class FourierKernels
             {
                 var job = new BackwardJob
                 {
-                    Dx = pdx, X = px, Dy = pdy, T = pt, Partials = pp, N = n, W0 = grid[0], Harmonic = harmonic,
+                    Dx = pdx, X = px, Dy = pdy, T = pt, Partials = pp, N = n, W0 = grid[0], W0Half = (float)(grid[0] / Math.PI), Harmonic = harmonic,
                     WantGrid = wantGrid, NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
                 FixedBlocks.Run(len, harmonic ? 30 + 8 * n : 40 * n, job);
@@ -210,11 +210,8 @@ public static unsafe class FourierKernels
         finally { FixedBlocks.ReturnPartials(partials); }
     }
 
-    // Largest |argument| of any sine/cosine in a block whose largest |x| is maxAbsX (theta = w x - p, or u = w0 x).
-    private static bool InFastRange(float maxAbsX, float maxAbsW, float maxAbsP) =>
-        (double)maxAbsX * maxAbsW * (1 + 1e-6) + maxAbsP <= SinCosKernels.FastPathLimit;
-
-    // The largest float |x| that InFastRange accepts (negative when none is; +infinity when every finite x is).
+    // The largest float |x| for which every sine/cosine argument (theta = w x - p, or u = w0 x) is within the fast path's
+    // limit, |x| max|w| (1 + 1e-6) + max|p| <= FastPathLimit (negative when no x is; +infinity when every finite x is).
     private static float FastXLimit(float maxAbsW, float maxAbsP)
     {
         double room = SinCosKernels.FastPathLimit - (double)maxAbsP;
@@ -237,7 +234,7 @@ public static unsafe class FourierKernels
     {
         public float* Y, X, T;
         public int N;
-        public float F0, W0;
+        public float F0, W0, W0Half;
         public bool Harmonic;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -254,7 +251,7 @@ public static unsafe class FourierKernels
         public float* Dx, X, Dy, T;
         public double* Partials;
         public int N;
-        public float W0;
+        public float W0, W0Half;
         public bool Harmonic, WantGrid, NeedDx, AccumulateDx;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -267,35 +264,15 @@ public static unsafe class FourierKernels
         }
     }
 
-    // Picks the loop variant: general (range checked per vector, above), or harmonic and (per block) whether every
-    // sin/cos argument is inside the polynomial range (no per-vector range check, no call in the loop) or needs the
-    // checked sincos.
+    // Picks the loop: harmonic or general, each with the range check in the loop (one compare a vector).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Forward<TV, TOps>(float* y, float* x, int count, in ForwardJob job) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int len = count - count % TOps.Count;
         if (len == 0) return 0;
         var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
-        // Learned frequencies: the range check rides in the loop, one compare a vector, so the block is read once.
-        if (!job.Harmonic)
-        {
-            // The loop stops at a vector with an argument beyond the fast range (or an infinity), which then runs element
-            // by element, and resumes after it: the rare slow case costs the loop no call.
-            float xl = FastXLimit(mw, mp);
-            int i = 0;
-            while ((i += GeneralForward<TV, TOps, No>(y + i, x + i, len - i, in job, xl)) < len)
-            {
-                for (int e = i; e < i + TOps.Count; e++)
-                {
-                    if (MathF.Abs(x[e]) > xl) GeneralForward<float, SimdScalar, Yes>(y + e, x + e, 1, in job, xl);
-                    else GeneralForward<float, SimdScalar, No>(y + e, x + e, 1, in job, xl);
-                }
-                i += TOps.Count;
-            }
-            return len;
-        }
-        bool fast = InFastRange(RowOps.MaxAbs<TV, TOps>(x, len), mw, mp);
-        return fast ? HarmonicForward<TV, TOps, No>(y, x, len, in job) : HarmonicForward<TV, TOps, Yes>(y, x, len, in job);
+        float xl = FastXLimit(mw, mp);
+        return job.Harmonic ? ForwardRuns<TV, TOps, Yes>(y, x, len, in job, xl) : ForwardRuns<TV, TOps, No>(y, x, len, in job, xl);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -305,27 +282,41 @@ public static unsafe class FourierKernels
         int len = count - count % TOps.Count;
         if (len == 0) return 0;
         var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
-        if (!job.Harmonic)
-            return job.WantGrid ? GeneralBackwardRuns<TV, TOps, Yes>(dx, x, dy, len, sums, in job, FastXLimit(mw, mp))
-                : GeneralBackwardRuns<TV, TOps, No>(dx, x, dy, len, sums, in job, FastXLimit(mw, mp));
-        bool fast = InFastRange(RowOps.MaxAbs<TV, TOps>(x, len), mw, mp);
-        if (job.WantGrid)
-            return fast ? HarmonicBackward<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job);
-        return fast ? HarmonicBackward<TV, TOps, No, No>(dx, x, dy, len, sums, in job) : HarmonicBackward<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job);
+        float xl = FastXLimit(mw, mp);
+        if (job.Harmonic)
+            return job.WantGrid ? BackwardRuns<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job, xl) : BackwardRuns<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job, xl);
+        return job.WantGrid ? BackwardRuns<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job, xl) : BackwardRuns<TV, TOps, No, No>(dx, x, dy, len, sums, in job, xl);
     }
 
-    // As the forward: the fast loop stops at a vector with an argument beyond its range, which runs element by element
-    // (each with its own sums), and resumes after it.
-    private static int GeneralBackwardRuns<TV, TOps, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job, float xl)
-        where TV : unmanaged where TOps : struct, ISimd<TV> where TGrid : IFlag
+    // The loop stops at a vector with an argument beyond the fast range (or an infinity), which then runs element by
+    // element, and resumes after it: the rare slow case costs the loop no call, and each block is read once.
+    private static int ForwardRuns<TV, TOps, THarmonic>(float* y, float* x, int len, in ForwardJob job, float xl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where THarmonic : IFlag
     {
         int i = 0;
-        while ((i += GeneralBackward<TV, TOps, No, TGrid>(dx + i, x + i, dy + i, len - i, sums, in job, xl)) < len)
+        while ((i += ForwardLoop<TV, TOps, No, THarmonic>(y + i, x + i, len - i, in job, xl)) < len)
         {
             for (int e = i; e < i + TOps.Count; e++)
             {
-                if (MathF.Abs(x[e]) > xl) GeneralBackward<float, SimdScalar, Yes, TGrid>(dx + e, x + e, dy + e, 1, sums, in job, xl);
-                else GeneralBackward<float, SimdScalar, No, TGrid>(dx + e, x + e, dy + e, 1, sums, in job, xl);
+                if (MathF.Abs(x[e]) > xl) ForwardLoop<float, SimdScalar, Yes, THarmonic>(y + e, x + e, 1, in job, xl);
+                else ForwardLoop<float, SimdScalar, No, THarmonic>(y + e, x + e, 1, in job, xl);
+            }
+            i += TOps.Count;
+        }
+        return len;
+    }
+
+    // As the forward; an element run alone adds its own sums.
+    private static int BackwardRuns<TV, TOps, TGrid, THarmonic>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job, float xl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TGrid : IFlag where THarmonic : IFlag
+    {
+        int i = 0;
+        while ((i += BackwardLoop<TV, TOps, No, TGrid, THarmonic>(dx + i, x + i, dy + i, len - i, sums, in job, xl)) < len)
+        {
+            for (int e = i; e < i + TOps.Count; e++)
+            {
+                if (MathF.Abs(x[e]) > xl) BackwardLoop<float, SimdScalar, Yes, TGrid, THarmonic>(dx + e, x + e, dy + e, 1, sums, in job, xl);
+                else BackwardLoop<float, SimdScalar, No, TGrid, THarmonic>(dx + e, x + e, dy + e, 1, sums, in job, xl);
             }
             i += TOps.Count;
         }
@@ -333,23 +324,39 @@ public static unsafe class FourierKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SinCos<TV, TOps, TChecked>(TV a, out TV s, out TV c) where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
+    private static int ForwardLoop<TV, TOps, TChecked, THarmonic>(float* y, float* x, int len, in ForwardJob job, float xl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where THarmonic : IFlag =>
+        THarmonic.On ? HarmonicForward<TV, TOps, TChecked>(y, x, len, in job, xl) : GeneralForward<TV, TOps, TChecked>(y, x, len, in job, xl);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BackwardLoop<TV, TOps, TChecked, TGrid, THarmonic>(float* dx, float* x, float* dy, int len, double* sums,
+        in BackwardJob job, float xl)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag where THarmonic : IFlag =>
+        THarmonic.On ? HarmonicBackward<TV, TOps, TChecked, TGrid>(dx, x, dy, len, sums, in job, xl)
+            : GeneralBackward<TV, TOps, TChecked, TGrid>(dx, x, dy, len, sums, in job, xl);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // sin and cos of u = w0 x: the checked sincos of u, or the half-turn one of x (w0 / pi).
+    private static void HarmonicSinCos<TV, TOps, TChecked>(TV xv, TV w0, TV w0Half, out TV s, out TV c)
+        where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
-        if (TChecked.On) SinCosKernels.Eval<TV, TOps>(a, out s, out c);
-        else SinCosKernels.EvalUnchecked<TV, TOps>(a, out s, out c);
+        if (TChecked.On) SinCosKernels.Eval<TV, TOps>(TOps.Mul(w0, xv), out s, out c);
+        else FourierSinCos.SinCosPi<TV, TOps>(TOps.Mul(w0Half, xv), out s, out c);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int HarmonicForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job)
+    private static int HarmonicForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job, float xLimit)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
         int n = job.N;
         float* t1 = job.T, t2 = job.T + n;
-        TV f0 = TOps.Splat(job.F0), w0 = TOps.Splat(job.W0), one = TOps.Splat(1f), zero = TOps.Splat(0f);
-        TV a1 = TOps.Splat(t1[0]), b1 = TOps.Splat(t2[0]);
+        TV f0 = TOps.Splat(job.F0), w0 = TOps.Splat(job.W0), w0Half = TOps.Splat(job.W0Half), one = TOps.Splat(1f), zero = TOps.Splat(0f);
+        TV a1 = TOps.Splat(t1[0]), b1 = TOps.Splat(t2[0]), lim = TOps.Splat(xLimit);
         for (int i = 0; i < len; i += TOps.Count)
         {
-            SinCos<TV, TOps, TChecked>(TOps.Mul(w0, TOps.Load(x + i)), out TV s1, out TV c1);
+            TV xv = TOps.Load(x + i);
+            if (!TChecked.On && TOps.AnyGreaterThan(TOps.Abs(xv), lim)) return i; // as GeneralForward
+            HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV s1, out TV c1);
             TV f = TOps.MulAdd(b1, s1, TOps.MulAdd(a1, c1, f0));
             TV two = TOps.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
             for (int j = 1; j < n; j++)
@@ -390,23 +397,26 @@ public static unsafe class FourierKernels
 
     // Accumulator slots per harmonic k: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int HarmonicBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job)
+    private static int HarmonicBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job,
+        float xLimit)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
         int n = job.N, stride = 1 + 4 * n;
         float* d1 = job.T + 2 * n, d2 = job.T + 3 * n;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
-        TV w0 = TOps.Splat(job.W0), one = TOps.Splat(1f), zero = TOps.Splat(0f);
+        TV w0 = TOps.Splat(job.W0), w0Half = TOps.Splat(job.W0Half), one = TOps.Splat(1f), zero = TOps.Splat(0f), lim = TOps.Splat(xLimit);
         TV* acc = stackalloc TV[stride];
+        int i = 0;
         for (int s = 0; s < len; s += FixedBlocks.SubBlock)
         {
             int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
-            for (int i = s; i < e; i += TOps.Count)
+            for (i = s; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                if (!TChecked.On && TOps.AnyGreaterThan(TOps.Abs(xv), lim)) goto Stop; // as GeneralBackward
                 acc[0] = TOps.Add(acc[0], g);
-                SinCos<TV, TOps, TChecked>(TOps.Mul(w0, xv), out TV sCur, out TV cCur);
+                HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV sCur, out TV cCur);
                 TV gx = TGrid.On ? TOps.Mul(g, xv) : zero;
                 TV two = TOps.Add(cCur, cCur), cPrev = one, sPrev = zero;
                 TV d = TOps.MulAdd(TOps.Splat(d1[0]), sCur, TOps.Mul(TOps.Splat(d2[0]), cCur));
@@ -442,6 +452,9 @@ public static unsafe class FourierKernels
             for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
         return len;
+    Stop:
+        for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
+        return i;
     }
 
     // Accumulator slots per term: sum g cos(theta), sum g sin(theta), sum g x sin(theta). Element-outer (measured
