@@ -78,14 +78,16 @@ internal static class TrainBench
     }
 
     /// <summary>
-    /// Warm-up: <paramref name="steps"/> steps, or by default at least one step, then up to 3 steps and 1 s, stopping
-    /// after 3 s (one step of the largest presets). The first step runs under a profile, which counts the step's matrix
+    /// Warm-up: <paramref name="steps"/> steps, or by default one step, then at least 5 more and 2 s of them, stopping
+    /// after 5 s (one step of the largest presets). The clock starts after the first step, which pays for compiling the
+    /// step's code: the runtime then recompiles the hot methods in the background for a second or more, and with every
+    /// core running the step (two threads here) that work slowed the first case of a process by 20-30% when the warm-up
+    /// stopped after 1 s counted from the start. The first step runs under a profile, which counts the step's matrix
     /// FLOPs (returned; 0 without warm-up); the others run as the timed steps will.
     /// </summary>
     private static double WarmUp(TrainCase c, int? steps)
     {
         if (steps == 0) return 0;
-        var sw = Stopwatch.StartNew();
         double flops;
         using (var p = OpProfile.Start())
         {
@@ -94,7 +96,8 @@ internal static class TrainBench
             p.EndStep();
             flops = p.FlopsPerStep;
         }
-        for (int i = 1; steps is { } n ? i < n : (i < 3 || sw.Elapsed.TotalSeconds < 1) && sw.Elapsed.TotalSeconds < 3; i++) c.Step();
+        var sw = Stopwatch.StartNew();
+        for (int i = 1; steps is { } n ? i < n : (i < 6 || sw.Elapsed.TotalSeconds < 2) && sw.Elapsed.TotalSeconds < 5; i++) c.Step();
         return flops;
     }
 
