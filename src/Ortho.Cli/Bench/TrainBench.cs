@@ -81,7 +81,7 @@ internal static class TrainBench
     /// Warm-up: <paramref name="steps"/> steps, or by default one step, then at least 5 more and 2 s of them, stopping
     /// after 5 s (one step of the largest presets). The clock starts after the first step, which pays for compiling the
     /// step's code: the runtime then recompiles the hot methods in the background for a second or more, and with every
-    /// core running the step (two threads here) that work slowed the first case of a process by 20-30% when the warm-up
+    /// core running the step (two threads here) that work slowed the first case of a process by 15-33% when the warm-up
     /// stopped after 1 s counted from the start. The first step runs under a profile, which counts the step's matrix
     /// FLOPs (returned; 0 without warm-up); the others run as the timed steps will.
     /// </summary>

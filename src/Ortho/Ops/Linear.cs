@@ -34,11 +34,8 @@ public static partial class Functional
             throw new ArgumentException($"LinearResidual: residual {Tensor.ShapeString(residual.ShapeSpan)} does not match the output {Tensor.ShapeString(outShape)}.");
         var y = Tensor.Empty(outShape);
         // The bias (and the residual) are added by the GEMM to each tile while it is in cache: no pass over y of their own.
-        if (residual != null)
-            Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF, bias == null ? default : bias.Data,
-                residual.Data, outF);
-        else if (bias == null) Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
-        else Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF, bias.Data);
+        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF,
+            bias == null ? default : bias.Data, residual == null ? default : residual.Data, outF);
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
         if (residual != null) inputs = [.. inputs, residual];
         return Tensor.Record(y, residual == null ? "linear" : "linear_residual", inputs, g =>

@@ -141,6 +141,7 @@ public static unsafe class FourierKernels
             var job = new ForwardJob
             {
                 Y = py, X = px, T = pt, N = degree, F0 = fundamental[0], W0 = grid[0], W0Half = (float)(grid[0] / Math.PI), Harmonic = harmonic,
+                XLimit = FastXLimit(grid, phases, harmonic),
             };
             FixedBlocks.Run(x.Length, harmonic ? 30 + 4 * degree : 35 * degree, job);
         }
@@ -175,6 +176,7 @@ public static unsafe class FourierKernels
                 var job = new BackwardJob
                 {
                     Dx = pdx, X = px, Dy = pdy, T = pt, Partials = pp, N = n, W0 = grid[0], W0Half = (float)(grid[0] / Math.PI), Harmonic = harmonic,
+                    XLimit = FastXLimit(grid, phases, harmonic),
                     WantGrid = wantGrid, NeedDx = needDx, AccumulateDx = accumulateDx,
                 };
                 FixedBlocks.Run(len, harmonic ? 30 + 8 * n : 40 * n, job);
@@ -210,31 +212,27 @@ public static unsafe class FourierKernels
         finally { FixedBlocks.ReturnPartials(partials); }
     }
 
-    // The largest float |x| for which every sine/cosine argument (theta = w x - p, or u = w0 x) is within the fast path's
-    // limit, |x| max|w| (1 + 1e-6) + max|p| <= FastPathLimit (negative when no x is; +infinity when every finite x is).
-    private static float FastXLimit(float maxAbsW, float maxAbsP)
+    // The largest float |x| for which every sine/cosine argument (theta = w x - p, or u = w_1 x on the harmonic path) is
+    // within the fast path's limit, |x| max|w| (1 + 1e-6) + max|p| <= FastPathLimit (negative when no x is; +infinity
+    // when every finite x is). Once per call.
+    private static float FastXLimit(ReadOnlySpan<float> grid, ReadOnlySpan<float> phases, bool harmonic)
     {
-        double room = SinCosKernels.FastPathLimit - (double)maxAbsP;
+        float mw = harmonic ? MathF.Abs(grid[0]) : 0f, mp = 0f;
+        if (!harmonic)
+            for (int j = 0; j < grid.Length; j++) { mw = MathF.Max(mw, MathF.Abs(grid[j])); mp = MathF.Max(mp, MathF.Abs(phases[j])); }
+        double room = SinCosKernels.FastPathLimit - (double)mp;
         if (room < 0) return -1f;
-        if (maxAbsW == 0) return float.PositiveInfinity;
-        double l = room / (maxAbsW * (1 + 1e-6));
+        if (mw == 0) return float.PositiveInfinity;
+        double l = room / (mw * (1 + 1e-6));
         float f = (float)l;
         return f > l ? MathF.BitDecrement(f) : f;
-    }
-
-    private static (float MaxW, float MaxP) Bounds(float* w, float* p, int n, bool harmonic, float w0)
-    {
-        if (harmonic) return (MathF.Abs(w0), 0f);
-        float mw = 0, mp = 0;
-        for (int j = 0; j < n; j++) { mw = MathF.Max(mw, MathF.Abs(w[j])); mp = MathF.Max(mp, MathF.Abs(p[j])); }
-        return (mw, mp);
     }
 
     private struct ForwardJob : IBlockJob
     {
         public float* Y, X, T;
         public int N;
-        public float F0, W0, W0Half;
+        public float F0, W0, W0Half, XLimit;
         public bool Harmonic;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -251,7 +249,7 @@ public static unsafe class FourierKernels
         public float* Dx, X, Dy, T;
         public double* Partials;
         public int N;
-        public float W0, W0Half;
+        public float W0, W0Half, XLimit;
         public bool Harmonic, WantGrid, NeedDx, AccumulateDx;
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -270,8 +268,7 @@ public static unsafe class FourierKernels
     {
         int len = count - count % TOps.Count;
         if (len == 0) return 0;
-        var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
-        float xl = FastXLimit(mw, mp);
+        float xl = job.XLimit;
         return job.Harmonic ? ForwardRuns<TV, TOps, Yes>(y, x, len, in job, xl) : ForwardRuns<TV, TOps, No>(y, x, len, in job, xl);
     }
 
@@ -281,8 +278,7 @@ public static unsafe class FourierKernels
     {
         int len = count - count % TOps.Count;
         if (len == 0) return 0;
-        var (mw, mp) = Bounds(job.T + 4 * job.N, job.T + 5 * job.N, job.N, job.Harmonic, job.W0);
-        float xl = FastXLimit(mw, mp);
+        float xl = job.XLimit;
         if (job.Harmonic)
             return job.WantGrid ? BackwardRuns<TV, TOps, Yes, Yes>(dx, x, dy, len, sums, in job, xl) : BackwardRuns<TV, TOps, No, Yes>(dx, x, dy, len, sums, in job, xl);
         return job.WantGrid ? BackwardRuns<TV, TOps, Yes, No>(dx, x, dy, len, sums, in job, xl) : BackwardRuns<TV, TOps, No, No>(dx, x, dy, len, sums, in job, xl);

@@ -219,23 +219,22 @@ public static unsafe partial class Gemm
             // The addend's rows (read from L2 or beyond once the tile is done) load while the tile computes.
             if (addend != null) PrefetchTile(addend, P.LdAddend, mr, nr);
             float* eb = full ? bias : null, ea = full ? addend : null;
-            nint eld = full ? P.LdAddend : 0;
             if (freshA)
             {
                 float* sa = a + Pc * lda + (Ic + ir);
-                if (freshB) TK.Run<Yes, No, Yes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be, eb, ea, eld);
-                else TK.Run<Yes, No, No>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be, eb, ea, eld);
+                if (freshB) TK.Run<Yes, No, Yes>(kc, sa, lda, pa, sb, ldb, pb, dst, ld, al, be, eb, ea, P.LdAddend);
+                else TK.Run<Yes, No, No>(kc, sa, lda, pa, pb, NR, null, dst, ld, al, be, eb, ea, P.LdAddend);
             }
             else if (RowsA && mr == MR)
             {
                 float* sa = a + (Ic + ir) * lda + Pc;
-                if (freshB) TK.Run<No, Yes, Yes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be, eb, ea, eld);
-                else TK.Run<No, Yes, No>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be, eb, ea, eld);
+                if (freshB) TK.Run<No, Yes, Yes>(kc, sa, lda, null, sb, ldb, pb, dst, ld, al, be, eb, ea, P.LdAddend);
+                else TK.Run<No, Yes, No>(kc, sa, lda, null, pb, NR, null, dst, ld, al, be, eb, ea, P.LdAddend);
             }
             else
             {
-                if (freshB) TK.Run<No, No, Yes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be, eb, ea, eld);
-                else TK.Run<No, No, No>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be, eb, ea, eld);
+                if (freshB) TK.Run<No, No, Yes>(kc, pa, MR, null, sb, ldb, pb, dst, ld, al, be, eb, ea, P.LdAddend);
+                else TK.Run<No, No, No>(kc, pa, MR, null, pb, NR, null, dst, ld, al, be, eb, ea, P.LdAddend);
             }
             if (!full)
             {

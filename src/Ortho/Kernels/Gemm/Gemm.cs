@@ -147,7 +147,8 @@ public static unsafe partial class Gemm
     /// <param name="c">C (<c>m x n</c>), row-major with leading dimension <paramref name="ldc"/>.</param>
     /// <param name="ldc">Leading dimension of C (at least <paramref name="n"/>).</param>
     /// <param name="bias">Added to every row of C (length n), or empty for none.</param>
-    /// <param name="addend">D (<c>m x n</c>), row-major with leading dimension <paramref name="ldAddend"/>; must not overlap C.</param>
+    /// <param name="addend">D (<c>m x n</c>), row-major with leading dimension <paramref name="ldAddend"/>, or empty for none; must
+    /// not overlap C.</param>
     /// <param name="ldAddend">Leading dimension of D (at least <paramref name="n"/>).</param>
     /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is too small, a span is too short, or
     /// the addend overlaps C.</exception>
@@ -158,7 +159,7 @@ public static unsafe partial class Gemm
         CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has length {bias.Length} but C has n = {n} columns.", nameof(bias));
         if (ldAddend < n || ldAddend < 0) throw new ArgumentException($"ldAddend = {ldAddend} is less than n = {n}.", nameof(ldAddend));
-        long need = m == 0 || n == 0 ? 0 : (long)(m - 1) * ldAddend + n;
+        long need = m == 0 || n == 0 || addend.IsEmpty ? 0 : (long)(m - 1) * ldAddend + n;
         if (addend.Length < need)
             throw new ArgumentException($"addend has {addend.Length} elements; {m} x {n} with leading dimension {ldAddend} needs {need}.", nameof(addend));
         if (need > 0 && addend[..(int)need].Overlaps(c))
@@ -485,46 +486,26 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>c[r, j] += bias[j] for rows [0, rows) and columns [0, cols).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddBias(float* c, nint ldc, int rows, int cols, float* bias)
+    /// <summary>c[r, j] = (c[r, j] + bias[j]) + addend[r, j] for rows [0, rows) and columns [0, cols) (row strides ldc and
+    /// lda), the bias first, as two separate sums would round; either may be null.</summary>
+    internal static void AddBiasAndRows(float* c, nint ldc, int rows, int cols, float* bias, float* addend, nint lda)
     {
-        for (int r = 0; r < rows; r++, c += ldc)
+        if (bias != null) AddRows(c, ldc, rows, cols, bias, 0);
+        if (addend != null) AddRows(c, ldc, rows, cols, addend, lda);
+    }
+
+    /// <summary>c[r, j] += src[r * lds + j] for rows [0, rows) and columns [0, cols); lds = 0 adds one row (a bias) to every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRows(float* c, nint ldc, int rows, int cols, float* src, nint lds)
+    {
+        for (int r = 0; r < rows; r++, c += ldc, src += lds)
         {
             int j = 0;
             if (Vector512.IsHardwareAccelerated)
-                for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(bias + j)).Store(c + j);
+                for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(src + j)).Store(c + j);
             if (Vector256.IsHardwareAccelerated)
-                for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(bias + j)).Store(c + j);
-            for (; j < cols; j++) c[j] += bias[j];
-        }
-    }
-
-    /// <summary>c[r, j] = (c[r, j] + bias[j]) + addend[r, j] for rows [0, rows) and columns [0, cols) (row strides ldc
-    /// and lda), in one pass; either may be null.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddBiasAndRows(float* c, nint ldc, int rows, int cols, float* bias, float* addend, nint lda)
-    {
-        if (addend == null) { AddBias(c, ldc, rows, cols, bias); return; }
-        for (int r = 0; r < rows; r++, c += ldc, addend += lda)
-        {
-            int j = 0;
-            if (bias != null)
-            {
-                if (Vector512.IsHardwareAccelerated)
-                    for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(bias + j) + Vector512.Load(addend + j)).Store(c + j);
-                if (Vector256.IsHardwareAccelerated)
-                    for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(bias + j) + Vector256.Load(addend + j)).Store(c + j);
-                for (; j < cols; j++) c[j] = c[j] + bias[j] + addend[j];
-            }
-            else
-            {
-                if (Vector512.IsHardwareAccelerated)
-                    for (; j + 16 <= cols; j += 16) (Vector512.Load(c + j) + Vector512.Load(addend + j)).Store(c + j);
-                if (Vector256.IsHardwareAccelerated)
-                    for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(addend + j)).Store(c + j);
-                for (; j < cols; j++) c[j] += addend[j];
-            }
+                for (; j + 8 <= cols; j += 8) (Vector256.Load(c + j) + Vector256.Load(src + j)).Store(c + j);
+            for (; j < cols; j++) c[j] += src[j];
         }
     }
 
