@@ -110,6 +110,36 @@ public class ActivationKernelTests
         Assert.True(Math.Abs(scalar.Y[48] - yRef) <= 1e-3, $"y(3e4) = {scalar.Y[48]}, reference {yRef}");
     }
 
+    /// <summary>
+    /// Tropical at init (every coefficient 1: all lines meet at x = 0) and perturbed, with exact ties, signed zeros,
+    /// infinities and NaNs: the vector scans (the winner named by its slope, the maximum by the hardware max) keep the
+    /// scalar path's bits and send each gradient to the first index on ties.
+    /// </summary>
+    [Theory]
+    [InlineData(ActivationKind.Tropical, 5, false)]
+    [InlineData(ActivationKind.Tropical, 5, true)]
+    [InlineData(ActivationKind.Tropical, 31, false)]
+    [InlineData(ActivationKind.Tropical, 64, false)] // more lines than the scan takes: the hull's two lines are scanned
+    [InlineData(ActivationKind.TropicalRational, 3, true)]
+    public void TropicalTiesAndSpecialValuesKeepTheScalarBits(ActivationKind kind, int degree, bool perturb)
+    {
+        var p = Params(kind, degree, 7, perturb);
+        var x = Normal(1000, 3);
+        // (The rational's gradients include sums of dy x, NaN or infinite beside such inputs: it takes the finite ones.)
+        float[] specials = kind == ActivationKind.Tropical
+            ? [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 3e38f, -3e38f, 1e-40f]
+            : [0f, -0f, 1e-40f, -1e-40f];
+        for (int i = 0; i < x.Length; i += 3) x[i] = specials[i / 3 % specials.Length];
+        var dy = Normal(1000, 4, 1f);
+        VectorPathsMatch(p, x, dy);
+        if (kind == ActivationKind.Tropical && !perturb)
+        {
+            // At init every zero is a tie of all lines: the first (slope 0) takes its gradient, so dx is 0 there.
+            var r = Run(p, x, dy, SimdDispatch.Best);
+            for (int i = 0; i < x.Length; i += 3 * specials.Length) Assert.Equal(0f, r.Dx[i]);
+        }
+    }
+
     private static void VectorPathsMatch(ActivationParameters p, float[] x, float[] dy)
     {
         int length = x.Length;

@@ -340,28 +340,56 @@ public static unsafe class FourierKernels
         else FourierSinCos.SinCosPi<TV, TOps>(TOps.Mul(w0Half, xv), out s, out c);
     }
 
+    // Two vectors per iteration, and the cosine and sine terms summed apart: the recurrence and the sums are chains of
+    // dependent multiply-adds, and one vector's chains alone left the multiply-add units idle (measured).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int HarmonicForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job, float xLimit)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
     {
-        int n = job.N;
+        int n = job.N, i = 0;
         float* t1 = job.T, t2 = job.T + n;
         TV f0 = TOps.Splat(job.F0), w0 = TOps.Splat(job.W0), w0Half = TOps.Splat(job.W0Half), one = TOps.Splat(1f), zero = TOps.Splat(0f);
         TV a1 = TOps.Splat(t1[0]), b1 = TOps.Splat(t2[0]), lim = TOps.Splat(xLimit);
-        for (int i = 0; i < len; i += TOps.Count)
+        for (; TOps.Count > 1 && i + 2 * TOps.Count <= len; i += 2 * TOps.Count)
+        {
+            TV xv = TOps.Load(x + i), xv2 = TOps.Load(x + i + TOps.Count);
+            // Two compares, as the general backward: a NaN in one vector must not hide a far value in the other.
+            if (!TChecked.On && (TOps.AnyGreaterThan(TOps.Abs(xv), lim) || TOps.AnyGreaterThan(TOps.Abs(xv2), lim))) return i;
+            HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV s1, out TV c1);
+            HarmonicSinCos<TV, TOps, TChecked>(xv2, w0, w0Half, out TV s1b, out TV c1b);
+            TV fc = TOps.MulAdd(a1, c1, f0), fs = TOps.Mul(b1, s1), fc2 = TOps.MulAdd(a1, c1b, f0), fs2 = TOps.Mul(b1, s1b);
+            TV two = TOps.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
+            TV two2 = TOps.Add(c1b, c1b), cPrev2 = one, sPrev2 = zero, cCur2 = c1b, sCur2 = s1b;
+            for (int j = 1; j < n; j++)
+            {
+                TV tc = TOps.Splat(t1[j]), ts = TOps.Splat(t2[j]);
+                TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
+                TV cNext2 = TOps.MulSub(two2, cCur2, cPrev2), sNext2 = TOps.MulSub(two2, sCur2, sPrev2);
+                fc = TOps.MulAdd(tc, cNext, fc);
+                fs = TOps.MulAdd(ts, sNext, fs);
+                fc2 = TOps.MulAdd(tc, cNext2, fc2);
+                fs2 = TOps.MulAdd(ts, sNext2, fs2);
+                cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
+                cPrev2 = cCur2; sPrev2 = sCur2; cCur2 = cNext2; sCur2 = sNext2;
+            }
+            TOps.Store(y + i, TOps.Add(fc, fs));
+            TOps.Store(y + i + TOps.Count, TOps.Add(fc2, fs2));
+        }
+        for (; i < len; i += TOps.Count)
         {
             TV xv = TOps.Load(x + i);
             if (!TChecked.On && TOps.AnyGreaterThan(TOps.Abs(xv), lim)) return i; // as GeneralForward
             HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV s1, out TV c1);
-            TV f = TOps.MulAdd(b1, s1, TOps.MulAdd(a1, c1, f0));
+            TV fc = TOps.MulAdd(a1, c1, f0), fs = TOps.Mul(b1, s1);
             TV two = TOps.Add(c1, c1), cPrev = one, sPrev = zero, cCur = c1, sCur = s1;
             for (int j = 1; j < n; j++)
             {
                 TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
-                f = TOps.MulAdd(TOps.Splat(t2[j]), sNext, TOps.MulAdd(TOps.Splat(t1[j]), cNext, f));
+                fc = TOps.MulAdd(TOps.Splat(t1[j]), cNext, fc);
+                fs = TOps.MulAdd(TOps.Splat(t2[j]), sNext, fs);
                 cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
             }
-            TOps.Store(y + i, f);
+            TOps.Store(y + i, TOps.Add(fc, fs));
         }
         return len;
     }
@@ -391,7 +419,9 @@ public static unsafe class FourierKernels
         return len;
     }
 
-    // Accumulator slots per harmonic k: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku).
+    // Accumulator slots per harmonic k: sum g cos(ku), sum g sin(ku), sum g x cos(ku), sum g x sin(ku). Two vectors per
+    // iteration and dx's sine and cosine parts summed apart, as the forward; the lane sums take the two vectors in
+    // element order, so the bits are those of one vector at a time.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int HarmonicBackward<TV, TOps, TChecked, TGrid>(float* dx, float* x, float* dy, int len, double* sums, in BackwardJob job,
         float xLimit)
@@ -401,13 +431,60 @@ public static unsafe class FourierKernels
         float* d1 = job.T + 2 * n, d2 = job.T + 3 * n;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV w0 = TOps.Splat(job.W0), w0Half = TOps.Splat(job.W0Half), one = TOps.Splat(1f), zero = TOps.Splat(0f), lim = TOps.Splat(xLimit);
-        TV* acc = stackalloc TV[stride];
+        byte* accBuffer = stackalloc byte[VectorAlign.Bytes<TV>(stride)];
+        TV* acc = VectorAlign.Up<TV>(accBuffer);
         int i = 0;
         for (int s = 0; s < len; s += FixedBlocks.SubBlock)
         {
             int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
-            for (i = s; i < e; i += TOps.Count)
+            i = s;
+            for (; TOps.Count > 1 && i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
+            {
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count);
+                if (!TChecked.On && (TOps.AnyGreaterThan(TOps.Abs(xv), lim) || TOps.AnyGreaterThan(TOps.Abs(xv2), lim))) goto Stop;
+                acc[0] = TOps.Add(TOps.Add(acc[0], g), g2);
+                HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV sCur, out TV cCur);
+                HarmonicSinCos<TV, TOps, TChecked>(xv2, w0, w0Half, out TV sCur2, out TV cCur2);
+                TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, gx2 = TGrid.On ? TOps.Mul(g2, xv2) : zero;
+                TV two = TOps.Add(cCur, cCur), cPrev = one, sPrev = zero, two2 = TOps.Add(cCur2, cCur2), cPrev2 = one, sPrev2 = zero;
+                TV e1 = TOps.Splat(d1[0]), e2 = TOps.Splat(d2[0]);
+                TV dS = TOps.Mul(e1, sCur), dC = TOps.Mul(e2, cCur), dS2 = TOps.Mul(e1, sCur2), dC2 = TOps.Mul(e2, cCur2);
+                for (int j = 0; ; )
+                {
+                    TV* a = acc + 1 + 4 * j;
+                    a[0] = TOps.MulAdd(g2, cCur2, TOps.MulAdd(g, cCur, a[0]));
+                    a[1] = TOps.MulAdd(g2, sCur2, TOps.MulAdd(g, sCur, a[1]));
+                    if (TGrid.On)
+                    {
+                        a[2] = TOps.MulAdd(gx2, cCur2, TOps.MulAdd(gx, cCur, a[2]));
+                        a[3] = TOps.MulAdd(gx2, sCur2, TOps.MulAdd(gx, sCur, a[3]));
+                    }
+                    if (++j == n) break;
+                    TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
+                    TV cNext2 = TOps.MulSub(two2, cCur2, cPrev2), sNext2 = TOps.MulSub(two2, sCur2, sPrev2);
+                    cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
+                    cPrev2 = cCur2; sPrev2 = sCur2; cCur2 = cNext2; sCur2 = sNext2;
+                    e1 = TOps.Splat(d1[j]); e2 = TOps.Splat(d2[j]);
+                    dS = TOps.MulAdd(e1, sCur, dS);
+                    dC = TOps.MulAdd(e2, cCur, dC);
+                    dS2 = TOps.MulAdd(e1, sCur2, dS2);
+                    dC2 = TOps.MulAdd(e2, cCur2, dC2);
+                }
+                if (needDx)
+                {
+                    TV v = TOps.Mul(g, TOps.Add(dS, dC)), v2 = TOps.Mul(g2, TOps.Add(dS2, dC2));
+                    if (accDx)
+                    {
+                        v = TOps.Add(TOps.Load(dx + i), v);
+                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
+                    }
+                    TOps.Store(dx + i, v);
+                    TOps.Store(dx + i + TOps.Count, v2);
+                }
+            }
+            for (; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 if (!TChecked.On && TOps.AnyGreaterThan(TOps.Abs(xv), lim)) goto Stop; // as GeneralBackward
@@ -415,20 +492,10 @@ public static unsafe class FourierKernels
                 HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV sCur, out TV cCur);
                 TV gx = TGrid.On ? TOps.Mul(g, xv) : zero;
                 TV two = TOps.Add(cCur, cCur), cPrev = one, sPrev = zero;
-                TV d = TOps.MulAdd(TOps.Splat(d1[0]), sCur, TOps.Mul(TOps.Splat(d2[0]), cCur));
-                TV* a = acc + 1;
-                a[0] = TOps.MulAdd(g, cCur, a[0]);
-                a[1] = TOps.MulAdd(g, sCur, a[1]);
-                if (TGrid.On)
+                TV dS = TOps.Mul(TOps.Splat(d1[0]), sCur), dC = TOps.Mul(TOps.Splat(d2[0]), cCur);
+                for (int j = 0; ; )
                 {
-                    a[2] = TOps.MulAdd(gx, cCur, a[2]);
-                    a[3] = TOps.MulAdd(gx, sCur, a[3]);
-                }
-                for (int j = 1; j < n; j++)
-                {
-                    TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
-                    cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
-                    a = acc + 1 + 4 * j;
+                    TV* a = acc + 1 + 4 * j;
                     a[0] = TOps.MulAdd(g, cCur, a[0]);
                     a[1] = TOps.MulAdd(g, sCur, a[1]);
                     if (TGrid.On)
@@ -436,11 +503,15 @@ public static unsafe class FourierKernels
                         a[2] = TOps.MulAdd(gx, cCur, a[2]);
                         a[3] = TOps.MulAdd(gx, sCur, a[3]);
                     }
-                    d = TOps.MulAdd(TOps.Splat(d1[j]), sCur, TOps.MulAdd(TOps.Splat(d2[j]), cCur, d));
+                    if (++j == n) break;
+                    TV cNext = TOps.MulSub(two, cCur, cPrev), sNext = TOps.MulSub(two, sCur, sPrev);
+                    cPrev = cCur; sPrev = sCur; cCur = cNext; sCur = sNext;
+                    dS = TOps.MulAdd(TOps.Splat(d1[j]), sCur, dS);
+                    dC = TOps.MulAdd(TOps.Splat(d2[j]), cCur, dC);
                 }
                 if (needDx)
                 {
-                    TV v = TOps.Mul(g, d);
+                    TV v = TOps.Mul(g, TOps.Add(dS, dC));
                     if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
                     TOps.Store(dx + i, v);
                 }
@@ -465,7 +536,8 @@ public static unsafe class FourierKernels
         if (!TChecked.On) { w = job.T + n; p = job.T + 3 * n; } // the angle in half-turns, for FourierSinCos
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV zero = TOps.Splat(0f), lim = TOps.Splat(xLimit);
-        TV* acc = stackalloc TV[stride];
+        byte* accBuffer = stackalloc byte[VectorAlign.Bytes<TV>(stride)];
+        TV* acc = VectorAlign.Up<TV>(accBuffer);
         int i = 0;
         for (int s = 0; s < len; s += FixedBlocks.SubBlock)
         {

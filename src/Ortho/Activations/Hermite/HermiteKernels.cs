@@ -261,7 +261,8 @@ public static unsafe class HermiteKernels
         where TV : unmanaged where TOps : struct, ISimd<TV> where TIn : struct, IHermiteInput
     {
         int n = count - count % TOps.Count;
-        TV* acc = stackalloc TV[degree + 1];
+        byte* accBuffer = stackalloc byte[VectorAlign.Bytes<TV>(degree + 1)];
+        TV* acc = VectorAlign.Up<TV>(accBuffer);
         TV one = TOps.Splat(1f), a1 = TOps.Splat(a[1]);
         for (int s = 0; s < n; s += FixedBlocks.SubBlock)
         {

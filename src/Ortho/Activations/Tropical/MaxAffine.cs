@@ -59,15 +59,18 @@ internal unsafe struct MaxAffinePlan
         TV best = TOps.Add(TOps.Mul(TOps.Splat(S[0]), x), TOps.Splat(A[0]));
         for (int j = 1; j < M; j++)
         {
-            TV v = TOps.Add(TOps.Mul(TOps.Splat(S[j]), x), TOps.Splat(A[j]));
-            best = TOps.Select(TOps.GreaterThan(v, best), v, best);
+            best = TOps.MaxNative(TOps.Add(TOps.Mul(TOps.Splat(S[j]), x), TOps.Splat(A[j])), best);
         }
         return best;
     }
 
     /// <summary>Scan mode, per lane: the winning slot (as a float) and its slope, as <see cref="Max{TV, TOps}"/> picks it.</summary>
+    /// <param name="x">The input lanes.</param>
+    /// <param name="slots">The floats 0, 1, ..., M - 1 (the slots' numbers, read rather than converted per line).</param>
+    /// <param name="slot">The winning slot.</param>
+    /// <param name="slope">Its slope.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void ArgMax<TV, TOps>(TV x, out TV slot, out TV slope) where TV : unmanaged where TOps : struct, ISimd<TV>
+    public readonly void ArgMax<TV, TOps>(TV x, float* slots, out TV slot, out TV slope) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         TV s0 = TOps.Splat(S[0]);
         TV best = TOps.Add(TOps.Mul(s0, x), TOps.Splat(A[0]));
@@ -78,10 +81,29 @@ internal unsafe struct MaxAffinePlan
             TV sj = TOps.Splat(S[j]);
             TV v = TOps.Add(TOps.Mul(sj, x), TOps.Splat(A[j]));
             TV win = TOps.GreaterThan(v, best);
-            best = TOps.Select(win, v, best);
-            slot = TOps.Select(win, TOps.Splat(j), slot);
+            best = TOps.MaxNative(v, best); // v > best ? v : best, as the select would take it
+            slot = TOps.Select(win, TOps.Splat(slots[j]), slot);
             slope = TOps.Select(win, sj, slope);
         }
+    }
+
+    /// <summary>
+    /// Scan mode, per lane: the winning line's slope, as <see cref="Max{TV, TOps}"/> picks it. The scanned slopes are
+    /// distinct (0..n, or the hull's), so the slope also names the winning slot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly TV ArgMaxSlope<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        TV slope = TOps.Splat(S[0]);
+        TV best = TOps.Add(TOps.Mul(slope, x), TOps.Splat(A[0]));
+        for (int j = 1; j < M; j++)
+        {
+            TV sj = TOps.Splat(S[j]);
+            TV v = TOps.Add(TOps.Mul(sj, x), TOps.Splat(A[j]));
+            slope = TOps.Select(TOps.GreaterThan(v, best), sj, slope);
+            best = TOps.MaxNative(v, best);
+        }
+        return slope;
     }
 }
 

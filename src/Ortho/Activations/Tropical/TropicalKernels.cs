@@ -171,7 +171,9 @@ public static unsafe class TropicalKernels
         int len = count - count % TOps.Count, m = job.Plan.M;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV sc = TOps.Splat(job.Scale);
-        TV* acc = stackalloc TV[m];
+        byte* accBuffer = stackalloc byte[VectorAlign.Bytes<TV>(m)];
+        TV* acc = VectorAlign.Up<TV>(accBuffer);
+        float* s = job.Plan.S;
         for (int b = 0; b < len; b += FixedBlocks.SubBlock)
         {
             int e = Math.Min(len, b + FixedBlocks.SubBlock);
@@ -179,9 +181,9 @@ public static unsafe class TropicalKernels
             for (int i = b; i < e; i += TOps.Count)
             {
                 TV g = TOps.Load(dy + i);
-                job.Plan.ArgMax<TV, TOps>(TOps.Load(x + i), out TV slot, out TV slope);
+                TV slope = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i));
                 for (int j = 0; j < m; j++)
-                    acc[j] = TOps.Add(acc[j], TOps.And(TOps.Equal(slot, TOps.Splat(j)), g));
+                    acc[j] = TOps.Select(TOps.Equal(slope, TOps.Splat(s[j])), TOps.Add(acc[j], g), acc[j]);
                 if (needDx)
                 {
                     TV v = TOps.Mul(g, TOps.Mul(sc, slope));

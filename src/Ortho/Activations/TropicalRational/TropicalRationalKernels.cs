@@ -195,8 +195,11 @@ public static unsafe class TropicalRationalKernels
         int len = count - count % TOps.Count, mn = job.Num.M, md = job.Den.M, m = job.M;
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         // acc: [num g x | num g | den g x | den g] per candidate slot.
-        TV* acc = stackalloc TV[2 * (mn + md)];
+        byte* accBuffer = stackalloc byte[VectorAlign.Bytes<TV>(2 * (mn + md))];
+        TV* acc = VectorAlign.Up<TV>(accBuffer);
         TV* accNg = acc + mn, accD = acc + 2 * mn, accDg = accD + md;
+        float* slots = stackalloc float[Math.Max(mn, md)];
+        for (int j = 0; j < Math.Max(mn, md); j++) slots[j] = j;
         for (int b = 0; b < len; b += FixedBlocks.SubBlock)
         {
             int e = Math.Min(len, b + FixedBlocks.SubBlock);
@@ -204,19 +207,23 @@ public static unsafe class TropicalRationalKernels
             for (int i = b; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i), gx = TOps.Mul(g, xv);
-                job.Num.ArgMax<TV, TOps>(xv, out TV slotN, out TV slopeN);
-                job.Den.ArgMax<TV, TOps>(xv, out TV slotD, out TV slopeD);
+                job.Num.ArgMax<TV, TOps>(xv, slots, out TV slotN, out TV slopeN);
+                job.Den.ArgMax<TV, TOps>(xv, slots, out TV slotD, out TV slopeD);
                 for (int j = 0; j < mn; j++)
                 {
-                    TV hit = TOps.Equal(slotN, TOps.Splat(j));
-                    acc[j] = TOps.Add(acc[j], TOps.And(hit, gx));
-                    accNg[j] = TOps.Add(accNg[j], TOps.And(hit, g));
+                    // The compare twice, in both orders: one mask with two uses is moved into a vector register (an
+                    // extra instruction, and a blend for each add); each compare with one use feeds a masked add.
+                    TV slot = TOps.Splat(slots[j]);
+                    acc[j] = TOps.Select(TOps.Equal(slotN, slot), TOps.Add(acc[j], gx), acc[j]);
+                    accNg[j] = TOps.Select(TOps.Equal(slot, slotN), TOps.Add(accNg[j], g), accNg[j]);
                 }
                 for (int j = 0; j < md; j++)
                 {
-                    TV hit = TOps.Equal(slotD, TOps.Splat(j));
-                    accD[j] = TOps.Add(accD[j], TOps.And(hit, gx));
-                    accDg[j] = TOps.Add(accDg[j], TOps.And(hit, g));
+                    // The compare twice, in both orders: one mask with two uses is moved into a vector register (an
+                    // extra instruction, and a blend for each add); each compare with one use feeds a masked add.
+                    TV slot = TOps.Splat(slots[j]);
+                    accD[j] = TOps.Select(TOps.Equal(slotD, slot), TOps.Add(accD[j], gx), accD[j]);
+                    accDg[j] = TOps.Select(TOps.Equal(slot, slotD), TOps.Add(accDg[j], g), accDg[j]);
                 }
                 if (needDx)
                 {
