@@ -12,6 +12,9 @@ namespace Ortho.Activations;
 /// its segment by binary search (O(log n)). The winner is then the mathematical argmax (the line on top at x,
 /// the lower index at an exact breakpoint), which can differ from a float scan only where two lines are within
 /// rounding of each other.</para>
+/// <para>The vector scans take the running maximum with the hardware's max (<c>MaxNative(v, best)</c>: v &gt; best ? v :
+/// best on x86 and in the scalar struct, so a NaN line or a tie keeps the earlier line, as the scalar scan does), one
+/// instruction where a compare and a select were two.</para>
 /// </summary>
 internal unsafe struct MaxAffinePlan
 {
@@ -88,8 +91,9 @@ internal unsafe struct MaxAffinePlan
     }
 
     /// <summary>
-    /// Scan mode, per lane: the winning line's slope, as <see cref="Max{TV, TOps}"/> picks it. The scanned slopes are
-    /// distinct (0..n, or the hull's), so the slope also names the winning slot.
+    /// Scan mode, per lane: the winning line's slope, as <see cref="Max{TV, TOps}"/> picks it. Where the scanned slopes
+    /// are distinct (the tropical polynomial's 0..n, or its hull's) the slope also names the winning slot, with one
+    /// select a line fewer than <see cref="ArgMax{TV, TOps}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly TV ArgMaxSlope<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>

@@ -209,22 +209,8 @@ public static unsafe class TropicalRationalKernels
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i), gx = TOps.Mul(g, xv);
                 job.Num.ArgMax<TV, TOps>(xv, slots, out TV slotN, out TV slopeN);
                 job.Den.ArgMax<TV, TOps>(xv, slots, out TV slotD, out TV slopeD);
-                for (int j = 0; j < mn; j++)
-                {
-                    // The compare twice, in both orders: one mask with two uses is moved into a vector register (an
-                    // extra instruction, and a blend for each add); each compare with one use feeds a masked add.
-                    TV slot = TOps.Splat(slots[j]);
-                    acc[j] = TOps.Select(TOps.Equal(slotN, slot), TOps.Add(acc[j], gx), acc[j]);
-                    accNg[j] = TOps.Select(TOps.Equal(slot, slotN), TOps.Add(accNg[j], g), accNg[j]);
-                }
-                for (int j = 0; j < md; j++)
-                {
-                    // The compare twice, in both orders: one mask with two uses is moved into a vector register (an
-                    // extra instruction, and a blend for each add); each compare with one use feeds a masked add.
-                    TV slot = TOps.Splat(slots[j]);
-                    accD[j] = TOps.Select(TOps.Equal(slotD, slot), TOps.Add(accD[j], gx), accD[j]);
-                    accDg[j] = TOps.Select(TOps.Equal(slot, slotD), TOps.Add(accDg[j], g), accDg[j]);
-                }
+                AddToWinners<TV, TOps>(acc, accNg, mn, slotN, slots, gx, g);
+                AddToWinners<TV, TOps>(accD, accDg, md, slotD, slots, gx, g);
                 if (needDx)
                 {
                     TV v = TOps.Mul(g, TOps.Sub(slopeN, slopeD));
@@ -244,6 +230,21 @@ public static unsafe class TropicalRationalKernels
             }
         }
         return len;
+    }
+
+    // Per slot j: accGx[j] += gx and accG[j] += g in the lanes that slot wins. The compare is written twice, in both
+    // orders: one mask with two uses is moved into a vector register (an extra instruction, and a bitwise select for
+    // each add); a compare with one use feeds a masked add.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToWinners<TV, TOps>(TV* accGx, TV* accG, int count, TV winner, float* slots, TV gx, TV g)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        for (int j = 0; j < count; j++)
+        {
+            TV slot = TOps.Splat(slots[j]);
+            accGx[j] = TOps.Select(TOps.Equal(winner, slot), TOps.Add(accGx[j], gx), accGx[j]);
+            accG[j] = TOps.Select(TOps.Equal(slot, winner), TOps.Add(accG[j], g), accG[j]);
+        }
     }
 
     /// <summary>f(x) and f'(x) (winners' slopes, first index on ties) in double precision.</summary>
