@@ -474,14 +474,8 @@ public static unsafe class FourierKernels
                 }
                 if (needDx)
                 {
-                    TV v = TOps.Mul(g, TOps.Add(dS, dC)), v2 = TOps.Mul(g2, TOps.Add(dS2, dC2));
-                    if (accDx)
-                    {
-                        v = TOps.Add(TOps.Load(dx + i), v);
-                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
-                    }
-                    TOps.Store(dx + i, v);
-                    TOps.Store(dx + i + TOps.Count, v2);
+                    PutDx<TV, TOps>(dx + i, TOps.Mul(g, TOps.Add(dS, dC)), accDx);
+                    PutDx<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, TOps.Add(dS2, dC2)), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -509,12 +503,7 @@ public static unsafe class FourierKernels
                     dS = TOps.MulAdd(TOps.Splat(d1[j]), sCur, dS);
                     dC = TOps.MulAdd(TOps.Splat(d2[j]), cCur, dC);
                 }
-                if (needDx)
-                {
-                    TV v = TOps.Mul(g, TOps.Add(dS, dC));
-                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
-                    TOps.Store(dx + i, v);
-                }
+                if (needDx) PutDx<TV, TOps>(dx + i, TOps.Mul(g, TOps.Add(dS, dC)), accDx);
             }
             for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
@@ -580,14 +569,8 @@ public static unsafe class FourierKernels
                 }
                 if (needDx)
                 {
-                    TV v = TOps.Mul(g, d), v2 = TOps.Mul(g2, d2);
-                    if (accDx)
-                    {
-                        v = TOps.Add(TOps.Load(dx + i), v);
-                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
-                    }
-                    TOps.Store(dx + i, v);
-                    TOps.Store(dx + i + TOps.Count, v2);
+                    PutDx<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
+                    PutDx<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, d2), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -607,12 +590,7 @@ public static unsafe class FourierKernels
                     if (TGrid.On) a[2] = TOps.MulAdd(gx, sn, a[2]);
                     d = TOps.MulAdd(TOps.Splat(d1[j]), sn, d);
                 }
-                if (needDx)
-                {
-                    TV v = TOps.Mul(g, d);
-                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
-                    TOps.Store(dx + i, v);
-                }
+                if (needDx) PutDx<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
             }
             for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
@@ -621,6 +599,14 @@ public static unsafe class FourierKernels
         // The sums so far, and where the caller takes over.
         for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         return i;
+    }
+
+    // dx = v, or dx += v.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutDx<TV, TOps>(float* dx, TV v, bool accumulate) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        if (accumulate) v = TOps.Add(TOps.Load(dx), v);
+        TOps.Store(dx, v);
     }
 
     /// <summary>f(x) and f'(x) in double precision (for moments, fitting and checks).</summary>
