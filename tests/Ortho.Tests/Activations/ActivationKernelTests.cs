@@ -112,34 +112,62 @@ public class ActivationKernelTests
 
     /// <summary>
     /// Tropical at init (every coefficient 1: all lines meet at x = 0) and perturbed, with exact ties, signed zeros,
-    /// infinities and NaNs: the vector scans (the winner named by its slope, the maximum by the hardware max) keep the
-    /// scalar path's bits and send each gradient to the first index on ties.
+    /// infinities and NaNs; also a NaN line after the first (passed over by the scalar scan) and lines that meet at -0
+    /// and +0 (the earlier, -0, kept). The vector scans (the winner named by its slope, the maximum by the hardware max on
+    /// x86) keep the scalar path's bits, compared as bits (so -0 against +0 counts), and send a tie's gradient to the
+    /// first line.
     /// </summary>
     [Theory]
-    [InlineData(ActivationKind.Tropical, 5, false)]
-    [InlineData(ActivationKind.Tropical, 5, true)]
-    [InlineData(ActivationKind.Tropical, 31, false)]
-    [InlineData(ActivationKind.Tropical, 64, false)] // more lines than the scan takes: the hull's two lines are scanned
-    [InlineData(ActivationKind.TropicalRational, 3, true)]
-    public void TropicalTiesAndSpecialValuesKeepTheScalarBits(ActivationKind kind, int degree, bool perturb)
+    [InlineData(ActivationKind.Tropical, 5, false, "")]
+    [InlineData(ActivationKind.Tropical, 5, true, "")]
+    [InlineData(ActivationKind.Tropical, 5, false, "nan-line")]
+    [InlineData(ActivationKind.Tropical, 5, false, "signed-zero")]
+    [InlineData(ActivationKind.Tropical, 31, false, "")]
+    [InlineData(ActivationKind.Tropical, 64, false, "")] // more lines than the scan takes: the hull's two lines are scanned
+    [InlineData(ActivationKind.TropicalRational, 3, true, "")]
+    [InlineData(ActivationKind.TropicalRational, 3, true, "signed-zero")]
+    public void TropicalTiesAndSpecialValuesKeepTheScalarBits(ActivationKind kind, int degree, bool perturb, string lines)
     {
         var p = Params(kind, degree, 7, perturb);
         var x = Normal(1000, 3);
         // (The rational's gradients include sums of dy x, NaN or infinite beside such inputs: it takes the finite ones.)
         float[] specials = kind == ActivationKind.Tropical
-            ? [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 3e38f, -3e38f, 1e-40f]
-            : [0f, -0f, 1e-40f, -1e-40f];
+            ? [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 3e38f, -3e38f, 1e-40f, -1f]
+            : [0f, -0f, 1e-40f, -1e-40f, -1f];
         for (int i = 0; i < x.Length; i += 3) x[i] = specials[i / 3 % specials.Length];
+        if (kind == ActivationKind.Tropical && lines == "nan-line") p[ActivationParameterNames.Tropical.Coefficients][1] = float.NaN;
+        if (kind == ActivationKind.Tropical && lines == "signed-zero")
+        {
+            // At x = -1: line 0 is 0 * -1 + -0 = -0, line 1 is -1 + 1 = +0, the rest below.
+            var a = p[ActivationParameterNames.Tropical.Coefficients];
+            a[0] = -0f;
+            a[1] = 1f;
+        }
+        if (kind == ActivationKind.TropicalRational && lines == "signed-zero")
+        {
+            // Numerator lines 0 and 1 meet at x = -1 as -0 and +0 (lines 2 and 3 far below).
+            var s = p[ActivationParameterNames.TropicalRational.PowersNum];
+            var a = p[ActivationParameterNames.TropicalRational.CoefficientsNum];
+            (s[0], a[0], s[1], a[1], s[2], a[2], s[3], a[3]) = (0f, -0f, 1f, 1f, 2f, -50f, 3f, -50f);
+        }
         var dy = Normal(1000, 4, 1f);
         VectorPathsMatch(p, x, dy);
+        var scalar = Run(p, x, dy, SimdWidth.Scalar);
         if (kind == ActivationKind.Tropical && !perturb)
         {
             // At init every zero is a tie of all lines: the first (slope 0) takes its gradient, so dx is 0 there.
-            var r = Run(p, x, dy, SimdDispatch.Best);
-            for (int i = 0; i < x.Length; i += 3 * specials.Length) Assert.Equal(0f, r.Dx[i]);
+            if (lines == "") for (int i = 0; i < x.Length; i += 3 * specials.Length) Assert.Equal(0f, scalar.Dx[i]);
+            // The NaN line is passed over (a finite output); the lines meeting at -1 give -0.
+            if (lines == "nan-line") Assert.True(float.IsFinite(scalar.Y[1]));
+            if (lines == "signed-zero") Assert.True(float.IsNegative(scalar.Y[3 * 8]) && scalar.Y[3 * 8] == 0, $"y(-1) = {scalar.Y[3 * 8]}");
         }
     }
 
+    // Equal bits, with any two NaNs equal (their payloads are not part of the results' meaning).
+    private static bool SameBits(float a, float b) =>
+        (float.IsNaN(a) && float.IsNaN(b)) || BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
+
+    // y and dx compared as bits (-0 against +0 counts), parameter gradients within tolerance.
     private static void VectorPathsMatch(ActivationParameters p, float[] x, float[] dy)
     {
         int length = x.Length;
@@ -147,8 +175,11 @@ public class ActivationKernelTests
         foreach (var w in VectorWidths())
         {
             var v = Run(p, x, dy, w);
-            Assert.Equal(scalar.Y, v.Y);
-            Assert.Equal(scalar.Dx, v.Dx);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.True(SameBits(scalar.Y[i], v.Y[i]), $"{w} y({x[i]:R}) = {v.Y[i]:R}, scalar {scalar.Y[i]:R}");
+                Assert.True(SameBits(scalar.Dx[i], v.Dx[i]), $"{w} dx({x[i]:R}) = {v.Dx[i]:R}, scalar {scalar.Dx[i]:R}");
+            }
             foreach (var name in p.Names)
                 Close.All(v.Grads[name], scalar.Grads[name], $"{w} d{name}", atol: 1e-5 * Math.Sqrt(length), rtol: 1e-5);
         }

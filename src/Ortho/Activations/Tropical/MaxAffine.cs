@@ -7,14 +7,15 @@ namespace Ortho.Activations;
 /// How one max of affine functions max_k (s_k x + a_k) is evaluated in a kernel call (prepared once per call).
 /// <para><b>Scan</b> (up to <see cref="MaxAffine.ScanLimit"/> candidate lines): every candidate is evaluated as
 /// float(s x) + a in original index order, keeping the first strict maximum; with all lines as candidates this
-/// is exactly PyTorch's max over the float values, first index on ties.</para>
+/// is PyTorch's max over the float values, first index on ties. (A NaN line after the first is passed over, where
+/// PyTorch's max would give NaN: a NaN coefficient, which the trainer's weight checks stop first.)</para>
 /// <para><b>Search</b>: the upper hull (computed in double) in slope order with its breakpoints; each element finds
 /// its segment by binary search (O(log n)). The winner is then the mathematical argmax (the line on top at x,
 /// the lower index at an exact breakpoint), which can differ from a float scan only where two lines are within
 /// rounding of each other.</para>
-/// <para>The vector scans take the running maximum with the hardware's max (<c>MaxNative(v, best)</c>: v &gt; best ? v :
-/// best on x86 and in the scalar struct, so a NaN line or a tie keeps the earlier line, as the scalar scan does), one
-/// instruction where a compare and a select were two.</para>
+/// <para>The vector scans take the running maximum as v &gt; best ? v : best (<see cref="Larger{TV, TOps}"/>), so a NaN
+/// line or a tie keeps the earlier line, as the scalar scan does: on x86 the hardware's max, one instruction where a
+/// compare and a select were two.</para>
 /// </summary>
 internal unsafe struct MaxAffinePlan
 {
@@ -55,6 +56,14 @@ internal unsafe struct MaxAffinePlan
     /// <summary>float(s x) + a of candidate <paramref name="slot"/>.</summary>
     public readonly float Value(int slot, float x) => S[slot] * x + A[slot];
 
+    /// <summary>
+    /// v &gt; best ? v : best per lane. On x86 that is the hardware max, which returns its second operand for a NaN or
+    /// for +0 against -0; elsewhere a compare and a select (Arm's max propagates NaN and orders -0 below +0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Larger<TV, TOps>(TV v, TV best) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        System.Runtime.Intrinsics.X86.X86Base.IsSupported ? TOps.MaxNative(v, best) : TOps.Select(TOps.GreaterThan(v, best), v, best);
+
     /// <summary>Scan mode, per lane: the maximum of float(s x) + a over the candidates (first strict maximum in order).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly TV Max<TV, TOps>(TV x) where TV : unmanaged where TOps : struct, ISimd<TV>
@@ -62,7 +71,7 @@ internal unsafe struct MaxAffinePlan
         TV best = TOps.Add(TOps.Mul(TOps.Splat(S[0]), x), TOps.Splat(A[0]));
         for (int j = 1; j < M; j++)
         {
-            best = TOps.MaxNative(TOps.Add(TOps.Mul(TOps.Splat(S[j]), x), TOps.Splat(A[j])), best);
+            best = Larger<TV, TOps>(TOps.Add(TOps.Mul(TOps.Splat(S[j]), x), TOps.Splat(A[j])), best);
         }
         return best;
     }
@@ -84,7 +93,7 @@ internal unsafe struct MaxAffinePlan
             TV sj = TOps.Splat(S[j]);
             TV v = TOps.Add(TOps.Mul(sj, x), TOps.Splat(A[j]));
             TV win = TOps.GreaterThan(v, best);
-            best = TOps.MaxNative(v, best); // v > best ? v : best, as the select would take it
+            best = Larger<TV, TOps>(v, best);
             slot = TOps.Select(win, TOps.Splat(slots[j]), slot);
             slope = TOps.Select(win, sj, slope);
         }
@@ -105,7 +114,7 @@ internal unsafe struct MaxAffinePlan
             TV sj = TOps.Splat(S[j]);
             TV v = TOps.Add(TOps.Mul(sj, x), TOps.Splat(A[j]));
             slope = TOps.Select(TOps.GreaterThan(v, best), sj, slope);
-            best = TOps.MaxNative(v, best);
+            best = Larger<TV, TOps>(v, best);
         }
         return slope;
     }

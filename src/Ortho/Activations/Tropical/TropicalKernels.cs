@@ -12,7 +12,8 @@ namespace Ortho.Activations;
 /// <remarks>
 /// The gradient flows to the winning term, the first index on ties (as PyTorch's max): df/da_k = sqrt(2)/n for
 /// the winner, df/dx = (sqrt(2)/n) * k_winner. Up to <see cref="MaxAffine.ScanLimit"/> lines (n &lt;= 31) every
-/// line is scanned with Vector512/256/128 compare-and-select (PyTorch's float semantics exactly); for more lines
+/// line is scanned with Vector512/256/128 (the running maximum, the winner named by its slope, and per-line sums by
+/// masked adds; PyTorch's float semantics, see <see cref="MaxAffinePlan"/>); for more lines
 /// the upper hull is computed once per call and scanned when small, else searched per element in O(log n)
 /// (see <see cref="MaxAffinePlan"/>). Degrees 1..<see cref="MaxDegree"/>.
 /// </remarks>
