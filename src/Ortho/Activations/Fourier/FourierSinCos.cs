@@ -43,12 +43,7 @@ internal static class FourierSinCos
     public static TV CosPi<TV, TOps>(TV y) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         TV r = Reduce<TV, TOps>(y, out TV qm);
-        TV s = TOps.Mul(r, r);
-        TV q = TOps.MulAdd(s, TOps.Splat(K4), TOps.Splat(K3));
-        q = TOps.MulAdd(q, s, TOps.Splat(K2));
-        q = TOps.MulAdd(q, s, TOps.Splat(K1));
-        TV c = TOps.MulAdd(q, s, TOps.Splat(1f));
-        return TOps.Xor(c, TOps.ShiftLeftBits(qm, 31));
+        return TOps.Xor(CosPoly<TV, TOps>(TOps.Mul(r, r)), Sign<TV, TOps>(qm));
     }
 
     /// <summary>sin(pi y) and cos(pi y) for |y| &lt;= <see cref="Limit"/> (unchecked).</summary>
@@ -61,13 +56,22 @@ internal static class FourierSinCos
         p = TOps.MulAdd(p, s, TOps.Splat(S2));
         p = TOps.MulAdd(p, s, TOps.Splat(S1));
         p = TOps.MulAdd(p, s, TOps.Splat(S0));
-        TV sr = TOps.Mul(p, r);
+        TV sign = Sign<TV, TOps>(qm);
+        sin = TOps.Xor(TOps.Mul(p, r), sign);
+        cos = TOps.Xor(CosPoly<TV, TOps>(s), sign);
+    }
+
+    // cos(pi r) from s = r^2, |r| <= 1/2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV CosPoly<TV, TOps>(TV s) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
         TV q = TOps.MulAdd(s, TOps.Splat(K4), TOps.Splat(K3));
         q = TOps.MulAdd(q, s, TOps.Splat(K2));
         q = TOps.MulAdd(q, s, TOps.Splat(K1));
-        TV cr = TOps.MulAdd(q, s, TOps.Splat(1f));
-        TV sign = TOps.ShiftLeftBits(qm, 31);
-        sin = TOps.Xor(sr, sign);
-        cos = TOps.Xor(cr, sign);
+        return TOps.MulAdd(q, s, TOps.Splat(1f));
     }
+
+    // (-1)^m as a sign bit: m's parity is bit 0 of qm.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Sign<TV, TOps>(TV qm) where TV : unmanaged where TOps : struct, ISimd<TV> => TOps.ShiftLeftBits(qm, 31);
 }

@@ -119,11 +119,7 @@ public static unsafe partial class Gemm
     {
         CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (bias.Length != n) throw new ArgumentException($"bias has length {bias.Length} but C has n = {n} columns.", nameof(bias));
-        fixed (float* pa = a)
-        fixed (float* pb = b)
-        fixed (float* pc = c)
-        fixed (float* pbias = bias)
-            SgemmCore(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, allowParallel: true, n == 0 ? null : pbias);
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, addend: default, ldAddend: n);
     }
 
     /// <summary>
