@@ -16,6 +16,7 @@ internal static class BenchCommand
         cmd.Subcommands.Add(Simple("kernels", "Layer norm, softmax, cross-entropy, AdamW and a layer's bias gradients in GB/s, next to a memory copy of the same bytes.",
             (t, j) => NnKernelBench.Run(t, j, Console.Out)));
         cmd.Subcommands.Add(Dispatch());
+        cmd.Subcommands.Add(Slots());
         cmd.Subcommands.Add(Train());
         cmd.Subcommands.Add(GenerateBench.Create());
         cmd.Subcommands.Add(OnnxBench.Create());
@@ -95,6 +96,19 @@ internal static class BenchCommand
         c.SetAction(p =>
         {
             DispatchBench.Run(p.GetValue(json), Console.Out);
+            return 0;
+        });
+        return c;
+    }
+
+    private static Command Slots()
+    {
+        var json = CommonOptions.Json();
+        var c = new Command("slots", "What an add, xor, shift or permute costs beside multiply-adds on this core (AVX-512), in " +
+            "multiply-add issue slots, and the learned-frequency Fourier kernels' bound at those costs beside their measured rate.") { json };
+        c.SetAction(p =>
+        {
+            IssueSlotBench.Run(p.GetValue(json), Console.Out);
             return 0;
         });
         return c;

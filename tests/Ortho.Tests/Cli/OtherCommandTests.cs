@@ -93,6 +93,28 @@ public class OtherCommandTests
         Assert.True(row.GetProperty("ms_per_step").GetDouble() > 0);
     }
 
+    /// <summary>
+    /// <c>bench slots</c> (about two seconds): one JSON row per instruction, the multiply-add's cost 1 by definition, and the
+    /// learned Fourier's bound and measured rate. Without AVX-512 it says so and measures nothing.
+    /// </summary>
+    [Fact]
+    public void BenchSlotsReportsEachInstructionAndTheFourierBound()
+    {
+        string output = Cli.Succeeds("bench", "slots", "--json");
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.Contains("needs AVX-512", output);
+            return;
+        }
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var names = rows.Where(r => r.TryGetProperty("instruction", out _)).Select(r => r.GetProperty("instruction").GetString()).ToList();
+        Assert.Equal(["vfmadd", "vmulps", "vaddps", "vxorps", "vpslld", "vpermps", "vpermt2ps"], names);
+        Assert.Equal(1.0, rows[0].GetProperty("fma_slots").GetDouble());
+        var fourier = rows.Where(r => r.TryGetProperty("kernel", out _)).ToList();
+        Assert.Equal(["forward", "forward+backward"], fourier.Select(r => r.GetProperty("pass").GetString()));
+        Assert.All(fourier, r => Assert.True(r.GetProperty("bound_melem_s").GetDouble() > 0 && r.GetProperty("measured_melem_s").GetDouble() > 0));
+    }
+
     /// <summary>The kernel benchmarks take many seconds each: their help only.</summary>
     [Theory]
     [InlineData("gemm", "GFLOP/s")]
@@ -101,6 +123,7 @@ public class OtherCommandTests
     [InlineData("conv", "convolution")]
     [InlineData("kernels", "GB/s")]
     [InlineData("dispatch", "Parallel.For")]
+    [InlineData("slots", "issue slots")]
     [InlineData("train", "--task")]
     public void BenchSubcommandsHaveHelp(string name, string mention) =>
         Assert.Contains(mention, Cli.Succeeds("bench", name, "--help"));

@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Ortho.Activations;
+
+namespace Ortho.Cli.Bench;
+
+/// <summary>
+/// What one vector instruction costs beside multiply-adds on this core (AVX-512). Twelve independent multiply-add chains
+/// run alone, then with twelve independent chains of another instruction (multiply, add, xor, shift, one-table permute,
+/// two-table permute) in the same loop; the time the second kind adds, over what twelve multiply-adds take, is its cost
+/// in multiply-add issue slots (1: it competes for the same units; 0: it runs beside them for free). A loop's instruction
+/// counts times these costs bound its rate; a loop that runs well below its bound is held up elsewhere (the latency of
+/// its dependent chains, for one). The learned-frequency Fourier loops' bounds are printed beside their measured rates.
+/// </summary>
+internal static class IssueSlotBench
+{
+    private const int Iterations = 4_000_000, Chains = 12, Repeats = 5;
+
+    // Vector instructions per term and vector of 16 floats in the learned-frequency Fourier loops, counted in the JIT's
+    // listing of FourierKernels.GeneralForward / GeneralBackward at Vector512 (loads and broadcasts not counted: they
+    // issue on the load units). Multiply-class: multiplies and multiply-adds; add-class: the reduction's add and two
+    // subtractions; logic: the sign's shift and xors.
+    private static readonly (string Loop, int Mul, int Add, int Logic)[] FourierCounts =
+    [
+        ("forward", 7, 3, 2),
+        ("backward", 15, 3, 3),
+    ];
+
+    public static void Run(bool json, TextWriter output)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            output.WriteLine("bench slots: needs AVX-512 (this machine has none); nothing measured.");
+            return;
+        }
+        if (!json)
+        {
+            BenchHeader.WriteTable(output);
+            output.WriteLine($"{"instruction",-12} {"alone ns",9} {"with 12 fma ns",15} {"fma slots",10}   ({Chains} independent chains of each per iteration; best of {Repeats})");
+        }
+        double fma = Best(Alone<Fma>);
+        Row(output, json, "vfmadd", fma / Chains, fma, 1.0);
+        var cost = new Dictionary<string, double>();
+        foreach (var (name, alone, together) in new (string, Func<double>, Func<double>)[]
+        {
+            ("vmulps", Alone<Mul>, WithFma<Mul>),
+            ("vaddps", Alone<Add>, WithFma<Add>),
+            ("vxorps", Alone<Xor>, WithFma<Xor>),
+            ("vpslld", Alone<Shift>, WithFma<Shift>),
+            ("vpermps", Alone<Permute>, WithFma<Permute>),
+            ("vpermt2ps", Alone<Permute2>, WithFma<Permute2>),
+        })
+        {
+            double a = Best(alone), t = Best(together), slots = (t - fma) / fma;
+            cost[name] = slots;
+            Row(output, json, name, a, t, slots);
+        }
+
+        // The learned Fourier's bound at these rates, beside its measured rate: forward, and forward + backward.
+        const int degree = 5;
+        double fmaNs = fma / Chains;
+        var (forwardUs, bothUs) = MeasureFourier(degree);
+        double forwardSlots = Slots(FourierCounts[0], cost), bothSlots = forwardSlots + Slots(FourierCounts[1], cost);
+        if (!json) output.WriteLine();
+        foreach (var (pass, slots, us) in new[] { ("forward", forwardSlots, forwardUs), ("forward+backward", bothSlots, bothUs) })
+        {
+            double bound = 1e3 / (degree * slots * fmaNs / 16), measured = FourierElements / us;
+            output.WriteLine(json
+                ? BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"kernel\":\"fourier_learned\",\"degree\":{degree},\"pass\":\"{pass}\",\"fma_slots_per_term\":{slots:F2},\"bound_melem_s\":{bound:F1},\"measured_melem_s\":{measured:F1}}}"))
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"fourier_learned-{degree} {pass,-17} {slots,6:F2} multiply-add slots a term and vector of 16: bound {bound,5:F0} Melem/s, measured {measured,5:F0} ({measured / bound:P0}; {FourierElements:N0} floats, 1 thread)"));
+        }
+    }
+
+    // A loop's multiply-add slots a term: its multiply-class instructions, and the others at their measured costs (a cost
+    // measured below zero, timing noise around a free instruction, counts as zero).
+    private static double Slots((string Loop, int Mul, int Add, int Logic) counts, Dictionary<string, double> cost) =>
+        counts.Mul + counts.Add * Math.Max(0, cost["vaddps"]) + counts.Logic * 0.5 * (Math.Max(0, cost["vxorps"]) + Math.Max(0, cost["vpslld"]));
+
+    private static void Row(TextWriter output, bool json, string name, double alone, double together, double slots) =>
+        output.WriteLine(json
+            ? BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"instruction\":\"{name}\",\"alone_ns\":{alone:F3},\"with_fma_ns\":{together:F3},\"fma_slots\":{slots:F2}}}"))
+            : string.Create(CultureInfo.InvariantCulture, $"{name,-12} {alone,9:F3} {together,15:F3} {slots,10:F2}"));
+
+    private static double Best(Func<double> run)
+    {
+        run();
+        double best = double.MaxValue;
+        for (int r = 0; r < Repeats; r++) best = Math.Min(best, run());
+        return best;
+    }
+
+    private const int FourierElements = 1 << 16;
+
+    // Microseconds a call of the learned-frequency Fourier's forward, and of its forward + backward, take on 65,536 floats
+    // (in L2), one thread.
+    private static (double Forward, double Both) MeasureFourier(int degree)
+    {
+        int saved = EngineSettings.Threads;
+        try
+        {
+            EngineSettings.Threads = 1;
+            const int n = FourierElements;
+            var x = new float[n];
+            var dy = new float[n];
+            var y = new float[n];
+            var dx = new float[n];
+            new Rng(3).FillNormal(x);
+            new Rng(4).FillNormal(dy);
+            var p = ActivationParameters.Initial(ActivationKind.Fourier, degree);
+            var w = p[ActivationParameterNames.Fourier.Grid];
+            for (int k = 0; k < degree; k++) w[k] *= 1 + 0.01f * (k + 1); // off the harmonic grid: one sine and cosine per term
+            var g = new ActivationParameters(p.Kind, p.Degree);
+            double forward = Best(() => PerCall(() => ActivationKernels.Forward(p, y, x)));
+            double both = Best(() => PerCall(() =>
+            {
+                ActivationKernels.Forward(p, y, x);
+                ActivationKernels.Backward(p, g, dx, x, dy, frequencyGradient: true);
+            }));
+            return (forward, both);
+        }
+        finally { EngineSettings.Threads = saved; }
+    }
+
+    private static double PerCall(Action call)
+    {
+        const int calls = 50;
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++) call();
+        return Stopwatch.GetElapsedTime(t0).TotalMicroseconds / calls;
+    }
+
+    private interface IOp
+    {
+        static abstract Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index);
+    }
+
+    private readonly struct Fma : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) => Avx512F.FusedMultiplyAdd(v, a, b);
+    }
+
+    private readonly struct Mul : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) => Avx512F.Multiply(v, one); // by 1: a product that neither grows nor underflows
+    }
+
+    private readonly struct Add : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) => Avx512F.Add(v, a);
+    }
+
+    private readonly struct Xor : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) => v ^ a;
+    }
+
+    private readonly struct Shift : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) =>
+            Avx512F.ShiftLeftLogical(v.AsInt32(), 1).AsSingle();
+    }
+
+    private readonly struct Permute : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) =>
+            Avx512F.PermuteVar16x32(v, index);
+    }
+
+    private readonly struct Permute2 : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) =>
+            Avx512F.PermuteVar16x32x2(v, index, a);
+    }
+
+    // ns per iteration of 12 chains of TOp, alone.
+    private static double Alone<TOp>() where TOp : struct, IOp
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Sink = AloneLoop<TOp>(Iterations);
+        return Stopwatch.GetElapsedTime(t0).TotalNanoseconds / Iterations;
+    }
+
+    // The loop alone, with no call inside the method: a call would make the JIT keep the chains in memory.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float AloneLoop<TOp>(int iterations) where TOp : struct, IOp
+    {
+        // From fields, so the JIT cannot fold them as constants. a x + b converges to 1; x + a grows by 4M at most.
+        Vector512<float> a = Vector512.Create(A), b = Vector512.Create(B), one = Vector512.Create(One);
+        var index = Vector512.Create(3);
+        Vector512<float> e0 = a, e1 = a + b, e2 = a - b, e3 = a * a, e4 = a * b, e5 = b, e6 = b + b, e7 = a + a, e8 = e1 * a, e9 = e2 * a, e10 = e3 * a, e11 = e4 * a;
+        for (int i = 0; i < iterations; i++)
+        {
+            e0 = TOp.Apply(e0, a, b, one, index); e1 = TOp.Apply(e1, a, b, one, index); e2 = TOp.Apply(e2, a, b, one, index);
+            e3 = TOp.Apply(e3, a, b, one, index); e4 = TOp.Apply(e4, a, b, one, index); e5 = TOp.Apply(e5, a, b, one, index);
+            e6 = TOp.Apply(e6, a, b, one, index); e7 = TOp.Apply(e7, a, b, one, index); e8 = TOp.Apply(e8, a, b, one, index);
+            e9 = TOp.Apply(e9, a, b, one, index); e10 = TOp.Apply(e10, a, b, one, index); e11 = TOp.Apply(e11, a, b, one, index);
+        }
+        return (e0 + e1 + e2 + e3 + e4 + e5 + e6 + e7 + e8 + e9 + e10 + e11).ToScalar();
+    }
+
+    // ns per iteration of 12 multiply-add chains and 12 chains of TOp in one loop.
+    private static double WithFma<TOp>() where TOp : struct, IOp
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Sink = WithFmaLoop<TOp>(Iterations);
+        return Stopwatch.GetElapsedTime(t0).TotalNanoseconds / Iterations;
+    }
+
+    // The loop alone, with no call inside the method: a call would make the JIT keep the chains in memory.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float WithFmaLoop<TOp>(int iterations) where TOp : struct, IOp
+    {
+        Vector512<float> a = Vector512.Create(A), b = Vector512.Create(B), one = Vector512.Create(One);
+        var index = Vector512.Create(3);
+        Vector512<float> f0 = a, f1 = a + b, f2 = a - b, f3 = a * a, f4 = a * b, f5 = b, f6 = b + b, f7 = a + a, f8 = f1 * a, f9 = f2 * a, f10 = f3 * a, f11 = f4 * a;
+        Vector512<float> e0 = f0, e1 = f1, e2 = f2, e3 = f3, e4 = f4, e5 = f5, e6 = f6, e7 = f7, e8 = f8, e9 = f9, e10 = f10, e11 = f11;
+        for (int i = 0; i < iterations; i++)
+        {
+            f0 = Fma.Apply(f0, a, b, one, index); f1 = Fma.Apply(f1, a, b, one, index); f2 = Fma.Apply(f2, a, b, one, index);
+            f3 = Fma.Apply(f3, a, b, one, index); f4 = Fma.Apply(f4, a, b, one, index); f5 = Fma.Apply(f5, a, b, one, index);
+            f6 = Fma.Apply(f6, a, b, one, index); f7 = Fma.Apply(f7, a, b, one, index); f8 = Fma.Apply(f8, a, b, one, index);
+            f9 = Fma.Apply(f9, a, b, one, index); f10 = Fma.Apply(f10, a, b, one, index); f11 = Fma.Apply(f11, a, b, one, index);
+            e0 = TOp.Apply(e0, a, b, one, index); e1 = TOp.Apply(e1, a, b, one, index); e2 = TOp.Apply(e2, a, b, one, index);
+            e3 = TOp.Apply(e3, a, b, one, index); e4 = TOp.Apply(e4, a, b, one, index); e5 = TOp.Apply(e5, a, b, one, index);
+            e6 = TOp.Apply(e6, a, b, one, index); e7 = TOp.Apply(e7, a, b, one, index); e8 = TOp.Apply(e8, a, b, one, index);
+            e9 = TOp.Apply(e9, a, b, one, index); e10 = TOp.Apply(e10, a, b, one, index); e11 = TOp.Apply(e11, a, b, one, index);
+        }
+        return (f0 + f1 + f2 + f3 + f4 + f5 + f6 + f7 + f8 + f9 + f10 + f11 + e0 + e1 + e2 + e3 + e4 + e5 + e6 + e7 + e8 + e9 + e10 + e11).ToScalar();
+    }
+
+    // Keeps the chains' results alive.
+    private static float Sink;
+    private static float A = 0.999f, B = 1e-3f, One = 1f;
+}
