@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text.Json;
 using Ortho.Autograd;
 
@@ -78,12 +79,17 @@ internal static class TrainBench
     }
 
     /// <summary>
-    /// Warm-up: <paramref name="steps"/> steps, or by default one step, then at least 5 more and 2 s of them, stopping
-    /// after 5 s (one step of the largest presets). The clock starts after the first step, which pays for compiling the
-    /// step's code: the runtime then recompiles the hot methods in the background for a second or more, and with every
-    /// core running the step (two threads here) that work slowed the first case of a process by 15-33% when the warm-up
-    /// stopped after 1 s counted from the start. The first step runs under a profile, which counts the step's matrix
-    /// FLOPs (returned; 0 without warm-up); the others run as the timed steps will.
+    /// Warm-up: <paramref name="steps"/> steps, or by default one step, then at least 5 more and 2 s of them, until the
+    /// JIT has compiled nothing for 5 steps in a row, stopping after 8 s (two or three steps of the largest presets). The
+    /// clock starts after the first step, which pays for compiling the step's code. The runtime first compiles a method
+    /// without optimizing it and recompiles it optimized, in the background, after 30 calls: the hot kernels get there in
+    /// the first steps, but a method called once a step (the batch, the embedding, cross-entropy) only after 30 steps.
+    /// Stopping at 2 s (28 steps of the default LM on one thread) timed the first case of a process with those methods
+    /// still unoptimized: 0.3-0.5 ms a step each instead of 0.03-0.1, about 1.5 ms of the default LM's step (measured
+    /// with the runtime's tiered compilation off, `DOTNET_TieredCompilation=0`, for comparison). Earlier, with 1 s
+    /// counted from the start, the background recompiling itself slowed the first case by 15-33% on two threads. The
+    /// first step runs under a profile, which counts the step's matrix FLOPs (returned; 0 without warm-up); the others
+    /// run as the timed steps will.
     /// </summary>
     private static double WarmUp(TrainCase c, int? steps)
     {
@@ -97,7 +103,19 @@ internal static class TrainBench
             flops = p.FlopsPerStep;
         }
         var sw = Stopwatch.StartNew();
-        for (int i = 1; steps is { } n ? i < n : (i < 6 || sw.Elapsed.TotalSeconds < 2) && sw.Elapsed.TotalSeconds < 5; i++) c.Step();
+        if (steps is { } n)
+        {
+            for (int i = 1; i < n; i++) c.Step();
+            return flops;
+        }
+        long compiled = JitInfo.GetCompiledMethodCount();
+        for (int i = 1, quiet = 0; sw.Elapsed.TotalSeconds < 8 && (i < 6 || sw.Elapsed.TotalSeconds < 2 || quiet < 5); i++)
+        {
+            c.Step();
+            long now = JitInfo.GetCompiledMethodCount();
+            quiet = now == compiled ? quiet + 1 : 0;
+            compiled = now;
+        }
         return flops;
     }
 
