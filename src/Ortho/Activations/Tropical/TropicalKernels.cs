@@ -179,7 +179,33 @@ public static unsafe class TropicalKernels
         {
             int e = Math.Min(len, b + FixedBlocks.SubBlock);
             for (int j = 0; j < m; j++) acc[j] = default;
-            for (int i = b; i < e; i += TOps.Count)
+            int i = b;
+            // Two vectors per iteration: each line's sum is loaded and stored once for both, and its lanes still add the
+            // first vector's element before the second's (the bits of one vector at a time).
+            for (; TOps.Count > 1 && i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
+            {
+                TV g = TOps.Load(dy + i), g2 = TOps.Load(dy + i + TOps.Count);
+                TV slope = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i));
+                TV slope2 = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i + TOps.Count));
+                for (int j = 0; j < m; j++)
+                {
+                    TV sj = TOps.Splat(s[j]), a = acc[j];
+                    a = TOps.Select(TOps.Equal(slope, sj), TOps.Add(a, g), a);
+                    acc[j] = TOps.Select(TOps.Equal(slope2, sj), TOps.Add(a, g2), a);
+                }
+                if (needDx)
+                {
+                    TV v = TOps.Mul(g, TOps.Mul(sc, slope)), v2 = TOps.Mul(g2, TOps.Mul(sc, slope2));
+                    if (accDx)
+                    {
+                        v = TOps.Add(TOps.Load(dx + i), v);
+                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
+                    }
+                    TOps.Store(dx + i, v);
+                    TOps.Store(dx + i + TOps.Count, v2);
+                }
+            }
+            for (; i < e; i += TOps.Count)
             {
                 TV g = TOps.Load(dy + i);
                 TV slope = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i));

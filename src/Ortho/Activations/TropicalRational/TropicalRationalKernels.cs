@@ -204,7 +204,32 @@ public static unsafe class TropicalRationalKernels
         {
             int e = Math.Min(len, b + FixedBlocks.SubBlock);
             for (int j = 0; j < 2 * (mn + md); j++) acc[j] = default;
-            for (int i = b; i < e; i += TOps.Count)
+            int i = b;
+            // Two vectors per iteration: each sum is loaded and stored once for both, and its lanes still add the
+            // first vector's element before the second's (the bits of one vector at a time).
+            for (; TOps.Count > 1 && i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
+            {
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i), gx = TOps.Mul(g, xv);
+                TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count), gx2 = TOps.Mul(g2, xv2);
+                job.Num.ArgMax<TV, TOps>(xv, slots, out TV slotN, out TV slopeN);
+                job.Den.ArgMax<TV, TOps>(xv, slots, out TV slotD, out TV slopeD);
+                job.Num.ArgMax<TV, TOps>(xv2, slots, out TV slotN2, out TV slopeN2);
+                job.Den.ArgMax<TV, TOps>(xv2, slots, out TV slotD2, out TV slopeD2);
+                AddToWinners2<TV, TOps>(acc, accNg, mn, slotN, slotN2, slots, gx, gx2, g, g2);
+                AddToWinners2<TV, TOps>(accD, accDg, md, slotD, slotD2, slots, gx, gx2, g, g2);
+                if (needDx)
+                {
+                    TV v = TOps.Mul(g, TOps.Sub(slopeN, slopeD)), v2 = TOps.Mul(g2, TOps.Sub(slopeN2, slopeD2));
+                    if (accDx)
+                    {
+                        v = TOps.Add(TOps.Load(dx + i), v);
+                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
+                    }
+                    TOps.Store(dx + i, v);
+                    TOps.Store(dx + i + TOps.Count, v2);
+                }
+            }
+            for (; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i), gx = TOps.Mul(g, xv);
                 job.Num.ArgMax<TV, TOps>(xv, slots, out TV slotN, out TV slopeN);
@@ -244,6 +269,23 @@ public static unsafe class TropicalRationalKernels
             TV slot = TOps.Splat(slots[j]);
             accGx[j] = TOps.Select(TOps.Equal(winner, slot), TOps.Add(accGx[j], gx), accGx[j]);
             accG[j] = TOps.Select(TOps.Equal(slot, winner), TOps.Add(accG[j], g), accG[j]);
+        }
+    }
+
+    // AddToWinners for two vectors: the sums stay in registers between the two.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToWinners2<TV, TOps>(TV* accGx, TV* accG, int count, TV winner, TV winner2, float* slots, TV gx, TV gx2, TV g, TV g2)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        for (int j = 0; j < count; j++)
+        {
+            TV slot = TOps.Splat(slots[j]), sx = accGx[j], sg = accG[j];
+            sx = TOps.Select(TOps.Equal(winner, slot), TOps.Add(sx, gx), sx);
+            sg = TOps.Select(TOps.Equal(slot, winner), TOps.Add(sg, g), sg);
+            sx = TOps.Select(TOps.Equal(winner2, slot), TOps.Add(sx, gx2), sx);
+            sg = TOps.Select(TOps.Equal(slot, winner2), TOps.Add(sg, g2), sg);
+            accGx[j] = sx;
+            accG[j] = sg;
         }
     }
 
