@@ -269,7 +269,49 @@ public static unsafe class HermiteKernels
             int e = Math.Min(n, s + FixedBlocks.SubBlock);
             for (int k = 0; k <= degree; k++) acc[k] = default;
             TV accLimit = default;
-            for (int i = s; i < e; i += TOps.Count)
+            int i = s;
+            // Two vectors per iteration: each coefficient's lane sums are loaded and stored once for both, and their
+            // lanes still add the first vector's element before the second's (the bits of one vector at a time).
+            for (; TOps.Count > 1 && i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
+            {
+                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
+                TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count);
+                TV p0 = one, p1 = xv, q0 = one, q1 = xv2;
+                acc[0] = TOps.Add(TOps.Add(acc[0], g), g2);
+                acc[1] = TOps.MulAdd(g2, xv2, TOps.MulAdd(g, xv, acc[1]));
+                TV d = a1, d2 = a1;
+                for (int k = 2; k <= degree; k++)
+                {
+                    TV ik = TOps.Splat(inv[k]), ak = TOps.Splat(a[k]);
+                    TV p2 = TOps.Mul(TOps.MulSub(xv, p1, p0), ik), q2 = TOps.Mul(TOps.MulSub(xv2, q1, q0), ik);
+                    acc[k] = TOps.MulAdd(g2, q2, TOps.MulAdd(g, p2, acc[k]));
+                    d = TOps.MulAdd(ak, p1, d);
+                    d2 = TOps.MulAdd(ak, q1, d2);
+                    p0 = p1;
+                    p1 = p2;
+                    q0 = q1;
+                    q1 = q2;
+                }
+                if (!TIn.IsIdentity)
+                    accLimit = TOps.MulAdd(TOps.Mul(g2, d2), TOps.Load(dsdl + i + TOps.Count), TOps.MulAdd(TOps.Mul(g, d), TOps.Load(dsdl + i), accLimit));
+                if (needDx)
+                {
+                    TV v = TOps.Mul(g, d), v2 = TOps.Mul(g2, d2);
+                    if (!TIn.IsIdentity)
+                    {
+                        v = TOps.Mul(v, TOps.Load(dsdx + i));
+                        v2 = TOps.Mul(v2, TOps.Load(dsdx + i + TOps.Count));
+                    }
+                    if (accumulateDx)
+                    {
+                        v = TOps.Add(TOps.Load(dx + i), v);
+                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
+                    }
+                    TOps.Store(dx + i, v);
+                    TOps.Store(dx + i + TOps.Count, v2);
+                }
+            }
+            for (; i < e; i += TOps.Count)
             {
                 TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
                 TV p0 = one, p1 = xv;
