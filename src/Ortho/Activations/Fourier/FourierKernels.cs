@@ -474,8 +474,8 @@ public static unsafe class FourierKernels
                 }
                 if (needDx)
                 {
-                    PutDx<TV, TOps>(dx + i, TOps.Mul(g, TOps.Add(dS, dC)), accDx);
-                    PutDx<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, TOps.Add(dS2, dC2)), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Add(dS, dC)), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, TOps.Add(dS2, dC2)), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -503,7 +503,7 @@ public static unsafe class FourierKernels
                     dS = TOps.MulAdd(TOps.Splat(d1[j]), sCur, dS);
                     dC = TOps.MulAdd(TOps.Splat(d2[j]), cCur, dC);
                 }
-                if (needDx) PutDx<TV, TOps>(dx + i, TOps.Mul(g, TOps.Add(dS, dC)), accDx);
+                if (needDx) GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Add(dS, dC)), accDx);
             }
             for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
@@ -569,8 +569,8 @@ public static unsafe class FourierKernels
                 }
                 if (needDx)
                 {
-                    PutDx<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
-                    PutDx<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, d2), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, d2), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -590,7 +590,7 @@ public static unsafe class FourierKernels
                     if (TGrid.On) a[2] = TOps.MulAdd(gx, sn, a[2]);
                     d = TOps.MulAdd(TOps.Splat(d1[j]), sn, d);
                 }
-                if (needDx) PutDx<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
+                if (needDx) GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
             }
             for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         }
@@ -599,14 +599,6 @@ public static unsafe class FourierKernels
         // The sums so far, and where the caller takes over.
         for (int k = 0; k < stride; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);
         return i;
-    }
-
-    // dx = v, or dx += v.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PutDx<TV, TOps>(float* dx, TV v, bool accumulate) where TV : unmanaged where TOps : struct, ISimd<TV>
-    {
-        if (accumulate) v = TOps.Add(TOps.Load(dx), v);
-        TOps.Store(dx, v);
     }
 
     /// <summary>f(x) and f'(x) in double precision (for moments, fitting and checks).</summary>

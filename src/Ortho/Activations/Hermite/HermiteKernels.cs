@@ -302,13 +302,8 @@ public static unsafe class HermiteKernels
                         v = TOps.Mul(v, TOps.Load(dsdx + i));
                         v2 = TOps.Mul(v2, TOps.Load(dsdx + i + TOps.Count));
                     }
-                    if (accumulateDx)
-                    {
-                        v = TOps.Add(TOps.Load(dx + i), v);
-                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
-                    }
-                    TOps.Store(dx + i, v);
-                    TOps.Store(dx + i + TOps.Count, v2);
+                    GradientStore.Put<TV, TOps>(dx + i, v, accumulateDx);
+                    GradientStore.Put<TV, TOps>(dx + i + TOps.Count, v2, accumulateDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -332,8 +327,7 @@ public static unsafe class HermiteKernels
                 {
                     TV v = TOps.Mul(g, d);
                     if (!TIn.IsIdentity) v = TOps.Mul(v, TOps.Load(dsdx + i));
-                    if (accumulateDx) v = TOps.Add(TOps.Load(dx + i), v);
-                    TOps.Store(dx + i, v);
+                    GradientStore.Put<TV, TOps>(dx + i, v, accumulateDx);
                 }
             }
             for (int k = 0; k <= degree; k++) sums[k] += SimdDouble.SumToDouble<TV, TOps>(acc[k]);

@@ -195,14 +195,8 @@ public static unsafe class TropicalKernels
                 }
                 if (needDx)
                 {
-                    TV v = TOps.Mul(g, TOps.Mul(sc, slope)), v2 = TOps.Mul(g2, TOps.Mul(sc, slope2));
-                    if (accDx)
-                    {
-                        v = TOps.Add(TOps.Load(dx + i), v);
-                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
-                    }
-                    TOps.Store(dx + i, v);
-                    TOps.Store(dx + i + TOps.Count, v2);
+                    GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Mul(sc, slope)), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, TOps.Mul(sc, slope2)), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -211,12 +205,7 @@ public static unsafe class TropicalKernels
                 TV slope = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i));
                 for (int j = 0; j < m; j++)
                     acc[j] = TOps.Select(TOps.Equal(slope, TOps.Splat(s[j])), TOps.Add(acc[j], g), acc[j]);
-                if (needDx)
-                {
-                    TV v = TOps.Mul(g, TOps.Mul(sc, slope));
-                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
-                    TOps.Store(dx + i, v);
-                }
+                if (needDx) GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Mul(sc, slope)), accDx);
             }
             for (int j = 0; j < m; j++) sums[job.Plan.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(acc[j]);
         }

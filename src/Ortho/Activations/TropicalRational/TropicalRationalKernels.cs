@@ -219,14 +219,8 @@ public static unsafe class TropicalRationalKernels
                 AddToWinners2<TV, TOps>(accD, accDg, md, slotD, slotD2, slots, gx, gx2, g, g2);
                 if (needDx)
                 {
-                    TV v = TOps.Mul(g, TOps.Sub(slopeN, slopeD)), v2 = TOps.Mul(g2, TOps.Sub(slopeN2, slopeD2));
-                    if (accDx)
-                    {
-                        v = TOps.Add(TOps.Load(dx + i), v);
-                        v2 = TOps.Add(TOps.Load(dx + i + TOps.Count), v2);
-                    }
-                    TOps.Store(dx + i, v);
-                    TOps.Store(dx + i + TOps.Count, v2);
+                    GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Sub(slopeN, slopeD)), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, TOps.Sub(slopeN2, slopeD2)), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -236,12 +230,7 @@ public static unsafe class TropicalRationalKernels
                 job.Den.ArgMax<TV, TOps>(xv, slots, out TV slotD, out TV slopeD);
                 AddToWinners<TV, TOps>(acc, accNg, mn, slotN, slots, gx, g);
                 AddToWinners<TV, TOps>(accD, accDg, md, slotD, slots, gx, g);
-                if (needDx)
-                {
-                    TV v = TOps.Mul(g, TOps.Sub(slopeN, slopeD));
-                    if (accDx) v = TOps.Add(TOps.Load(dx + i), v);
-                    TOps.Store(dx + i, v);
-                }
+                if (needDx) GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Sub(slopeN, slopeD)), accDx);
             }
             for (int j = 0; j < mn; j++)
             {
