@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Ortho.Kernels;
 
@@ -117,11 +118,24 @@ internal static class GemmBench
         /// <summary>Bytes of the operands (resident once touched).</summary>
         public long Bytes => 3L * _shape.M * _shape.N * sizeof(float);
 
-        /// <summary>Warms the kernel at the current thread count (packing buffers, JIT tiers) for about <paramref name="seconds"/>.</summary>
-        public void WarmUp(double seconds)
+        /// <summary>
+        /// Warms the kernel at the current thread count (packing buffers, JIT tiers) for about <paramref name="seconds"/>,
+        /// and with <paramref name="quietCalls"/> until the JIT has compiled nothing for that many calls of
+        /// <see cref="TimeOne"/> (its own code is recompiled after 30 calls, then again after 30 more), for at most 3 s.
+        /// </summary>
+        public void WarmUp(double seconds, int quietCalls = 0)
         {
             var sw = Stopwatch.StartNew();
-            do Call(_shape, _buffers); while (sw.Elapsed.TotalSeconds < seconds);
+            long compiled = JitInfo.GetCompiledMethodCount();
+            int quiet = 0;
+            do
+            {
+                TimeOne();
+                long now = JitInfo.GetCompiledMethodCount();
+                quiet = now == compiled ? quiet + 1 : 0;
+                compiled = now;
+            }
+            while (sw.Elapsed.TotalSeconds < seconds || (quiet < quietCalls && sw.Elapsed.TotalSeconds < 3));
         }
 
         /// <summary>GFLOP/s of one call at the current thread count.</summary>

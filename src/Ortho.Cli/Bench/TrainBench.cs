@@ -49,23 +49,23 @@ internal static class TrainBench
                     {
                         PeakMemory.Reset();
                         var c = TrainPresets.Build(preset, act, batch, o.Block);
-                        var results = new List<(int Threads, double Ms, double Sgemm, TrainProfileReport.Summary? Profile)>();
+                        var results = new List<(int Threads, double Ms, double Sgemm, long Compiles, TrainProfileReport.Summary? Profile)>();
                         double flops = 0;
                         foreach (int th in o.Threads)
                         {
                             EngineSettings.Threads = th;
                             flops = WarmUp(c, o.Warmup);
-                            probe.WarmUp(0.2);
+                            probe.WarmUp(0.2, quietCalls: 35);
                             // Without warm-up the timed steps count the FLOPs (under a profile, whose cost is a few clock reads per op).
-                            var (ms, rate, profile, counted) = Time(c, probe, o.Steps, o.Profile || flops == 0, th);
+                            var (ms, rate, profile, counted, compiled) = Time(c, probe, o.Steps, o.Profile || flops == 0, th);
                             if (flops == 0) flops = counted;
-                            results.Add((th, ms, rate, o.Profile ? profile : null));
+                            results.Add((th, ms, rate, compiled, o.Profile ? profile : null));
                         }
                         long? rss = PeakMemory.ResidentBytes() - probe.Bytes;
                         long pool = TensorPool.PeakBytes;
-                        foreach (var (th, ms, rate, profile) in results)
+                        foreach (var (th, ms, rate, compiles, profile) in results)
                         {
-                            var m = new Measurement(o.Task, preset.Name, act, c, th, ms, flops, rate, rss, pool);
+                            var m = new Measurement(o.Task, preset.Name, act, c, th, ms, flops, rate, rss, pool, compiles);
                             output.WriteLine(o.Json ? JsonLine(m, profile) : m.Row());
                             output.Flush();
                         }
@@ -80,17 +80,21 @@ internal static class TrainBench
 
     /// <summary>
     /// Warm-up: <paramref name="steps"/> steps, or by default one step, then at least 5 more and 2 s of them, until the
-    /// JIT has compiled nothing for 5 steps in a row, stopping after 8 s (two or three steps of the largest presets). The
-    /// clock starts after the first step, which pays for compiling the step's code. The runtime first compiles a method
-    /// without optimizing it and recompiles it optimized, in the background, after 30 calls: the hot kernels get there in
-    /// the first steps, but a method called once a step (the batch, the embedding, cross-entropy) only after 30 steps.
-    /// Stopping at 2 s (28 steps of the default LM on one thread) timed the first case of a process with those methods
-    /// still unoptimized: 0.3-0.5 ms a step each instead of 0.03-0.1, about 1.5 ms of the default LM's step (measured
-    /// with the runtime's tiered compilation off, `DOTNET_TieredCompilation=0`, for comparison). Earlier, with 1 s
-    /// counted from the start, the background recompiling itself slowed the first case by 15-33% on two threads. The
-    /// first step runs under a profile, which counts the step's matrix FLOPs (returned; 0 without warm-up); the others
-    /// run as the timed steps will.
+    /// JIT has compiled nothing for <see cref="QuietSteps"/> steps in a row, stopping after 8 s (two or three steps of the
+    /// largest presets). The clock starts after the first step, which pays for compiling the step's code. The runtime
+    /// compiles a method unoptimized first; after 30 calls it recompiles it with profiling probes, and after 30 more,
+    /// optimized, in the background. The hot kernels get there in the first steps, but a method called once a step (the
+    /// batch, the embedding, cross-entropy) only after 60 or more. Stopping at 2 s (28 steps of the default LM on one
+    /// thread) timed the first case of a process with those methods still unoptimized: 0.3-0.5 ms a step each instead
+    /// of 0.03-0.1 in the profile (measured with tiered compilation off, `DOTNET_TieredCompilation=0`, for comparison),
+    /// and the JIT compiled 110 methods during 40 timed steps. Earlier, with 1 s counted from the start, the background
+    /// recompiling itself slowed the first case by 15-33% on two threads. The JSON's <c>jit_compiles</c> says how many
+    /// methods the JIT compiled during the timed steps. The first step runs under a profile, which counts the step's
+    /// matrix FLOPs (returned; 0 without warm-up); the others run as the timed steps will.
     /// </summary>
+    // More than the 30 calls between a method's profiled and optimized versions: a shorter quiet stretch can end inside it.
+    private const int QuietSteps = 35;
+
     private static double WarmUp(TrainCase c, int? steps)
     {
         if (steps == 0) return 0;
@@ -109,7 +113,7 @@ internal static class TrainBench
             return flops;
         }
         long compiled = JitInfo.GetCompiledMethodCount();
-        for (int i = 1, quiet = 0; sw.Elapsed.TotalSeconds < 8 && (i < 6 || sw.Elapsed.TotalSeconds < 2 || quiet < 5); i++)
+        for (int i = 1, quiet = 0; sw.Elapsed.TotalSeconds < 8 && (i < 6 || sw.Elapsed.TotalSeconds < 2 || quiet < QuietSteps); i++)
         {
             c.Step();
             long now = JitInfo.GetCompiledMethodCount();
@@ -121,14 +125,15 @@ internal static class TrainBench
 
     /// <summary>
     /// The median of <paramref name="steps"/> timed steps and of the SGEMM probe timed after each, and with
-    /// <paramref name="profile"/> the steps' profile and FLOPs per step.
+    /// <paramref name="profile"/> the steps' profile and FLOPs per step; and how many methods the JIT compiled meanwhile.
     /// </summary>
-    private static (double Ms, double Sgemm, TrainProfileReport.Summary? Profile, double Flops) Time(TrainCase c, GemmBench.SquareProbe probe,
-        int steps, bool profile, int threads)
+    private static (double Ms, double Sgemm, TrainProfileReport.Summary? Profile, double Flops, long JitCompiles) Time(TrainCase c,
+        GemmBench.SquareProbe probe, int steps, bool profile, int threads)
     {
         using var p = profile ? OpProfile.Start() : null;
         var t = new double[steps];
         var rates = new double[steps];
+        long compiled = JitInfo.GetCompiledMethodCount();
         for (int i = 0; i < steps; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -138,9 +143,10 @@ internal static class TrainBench
             t[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             rates[i] = probe.TimeOne(); // between steps: a profile charges nothing outside BeginStep..EndStep
         }
+        compiled = JitInfo.GetCompiledMethodCount() - compiled;
         Array.Sort(t);
         Array.Sort(rates);
-        return (t[steps / 2], rates[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads), p?.FlopsPerStep ?? 0);
+        return (t[steps / 2], rates[steps / 2], p == null ? null : TrainProfileReport.Summarize(p, threads), p?.FlopsPerStep ?? 0, compiled);
     }
 
     private static string JsonLine(Measurement m, TrainProfileReport.Summary? profile)
@@ -152,7 +158,7 @@ internal static class TrainBench
 
     /// <summary>One case at one thread count, and what follows from it.</summary>
     private sealed record Measurement(string Task, string Preset, string Activation, TrainCase Case, int Threads, double Ms, double Flops,
-        double SgemmGflops, long? ResidentBytes, long PoolBytes)
+        double SgemmGflops, long? ResidentBytes, long PoolBytes, long JitCompiles)
     {
         private double ItemsPerSecond => Case.Items / (Ms / 1e3);
         private double Gflops => Flops / Ms / 1e6;
@@ -183,6 +189,8 @@ internal static class TrainBench
             ["peak_rss_mb"] = ResidentBytes is { } r ? Math.Round(r / 1048576.0, 1) : null,
             ["peak_pool_mb"] = Math.Round(PoolBytes / 1048576.0, 1),
             ["state_mb"] = Math.Round(StateBytes / 1048576.0, 1),
+            // Methods the JIT compiled during the timed steps: 0 when the warm-up left nothing to recompile.
+            ["jit_compiles"] = JitCompiles,
         };
     }
 }

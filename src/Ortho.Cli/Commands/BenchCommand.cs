@@ -126,7 +126,7 @@ internal static class BenchCommand
         var batch = new Option<string?>("--batch") { Description = "Sequences or images per step, replacing the preset's (comma-separated list allowed)." };
         var block = new Option<int>("--block") { Description = "Tokens per sequence (lm), replacing the preset's block size." };
         var steps = new Option<int>("--steps") { Description = "Timed steps after warm-up (the median is reported); 1-3 for the large presets.", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<int?>("--warmup") { Description = "Warm-up steps (default: the first step, then at least 5 more and 2 s of steps, until the JIT has compiled nothing for 5 steps, at most 8 s; 0 times the first step too)." };
+        var warmup = new Option<int?>("--warmup") { Description = "Warm-up steps (default: the first step, then at least 5 more and 2 s of steps, until the JIT has compiled nothing for 35 steps, at most 8 s; 0 times the first step too)." };
         var profile = new Option<bool>("--profile") { Description = "Profile the timed steps: time by op family (GEMMs and attention by shape), forward, backward and update, with GFLOP/s or GB/s." };
         var threads = CommonOptions.ThreadList();
         var json = CommonOptions.Json();
