@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Text.Json;
 using Ortho.Activations;
 
 namespace Ortho.Cli.Bench;
@@ -22,18 +23,21 @@ internal static class IssueSlotBench
     // Vector instructions per term and vector of 16 floats in the learned-frequency Fourier loops, counted in the JIT's
     // listing of FourierKernels.GeneralForward / GeneralBackward at Vector512 (loads and broadcasts not counted: they
     // issue on the load units). Multiply-class: multiplies and multiply-adds; add-class: the reduction's add and two
-    // subtractions; logic: the sign's shift and xors.
-    private static readonly (string Loop, int Mul, int Add, int Logic)[] FourierCounts =
+    // subtractions; then the sign's shift and xors. Recount them when those loops change.
+    private static readonly (string Loop, int Mul, int Add, int Shift, int Xor)[] FourierCounts =
     [
-        ("forward", 7, 3, 2),
-        ("backward", 15, 3, 3),
+        ("forward", 7, 3, 1, 1),
+        ("backward", 15, 3, 1, 2),
     ];
 
     public static void Run(bool json, TextWriter output)
     {
-        if (!Avx512F.IsSupported)
+        // The kernels' width, not only the instruction set: .NET may run 256-bit vectors on an AVX-512 machine, and then
+        // the Fourier rows would compare 8-lane loops with a 16-lane bound.
+        if (!Avx512F.IsSupported || EngineSettings.VectorLanes != 16)
         {
-            output.WriteLine("bench slots: needs AVX-512 (this machine has none); nothing measured.");
+            string why = $"needs AVX-512 with the kernels at 16 lanes (here: {(Avx512F.IsSupported ? "AVX-512" : "no AVX-512")}, {EngineSettings.VectorLanes} lanes); nothing measured.";
+            output.WriteLine(json ? BenchHeader.AddTo(JsonSerializer.Serialize(new { skipped = why })) : "bench slots: " + why);
             return;
         }
         if (!json)
@@ -82,8 +86,8 @@ internal static class IssueSlotBench
 
     // A loop's multiply-add slots a term: its multiply-class instructions, and the others at their measured costs (a cost
     // measured below zero, timing noise around a free instruction, counts as zero).
-    private static double Slots((string Loop, int Mul, int Add, int Logic) counts, Dictionary<string, double> cost) =>
-        counts.Mul + counts.Add * Math.Max(0, cost["vaddps"]) + counts.Logic * 0.5 * (Math.Max(0, cost["vxorps"]) + Math.Max(0, cost["vpslld"]));
+    private static double Slots((string Loop, int Mul, int Add, int Shift, int Xor) counts, Dictionary<string, double> cost) =>
+        counts.Mul + counts.Add * Math.Max(0, cost["vaddps"]) + counts.Shift * Math.Max(0, cost["vpslld"]) + counts.Xor * Math.Max(0, cost["vxorps"]);
 
     private static void Row(TextWriter output, bool json, string name, double alone, double together, double slots) =>
         output.WriteLine(json

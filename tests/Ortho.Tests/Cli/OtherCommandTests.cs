@@ -101,9 +101,9 @@ public class OtherCommandTests
     public void BenchSlotsReportsEachInstructionAndTheFourierBound()
     {
         string output = Cli.Succeeds("bench", "slots", "--json");
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported || EngineSettings.VectorLanes != 16)
         {
-            Assert.Contains("needs AVX-512", output);
+            Assert.Contains("needs AVX-512", JsonDocument.Parse(output).RootElement.GetProperty("skipped").GetString());
             return;
         }
         var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
