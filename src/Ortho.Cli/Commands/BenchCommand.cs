@@ -88,27 +88,21 @@ internal static class BenchCommand
             });
     }
 
-    private static Command Dispatch()
-    {
-        var json = CommonOptions.Json();
-        var c = new Command("dispatch", "What a parallel region costs after serial work (the engine's worker threads beside Parallel.For), " +
-            "and whether GELU and a copy of 1M floats gain from a second thread.") { json };
-        c.SetAction(p =>
-        {
-            DispatchBench.Run(p.GetValue(json), Console.Out);
-            return 0;
-        });
-        return c;
-    }
+    private static Command Dispatch() => JsonOnly("dispatch", "What a parallel region costs after serial work (the engine's worker " +
+        "threads beside Parallel.For), and whether GELU and a copy of 1M floats gain from a second thread.", DispatchBench.Run);
 
-    private static Command Slots()
+    private static Command Slots() => JsonOnly("slots", "What an add, xor, shift or permute costs beside multiply-adds on this core " +
+        "(AVX-512), in multiply-add issue slots, and the learned-frequency Fourier kernels' bound at those costs beside their measured rate.",
+        IssueSlotBench.Run);
+
+    // A bench whose only option is --json (it sets its own thread counts).
+    private static Command JsonOnly(string name, string description, Action<bool, TextWriter> run)
     {
         var json = CommonOptions.Json();
-        var c = new Command("slots", "What an add, xor, shift or permute costs beside multiply-adds on this core (AVX-512), in " +
-            "multiply-add issue slots, and the learned-frequency Fourier kernels' bound at those costs beside their measured rate.") { json };
+        var c = new Command(name, description) { json };
         c.SetAction(p =>
         {
-            IssueSlotBench.Run(p.GetValue(json), Console.Out);
+            run(p.GetValue(json), Console.Out);
             return 0;
         });
         return c;
