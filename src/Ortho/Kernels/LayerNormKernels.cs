@@ -165,20 +165,24 @@ public static unsafe class LayerNormKernels
             float* pb = NeedB ? Partials + (long)blk * Stride + (NeedW ? c : 0) : null;
             if (pw != null) new Span<float>(pw, c).Clear();
             if (pb != null) new Span<float>(pb, c).Clear();
-            for (int r = r0; r < r1; r++)
-            {
-                float* x = X + (long)r * c, dout = Dout + (long)r * c;
-                float m = Mean[r], s = Rstd[r];
-                // Pass 1: mean of g = w * dout and of g * xhat.
-                SimdLoop.Sum2<TV, TOps, MeansFold>(new MeansFold { X = x, Dout = dout, W = W, M = m, S = s }, c, out float sumG, out float sumGN);
-                // Pass 2: dinp += (g - m1 - xhat m2) s; partial dweight += xhat dout; partial dbias += dout.
-                var step = new GradStep
-                {
-                    X = x, Dout = dout, W = W, Dinp = Dinp != null ? Dinp + (long)r * c : null, Pw = pw, Pb = pb,
-                    M = m, S = s, M1 = sumG / c, M2 = sumGN / c,
-                };
-                SimdLoop.Map<TV, TOps, GradStep>(step, c);
-            }
+            int r = r0;
+            // Two rows at a time: the partial dweight and dbias are loaded and stored once for both, and each lane still
+            // adds the first row's term before the second's (the bits of one row at a time).
+            for (; r + 1 < r1; r += 2)
+                SimdLoop.Map<TV, TOps, GradStep2>(new GradStep2 { A = Row<TV, TOps>(r), B = Row<TV, TOps>(r + 1), Pw = pw, Pb = pb }, c);
+            for (; r < r1; r++)
+                SimdLoop.Map<TV, TOps, GradStep>(new GradStep { Row = Row<TV, TOps>(r), Pw = pw, Pb = pb }, c);
+        }
+
+        // Pass 1 of row r: the means of g = w * dout and of g * xhat, for pass 2: dinp += (g - m1 - xhat m2) s.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly GradRow Row<TV, TOps>(int r) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            int c = Channels;
+            float* x = X + (long)r * c, dout = Dout + (long)r * c;
+            float m = Mean[r], s = Rstd[r];
+            SimdLoop.Sum2<TV, TOps, MeansFold>(new MeansFold { X = x, Dout = dout, W = W, M = m, S = s }, c, out float sumG, out float sumGN);
+            return new GradRow { X = x, Dout = dout, W = W, Dinp = Dinp != null ? Dinp + (long)r * c : null, M = m, S = s, M1 = sumG / c, M2 = sumGN / c };
         }
     }
 
@@ -199,24 +203,54 @@ public static unsafe class LayerNormKernels
         }
     }
 
-    private struct GradStep : ISimdStep
+    // One row's pass 2: dinp += (g - m1 - xhat m2) s, returning dout and xhat for the partial sums.
+    private struct GradRow
     {
-        public float* X, Dout, W, Dinp, Pw, Pb;
+        public float* X, Dout, W, Dinp;
         public float M, S, M1, M2;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        public readonly TV Step<TV, TOps>(nint i, out TV xh) where TV : unmanaged where TOps : struct, ISimd<TV>
         {
             TV d = TOps.Load(Dout + i);
-            TV xh = TOps.Mul(TOps.Sub(TOps.Load(X + i), TOps.Splat(M)), TOps.Splat(S));
+            xh = TOps.Mul(TOps.Sub(TOps.Load(X + i), TOps.Splat(M)), TOps.Splat(S));
             if (Dinp != null)
             {
                 TV g = W != null ? TOps.Mul(TOps.Load(W + i), d) : d;
                 TV t = TOps.Mul(TOps.Sub(TOps.Sub(g, TOps.Splat(M1)), TOps.Mul(xh, TOps.Splat(M2))), TOps.Splat(S));
                 TOps.Store(Dinp + i, TOps.Add(TOps.Load(Dinp + i), t));
             }
+            return d;
+        }
+    }
+
+    // Pass 2 of one row; partial dweight += xhat dout; partial dbias += dout.
+    private struct GradStep : ISimdStep
+    {
+        public GradRow Row;
+        public float* Pw, Pb;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV d = Row.Step<TV, TOps>(i, out TV xh);
             if (Pw != null) TOps.Store(Pw + i, TOps.Fma(xh, d, TOps.Load(Pw + i)));
             if (Pb != null) TOps.Store(Pb + i, TOps.Add(TOps.Load(Pb + i), d));
+        }
+    }
+
+    // Pass 2 of two rows, A then B in each partial sum.
+    private struct GradStep2 : ISimdStep
+    {
+        public GradRow A, B;
+        public float* Pw, Pb;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Step<TV, TOps>(nint i) where TV : unmanaged where TOps : struct, ISimd<TV>
+        {
+            TV da = A.Step<TV, TOps>(i, out TV xa), db = B.Step<TV, TOps>(i, out TV xb);
+            if (Pw != null) TOps.Store(Pw + i, TOps.Fma(xb, db, TOps.Fma(xa, da, TOps.Load(Pw + i))));
+            if (Pb != null) TOps.Store(Pb + i, TOps.Add(TOps.Add(TOps.Load(Pb + i), da), db));
         }
     }
 
