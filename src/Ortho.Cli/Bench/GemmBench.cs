@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime;
 using System.Runtime.InteropServices;
 using Ortho.Kernels;
 
@@ -126,16 +125,13 @@ internal static class GemmBench
         public void WarmUp(double seconds, int quietCalls = 0)
         {
             var sw = Stopwatch.StartNew();
-            long compiled = JitInfo.GetCompiledMethodCount();
-            int quiet = 0;
+            var quiet = JitQuiet.Start();
             do
             {
                 TimeOne();
-                long now = JitInfo.GetCompiledMethodCount();
-                quiet = now == compiled ? quiet + 1 : 0;
-                compiled = now;
+                quiet.Tick();
             }
-            while (sw.Elapsed.TotalSeconds < seconds || (quiet < quietCalls && sw.Elapsed.TotalSeconds < 3));
+            while (sw.Elapsed.TotalSeconds < seconds || (quiet.Calls < quietCalls && sw.Elapsed.TotalSeconds < 3));
         }
 
         /// <summary>GFLOP/s of one call at the current thread count.</summary>

@@ -122,6 +122,15 @@ internal unsafe struct MaxAffinePlan
 
 internal static unsafe class MaxAffine
 {
+    /// <summary>
+    /// acc + value in the lanes where a == b, acc elsewhere: a winning line's (or slot's) sum in the backward scans. On
+    /// AVX-512 a compare with this one use feeds a masked add; a mask used twice is first moved into a vector register,
+    /// so a caller that adds two values under the same comparison writes it once in each order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV AddWhereEqual<TV, TOps>(TV acc, TV a, TV b, TV value) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        TOps.Select(TOps.Equal(a, b), TOps.Add(acc, value), acc);
+
     /// <summary>Up to this many candidate lines are scanned (vectorized); beyond, a hull binary search.</summary>
     public const int ScanLimit = 32;
 

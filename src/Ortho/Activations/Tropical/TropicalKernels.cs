@@ -189,9 +189,8 @@ public static unsafe class TropicalKernels
                 TV slope2 = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i + TOps.Count));
                 for (int j = 0; j < m; j++)
                 {
-                    TV sj = TOps.Splat(s[j]), a = acc[j];
-                    a = TOps.Select(TOps.Equal(slope, sj), TOps.Add(a, g), a);
-                    acc[j] = TOps.Select(TOps.Equal(slope2, sj), TOps.Add(a, g2), a);
+                    TV sj = TOps.Splat(s[j]);
+                    acc[j] = MaxAffine.AddWhereEqual<TV, TOps>(MaxAffine.AddWhereEqual<TV, TOps>(acc[j], slope, sj, g), slope2, sj, g2);
                 }
                 if (needDx)
                 {
@@ -204,7 +203,7 @@ public static unsafe class TropicalKernels
                 TV g = TOps.Load(dy + i);
                 TV slope = job.Plan.ArgMaxSlope<TV, TOps>(TOps.Load(x + i));
                 for (int j = 0; j < m; j++)
-                    acc[j] = TOps.Select(TOps.Equal(slope, TOps.Splat(s[j])), TOps.Add(acc[j], g), acc[j]);
+                    acc[j] = MaxAffine.AddWhereEqual<TV, TOps>(acc[j], slope, TOps.Splat(s[j]), g);
                 if (needDx) GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, TOps.Mul(sc, slope)), accDx);
             }
             for (int j = 0; j < m; j++) sums[job.Plan.Index[j]] += SimdDouble.SumToDouble<TV, TOps>(acc[j]);

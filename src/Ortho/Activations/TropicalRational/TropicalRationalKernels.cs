@@ -246,9 +246,8 @@ public static unsafe class TropicalRationalKernels
         return len;
     }
 
-    // Per slot j: accGx[j] += gx and accG[j] += g in the lanes that slot wins. The compare is written twice, in both
-    // orders: one mask with two uses is moved into a vector register (an extra instruction, and a bitwise select for
-    // each add); a compare with one use feeds a masked add (the JIT's AVX-512 listing: two compares, two masked adds).
+    // Per slot j: accGx[j] += gx and accG[j] += g in the lanes that slot wins (the compare in both orders: see
+    // MaxAffine.AddWhereEqual).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddToWinners<TV, TOps>(TV* accGx, TV* accG, int count, TV winner, float* slots, TV gx, TV g)
         where TV : unmanaged where TOps : struct, ISimd<TV>
@@ -256,25 +255,21 @@ public static unsafe class TropicalRationalKernels
         for (int j = 0; j < count; j++)
         {
             TV slot = TOps.Splat(slots[j]);
-            accGx[j] = TOps.Select(TOps.Equal(winner, slot), TOps.Add(accGx[j], gx), accGx[j]);
-            accG[j] = TOps.Select(TOps.Equal(slot, winner), TOps.Add(accG[j], g), accG[j]);
+            accGx[j] = MaxAffine.AddWhereEqual<TV, TOps>(accGx[j], winner, slot, gx);
+            accG[j] = MaxAffine.AddWhereEqual<TV, TOps>(accG[j], slot, winner, g);
         }
     }
 
-    // AddToWinners for two vectors: the sums stay in registers between the two.
+    // AddToWinners for two vectors, the first's values added first: the sums stay in registers between the two.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddToWinners2<TV, TOps>(TV* accGx, TV* accG, int count, TV winner, TV winner2, float* slots, TV gx, TV gx2, TV g, TV g2)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         for (int j = 0; j < count; j++)
         {
-            TV slot = TOps.Splat(slots[j]), sx = accGx[j], sg = accG[j];
-            sx = TOps.Select(TOps.Equal(winner, slot), TOps.Add(sx, gx), sx);
-            sg = TOps.Select(TOps.Equal(slot, winner), TOps.Add(sg, g), sg);
-            sx = TOps.Select(TOps.Equal(winner2, slot), TOps.Add(sx, gx2), sx);
-            sg = TOps.Select(TOps.Equal(slot, winner2), TOps.Add(sg, g2), sg);
-            accGx[j] = sx;
-            accG[j] = sg;
+            TV slot = TOps.Splat(slots[j]);
+            accGx[j] = MaxAffine.AddWhereEqual<TV, TOps>(MaxAffine.AddWhereEqual<TV, TOps>(accGx[j], winner, slot, gx), winner2, slot, gx2);
+            accG[j] = MaxAffine.AddWhereEqual<TV, TOps>(MaxAffine.AddWhereEqual<TV, TOps>(accG[j], slot, winner, g), slot, winner2, g2);
         }
     }
 
