@@ -5,7 +5,8 @@ using Xunit;
 
 namespace Ortho.Tests.Activations;
 
-/// <summary>Accuracy of the half-turn sine/cosine of the general Fourier loops over the whole unchecked range.</summary>
+/// <summary>Accuracy of the half-turn sine/cosine of the general Fourier loops over the whole unchecked range; their
+/// four-vector forms; the exact remainder they reduce with.</summary>
 public class FourierSinCosTests
 {
     // Dense grid over [-Limit, Limit] (in half-turns), the floats next to multiples of 1/2 (zeros of sin and cos,
@@ -83,5 +84,73 @@ public class FourierSinCosTests
                 Check(a, sin, cos, "Vector512");
             }
         }
+    }
+
+    // The four-vector forms against the one-vector ones, lane by lane, bit for bit.
+    private static unsafe void FourMatchesOne<TV, TOps>(float[] a) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        int c = TOps.Count;
+        fixed (float* pa = a)
+        {
+            for (int i = 0; i + 4 * c <= a.Length; i += 4 * c)
+            {
+                TV y0 = TOps.Load(pa + i), y1 = TOps.Load(pa + i + c), y2 = TOps.Load(pa + i + 2 * c), y3 = TOps.Load(pa + i + 3 * c);
+                FourierSinCos.SinCosPi4<TV, TOps>(y0, y1, y2, y3, out var s0, out var s1, out var s2, out var s3, out var c0, out var c1, out var c2, out var c3);
+                FourierSinCos.CosPi4<TV, TOps>(y0, y1, y2, y3, out var o0, out var o1, out var o2, out var o3);
+                TV[] y = [y0, y1, y2, y3], sin = [s0, s1, s2, s3], cos = [c0, c1, c2, c3], cosOnly = [o0, o1, o2, o3];
+                for (int k = 0; k < 4; k++)
+                {
+                    FourierSinCos.SinCosPi<TV, TOps>(y[k], out var s1v, out var c1v);
+                    Assert.Equal(Bits<TV, TOps>(s1v), Bits<TV, TOps>(sin[k]));
+                    Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(cos[k]));
+                    Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(cosOnly[k]));
+                }
+            }
+        }
+    }
+
+    private static unsafe int[] Bits<TV, TOps>(TV v) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        var f = new float[TOps.Count];
+        fixed (float* p = f) TOps.Store(p, v);
+        return f.Select(BitConverter.SingleToInt32Bits).ToArray();
+    }
+
+    [Fact]
+    public void FourVectorFormsGiveTheOneVectorBits()
+    {
+        float[] a = Arguments();
+        FourMatchesOne<float, SimdScalar>(a);
+        FourMatchesOne<Vector128<float>, Simd128>(a);
+        if (Vector256.IsHardwareAccelerated) FourMatchesOne<Vector256<float>, Simd256>(a);
+        if (Vector512.IsHardwareAccelerated) FourMatchesOne<Vector512<float>, Simd512>(a);
+    }
+
+    // a - round(a) (ties to even) at every width: vreduceps where AVX-512 is, the 1.5 * 2^23 round trip elsewhere; the
+    // same value (exact) but for the sign of a zero, which the sine and cosine do not see.
+    private static unsafe void RoundRemainderIsExact<TV, TOps>(float[] a) where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        var r = new float[a.Length];
+        fixed (float* pa = a, pr = r)
+            for (int i = 0; i + TOps.Count <= a.Length; i += TOps.Count) TOps.Store(pr + i, TOps.RoundRemainder(TOps.Load(pa + i)));
+        for (int i = 0; i < a.Length - a.Length % TOps.Count; i++)
+        {
+            double expected = a[i] - Math.Round((double)a[i], MidpointRounding.ToEven);
+            Assert.True(r[i] == expected, $"{typeof(TOps).Name}: RoundRemainder({a[i]:R}) = {r[i]:R}, expected {expected:R}");
+        }
+    }
+
+    [Fact]
+    public void RoundRemainderIsExactOnEveryWidth()
+    {
+        var list = new List<float>(Arguments());
+        foreach (float v in new[] { 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 4194304f, -4194304f, 4194303.5f, -4194303.5f, 1e-30f, 0f, -0f })
+            list.Add(v);
+        while (list.Count % 16 != 0) list.Add(0.25f);
+        float[] a = list.ToArray();
+        RoundRemainderIsExact<float, SimdScalar>(a);
+        RoundRemainderIsExact<Vector128<float>, Simd128>(a);
+        if (Vector256.IsHardwareAccelerated) RoundRemainderIsExact<Vector256<float>, Simd256>(a);
+        if (Vector512.IsHardwareAccelerated) RoundRemainderIsExact<Vector512<float>, Simd512>(a);
     }
 }

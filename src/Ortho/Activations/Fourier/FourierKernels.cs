@@ -394,6 +394,13 @@ public static unsafe class FourierKernels
         return len;
     }
 
+    // Whether any lane of four vectors is beyond the fast range (or infinite). Four compares: a max of the vectors would
+    // let a NaN in one hide a far value in another's lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Beyond<TV, TOps>(TV x0, TV x1, TV x2, TV x3, TV lim) where TV : unmanaged where TOps : struct, ISimd<TV> =>
+        TOps.AnyGreaterThan(TOps.Abs(x0), lim) || TOps.AnyGreaterThan(TOps.Abs(x1), lim)
+        || TOps.AnyGreaterThan(TOps.Abs(x2), lim) || TOps.AnyGreaterThan(TOps.Abs(x3), lim);
+
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int GeneralForward<TV, TOps, TChecked>(float* y, float* x, int len, in ForwardJob job, float xLimit)
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag
@@ -401,7 +408,31 @@ public static unsafe class FourierKernels
         int n = job.N;
         float* t1 = job.T, wh = job.T + n, ph = job.T + 3 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         TV f0 = TOps.Splat(job.F0), lim = TOps.Splat(xLimit);
-        for (int i = 0; i < len; i += TOps.Count)
+        int i = 0;
+        // Four vectors at a time, each step of the cosine for all four (FourierSinCos.CosPi4). A vector beyond the range
+        // leaves this loop for the one-vector loop below, which stops at it.
+        for (; !TChecked.On && TOps.Count > 1 && i + 4 * TOps.Count <= len; i += 4 * TOps.Count)
+        {
+            TV x0 = TOps.Load(x + i), x1 = TOps.Load(x + i + TOps.Count);
+            TV x2 = TOps.Load(x + i + 2 * TOps.Count), x3 = TOps.Load(x + i + 3 * TOps.Count);
+            if (Beyond<TV, TOps>(x0, x1, x2, x3, lim)) break;
+            TV y0 = f0, y1 = f0, y2 = f0, y3 = f0;
+            for (int j = 0; j < n; j++)
+            {
+                TV wj = TOps.Splat(wh[j]), pj = TOps.Splat(ph[j]), tj = TOps.Splat(t1[j]);
+                FourierSinCos.CosPi4<TV, TOps>(TOps.MulSub(wj, x0, pj), TOps.MulSub(wj, x1, pj), TOps.MulSub(wj, x2, pj),
+                    TOps.MulSub(wj, x3, pj), out TV c0, out TV c1, out TV c2, out TV c3);
+                y0 = TOps.MulAdd(tj, c0, y0);
+                y1 = TOps.MulAdd(tj, c1, y1);
+                y2 = TOps.MulAdd(tj, c2, y2);
+                y3 = TOps.MulAdd(tj, c3, y3);
+            }
+            TOps.Store(y + i, y0);
+            TOps.Store(y + i + TOps.Count, y1);
+            TOps.Store(y + i + 2 * TOps.Count, y2);
+            TOps.Store(y + i + 3 * TOps.Count, y3);
+        }
+        for (; i < len; i += TOps.Count)
         {
             TV xv = TOps.Load(x + i), f = f0;
             // Stop at a vector with an argument beyond the polynomial's range (or an infinity): the caller runs it element
@@ -521,7 +552,7 @@ public static unsafe class FourierKernels
         where TV : unmanaged where TOps : struct, ISimd<TV> where TChecked : IFlag where TGrid : IFlag
     {
         int n = job.N, stride = 1 + 4 * n;
-        float* d1 = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
+        float* dxc = job.T + 2 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         if (!TChecked.On) { w = job.T + n; p = job.T + 3 * n; } // the angle in half-turns, for FourierSinCos
         bool needDx = job.NeedDx, accDx = job.AccumulateDx;
         TV zero = TOps.Splat(0f), lim = TOps.Splat(xLimit);
@@ -533,44 +564,39 @@ public static unsafe class FourierKernels
             int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
             i = s;
-            // Two vectors per iteration: two independent sincos chains per term and one update of each lane sum
-            // (in element order, so the bits are those of one vector at a time).
-            // (The element-by-element path, TOps.Count == 1, takes the one-vector loop below: the same sums in the same order.)
-            for (; TOps.Count > 1 && i + 2 * TOps.Count <= e; i += 2 * TOps.Count)
+            // Four vectors per iteration, each step of the sines and cosines for all four (FourierSinCos.SinCosPi4), and one
+            // update of each lane sum, in element order (so the bits are those of one vector at a time). A vector beyond
+            // the range leaves this loop for the one-vector loop below, which stops at it.
+            for (; !TChecked.On && TOps.Count > 1 && i + 4 * TOps.Count <= e; i += 4 * TOps.Count)
             {
-                TV xv = TOps.Load(x + i), g = TOps.Load(dy + i);
-                TV xv2 = TOps.Load(x + i + TOps.Count), g2 = TOps.Load(dy + i + TOps.Count);
-                // Stop before a vector with an argument beyond the polynomial's range (or an infinity), as the forward.
-                // (Two compares: a max of the two would let a NaN in one vector hide a far value in the other's lane.)
-                if (!TChecked.On && (TOps.AnyGreaterThan(TOps.Abs(xv), lim) || TOps.AnyGreaterThan(TOps.Abs(xv2), lim))) goto Stop;
-                TV gx = TGrid.On ? TOps.Mul(g, xv) : zero, d = zero;
-                TV gx2 = TGrid.On ? TOps.Mul(g2, xv2) : zero, d2 = zero;
-                acc[0] = TOps.Add(TOps.Add(acc[0], g), g2);
+                int c = TOps.Count;
+                TV x0 = TOps.Load(x + i), x1 = TOps.Load(x + i + c), x2 = TOps.Load(x + i + 2 * c), x3 = TOps.Load(x + i + 3 * c);
+                if (Beyond<TV, TOps>(x0, x1, x2, x3, lim)) break;
+                TV g0 = TOps.Load(dy + i), g1 = TOps.Load(dy + i + c), g2 = TOps.Load(dy + i + 2 * c), g3 = TOps.Load(dy + i + 3 * c);
+                TV gx0 = zero, gx1 = zero, gx2 = zero, gx3 = zero;
+                if (TGrid.On) { gx0 = TOps.Mul(g0, x0); gx1 = TOps.Mul(g1, x1); gx2 = TOps.Mul(g2, x2); gx3 = TOps.Mul(g3, x3); }
+                TV d0 = zero, d1 = zero, d2 = zero, d3 = zero;
+                acc[0] = TOps.Add(TOps.Add(TOps.Add(TOps.Add(acc[0], g0), g1), g2), g3);
                 for (int j = 0; j < n; j++)
                 {
-                    TV wj = TOps.Splat(w[j]), pj = TOps.Splat(p[j]), ej = TOps.Splat(d1[j]);
-                    TV sn, cs, sn2, cs2, arg = TOps.MulSub(wj, xv, pj), arg2 = TOps.MulSub(wj, xv2, pj);
-                    if (TChecked.On)
-                    {
-                        SinCosKernels.Eval<TV, TOps>(arg, out sn, out cs);
-                        SinCosKernels.Eval<TV, TOps>(arg2, out sn2, out cs2);
-                    }
-                    else
-                    {
-                        FourierSinCos.SinCosPi<TV, TOps>(arg, out sn, out cs);
-                        FourierSinCos.SinCosPi<TV, TOps>(arg2, out sn2, out cs2);
-                    }
+                    TV wj = TOps.Splat(w[j]), pj = TOps.Splat(p[j]), ej = TOps.Splat(dxc[j]);
+                    FourierSinCos.SinCosPi4<TV, TOps>(TOps.MulSub(wj, x0, pj), TOps.MulSub(wj, x1, pj), TOps.MulSub(wj, x2, pj),
+                        TOps.MulSub(wj, x3, pj), out TV sn0, out TV sn1, out TV sn2, out TV sn3, out TV cs0, out TV cs1, out TV cs2, out TV cs3);
                     TV* a = acc + 1 + 4 * j;
-                    a[0] = TOps.MulAdd(g2, cs2, TOps.MulAdd(g, cs, a[0]));
-                    a[1] = TOps.MulAdd(g2, sn2, TOps.MulAdd(g, sn, a[1]));
-                    if (TGrid.On) a[2] = TOps.MulAdd(gx2, sn2, TOps.MulAdd(gx, sn, a[2]));
-                    d = TOps.MulAdd(ej, sn, d);
+                    a[0] = TOps.MulAdd(g3, cs3, TOps.MulAdd(g2, cs2, TOps.MulAdd(g1, cs1, TOps.MulAdd(g0, cs0, a[0]))));
+                    a[1] = TOps.MulAdd(g3, sn3, TOps.MulAdd(g2, sn2, TOps.MulAdd(g1, sn1, TOps.MulAdd(g0, sn0, a[1]))));
+                    if (TGrid.On) a[2] = TOps.MulAdd(gx3, sn3, TOps.MulAdd(gx2, sn2, TOps.MulAdd(gx1, sn1, TOps.MulAdd(gx0, sn0, a[2]))));
+                    d0 = TOps.MulAdd(ej, sn0, d0);
+                    d1 = TOps.MulAdd(ej, sn1, d1);
                     d2 = TOps.MulAdd(ej, sn2, d2);
+                    d3 = TOps.MulAdd(ej, sn3, d3);
                 }
                 if (needDx)
                 {
-                    GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
-                    GradientStore.Put<TV, TOps>(dx + i + TOps.Count, TOps.Mul(g2, d2), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g0, d0), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + c, TOps.Mul(g1, d1), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + 2 * c, TOps.Mul(g2, d2), accDx);
+                    GradientStore.Put<TV, TOps>(dx + i + 3 * c, TOps.Mul(g3, d3), accDx);
                 }
             }
             for (; i < e; i += TOps.Count)
@@ -588,7 +614,7 @@ public static unsafe class FourierKernels
                     a[0] = TOps.MulAdd(g, cs, a[0]);
                     a[1] = TOps.MulAdd(g, sn, a[1]);
                     if (TGrid.On) a[2] = TOps.MulAdd(gx, sn, a[2]);
-                    d = TOps.MulAdd(TOps.Splat(d1[j]), sn, d);
+                    d = TOps.MulAdd(TOps.Splat(dxc[j]), sn, d);
                 }
                 if (needDx) GradientStore.Put<TV, TOps>(dx + i, TOps.Mul(g, d), accDx);
             }

@@ -25,17 +25,18 @@ internal static class FourierSinCos
     /// <summary>Largest |y| for which these are used: the sine/cosine fast path's limit, in half-turns.</summary>
     public const float Limit = (float)(Kernels.SinCosKernels.FastPathLimit / Math.PI);
 
-    private const float RoundMagic = 12582912f;
+    private const float RoundMagic = SimdFallback.RoundMagic;
 
     private const float S0 = 3.1415927f, S1 = -5.1677103f, S2 = 2.5500777f, S3 = -0.59829217f, S4 = 0.077659376f;
     private const float K1 = -4.9347954f, K2 = 4.0584507f, K3 = -1.3320938f, K4 = 0.22008055f;
 
-    // r = y - m, exact, and qm = 1.5*2^23 + m.
+    // r = y - m, exact, and qm = 1.5*2^23 + m. On AVX-512 r is one instruction (vreduceps) and qm, needed only for the
+    // sign, is off the chain that leads to the polynomials.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Reduce<TV, TOps>(TV y, out TV qm) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         qm = TOps.Add(y, TOps.Splat(RoundMagic));
-        return TOps.Sub(y, TOps.Sub(qm, TOps.Splat(RoundMagic)));
+        return TOps.RoundRemainder(y);
     }
 
     /// <summary>cos(pi y) for |y| &lt;= <see cref="Limit"/> (unchecked).</summary>
@@ -59,6 +60,64 @@ internal static class FourierSinCos
         TV sign = Sign<TV, TOps>(qm);
         sin = TOps.Xor(TOps.Mul(p, r), sign);
         cos = TOps.Xor(CosPoly<TV, TOps>(s), sign);
+    }
+
+    /// <summary>
+    /// <see cref="CosPi"/> of four vectors, each step taken for all four before the next: the core then always has four
+    /// independent instructions at hand instead of one chain of a dozen dependent ones (measured 1.2x in the learned
+    /// Fourier loops). The same operations per lane, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CosPi4<TV, TOps>(TV y0, TV y1, TV y2, TV y3, out TV c0, out TV c1, out TV c2, out TV c3)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        TV r0 = Reduce<TV, TOps>(y0, out TV q0), r1 = Reduce<TV, TOps>(y1, out TV q1);
+        TV r2 = Reduce<TV, TOps>(y2, out TV q2), r3 = Reduce<TV, TOps>(y3, out TV q3);
+        TV s0 = TOps.Mul(r0, r0), s1 = TOps.Mul(r1, r1), s2 = TOps.Mul(r2, r2), s3 = TOps.Mul(r3, r3);
+        CosPoly4<TV, TOps>(s0, s1, s2, s3, out c0, out c1, out c2, out c3);
+        c0 = TOps.Xor(c0, Sign<TV, TOps>(q0));
+        c1 = TOps.Xor(c1, Sign<TV, TOps>(q1));
+        c2 = TOps.Xor(c2, Sign<TV, TOps>(q2));
+        c3 = TOps.Xor(c3, Sign<TV, TOps>(q3));
+    }
+
+    /// <summary><see cref="SinCosPi"/> of four vectors, step by step as <see cref="CosPi4"/>; the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SinCosPi4<TV, TOps>(TV y0, TV y1, TV y2, TV y3, out TV sin0, out TV sin1, out TV sin2, out TV sin3,
+        out TV cos0, out TV cos1, out TV cos2, out TV cos3)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        TV r0 = Reduce<TV, TOps>(y0, out TV q0), r1 = Reduce<TV, TOps>(y1, out TV q1);
+        TV r2 = Reduce<TV, TOps>(y2, out TV q2), r3 = Reduce<TV, TOps>(y3, out TV q3);
+        TV s0 = TOps.Mul(r0, r0), s1 = TOps.Mul(r1, r1), s2 = TOps.Mul(r2, r2), s3 = TOps.Mul(r3, r3);
+        TV c4 = TOps.Splat(S4), c3 = TOps.Splat(S3);
+        TV p0 = TOps.MulAdd(s0, c4, c3), p1 = TOps.MulAdd(s1, c4, c3), p2 = TOps.MulAdd(s2, c4, c3), p3 = TOps.MulAdd(s3, c4, c3);
+        TV c = TOps.Splat(S2);
+        p0 = TOps.MulAdd(p0, s0, c); p1 = TOps.MulAdd(p1, s1, c); p2 = TOps.MulAdd(p2, s2, c); p3 = TOps.MulAdd(p3, s3, c);
+        c = TOps.Splat(S1);
+        p0 = TOps.MulAdd(p0, s0, c); p1 = TOps.MulAdd(p1, s1, c); p2 = TOps.MulAdd(p2, s2, c); p3 = TOps.MulAdd(p3, s3, c);
+        c = TOps.Splat(S0);
+        p0 = TOps.MulAdd(p0, s0, c); p1 = TOps.MulAdd(p1, s1, c); p2 = TOps.MulAdd(p2, s2, c); p3 = TOps.MulAdd(p3, s3, c);
+        CosPoly4<TV, TOps>(s0, s1, s2, s3, out cos0, out cos1, out cos2, out cos3);
+        TV g0 = Sign<TV, TOps>(q0), g1 = Sign<TV, TOps>(q1), g2 = Sign<TV, TOps>(q2), g3 = Sign<TV, TOps>(q3);
+        sin0 = TOps.Xor(TOps.Mul(p0, r0), g0); sin1 = TOps.Xor(TOps.Mul(p1, r1), g1);
+        sin2 = TOps.Xor(TOps.Mul(p2, r2), g2); sin3 = TOps.Xor(TOps.Mul(p3, r3), g3);
+        cos0 = TOps.Xor(cos0, g0); cos1 = TOps.Xor(cos1, g1); cos2 = TOps.Xor(cos2, g2); cos3 = TOps.Xor(cos3, g3);
+    }
+
+    // CosPoly of four vectors, step by step.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CosPoly4<TV, TOps>(TV s0, TV s1, TV s2, TV s3, out TV q0, out TV q1, out TV q2, out TV q3)
+        where TV : unmanaged where TOps : struct, ISimd<TV>
+    {
+        TV k4 = TOps.Splat(K4), k = TOps.Splat(K3);
+        q0 = TOps.MulAdd(s0, k4, k); q1 = TOps.MulAdd(s1, k4, k); q2 = TOps.MulAdd(s2, k4, k); q3 = TOps.MulAdd(s3, k4, k);
+        k = TOps.Splat(K2);
+        q0 = TOps.MulAdd(q0, s0, k); q1 = TOps.MulAdd(q1, s1, k); q2 = TOps.MulAdd(q2, s2, k); q3 = TOps.MulAdd(q3, s3, k);
+        k = TOps.Splat(K1);
+        q0 = TOps.MulAdd(q0, s0, k); q1 = TOps.MulAdd(q1, s1, k); q2 = TOps.MulAdd(q2, s2, k); q3 = TOps.MulAdd(q3, s3, k);
+        k = TOps.Splat(1f);
+        q0 = TOps.MulAdd(q0, s0, k); q1 = TOps.MulAdd(q1, s1, k); q2 = TOps.MulAdd(q2, s2, k); q3 = TOps.MulAdd(q3, s3, k);
     }
 
     // cos(pi r) from s = r^2, |r| <= 1/2.

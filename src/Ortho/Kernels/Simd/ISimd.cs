@@ -136,6 +136,12 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV SubBits(TV a, TV b);
 
     /// <summary>
+    /// a - round(a), ties to even: exact, within [-1/2, 1/2], for |a| &lt;= 2^22 (one <c>vreducps</c> where AVX-512 is;
+    /// elsewhere the round trip through 1.5 * 2^23, which gives the same bits but for the sign of a zero).
+    /// </summary>
+    static abstract TV RoundRemainder(TV a);
+
+    /// <summary>
     /// Per lane, <c>table[bits &amp; 31]</c> with <c>bits</c> the lane of <paramref name="index"/> as Int32: a lookup in a
     /// table of 32 floats (one permute at Vector512, two or four and blends at Vector256, lane by lane below; a pure
     /// selection, so every width picks the same values).

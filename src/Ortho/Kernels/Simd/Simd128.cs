@@ -47,6 +47,8 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightArithmeticBits(Vector128<float> a, int shift) => Vector128.ShiftRightArithmetic(a.AsInt32(), shift).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AddBits(Vector128<float> a, Vector128<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubBits(Vector128<float> a, Vector128<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> RoundRemainder(Vector128<float> a) =>
+        Avx512DQ.VL.IsSupported ? Avx512DQ.VL.Reduce(a, 0) : a - (a + Vector128.Create(SimdFallback.RoundMagic) - Vector128.Create(SimdFallback.RoundMagic));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Lookup32(float* table, Vector128<float> index)
     {

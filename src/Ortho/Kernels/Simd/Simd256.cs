@@ -40,6 +40,8 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightArithmeticBits(Vector256<float> a, int shift) => Vector256.ShiftRightArithmetic(a.AsInt32(), shift).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AddBits(Vector256<float> a, Vector256<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubBits(Vector256<float> a, Vector256<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> RoundRemainder(Vector256<float> a) =>
+        Avx512DQ.VL.IsSupported ? Avx512DQ.VL.Reduce(a, 0) : a - (a + Vector256.Create(SimdFallback.RoundMagic) - Vector256.Create(SimdFallback.RoundMagic));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Lookup32(float* table, Vector256<float> index)
     {

@@ -40,6 +40,8 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightArithmeticBits(Vector512<float> a, int shift) => Vector512.ShiftRightArithmetic(a.AsInt32(), shift).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AddBits(Vector512<float> a, Vector512<float> b) => (a.AsInt32() + b.AsInt32()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubBits(Vector512<float> a, Vector512<float> b) => (a.AsInt32() - b.AsInt32()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> RoundRemainder(Vector512<float> a) =>
+        Avx512DQ.IsSupported ? Avx512DQ.Reduce(a, 0) : a - (a + Vector512.Create(SimdFallback.RoundMagic) - Vector512.Create(SimdFallback.RoundMagic));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Lookup32(float* table, Vector512<float> index) =>
         Avx512F.PermuteVar16x32x2(Vector512.Load(table), index.AsInt32(), Vector512.Load(table + 16)); // vpermt2ps: 5 index bits

@@ -5,6 +5,9 @@ namespace Ortho.Kernels.Simd;
 /// <summary>Lane-by-lane masked loads and stores for hardware without masked moves (Avx / Avx-512 absent).</summary>
 internal static unsafe class SimdFallback
 {
+    /// <summary>1.5 * 2^23: a + RoundMagic - RoundMagic rounds a float with |a| &lt;= 2^22 to an integer, ties to even.</summary>
+    public const float RoundMagic = 12582912f;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static TV MaskLoad<TV, TOps>(float* p, TV mask) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
