@@ -10,8 +10,8 @@ namespace Ortho.Cli.Bench;
 
 /// <summary>
 /// What one vector instruction costs beside multiply-adds on this core (AVX-512). Twelve independent multiply-add chains
-/// run alone, then with twelve independent chains of another instruction (multiply, add, xor, shift, one-table permute,
-/// two-table permute) in the same loop; the time the second kind adds, over what twelve multiply-adds take, is its cost
+/// run alone, then with twelve independent chains of another instruction (multiply, add, xor, shift, the remainder of a
+/// rounding, one-table permute, two-table permute) in the same loop; the time the second kind adds, over what twelve multiply-adds take, is its cost
 /// in multiply-add issue slots (1: it competes for the same units; 0: it runs beside them for free). A loop's instruction
 /// counts times these costs bound its rate; a loop that runs well below its bound is held up elsewhere (the latency of
 /// its dependent chains, for one). The learned-frequency Fourier loops' bounds are printed beside their measured rates.
@@ -22,19 +22,19 @@ internal static class IssueSlotBench
 
     // Vector instructions per term and vector of 16 floats in the learned-frequency Fourier loops, counted in the JIT's
     // listing of FourierKernels.GeneralForward / GeneralBackward at Vector512 (loads and broadcasts not counted: they
-    // issue on the load units). Multiply-class: multiplies and multiply-adds; add-class: the reduction's add and two
-    // subtractions; then the sign's shift and xors. Recount them when those loops change.
-    private static readonly (string Loop, int Mul, int Add, int Shift, int Xor)[] FourierCounts =
+    // issue on the load units). Multiply-class: multiplies and multiply-adds; then the remainder's vreduceps, the
+    // addition that carries the half-turn's parity, the sign's shift and xors. Recount them when those loops change.
+    private static readonly (string Loop, int Mul, int Reduce, int Add, int Shift, int Xor)[] FourierCounts =
     [
-        ("forward", 7, 3, 1, 1),
-        ("backward", 15, 3, 1, 2),
+        ("forward", 7, 1, 1, 1, 1),
+        ("backward", 15, 1, 1, 1, 2),
     ];
 
     public static void Run(bool json, TextWriter output)
     {
         // The kernels' width, not only the instruction set: .NET may run 256-bit vectors on an AVX-512 machine, and then
         // the Fourier rows would compare 8-lane loops with a 16-lane bound.
-        if (!Avx512F.IsSupported || EngineSettings.VectorLanes != 16)
+        if (!Avx512F.IsSupported || !Avx512DQ.IsSupported || EngineSettings.VectorLanes != 16)
         {
             string why = $"needs AVX-512 with the kernels at 16 lanes (here: {(Avx512F.IsSupported ? "AVX-512" : "no AVX-512")}, {EngineSettings.VectorLanes} lanes); nothing measured.";
             output.WriteLine(json ? BenchHeader.AddTo(JsonSerializer.Serialize(new { skipped = why })) : "bench slots: " + why);
@@ -58,6 +58,7 @@ internal static class IssueSlotBench
             ("vaddps", Alone<Add>, WithFma<Add>),
             ("vxorps", Alone<Xor>, WithFma<Xor>),
             ("vpslld", Alone<Shift>, WithFma<Shift>),
+            ("vreduceps", Alone<Reduce>, WithFma<Reduce>),
             ("vpermps", Alone<Permute>, WithFma<Permute>),
             ("vpermt2ps", Alone<Permute2>, WithFma<Permute2>),
         })
@@ -86,8 +87,9 @@ internal static class IssueSlotBench
 
     // A loop's multiply-add slots a term: its multiply-class instructions, and the others at their measured costs (a cost
     // measured below zero, timing noise around a free instruction, counts as zero).
-    private static double Slots((string Loop, int Mul, int Add, int Shift, int Xor) counts, Dictionary<string, double> cost) =>
-        counts.Mul + counts.Add * Math.Max(0, cost["vaddps"]) + counts.Shift * Math.Max(0, cost["vpslld"]) + counts.Xor * Math.Max(0, cost["vxorps"]);
+    private static double Slots((string Loop, int Mul, int Reduce, int Add, int Shift, int Xor) counts, Dictionary<string, double> cost) =>
+        counts.Mul + counts.Reduce * Math.Max(0, cost["vreduceps"]) + counts.Add * Math.Max(0, cost["vaddps"])
+        + counts.Shift * Math.Max(0, cost["vpslld"]) + counts.Xor * Math.Max(0, cost["vxorps"]);
 
     private static void Row(TextWriter output, bool json, string name, double alone, double together, double slots) =>
         output.WriteLine(json
@@ -183,6 +185,13 @@ internal static class IssueSlotBench
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) =>
             Avx512F.ShiftLeftLogical(v.AsInt32(), 1).AsSingle();
+    }
+
+    private readonly struct Reduce : IOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(Vector512<float> v, Vector512<float> a, Vector512<float> b, Vector512<float> one, Vector512<int> index) =>
+            Avx512DQ.Reduce(v, 0);
     }
 
     private readonly struct Permute : IOp

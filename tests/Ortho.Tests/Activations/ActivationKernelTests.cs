@@ -79,8 +79,9 @@ public class ActivationKernelTests
 
     /// <summary>
     /// Infinities and NaNs beside far arguments: an infinity takes the checked path (a NaN result), and a NaN in one
-    /// vector does not hide a far value in the same lane of the next (the backward's two-vector loop checks each).
-    /// Outputs and dx keep the scalar path's bits; a far element beside a NaN matches the reference.
+    /// vector does not hide a far value in the same lane of another (the loops of four vectors check each), before it or
+    /// after it. Outputs and dx keep the scalar path's bits, compared as bits (signed zeros among the inputs); a far
+    /// element beside a NaN matches the reference.
     /// </summary>
     [Theory]
     [InlineData(true)]
@@ -95,15 +96,20 @@ public class ActivationKernelTests
             x[32 + lane] = float.NaN;            // one vector of the pair (16 floats a vector, or 8)
             x[48 + lane] = 3e4f;                 // the same lane of the next
             x[8 + lane] = float.NaN;
+            x[128 + lane] = -2e4f;               // a far value first, a NaN in the same lane after it
+            x[144 + lane] = float.NaN;
         }
         x[100] = float.PositiveInfinity;
         x[101] = float.NegativeInfinity;
+        x[200] = -0f;
+        x[201] = 0f;
         var scalar = Run(p, x, dy, SimdWidth.Scalar);
+        static int[] Bits(float[] a) => a.Select(BitConverter.SingleToInt32Bits).ToArray();
         foreach (var w in VectorWidths())
         {
             var v = Run(p, x, dy, w);
-            Assert.Equal(scalar.Y, v.Y);
-            Assert.Equal(scalar.Dx, v.Dx);
+            Assert.Equal(Bits(scalar.Y), Bits(v.Y));
+            Assert.Equal(Bits(scalar.Dx), Bits(v.Dx));
         }
         Assert.True(float.IsNaN(scalar.Y[100]) && float.IsNaN(scalar.Y[32]));
         double yRef = Reference(ActivationKind.Fourier, 5, ToDouble(p), 3e4f);

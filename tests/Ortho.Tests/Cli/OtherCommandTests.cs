@@ -108,7 +108,7 @@ public class OtherCommandTests
         }
         var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var names = rows.Where(r => r.TryGetProperty("instruction", out _)).Select(r => r.GetProperty("instruction").GetString()).ToList();
-        Assert.Equal(["vfmadd", "vmulps", "vaddps", "vxorps", "vpslld", "vpermps", "vpermt2ps"], names);
+        Assert.Equal(["vfmadd", "vmulps", "vaddps", "vxorps", "vpslld", "vreduceps", "vpermps", "vpermt2ps"], names);
         var fourier = rows.Where(r => r.TryGetProperty("kernel", out _)).ToList();
         Assert.Equal(["forward", "forward+backward"], fourier.Select(r => r.GetProperty("pass").GetString()));
         Assert.All(fourier, r => Assert.True(r.GetProperty("bound_melem_s").GetDouble() > 0 && r.GetProperty("measured_melem_s").GetDouble() > 0));

@@ -353,7 +353,7 @@ public static unsafe class FourierKernels
         for (; TOps.Count > 1 && i + 2 * TOps.Count <= len; i += 2 * TOps.Count)
         {
             TV xv = TOps.Load(x + i), xv2 = TOps.Load(x + i + TOps.Count);
-            // Two compares, as the general backward: a NaN in one vector must not hide a far value in the other.
+            // Two compares, as the general loops' Beyond: a NaN in one vector must not hide a far value in the other.
             if (!TChecked.On && (TOps.AnyGreaterThan(TOps.Abs(xv), lim) || TOps.AnyGreaterThan(TOps.Abs(xv2), lim))) return i;
             HarmonicSinCos<TV, TOps, TChecked>(xv, w0, w0Half, out TV s1, out TV c1);
             HarmonicSinCos<TV, TOps, TChecked>(xv2, w0, w0Half, out TV s1b, out TV c1b);

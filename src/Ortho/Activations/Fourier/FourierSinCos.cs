@@ -8,14 +8,15 @@ namespace Ortho.Activations;
 /// loops compute y = x (w / pi) - p / pi in one multiply-add, so the reduction is exact and needs no multiple of pi.
 /// </summary>
 /// <remarks>
-/// m = round(y) (the 1.5*2^23 rounding trick, which leaves m's parity in bit 0 of the sum); r = y - m, exact, |r| &lt;= 1/2;
+/// m = round(y), r = y - m, exact, |r| &lt;= 1/2 (<see cref="ISimd{TV}.RoundRemainder"/>: one <c>vreduceps</c> on AVX-512); m's
+/// parity, for the sign, is bit 0 of y + 1.5*2^23, an addition beside the chain that leads to the polynomials;
 /// then near-minimax polynomials on |r| &lt;= 1/2 (<c>scripts/fit-fourier-sincos.py</c> fits them and measures the float
 /// evaluation): sin(pi r) = r (S0 + s (S1 + s (S2 + s (S3 + s S4)))), s = r^2, within 2.64 float ulps relative;
 /// cos(pi r) = 1 + s (K1 + s (K2 + s (K3 + s K4))), within 1.38e-7 absolute (the fit itself is within 5.3e-8; the
 /// rest is float rounding, of the size of the last bit of values near 1).
 /// sin(pi y) = (-1)^m sin(pi r), cos(pi y) = (-1)^m cos(pi r): sine and cosine share one sign and need no quadrant
 /// selection. Against a reduction of the angle itself modulo pi this saves three multiply-adds a term (the rounding of
-/// m, and the two-part product m pi), which are what the loops are bound by, and trades them for two additions; the
+/// m, and the two-part product m pi), and trades them for the remainder and one addition; the
 /// cosine's degree-8 polynomial saves one more (a degree-10 one is within 2.4e-10, far below the float rounding).
 /// The half-turn angle's constants w / pi and p / pi are rounded to float, and the angle once more: the error this adds
 /// is of the size of the rounding of the angle w x - p itself in float (torchortho's), a few units in its last place.

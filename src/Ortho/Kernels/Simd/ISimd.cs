@@ -136,8 +136,9 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV SubBits(TV a, TV b);
 
     /// <summary>
-    /// a - round(a), ties to even: exact, within [-1/2, 1/2], for |a| &lt;= 2^22 (one <c>vreducps</c> where AVX-512 is;
-    /// elsewhere the round trip through 1.5 * 2^23, which gives the same bits but for the sign of a zero).
+    /// a - round(a), ties to even: exact, within [-1/2, 1/2], for |a| &lt;= 2^22. Every width, the scalar one included,
+    /// takes one <c>vreduceps</c> where AVX-512 is, so all give the same bits on one machine; elsewhere the round trip
+    /// through 1.5 * 2^23, which gives the same value (a zero's sign can differ: -0 stays -0 there).
     /// </summary>
     static abstract TV RoundRemainder(TV a);
 

@@ -2,7 +2,10 @@ using System.Runtime.CompilerServices;
 
 namespace Ortho.Kernels.Simd;
 
-/// <summary>Lane-by-lane masked loads and stores for hardware without masked moves (Avx / Avx-512 absent).</summary>
+/// <summary>
+/// What the vector types do in one instruction where the hardware has it, done another way: lane-by-lane masked loads and
+/// stores (Avx / Avx-512 absent), and the rounding constant of <see cref="ISimd{TV}.RoundRemainder"/>.
+/// </summary>
 internal static unsafe class SimdFallback
 {
     /// <summary>1.5 * 2^23: a + RoundMagic - RoundMagic rounds a float with |a| &lt;= 2^22 to an integer, ties to even.</summary>

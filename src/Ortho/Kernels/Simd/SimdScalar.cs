@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ortho.Kernels.Simd;
 
@@ -44,7 +46,8 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightArithmeticBits(float a, int shift) => Float(Bits(a) >> shift);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AddBits(float a, float b) => Float(Bits(a) + Bits(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubBits(float a, float b) => Float(Bits(a) - Bits(b));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float RoundRemainder(float a) => a - (a + SimdFallback.RoundMagic - SimdFallback.RoundMagic);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float RoundRemainder(float a) =>
+        Avx512DQ.IsSupported ? Avx512DQ.ReduceScalar(Vector128.CreateScalarUnsafe(a), 0).ToScalar() : a - (a + SimdFallback.RoundMagic - SimdFallback.RoundMagic);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Lookup32(float* table, float index) => table[Bits(index) & 31];
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(float a, float b) => a > b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyLessThan(float a, float b) => a < b;
