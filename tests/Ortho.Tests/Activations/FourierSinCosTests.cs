@@ -86,24 +86,35 @@ public class FourierSinCosTests
         }
     }
 
-    // The four-vector forms against the one-vector ones, lane by lane, bit for bit.
+    // The four-vector forms against the one-vector ones, lane by lane, bit for bit: the sine, the cosine's two parts put
+    // together, and the cosine's sign put on the factor instead, as the kernels do: (t ^ sign) cosR + acc against
+    // t cos + acc, for factors and sums of both signs and zero.
     private static unsafe void FourMatchesOne<TV, TOps>(float[] a) where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         int c = TOps.Count;
+        TV[] factors = [TOps.Splat(0.37f), TOps.Splat(-2.5f), TOps.Splat(0f), TOps.Splat(-0f)];
+        TV[] sums = [TOps.Splat(0f), TOps.Splat(-0f), TOps.Splat(1.25f), TOps.Splat(-3e-8f)];
         fixed (float* pa = a)
         {
             for (int i = 0; i + 4 * c <= a.Length; i += 4 * c)
             {
                 TV y0 = TOps.Load(pa + i), y1 = TOps.Load(pa + i + c), y2 = TOps.Load(pa + i + 2 * c), y3 = TOps.Load(pa + i + 3 * c);
-                FourierSinCos.SinCosPi4<TV, TOps>(y0, y1, y2, y3, out var s0, out var s1, out var s2, out var s3, out var c0, out var c1, out var c2, out var c3);
-                FourierSinCos.CosPi4<TV, TOps>(y0, y1, y2, y3, out var o0, out var o1, out var o2, out var o3);
-                TV[] y = [y0, y1, y2, y3], sin = [s0, s1, s2, s3], cos = [c0, c1, c2, c3], cosOnly = [o0, o1, o2, o3];
+                FourierSinCos.SinCosPi4<TV, TOps>(y0, y1, y2, y3, out var s0, out var s1, out var s2, out var s3,
+                    out var c0, out var c1, out var c2, out var c3, out var g0, out var g1, out var g2, out var g3);
+                FourierSinCos.CosPi4<TV, TOps>(y0, y1, y2, y3, out var o0, out var o1, out var o2, out var o3,
+                    out var h0, out var h1, out var h2, out var h3);
+                TV[] y = [y0, y1, y2, y3], sin = [s0, s1, s2, s3], cosR = [c0, c1, c2, c3], sign = [g0, g1, g2, g3];
+                TV[] cosOnlyR = [o0, o1, o2, o3], cosOnlySign = [h0, h1, h2, h3];
                 for (int k = 0; k < 4; k++)
                 {
                     FourierSinCos.SinCosPi<TV, TOps>(y[k], out var s1v, out var c1v);
                     Assert.Equal(Bits<TV, TOps>(s1v), Bits<TV, TOps>(sin[k]));
-                    Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(cos[k]));
-                    Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(cosOnly[k]));
+                    Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(TOps.Xor(cosR[k], sign[k])));
+                    Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(TOps.Xor(cosOnlyR[k], cosOnlySign[k])));
+                    foreach (TV t in factors)
+                        foreach (TV acc in sums)
+                            Assert.Equal(Bits<TV, TOps>(TOps.MulAdd(t, c1v, acc)),
+                                Bits<TV, TOps>(TOps.MulAdd(TOps.Xor(t, cosOnlySign[k]), cosOnlyR[k], acc)));
                 }
             }
         }

@@ -409,8 +409,9 @@ public static unsafe class FourierKernels
         float* t1 = job.T, wh = job.T + n, ph = job.T + 3 * n, w = job.T + 4 * n, p = job.T + 5 * n;
         TV f0 = TOps.Splat(job.F0), lim = TOps.Splat(xLimit);
         int i = 0;
-        // Four vectors at a time, each step of the cosine for all four (FourierSinCos.CosPi4). A vector beyond the range
-        // leaves this loop for the one-vector loop below, which stops at it.
+        // Four vectors at a time, each step of the cosine for all four (FourierSinCos.CosPi4), its sign put on the
+        // coefficient (the same bits, off the chain to the sum). A vector beyond the range leaves this loop for the
+        // one-vector loop below, which stops at it.
         for (; !TChecked.On && TOps.Count > 1 && i + 4 * TOps.Count <= len; i += 4 * TOps.Count)
         {
             TV x0 = TOps.Load(x + i), x1 = TOps.Load(x + i + TOps.Count);
@@ -421,11 +422,11 @@ public static unsafe class FourierKernels
             {
                 TV wj = TOps.Splat(wh[j]), pj = TOps.Splat(ph[j]), tj = TOps.Splat(t1[j]);
                 FourierSinCos.CosPi4<TV, TOps>(TOps.MulSub(wj, x0, pj), TOps.MulSub(wj, x1, pj), TOps.MulSub(wj, x2, pj),
-                    TOps.MulSub(wj, x3, pj), out TV c0, out TV c1, out TV c2, out TV c3);
-                y0 = TOps.MulAdd(tj, c0, y0);
-                y1 = TOps.MulAdd(tj, c1, y1);
-                y2 = TOps.MulAdd(tj, c2, y2);
-                y3 = TOps.MulAdd(tj, c3, y3);
+                    TOps.MulSub(wj, x3, pj), out TV c0, out TV c1, out TV c2, out TV c3, out TV g0, out TV g1, out TV g2, out TV g3);
+                y0 = TOps.MulAdd(TOps.Xor(tj, g0), c0, y0);
+                y1 = TOps.MulAdd(TOps.Xor(tj, g1), c1, y1);
+                y2 = TOps.MulAdd(TOps.Xor(tj, g2), c2, y2);
+                y3 = TOps.MulAdd(TOps.Xor(tj, g3), c3, y3);
             }
             TOps.Store(y + i, y0);
             TOps.Store(y + i + TOps.Count, y1);
@@ -564,9 +565,10 @@ public static unsafe class FourierKernels
             int e = Math.Min(len, s + FixedBlocks.SubBlock);
             for (int k = 0; k < stride; k++) acc[k] = default;
             i = s;
-            // Four vectors per iteration, each step of the sines and cosines for all four (FourierSinCos.SinCosPi4), and one
-            // update of each lane sum, in element order (so the bits are those of one vector at a time). A vector beyond
-            // the range leaves this loop for the one-vector loop below, which stops at it.
+            // Four vectors per iteration, each step of the sines and cosines for all four (FourierSinCos.SinCosPi4), the
+            // cosine's sign put on the upstream gradient it is multiplied by (the same bits, off the chain to the sum), and
+            // one update of each lane sum, in element order (so the bits are those of one vector at a time). A vector
+            // beyond the range leaves this loop for the one-vector loop below, which stops at it.
             for (; !TChecked.On && TOps.Count > 1 && i + 4 * TOps.Count <= e; i += 4 * TOps.Count)
             {
                 int c = TOps.Count;
@@ -581,9 +583,11 @@ public static unsafe class FourierKernels
                 {
                     TV wj = TOps.Splat(w[j]), pj = TOps.Splat(p[j]), ej = TOps.Splat(dxc[j]);
                     FourierSinCos.SinCosPi4<TV, TOps>(TOps.MulSub(wj, x0, pj), TOps.MulSub(wj, x1, pj), TOps.MulSub(wj, x2, pj),
-                        TOps.MulSub(wj, x3, pj), out TV sn0, out TV sn1, out TV sn2, out TV sn3, out TV cs0, out TV cs1, out TV cs2, out TV cs3);
+                        TOps.MulSub(wj, x3, pj), out TV sn0, out TV sn1, out TV sn2, out TV sn3, out TV cs0, out TV cs1, out TV cs2, out TV cs3,
+                        out TV sg0, out TV sg1, out TV sg2, out TV sg3);
                     TV* a = acc + 1 + 4 * j;
-                    a[0] = TOps.MulAdd(g3, cs3, TOps.MulAdd(g2, cs2, TOps.MulAdd(g1, cs1, TOps.MulAdd(g0, cs0, a[0]))));
+                    a[0] = TOps.MulAdd(TOps.Xor(g3, sg3), cs3, TOps.MulAdd(TOps.Xor(g2, sg2), cs2,
+                        TOps.MulAdd(TOps.Xor(g1, sg1), cs1, TOps.MulAdd(TOps.Xor(g0, sg0), cs0, a[0]))));
                     a[1] = TOps.MulAdd(g3, sn3, TOps.MulAdd(g2, sn2, TOps.MulAdd(g1, sn1, TOps.MulAdd(g0, sn0, a[1]))));
                     if (TGrid.On) a[2] = TOps.MulAdd(gx3, sn3, TOps.MulAdd(gx2, sn2, TOps.MulAdd(gx1, sn1, TOps.MulAdd(gx0, sn0, a[2]))));
                     d0 = TOps.MulAdd(ej, sn0, d0);

@@ -54,43 +54,50 @@ internal static class FourierSinCos
     {
         TV r = Reduce<TV, TOps>(y, out TV qm);
         TV s = TOps.Mul(r, r);
+        TV sign = Sign<TV, TOps>(qm);
         TV p = TOps.MulAdd(s, TOps.Splat(S4), TOps.Splat(S3));
         p = TOps.MulAdd(p, s, TOps.Splat(S2));
         p = TOps.MulAdd(p, s, TOps.Splat(S1));
         p = TOps.MulAdd(p, s, TOps.Splat(S0));
-        TV sign = Sign<TV, TOps>(qm);
-        sin = TOps.Xor(TOps.Mul(p, r), sign);
+        sin = TOps.Mul(p, TOps.Xor(r, sign)); // sin is odd: the sign on r, beside the polynomial
         cos = TOps.Xor(CosPoly<TV, TOps>(s), sign);
     }
 
     /// <summary>
-    /// <see cref="CosPi"/> of four vectors, each step taken for all four before the next: the core then always has four
-    /// independent instructions at hand instead of one chain of a dozen dependent ones (measured 1.2x in the learned
-    /// Fourier loops). The same operations per lane, so the same bits.
+    /// cos(pi y) of four vectors as two parts, cos(pi y) = cosR ^ sign: cosR = cos(pi r) of the remainder and sign = (-1)^m
+    /// as a sign bit. The caller puts the sign on the factor it multiplies cosR by (a coefficient, an upstream gradient),
+    /// which is ready long before cosR: the sign's instructions leave the chain that runs from the angle to the sum, and
+    /// (-a) * b is -(a * b) exactly, so the bits are those of <see cref="CosPi"/>. Each step is taken for all four vectors
+    /// before the next: the core then always has four independent instructions at hand instead of one chain of a dozen
+    /// dependent ones (measured 1.2x in the learned Fourier loops).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CosPi4<TV, TOps>(TV y0, TV y1, TV y2, TV y3, out TV c0, out TV c1, out TV c2, out TV c3)
+    public static void CosPi4<TV, TOps>(TV y0, TV y1, TV y2, TV y3, out TV cosR0, out TV cosR1, out TV cosR2, out TV cosR3,
+        out TV sign0, out TV sign1, out TV sign2, out TV sign3)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         TV r0 = Reduce<TV, TOps>(y0, out TV q0), r1 = Reduce<TV, TOps>(y1, out TV q1);
         TV r2 = Reduce<TV, TOps>(y2, out TV q2), r3 = Reduce<TV, TOps>(y3, out TV q3);
+        sign0 = Sign<TV, TOps>(q0); sign1 = Sign<TV, TOps>(q1); sign2 = Sign<TV, TOps>(q2); sign3 = Sign<TV, TOps>(q3);
         TV s0 = TOps.Mul(r0, r0), s1 = TOps.Mul(r1, r1), s2 = TOps.Mul(r2, r2), s3 = TOps.Mul(r3, r3);
-        CosPoly4<TV, TOps>(s0, s1, s2, s3, out c0, out c1, out c2, out c3);
-        c0 = TOps.Xor(c0, Sign<TV, TOps>(q0));
-        c1 = TOps.Xor(c1, Sign<TV, TOps>(q1));
-        c2 = TOps.Xor(c2, Sign<TV, TOps>(q2));
-        c3 = TOps.Xor(c3, Sign<TV, TOps>(q3));
+        CosPoly4<TV, TOps>(s0, s1, s2, s3, out cosR0, out cosR1, out cosR2, out cosR3);
     }
 
-    /// <summary><see cref="SinCosPi"/> of four vectors, step by step as <see cref="CosPi4"/>; the same bits.</summary>
+    /// <summary>
+    /// sin(pi y) of four vectors, and cos(pi y) as the two parts of <see cref="CosPi4"/>; step by step as it. The sine's
+    /// sign goes on the remainder (sin is odd), beside the square that starts the polynomials; the same bits as
+    /// <see cref="SinCosPi"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SinCosPi4<TV, TOps>(TV y0, TV y1, TV y2, TV y3, out TV sin0, out TV sin1, out TV sin2, out TV sin3,
-        out TV cos0, out TV cos1, out TV cos2, out TV cos3)
+        out TV cosR0, out TV cosR1, out TV cosR2, out TV cosR3, out TV sign0, out TV sign1, out TV sign2, out TV sign3)
         where TV : unmanaged where TOps : struct, ISimd<TV>
     {
         TV r0 = Reduce<TV, TOps>(y0, out TV q0), r1 = Reduce<TV, TOps>(y1, out TV q1);
         TV r2 = Reduce<TV, TOps>(y2, out TV q2), r3 = Reduce<TV, TOps>(y3, out TV q3);
         TV s0 = TOps.Mul(r0, r0), s1 = TOps.Mul(r1, r1), s2 = TOps.Mul(r2, r2), s3 = TOps.Mul(r3, r3);
+        sign0 = Sign<TV, TOps>(q0); sign1 = Sign<TV, TOps>(q1); sign2 = Sign<TV, TOps>(q2); sign3 = Sign<TV, TOps>(q3);
+        r0 = TOps.Xor(r0, sign0); r1 = TOps.Xor(r1, sign1); r2 = TOps.Xor(r2, sign2); r3 = TOps.Xor(r3, sign3);
         TV c4 = TOps.Splat(S4), c3 = TOps.Splat(S3);
         TV p0 = TOps.MulAdd(s0, c4, c3), p1 = TOps.MulAdd(s1, c4, c3), p2 = TOps.MulAdd(s2, c4, c3), p3 = TOps.MulAdd(s3, c4, c3);
         TV c = TOps.Splat(S2);
@@ -99,11 +106,8 @@ internal static class FourierSinCos
         p0 = TOps.MulAdd(p0, s0, c); p1 = TOps.MulAdd(p1, s1, c); p2 = TOps.MulAdd(p2, s2, c); p3 = TOps.MulAdd(p3, s3, c);
         c = TOps.Splat(S0);
         p0 = TOps.MulAdd(p0, s0, c); p1 = TOps.MulAdd(p1, s1, c); p2 = TOps.MulAdd(p2, s2, c); p3 = TOps.MulAdd(p3, s3, c);
-        CosPoly4<TV, TOps>(s0, s1, s2, s3, out cos0, out cos1, out cos2, out cos3);
-        TV g0 = Sign<TV, TOps>(q0), g1 = Sign<TV, TOps>(q1), g2 = Sign<TV, TOps>(q2), g3 = Sign<TV, TOps>(q3);
-        sin0 = TOps.Xor(TOps.Mul(p0, r0), g0); sin1 = TOps.Xor(TOps.Mul(p1, r1), g1);
-        sin2 = TOps.Xor(TOps.Mul(p2, r2), g2); sin3 = TOps.Xor(TOps.Mul(p3, r3), g3);
-        cos0 = TOps.Xor(cos0, g0); cos1 = TOps.Xor(cos1, g1); cos2 = TOps.Xor(cos2, g2); cos3 = TOps.Xor(cos3, g3);
+        CosPoly4<TV, TOps>(s0, s1, s2, s3, out cosR0, out cosR1, out cosR2, out cosR3);
+        sin0 = TOps.Mul(p0, r0); sin1 = TOps.Mul(p1, r1); sin2 = TOps.Mul(p2, r2); sin3 = TOps.Mul(p3, r3);
     }
 
     // CosPoly of four vectors, step by step.
