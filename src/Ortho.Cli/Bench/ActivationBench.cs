@@ -78,6 +78,21 @@ internal static class ActivationBench
         finally { EngineSettings.Threads = saved; }
     }
 
+    /// <summary>
+    /// The copy's rates on <paramref name="elements"/> floats at the current thread count, in Melem/s: forward traffic
+    /// (read x, write y) and forward + backward (adding read x and dy, write dx); the ceiling the activations' rows are
+    /// shared of.
+    /// </summary>
+    internal static (double Forward, double ForwardBackward) CopyRates(int elements)
+    {
+        var x = new float[elements];
+        var dy = new float[elements];
+        var y = new float[elements];
+        var dx = new float[elements];
+        var copy = Copy(x, dy, y, dx);
+        return (elements / 1e6 / Seconds(copy.Forward), elements / 1e6 / Seconds(copy.ForwardBackward));
+    }
+
     // Median seconds per call after warm-up (>= 0.3 s or 10 calls, so tiered JIT reaches optimized code), over
     // >= 0.4 s and >= 5 calls.
     private static double Seconds(Action body)

@@ -14,7 +14,9 @@ namespace Ortho.Cli.Bench;
 /// rounding, one-table permute, two-table permute) in the same loop; the time the second kind adds, over what twelve multiply-adds take, is its cost
 /// in multiply-add issue slots (1: it competes for the same units; 0: it runs beside them for free). A loop's instruction
 /// counts times these costs bound its rate; a loop that runs well below its bound is held up elsewhere (the latency of
-/// its dependent chains, for one). The learned-frequency Fourier loops' bounds are printed beside their measured rates.
+/// its dependent chains, for one). The learned-frequency Fourier loops' bounds are printed beside their measured rates,
+/// and as a share of a copy of the same bytes from memory: a bound below half the copy means no schedule of these
+/// instructions reaches half the memory's rate on one thread.
 /// </summary>
 internal static class IssueSlotBench
 {
@@ -72,16 +74,18 @@ internal static class IssueSlotBench
         const int degree = 5;
         double fmaNs = fma / Chains;
         var (forwardUs, bothUs) = MeasureFourier(degree);
+        var (copyForward, copyBoth) = CopyFromMemory();
         double forwardSlots = Slots(FourierCounts[0], cost), bothSlots = forwardSlots + Slots(FourierCounts[1], cost);
         if (!json) output.WriteLine();
-        foreach (var (pass, slots, us) in new[] { ("forward", forwardSlots, forwardUs), ("forward+backward", bothSlots, bothUs) })
+        foreach (var (pass, slots, us, copy) in new[] { ("forward", forwardSlots, forwardUs, copyForward), ("forward+backward", bothSlots, bothUs, copyBoth) })
         {
             double bound = 1e3 / (degree * slots * fmaNs / 16), measured = FourierElements / us;
             output.WriteLine(json
                 ? BenchHeader.AddTo(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"kernel\":\"fourier_learned\",\"degree\":{degree},\"pass\":\"{pass}\",\"fma_slots_per_term\":{slots:F2},\"bound_melem_s\":{bound:F1},\"measured_melem_s\":{measured:F1}}}"))
+                    $"{{\"kernel\":\"fourier_learned\",\"degree\":{degree},\"pass\":\"{pass}\",\"fma_slots_per_term\":{slots:F2},\"bound_melem_s\":{bound:F1},\"measured_melem_s\":{measured:F1}," +
+                    $"\"copy_melem_s\":{copy:F1},\"bound_of_copy\":{bound / copy:F3}}}"))
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"fourier_learned-{degree} {pass,-17} {slots,6:F2} multiply-add slots a term and vector of 16: bound {bound,5:F0} Melem/s, measured {measured,5:F0} ({measured / bound:P0}; {FourierElements:N0} floats, 1 thread)"));
+                    $"fourier_learned-{degree} {pass,-17} {slots,6:F2} multiply-add slots a term and vector of 16: bound {bound,5:F0} Melem/s, measured {measured,5:F0} ({measured / bound:P0}; {FourierElements:N0} floats, 1 thread); the bound is {bound / copy:P0} of a copy of the same bytes from memory ({copy:F0} Melem/s)"));
         }
     }
 
@@ -136,6 +140,21 @@ internal static class IssueSlotBench
         }
         finally { EngineSettings.Threads = saved; }
     }
+
+    // The copy of ActivationBench (the same bytes as the forward, and as forward + backward) on 16M floats, beyond the
+    // caches, one thread: what "half the memory's rate" asks of a kernel, beside the bound its arithmetic sets.
+    private static (double Forward, double Both) CopyFromMemory()
+    {
+        int saved = EngineSettings.Threads;
+        try
+        {
+            EngineSettings.Threads = 1;
+            return ActivationBench.CopyRates(CopyElements);
+        }
+        finally { EngineSettings.Threads = saved; }
+    }
+
+    private const int CopyElements = 1 << 24;
 
     private static double PerCall(Action call)
     {

@@ -92,7 +92,7 @@ internal static class BenchCommand
         "threads beside Parallel.For), and whether GELU and a copy of 1M floats gain from a second thread.", DispatchBench.Run);
 
     private static Command Slots() => JsonOnly("slots", "What an add, xor, shift or permute costs beside multiply-adds on this core " +
-        "(AVX-512), in multiply-add issue slots, and the learned-frequency Fourier kernels' bound at those costs beside their measured rate.",
+        "(AVX-512), in multiply-add issue slots, and the learned-frequency Fourier kernels' bound at those costs beside their measured rate and a copy of the same bytes from memory.",
         IssueSlotBench.Run);
 
     // A bench whose only option is --json (it sets its own thread counts).

@@ -94,8 +94,8 @@ public class OtherCommandTests
     }
 
     /// <summary>
-    /// <c>bench slots</c> (about two seconds): one JSON row per instruction, and the learned Fourier's bound and measured
-    /// rate. Without AVX-512 it says so and measures nothing.
+    /// <c>bench slots</c> (a few seconds): one JSON row per instruction, and the learned Fourier's bound, measured rate and
+    /// the bound's share of a copy from memory. Without AVX-512 it says so and measures nothing.
     /// </summary>
     [Fact]
     public void BenchSlotsReportsEachInstructionAndTheFourierBound()
@@ -112,6 +112,8 @@ public class OtherCommandTests
         var fourier = rows.Where(r => r.TryGetProperty("kernel", out _)).ToList();
         Assert.Equal(["forward", "forward+backward"], fourier.Select(r => r.GetProperty("pass").GetString()));
         Assert.All(fourier, r => Assert.True(r.GetProperty("bound_melem_s").GetDouble() > 0 && r.GetProperty("measured_melem_s").GetDouble() > 0));
+        Assert.All(fourier, r => Assert.Equal(r.GetProperty("bound_melem_s").GetDouble() / r.GetProperty("copy_melem_s").GetDouble(),
+            r.GetProperty("bound_of_copy").GetDouble(), 0.002));
     }
 
     /// <summary>The kernel benchmarks take many seconds each: their help only.</summary>
