@@ -81,7 +81,7 @@ internal static class ActivationBench
     /// <summary>
     /// The copy's rates on <paramref name="elements"/> floats at the current thread count, in Melem/s: forward traffic
     /// (read x, write y) and forward + backward (adding read x and dy, write dx); the ceiling the activations' rows are
-    /// shared of.
+    /// given as shares of.
     /// </summary>
     internal static (double Forward, double ForwardBackward) CopyRates(int elements)
     {

@@ -117,6 +117,36 @@ public class ActivationKernelTests
     }
 
     /// <summary>
+    /// NaNs whose payload's lowest bit is set, where the four-vector loops take them: the sine/cosine's sign is read
+    /// from that bit, and where a NaN meets a copy of itself with the sign flipped, the instruction's operand order picks
+    /// which one goes on, so such an input's NaN outputs may differ from the scalar path's in their sign bit only. Every
+    /// other output keeps the scalar path's bits; the NaN outputs are NaN on every width.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FourierNaNsWithAnyPayloadStayNaNAndLeaveTheOtherBits(bool learned)
+    {
+        var p = Params(ActivationKind.Fourier, 5, 7, perturb: learned);
+        var x = Normal(256, 3);
+        var dy = Normal(256, 4, 1f);
+        x[224] = BitConverter.Int32BitsToSingle(0x7FC00001);
+        x[231] = BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00003));
+        x[40] = BitConverter.Int32BitsToSingle(0x7FC00005);
+        var scalar = Run(p, x, dy, SimdWidth.Scalar);
+        // A NaN's sign bit cleared, so NaN outputs compare as NaN and every other output as its bits.
+        static int[] Bits(float[] a) => a.Select(v => BitConverter.SingleToInt32Bits(v) & (float.IsNaN(v) ? 0x7FFFFFFF : -1)).ToArray();
+        Assert.True(float.IsNaN(scalar.Y[224]) && float.IsNaN(scalar.Y[231]) && float.IsNaN(scalar.Dx[40]));
+        Assert.False(float.IsNaN(scalar.Y[225]) || float.IsNaN(scalar.Dx[232]));
+        foreach (var w in VectorWidths())
+        {
+            var v = Run(p, x, dy, w);
+            Assert.Equal(Bits(scalar.Y), Bits(v.Y));
+            Assert.Equal(Bits(scalar.Dx), Bits(v.Dx));
+        }
+    }
+
+    /// <summary>
     /// Tropical at init (every coefficient 1: all lines meet at x = 0) and perturbed, with exact ties, signed zeros,
     /// infinities and NaNs; also a NaN line after the first (passed over by the scalar scan) and lines that meet at -0
     /// and +0 (the earlier, -0, kept). The vector scans (the winner named by its slope, the maximum by the hardware max on

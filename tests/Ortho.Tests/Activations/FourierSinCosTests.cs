@@ -111,6 +111,7 @@ public class FourierSinCosTests
                     Assert.Equal(Bits<TV, TOps>(s1v), Bits<TV, TOps>(sin[k]));
                     Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(TOps.Xor(cosR[k], sign[k])));
                     Assert.Equal(Bits<TV, TOps>(c1v), Bits<TV, TOps>(TOps.Xor(cosOnlyR[k], cosOnlySign[k])));
+                    if (i / (4 * c) % 16 != 0) continue; // the factor's sign on every 16th group of arguments (time)
                     foreach (TV t in factors)
                         foreach (TV acc in sums)
                             Assert.Equal(Bits<TV, TOps>(TOps.MulAdd(t, c1v, acc)),

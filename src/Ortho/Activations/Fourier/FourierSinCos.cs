@@ -67,7 +67,9 @@ internal static class FourierSinCos
     /// cos(pi y) of four vectors as two parts, cos(pi y) = cosR ^ sign: cosR = cos(pi r) of the remainder and sign = (-1)^m
     /// as a sign bit. The caller puts the sign on the factor it multiplies cosR by (a coefficient, an upstream gradient),
     /// which is ready long before cosR: the sign's instructions leave the chain that runs from the angle to the sum, and
-    /// (-a) * b is -(a * b) exactly, so the bits are those of <see cref="CosPi"/>. Each step is taken for all four vectors
+    /// (-a) * b is -(a * b) exactly, so the bits are those of <see cref="CosPi"/>, but for a NaN's sign: an input NaN
+    /// whose payload's lowest bit is set gives NaNs of both signs, and the operand order picks which goes on (tested as
+    /// NaN on every width). Each step is taken for all four vectors
     /// before the next: the core then always has four independent instructions at hand instead of one chain of a dozen
     /// dependent ones (measured 1.2x in the learned Fourier loops).
     /// </summary>
