@@ -77,6 +77,10 @@ public class ActivationKernelTests
         }
     }
 
+    // Fourier-5 at init (harmonic) or perturbed (learned frequencies), 256 inputs and upstream gradients.
+    private static (ActivationParameters P, float[] X, float[] Dy) FourierCase(bool learned) =>
+        (Params(ActivationKind.Fourier, 5, 7, perturb: learned), Normal(256, 3), Normal(256, 4, 1f));
+
     /// <summary>
     /// Infinities and NaNs beside far arguments: an infinity takes the checked path (a NaN result), and a NaN in one
     /// vector does not hide a far value in the same lane of another (the loops of four vectors check each), before it or
@@ -88,9 +92,7 @@ public class ActivationKernelTests
     [InlineData(false)]
     public void FourierNaNsAndInfinitiesBesideFarArgumentsKeepTheScalarBits(bool learned)
     {
-        var p = Params(ActivationKind.Fourier, 5, 7, perturb: learned);
-        var x = Normal(256, 3);
-        var dy = Normal(256, 4, 1f);
+        var (p, x, dy) = FourierCase(learned);
         for (int lane = 0; lane < 16; lane += 5)
         {
             x[32 + lane] = float.NaN;            // one vector of the pair (16 floats a vector, or 8)
@@ -127,9 +129,7 @@ public class ActivationKernelTests
     [InlineData(false)]
     public void FourierNaNsWithAnyPayloadStayNaNAndLeaveTheOtherBits(bool learned)
     {
-        var p = Params(ActivationKind.Fourier, 5, 7, perturb: learned);
-        var x = Normal(256, 3);
-        var dy = Normal(256, 4, 1f);
+        var (p, x, dy) = FourierCase(learned);
         x[224] = BitConverter.Int32BitsToSingle(0x7FC00001);
         x[231] = BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00003));
         x[40] = BitConverter.Int32BitsToSingle(0x7FC00005);
