@@ -73,8 +73,17 @@ internal static class IssueSlotBench
         // The learned Fourier's bound at these rates, beside its measured rate: forward, and forward + backward.
         const int degree = 5;
         double fmaNs = fma / Chains;
-        var (forwardUs, bothUs) = MeasureFourier(degree);
-        var (copyForward, copyBoth) = CopyFromMemory();
+        int saved = EngineSettings.Threads;
+        double forwardUs, bothUs, copyForward, copyBoth;
+        try
+        {
+            EngineSettings.Threads = 1;
+            (forwardUs, bothUs) = MeasureFourier(degree);
+            // A copy of the same bytes on 16M floats, beyond the caches: what "half the memory's rate" asks of the
+            // kernel, beside the bound its arithmetic sets.
+            (copyForward, copyBoth) = ActivationBench.CopyRates(CopyElements);
+        }
+        finally { EngineSettings.Threads = saved; }
         double forwardSlots = Slots(FourierCounts[0], cost), bothSlots = forwardSlots + Slots(FourierCounts[1], cost);
         if (!json) output.WriteLine();
         foreach (var (pass, slots, us, copy) in new[] { ("forward", forwardSlots, forwardUs, copyForward), ("forward+backward", bothSlots, bothUs, copyBoth) })
@@ -109,52 +118,31 @@ internal static class IssueSlotBench
         return best;
     }
 
-    private const int FourierElements = 1 << 16;
+    private const int FourierElements = 1 << 16, CopyElements = 1 << 24;
 
     // Microseconds a call of the learned-frequency Fourier's forward, and of its forward + backward, take on 65,536 floats
-    // (in L2), one thread.
+    // (in L2), at the engine's thread count (the caller sets one).
     private static (double Forward, double Both) MeasureFourier(int degree)
     {
-        int saved = EngineSettings.Threads;
-        try
+        const int n = FourierElements;
+        var x = new float[n];
+        var dy = new float[n];
+        var y = new float[n];
+        var dx = new float[n];
+        new Rng(3).FillNormal(x);
+        new Rng(4).FillNormal(dy);
+        var p = ActivationParameters.Initial(ActivationKind.Fourier, degree);
+        var w = p[ActivationParameterNames.Fourier.Grid];
+        for (int k = 0; k < degree; k++) w[k] *= 1 + 0.01f * (k + 1); // off the harmonic grid: one sine and cosine per term
+        var g = new ActivationParameters(p.Kind, p.Degree);
+        double forward = Best(() => PerCall(() => ActivationKernels.Forward(p, y, x)));
+        double both = Best(() => PerCall(() =>
         {
-            EngineSettings.Threads = 1;
-            const int n = FourierElements;
-            var x = new float[n];
-            var dy = new float[n];
-            var y = new float[n];
-            var dx = new float[n];
-            new Rng(3).FillNormal(x);
-            new Rng(4).FillNormal(dy);
-            var p = ActivationParameters.Initial(ActivationKind.Fourier, degree);
-            var w = p[ActivationParameterNames.Fourier.Grid];
-            for (int k = 0; k < degree; k++) w[k] *= 1 + 0.01f * (k + 1); // off the harmonic grid: one sine and cosine per term
-            var g = new ActivationParameters(p.Kind, p.Degree);
-            double forward = Best(() => PerCall(() => ActivationKernels.Forward(p, y, x)));
-            double both = Best(() => PerCall(() =>
-            {
-                ActivationKernels.Forward(p, y, x);
-                ActivationKernels.Backward(p, g, dx, x, dy, frequencyGradient: true);
-            }));
-            return (forward, both);
-        }
-        finally { EngineSettings.Threads = saved; }
+            ActivationKernels.Forward(p, y, x);
+            ActivationKernels.Backward(p, g, dx, x, dy, frequencyGradient: true);
+        }));
+        return (forward, both);
     }
-
-    // The copy of ActivationBench (the same bytes as the forward, and as forward + backward) on 16M floats, beyond the
-    // caches, one thread: what "half the memory's rate" asks of a kernel, beside the bound its arithmetic sets.
-    private static (double Forward, double Both) CopyFromMemory()
-    {
-        int saved = EngineSettings.Threads;
-        try
-        {
-            EngineSettings.Threads = 1;
-            return ActivationBench.CopyRates(CopyElements);
-        }
-        finally { EngineSettings.Threads = saved; }
-    }
-
-    private const int CopyElements = 1 << 24;
 
     private static double PerCall(Action call)
     {

@@ -69,9 +69,9 @@ internal static class FourierSinCos
     /// which is ready long before cosR: the sign's instructions leave the chain that runs from the angle to the sum, and
     /// (-a) * b is -(a * b) exactly, so the bits are those of <see cref="CosPi"/>, but for a NaN's sign: an input NaN
     /// whose payload's lowest bit is set gives NaNs of both signs, and the operand order picks which goes on (tested as
-    /// NaN on every width). Each step is taken for all four vectors
-    /// before the next: the core then always has four independent instructions at hand instead of one chain of a dozen
-    /// dependent ones (measured 1.2x in the learned Fourier loops).
+    /// NaN on every width). Each step is taken for all four vectors before the next: the core then always has four
+    /// independent instructions at hand instead of one chain of a dozen dependent ones (measured 1.2x in the learned
+    /// Fourier loops).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CosPi4<TV, TOps>(TV y0, TV y1, TV y2, TV y3, out TV cosR0, out TV cosR1, out TV cosR2, out TV cosR3,
